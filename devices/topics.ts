@@ -1,0 +1,74 @@
+import { Channel } from './kinds.ts';
+import { isDeviceId } from './ids.ts';
+
+/**
+ * The MQTT contract, built and parsed in one place (DESIGN.md section 2).
+ *
+ * | topic                                   | from    | payload                      |
+ * | devices/{deviceId}/frames               | camera  | raw JPEG bytes (never routed) |
+ * | devices/{deviceId}/events               | sensor  | JSON SensorEvent             |
+ * | devices/{deviceId}/status               | device  | online / offline, retained   |
+ * | local/{deviceId}/{detections|redacted}  | gateway | derived, where policy allows |
+ * | {prefix}/{gatewayId}/{deviceId}/{type}  | gateway | upstream record JSON         |
+ * | {prefix}/{gatewayId}/status             | gateway | online / offline, retained   |
+ */
+export const DEVICES_ROOT = 'devices';
+export const LOCAL_ROOT = 'local';
+
+export type LocalChannel = 'detections' | 'redacted';
+
+export function deviceTopic(deviceId: string, channel: Channel): string {
+  return `${DEVICES_ROOT}/${deviceId}/${channel}`;
+}
+
+export interface ParsedDeviceTopic {
+  deviceId: string;
+  channel: Channel;
+}
+
+/** Parses `devices/{id}/{channel}`; anything else (extra levels, bad id, unknown channel) is null. */
+export function parseDeviceTopic(topic: string): ParsedDeviceTopic | null {
+  const parts = topic.split('/');
+  if (parts.length !== 3 || parts[0] !== DEVICES_ROOT) return null;
+  const [, deviceId = '', channel = ''] = parts;
+  const parsed = Channel.safeParse(channel);
+  if (!parsed.success || !isDeviceId(deviceId)) return null;
+  return { deviceId, channel: parsed.data };
+}
+
+export function isFramesTopic(topic: string): boolean {
+  return topic.startsWith(`${DEVICES_ROOT}/`) && topic.endsWith('/frames');
+}
+
+export function localTopic(deviceId: string, channel: LocalChannel): string {
+  return `${LOCAL_ROOT}/${deviceId}/${channel}`;
+}
+
+export function upstreamRecordTopic(prefix: string, gatewayId: string, deviceId: string, recordType: string): string {
+  return `${prefix}/${gatewayId}/${deviceId}/${recordType}`;
+}
+
+export function upstreamStatusTopic(prefix: string, gatewayId: string): string {
+  return `${prefix}/${gatewayId}/status`;
+}
+
+/**
+ * True when a subscription filter could match some `devices/{id}/frames` topic
+ * (`#`, `devices/#`, `+/+/frames`, `devices/cam1/+` ...). Such filters never get a frame.
+ */
+export function filterCouldMatchFrames(filter: string): boolean {
+  return filterCouldMatch(filter.split('/'), [DEVICES_ROOT, null, 'frames']);
+}
+
+/** Matches filter levels against a topic shape where null stands for "any single level". */
+function filterCouldMatch(filter: string[], shape: (string | null)[]): boolean {
+  for (let i = 0; i < filter.length; i++) {
+    const level = filter[i];
+    if (level === '#') return true;
+    if (i >= shape.length) return false;
+    const want = shape[i];
+    if (level === '+' || want === null) continue;
+    if (level !== want) return false;
+  }
+  return filter.length === shape.length;
+}

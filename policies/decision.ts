@@ -1,0 +1,11 @@
+/** Stable reason codes for withheld records: they appear in the audit log and the report. */
+export const WITHHOLD_REASONS = {
+  NO_POLICY: 'no valid policy is active',
+  NO_RULE: 'no rule allows this record type from this device',
+  NOTHING_ALLOWED: 'the matching rules allow none of this record\'s fields',
+} as const;
+export type WithholdReason = keyof typeof WITHHOLD_REASONS;
+
+export type Decision =
+  | { action: 'forward'; rules: string[]; fields: Record<string, unknown> }
+  | { action: 'withhold'; rules: string[]; reason: WithholdReason; detail: string };

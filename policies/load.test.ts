@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parsePolicy } from './index.ts';
+
+test('a misspelled key is reported with line, column, path and a suggestion', () => {
+  const text = 'id: p\nversion: 1\ntitle: t\nrules:\n  - id: r\n    match: { recordTypes: [door] }\n    alow: [type]\n';
+  const r = parsePolicy(text, 'p.yaml');
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  const e = r.errors.find((x) => x.path === 'rules[0].alow');
+  assert.ok(e, JSON.stringify(r.errors));
+  assert.equal(e.line, 7);
+  assert.equal(e.column, 5);
+  assert.match(e.hint ?? '', /did you mean "allow"/);
+});
+
+test('a wrong type points at the value', () => {
+  const r = parsePolicy('id: p\nversion: one\ntitle: t\nrules: []\n', 'p.yaml');
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  assert.equal(r.errors[0]?.path, 'version');
+  assert.equal(r.errors[0]?.line, 2);
+  assert.equal(r.errors[0]?.column, 10);
+});
+
+test('an unknown record type is refused with the list of known ones', () => {
+  const r = parsePolicy('id: p\nversion: 1\ntitle: t\nrules:\n  - id: r\n    match: { recordTypes: [faces] }\n    allow: [a]\n', 'p.yaml');
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  assert.match(r.errors[0]?.message ?? '', /one of: .*door/);
+  assert.equal(r.errors[0]?.line, 6);
+});
+
+test('YAML syntax errors and empty files are errors, not exceptions', () => {
+  const bad = parsePolicy('id: [unclosed\n', 'p.yaml');
+  assert.equal(bad.ok, false);
+  const empty = parsePolicy('', 'p.yaml');
+  assert.equal(empty.ok, false);
+  if (!empty.ok) assert.match(empty.errors[0]?.message ?? '', /empty/);
+});
+
+test('an alias bomb is refused instead of expanded', () => {
+  const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+  for (let i = 1; i < 9; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill('*' + String.fromCharCode(96 + i)).join(',')}]`);
+  const r = parsePolicy(lines.join('\n'), 'bomb.yaml');
+  assert.equal(r.ok, false);
+});
+
+test('the policy sha256 is of the exact bytes', () => {
+  const text = 'id: p\nversion: 1\ntitle: t\nrules: []\n';
+  const a = parsePolicy(text, 'a.yaml');
+  const b = parsePolicy(text + '# comment\n', 'b.yaml');
+  assert.ok(a.ok && b.ok);
+  assert.notEqual(a.value.sha256, b.value.sha256);
+  assert.match(a.value.sha256, /^[0-9a-f]{64}$/);
+});
