@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+
+/** What the audit log records. Never personal data: no images, no raw identifiers, no field values. */
+export type AuditEvent =
+  | {
+      type: 'decision';
+      action: 'forward' | 'withhold';
+      deviceId: string;
+      recordType: string;
+      rules: string[];
+      reason?: string;
+      /** names of the fields sent, not their values */
+      fields?: string[];
+      recordId?: string;
+      policy: { id: string; version: number; sha256: string } | null;
+      redactions?: Record<string, number>;
+      models?: string[];
+    }
+  | { type: 'input-rejected'; deviceId: string; channel: string; code: string; detail: string }
+  | { type: 'policy-activated'; policy: { id: string; version: number; sha256: string }; source: string }
+  | { type: 'policy-rejected'; source: string; errors: number }
+  | { type: 'device'; action: 'added' | 'removed' | 'rotated'; deviceId: string; kind?: string }
+  | { type: 'outbox-drop'; recordId: string; reason: string }
+  | { type: 'frame-withheld'; deviceId: string; code: string }
+  | { type: 'gateway'; action: 'start' | 'stop'; version: string }
+  | { type: 'recovery'; detail: string };
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  event: AuditEvent;
+  prev: string;
+  hash: string;
+}
+
+export const GENESIS = '0'.repeat(64);
+
+/** The hash covers everything but itself, in a fixed key order, so the chain is reproducible. */
+export function entryHash(e: Omit<AuditEntry, 'hash'>): string {
+  return createHash('sha256').update(JSON.stringify([e.seq, e.at, e.prev, e.event])).digest('hex');
+}

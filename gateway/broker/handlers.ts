@@ -1,0 +1,12 @@
+import type { DeviceKind } from '../../devices/index.ts';
+
+/** What the broker hands to the rest of the gateway. It never passes a frame anywhere else. */
+export interface BrokerHandlers {
+  authenticate(deviceId: string, secret: Buffer): Promise<{ deviceId: string; kind: DeviceKind } | null>;
+  /** takes ownership of a frame's bytes; must not throw */
+  frame(deviceId: string, jpeg: Buffer): void;
+  /** resolves once the event is decided and durably recorded; rejects if it could not be stored */
+  event(deviceId: string, kind: DeviceKind, payload: Buffer): Promise<void>;
+  status(deviceId: string, online: boolean): void;
+  refused(deviceId: string, channel: string, code: string, detail: string): void;
+}

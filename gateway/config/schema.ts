@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { DeviceId } from '../../devices/index.ts';
+
+const HostName = z.string().min(1).describe('address to bind; 127.0.0.1 keeps it on this machine');
+const Port = z.number().int().min(0).max(65_535);
+
+export const BrokerConfig = z.strictObject({
+  host: HostName.default('127.0.0.1'),
+  port: Port.default(1883).describe('plain MQTT listener port (0 picks a free one)'),
+  allowAnonymous: z.boolean().default(false).describe('labs only: let clients without credentials use topics outside devices/ and local/'),
+  maxFrameBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024).describe('largest JPEG frame a camera may publish'),
+});
+
+export const UpstreamConfig = z.strictObject({
+  url: z
+    .string()
+    .regex(/^mqtts?:\/\/[^\s]+$/, 'an upstream url starts with mqtt:// or mqtts://')
+    .default('mqtt://127.0.0.1:1884')
+    .describe("the agency's broker"),
+  topicPrefix: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'topic levels of A-Z a-z 0-9 _ . - separated by /').default('veilgate').describe('records go to {topicPrefix}/{gatewayId}/{deviceId}/{recordType}'),
+  username: z.string().optional().describe('upstream user name'),
+  password: z.string().optional().describe('upstream password; prefer the VEILGATE_UPSTREAM_PASSWORD environment variable'),
+  caFile: z.string().optional().describe('CA certificate (PEM) to trust for mqtts://'),
+  certFile: z.string().optional().describe('client certificate (PEM) for mqtts://'),
+  keyFile: z.string().optional().describe('client key (PEM) for mqtts://'),
+});
+
+export const VisionConfig = z.strictObject({
+  faceThreshold: z.number().min(0.05).max(0.99).default(0.5).describe('near-face detector (BlazeFace 128) minimum score'),
+  farFaceThreshold: z.number().min(0.05).max(0.99).default(0.85).describe('far-face detector (BlazeFace 256) minimum score; it fires on cups and cats below ~0.85'),
+  personThreshold: z.number().min(0.05).max(0.99).default(0.5).describe('person/vehicle detector minimum score'),
+  marginPercent: z.number().min(0).max(100).default(20).describe('redacted boxes are enlarged by this share of their size on every side'),
+  method: z.enum(['pixelate', 'blur', 'fill']).default('pixelate').describe('how identifying regions are obscured'),
+  queueLength: z.number().int().min(1).max(100).default(4).describe('frames waiting per camera; the oldest is dropped when full'),
+});
+
+export const GatewayConfig = z.strictObject({
+  gatewayId: DeviceId.default('veilgate-1').describe('this gateway\'s id in upstream topics'),
+  dataDir: z.string().min(1).default('./data').describe('registry, outbox and audit log live here; relative to the config file'),
+  policy: z.string().min(1).default('./policies/default.yaml').describe('the active policy file; relative to the config file'),
+  broker: BrokerConfig.prefault({}),
+  upstream: UpstreamConfig.prefault({}),
+  vision: VisionConfig.prefault({}),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type GatewayConfig = z.infer<typeof GatewayConfig>;

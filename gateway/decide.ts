@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import { upstreamRecordTopic } from '../devices/index.ts';
+import { evaluate, policyRef, type Candidate, type Decision, type LoadedPolicy } from '../policies/index.ts';
+import type { AuditLog } from './audit/index.ts';
+import type { OutboxStore } from './outbox/index.ts';
+
+/** The upstream record: only what the policy allowed, the policy that allowed it, and an id to de-duplicate. */
+export interface UpstreamRecord {
+  id: string;
+  deviceId: string;
+  recordType: string;
+  policy: { id: string; version: number; sha256: string };
+  fields: Record<string, unknown>;
+}
+
+export interface DecideContext {
+  policy(): LoadedPolicy | null;
+  audit: AuditLog;
+  outbox: OutboxStore;
+  gatewayId: string;
+  topicPrefix: string;
+}
+
+/**
+ * Evaluates a candidate against the active policy and records the outcome. A forward is written
+ * to the outbox and the audit log before this resolves; a withhold is audited with its reason.
+ * The record id is random, not time-based, so it reveals nothing the policy rounded away.
+ */
+export async function decide(ctx: DecideContext, c: Candidate, extra: { redactions?: Record<string, number>; models?: string[] } = {}): Promise<Decision> {
+  const loaded = ctx.policy();
+  const decision = evaluate(loaded?.policy ?? null, c);
+  const ref = loaded ? policyRef(loaded) : null;
+  const base = { type: 'decision' as const, deviceId: c.deviceId, recordType: c.recordType, rules: decision.rules, policy: ref, ...extra };
+  if (decision.action === 'withhold') {
+    await ctx.audit.record({ ...base, action: 'withhold', reason: decision.reason });
+    return decision;
+  }
+  const record: UpstreamRecord = { id: randomUUID(), deviceId: c.deviceId, recordType: c.recordType, policy: ref!, fields: decision.fields };
+  const topic = upstreamRecordTopic(ctx.topicPrefix, ctx.gatewayId, c.deviceId, c.recordType);
+  await Promise.all([
+    ctx.outbox.put({ id: record.id, topic, payload: JSON.stringify(record) }),
+    ctx.audit.record({ ...base, action: 'forward', fields: Object.keys(decision.fields), recordId: record.id }),
+  ]);
+  return decision;
+}

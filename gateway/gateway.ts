@@ -1,0 +1,201 @@
+import type { AddressInfo, Server } from 'node:net';
+import { Aedes } from 'aedes';
+import { createVisionDetector, type Detector } from '../models/index.ts';
+import { formatSourceError, policyRef, type LoadedPolicy } from '../policies/index.ts';
+import { AuditLog } from './audit/index.ts';
+import { brokerHooks, listenTcp, type BrokerHandlers } from './broker/index.ts';
+import type { GatewayConfig } from './config/index.ts';
+import { CountsAggregator } from './counts.ts';
+import { decide, type DecideContext } from './decide.ts';
+import { parseEventPayload } from './event-input.ts';
+import type { Logger } from './log.ts';
+import { DurableOutbox } from './outbox/index.ts';
+import { FrameIngest, type Observation } from './pipeline/index.ts';
+import { readPolicyFile } from './policy-file.ts';
+import { DeviceRegistry } from './registry/index.ts';
+import { MqttUplink, type Uplink } from './uplink/index.ts';
+import { VERSION } from './version.ts';
+import { join } from 'node:path';
+
+export interface GatewayOptions {
+  /** a detector to use instead of loading the catalogue's models (tests of fail-closed paths) */
+  detector?: Detector | null;
+}
+
+/**
+ * The running gateway: the broker devices talk to, the frame pipeline, the policy, the audit log,
+ * the outbox and the uplink, composed. The only class that owns sockets, timers and files.
+ */
+export class Gateway {
+  readonly online = new Map<string, boolean>();
+  readonly counters = { eventsRejected: 0, framesRefused: 0, decisions: { forward: 0, withhold: 0 }, storageErrors: 0 };
+  private activePolicy: LoadedPolicy | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopping: Promise<void> | null = null;
+
+  private constructor(
+    readonly cfg: Readonly<GatewayConfig>,
+    readonly log: Logger,
+    readonly registry: DeviceRegistry,
+    readonly audit: AuditLog,
+    readonly outbox: DurableOutbox,
+    readonly detector: Detector | null,
+    readonly broker: Aedes,
+    private readonly server: Server,
+    readonly address: AddressInfo,
+    readonly uplink: Uplink,
+    readonly ingest: FrameIngest,
+    private readonly counts: CountsAggregator,
+  ) {}
+
+  get policy(): LoadedPolicy | null {
+    return this.activePolicy;
+  }
+
+  static async start(cfg: Readonly<GatewayConfig>, log: Logger, opts: GatewayOptions = {}): Promise<Gateway> {
+    const registry = await DeviceRegistry.open(cfg.dataDir);
+    const audit = await AuditLog.open(join(cfg.dataDir, 'audit'));
+    const outbox = await DurableOutbox.open(join(cfg.dataDir, 'outbox'));
+    if (outbox.recovered.entries > 0) log.info(outbox.recovered, 'outbox recovered records not yet delivered');
+    const detector = opts.detector !== undefined ? opts.detector : await loadDetector(cfg, log);
+
+    // late-bound: hooks and the pipeline need the gateway, the gateway needs the broker
+    let gw: Gateway | null = null;
+    const ready = () => gw!;
+    const counts = new CountsAggregator(() => ready().activePolicy?.policy.counts ?? { intervalSeconds: 10, classes: ['person', 'vehicle'] });
+    const ingest = new FrameIngest(
+      () => ({ detector, method: cfg.vision.method, marginPercent: cfg.vision.marginPercent, maxPixels: 4096 * 4096 }),
+      cfg.vision.queueLength,
+      {
+        observation: (o) => ready().onObservation(o),
+        dropped: (deviceId, code, detail) => ready().onFrameDropped(deviceId, code, detail),
+      },
+    );
+    const handlers: BrokerHandlers = {
+      authenticate: async (id, secret) => {
+        const d = await registry.authenticate(id, secret);
+        return d ? { deviceId: d.id, kind: d.kind } : null;
+      },
+      frame: (deviceId, jpeg) => ingest.submit(deviceId, jpeg),
+      event: (deviceId, kind, payload) => ready().onEvent(deviceId, kind, payload),
+      status: (deviceId, online) => ready().online.set(deviceId, online),
+      refused: (deviceId, channel, code, detail) => ready().onRefused(deviceId, channel, code, detail),
+    };
+    const broker = await Aedes.createBroker({ id: `veilgate-${cfg.gatewayId}`, ...brokerHooks(handlers, cfg.broker, log.child({ module: 'broker' })) });
+    const { server, address } = await listenTcp(broker, cfg.broker.host, cfg.broker.port);
+    const uplink = new MqttUplink(cfg, outbox, log.child({ module: 'uplink' }));
+    gw = new Gateway(cfg, log, registry, audit, outbox, detector, broker, server, address, uplink, ingest, counts);
+    await gw.loadPolicy();
+    await audit.record({ type: 'gateway', action: 'start', version: VERSION });
+    if (cfg.broker.allowAnonymous) log.warn('broker.allowAnonymous is on: clients without credentials may connect (they never see device data)');
+    await uplink.start();
+    gw.timer = setInterval(() => void gw!.flushCounts(Date.now()), 1000);
+    log.info({ broker: `${address.address}:${address.port}`, upstream: cfg.upstream.topicPrefix }, 'gateway started');
+    return gw;
+  }
+
+  /** Reads the policy file; an invalid one leaves the gateway running and forwarding nothing. */
+  async loadPolicy(): Promise<boolean> {
+    const r = await readPolicyFile(this.cfg.policy);
+    if (!r.ok) {
+      for (const e of r.errors) this.log.error(formatSourceError(e));
+      this.log.error({ policy: this.cfg.policy }, 'no valid policy: nothing will be forwarded until the policy file is fixed');
+      await this.audit.record({ type: 'policy-rejected', source: this.cfg.policy, errors: r.errors.length });
+      return false;
+    }
+    this.activePolicy = r.value;
+    await this.audit.record({ type: 'policy-activated', policy: policyRef(r.value), source: this.cfg.policy });
+    this.log.info(policyRef(r.value), 'policy active');
+    return true;
+  }
+
+  private decideCtx(): DecideContext {
+    return { policy: () => this.activePolicy, audit: this.audit, outbox: this.outbox, gatewayId: this.cfg.gatewayId, topicPrefix: this.cfg.upstream.topicPrefix };
+  }
+
+  private async onEvent(deviceId: string, kind: 'camera' | 'sensor', payload: Buffer): Promise<void> {
+    const input = parseEventPayload(payload);
+    if (!input.ok) {
+      // accepted and dropped with a reason: resending a malformed event would not make it valid
+      this.onRefused(deviceId, 'events', input.code, input.detail);
+      return;
+    }
+    const ev = input.event;
+    const d = await decide(this.decideCtx(), { deviceId, deviceKind: kind, recordType: ev.type, fields: { ...ev } });
+    this.counters.decisions[d.action]++;
+  }
+
+  private onObservation(o: Observation): void {
+    const closed = this.counts.add(o);
+    const work = [
+      decide(this.decideCtx(), { deviceId: o.deviceId, deviceKind: 'camera', recordType: 'observation', fields: observationFields(o) }, { redactions: o.redactions, models: o.models }),
+      ...closed.map((c) => decide(this.decideCtx(), c)),
+    ];
+    void Promise.all(work).then(
+      (ds) => ds.forEach((d) => this.counters.decisions[d.action]++),
+      (e: Error) => this.storageFailed(e),
+    );
+  }
+
+  private async flushCounts(now: number): Promise<void> {
+    for (const { candidate, redactions, models } of this.counts.flush(now)) {
+      try {
+        const d = await decide(this.decideCtx(), candidate, { redactions, models });
+        this.counters.decisions[d.action]++;
+      } catch (e) {
+        this.storageFailed(e as Error);
+      }
+    }
+  }
+
+  private onFrameDropped(deviceId: string, code: string, detail: string): void {
+    this.log.warn({ deviceId, code, detail }, 'frame withheld');
+    this.audit.record({ type: 'frame-withheld', deviceId, code }).catch((e: Error) => this.storageFailed(e));
+  }
+
+  private onRefused(deviceId: string, channel: string, code: string, detail: string): void {
+    if (channel === 'events') this.counters.eventsRejected++;
+    else this.counters.framesRefused++;
+    this.log.warn({ deviceId, channel, code, detail }, 'input refused');
+    this.audit.record({ type: 'input-rejected', deviceId, channel, code, detail }).catch((e: Error) => this.storageFailed(e));
+  }
+
+  private storageFailed(e: Error): void {
+    this.counters.storageErrors++;
+    this.log.error({ err: e.message }, 'could not write the audit log or outbox');
+  }
+
+  /** Stops accepting, finishes queued work, records the stop and closes every file. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    // stop accepting first; the server only finishes closing once the broker has dropped its clients
+    const serverClosed = new Promise<void>((r) => this.server.close(() => r()));
+    await new Promise<void>((r) => this.broker.close(() => r()));
+    await serverClosed;
+    await this.ingest.idle();
+    for (const c of this.counts.takeAll()) await decide(this.decideCtx(), c).catch((e: Error) => this.storageFailed(e));
+    await this.uplink.stop();
+    await this.audit.record({ type: 'gateway', action: 'stop', version: VERSION });
+    await Promise.all([this.audit.close(), this.outbox.close(), this.detector?.close()]);
+    this.log.info('gateway stopped');
+  }
+}
+
+/** Per-frame facts for the policy: counts and normalized boxes, never pixels. */
+function observationFields(o: Observation): Record<string, unknown> {
+  return { at: o.at, ...o.counts, boxes: o.detections.map((d) => ({ cls: d.cls, score: d.score, ...d.box })) };
+}
+
+async function loadDetector(cfg: Readonly<GatewayConfig>, log: Logger): Promise<Detector | null> {
+  try {
+    return await createVisionDetector(cfg.vision);
+  } catch (e) {
+    log.error({ err: (e as Error).message }, 'models could not be loaded: every camera frame will be withheld');
+    return null;
+  }
+}

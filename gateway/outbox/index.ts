@@ -1,0 +1,1 @@
+export { DurableOutbox, type OutboxEntry, type OutboxStore } from './outbox.ts';

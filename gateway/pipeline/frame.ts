@@ -1,0 +1,56 @@
+import type { Detection, RgbImage, DetectionClass } from '../../models/index.ts';
+
+/** Why a frame was withheld. Stable codes: counted, logged and audited. */
+export const FRAME_DROP_CODES = {
+  FRAME_TOO_LARGE: 'the frame is larger than broker.maxFrameBytes',
+  FRAME_NOT_JPEG: 'the payload is not a JPEG image',
+  FRAME_UNDECODABLE: 'the JPEG could not be decoded',
+  FRAME_TOO_MANY_PIXELS: 'the JPEG declares more pixels than a camera frame may have',
+  MODEL_UNAVAILABLE: 'the detectors are not loaded: frames are withheld until they are',
+  DETECT_FAILED: 'detection failed on this frame',
+  REDACT_FAILED: 'redaction failed on this frame',
+  QUEUE_OVERFLOW: 'the camera sent frames faster than they could be processed; the oldest was dropped',
+} as const;
+export type FrameDropCode = keyof typeof FRAME_DROP_CODES;
+
+export class FrameError extends Error {
+  constructor(readonly code: FrameDropCode, detail?: string) {
+    super(detail ? `${FRAME_DROP_CODES[code]}: ${detail}` : FRAME_DROP_CODES[code]);
+  }
+}
+
+/** A pixel rectangle to obscure, and why. */
+export interface Region {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  cls: DetectionClass | 'head';
+}
+
+/** What the pipeline says about one frame: handed to the policy, never the pixels. */
+export interface Observation {
+  deviceId: string;
+  at: string;
+  width: number;
+  height: number;
+  counts: Record<DetectionClass, number>;
+  detections: Array<Pick<Detection, 'cls' | 'score' | 'box'>>;
+  redactions: Record<string, number>;
+  models: string[];
+}
+
+/**
+ * One frame's way through the stages. `jpeg` holds the raw bytes only until decode; `image` is raw
+ * until the redact stage has run on it. Nothing outside the pipeline ever receives either.
+ */
+export interface FrameContext {
+  deviceId: string;
+  receivedAt: Date;
+  jpeg: Buffer | null;
+  image: RgbImage | null;
+  detections: Detection[];
+  regions: Region[];
+  redacted: boolean;
+  observation: Observation | null;
+}

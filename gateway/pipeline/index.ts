@@ -1,0 +1,5 @@
+export { FrameIngest } from './ingest.ts';
+export { runPipeline, encodeRedacted } from './run.ts';
+export { STAGES, type StageDeps } from './stages.ts';
+export { FRAME_DROP_CODES, FrameError, type Observation, type FrameDropCode, type Region } from './frame.ts';
+export type { RedactMethod } from './redact/methods.ts';

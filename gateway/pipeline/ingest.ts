@@ -1,0 +1,63 @@
+import { FrameError, type FrameDropCode, type Observation } from './frame.ts';
+import { runPipeline } from './run.ts';
+import type { StageDeps } from './stages.ts';
+
+export interface IngestEvents {
+  observation(o: Observation): void;
+  dropped(deviceId: string, code: FrameDropCode, detail: string): void;
+}
+
+/**
+ * Frames from each camera wait in a small queue and are processed one at a time per camera.
+ * When a camera sends faster than we can process, the oldest waiting frame is dropped and counted:
+ * the newest view matters most, and memory stays bounded.
+ */
+export class FrameIngest {
+  private readonly queues = new Map<string, { frames: Array<{ jpeg: Buffer; at: Date }>; busy: boolean }>();
+  readonly stats = { processed: 0, dropped: {} as Partial<Record<FrameDropCode, number>> };
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly deps: () => StageDeps,
+    private readonly queueLength: number,
+    private readonly on: IngestEvents,
+  ) {}
+
+  submit(deviceId: string, jpeg: Buffer, at = new Date()): void {
+    let q = this.queues.get(deviceId);
+    if (!q) this.queues.set(deviceId, (q = { frames: [], busy: false }));
+    q.frames.push({ jpeg, at });
+    while (q.frames.length > this.queueLength) {
+      q.frames.shift();
+      this.drop(deviceId, 'QUEUE_OVERFLOW', '');
+    }
+    if (!q.busy) void this.drainCamera(deviceId, q);
+  }
+
+  private async drainCamera(deviceId: string, q: { frames: Array<{ jpeg: Buffer; at: Date }>; busy: boolean }): Promise<void> {
+    q.busy = true;
+    for (let next = q.frames.shift(); next; next = q.frames.shift()) {
+      try {
+        const { observation } = await runPipeline(deviceId, next.jpeg, this.deps(), next.at);
+        this.stats.processed++;
+        this.on.observation(observation);
+      } catch (e) {
+        if (e instanceof FrameError) this.drop(deviceId, e.code, e.message);
+        else this.drop(deviceId, 'REDACT_FAILED', (e as Error).message);
+      }
+    }
+    q.busy = false;
+    if ([...this.queues.values()].every((x) => !x.busy)) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private drop(deviceId: string, code: FrameDropCode, detail: string): void {
+    this.stats.dropped[code] = (this.stats.dropped[code] ?? 0) + 1;
+    this.on.dropped(deviceId, code, detail);
+  }
+
+  /** Resolves when every queued frame has been processed or dropped. */
+  idle(): Promise<void> {
+    if ([...this.queues.values()].every((q) => !q.busy && q.frames.length === 0)) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+}

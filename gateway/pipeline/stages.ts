@@ -1,0 +1,93 @@
+import sharp, { type OutputInfo } from 'sharp';
+import type { Detector, DetectionClass } from '../../models/index.ts';
+import { FrameError, type FrameContext } from './frame.ts';
+import { redactRegion, type RedactMethod } from './redact/methods.ts';
+import { regionsFor } from './redact/regions.ts';
+
+export interface StageDeps {
+  /** null when the models could not be loaded: every frame is then withheld */
+  detector: Detector | null;
+  method: RedactMethod;
+  marginPercent: number;
+  /** decoding refuses images with more pixels than this (decompression bombs) */
+  maxPixels: number;
+}
+
+export interface Stage {
+  name: string;
+  run(ctx: FrameContext, deps: StageDeps): Promise<void> | void;
+}
+
+const JPEG_MAGIC = Buffer.from([0xff, 0xd8, 0xff]);
+
+export const decode: Stage = {
+  name: 'decode',
+  async run(ctx, deps) {
+    const jpeg = ctx.jpeg;
+    if (!jpeg || jpeg.length < 4 || !jpeg.subarray(0, 3).equals(JPEG_MAGIC)) throw new FrameError('FRAME_NOT_JPEG');
+    let out: { data: Buffer; info: OutputInfo };
+    try {
+      out = await sharp(jpeg, { limitInputPixels: deps.maxPixels, failOn: 'error', sequentialRead: true })
+        .toColourspace('srgb')
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+    } catch (e) {
+      const msg = (e as Error).message;
+      throw new FrameError(/pixel limit/i.test(msg) ? 'FRAME_TOO_MANY_PIXELS' : 'FRAME_UNDECODABLE', msg.split('\n')[0]);
+    }
+    if (out.info.channels !== 3) throw new FrameError('FRAME_UNDECODABLE', `${out.info.channels} channels`);
+    ctx.image = { data: out.data, width: out.info.width, height: out.info.height };
+    ctx.jpeg = null; // the raw bytes are not needed past this point
+  },
+};
+
+export const detect: Stage = {
+  name: 'detect',
+  async run(ctx, deps) {
+    if (!deps.detector) throw new FrameError('MODEL_UNAVAILABLE');
+    try {
+      ctx.detections = await deps.detector.detect(ctx.image!);
+    } catch (e) {
+      throw new FrameError('DETECT_FAILED', (e as Error).message);
+    }
+  },
+};
+
+export const redact: Stage = {
+  name: 'redact',
+  run(ctx, deps) {
+    const img = ctx.image!;
+    ctx.regions = regionsFor(ctx.detections, img.width, img.height, deps.marginPercent);
+    try {
+      for (const r of ctx.regions) redactRegion(img, r, deps.method);
+    } catch (e) {
+      throw new FrameError('REDACT_FAILED', (e as Error).message);
+    }
+    ctx.redacted = true;
+  },
+};
+
+export const describe: Stage = {
+  name: 'describe',
+  run(ctx, deps) {
+    const img = ctx.image!;
+    const counts: Record<DetectionClass, number> = { person: 0, vehicle: 0, face: 0, text: 0 };
+    for (const d of ctx.detections) counts[d.cls]++;
+    const redactions: Record<string, number> = {};
+    for (const r of ctx.regions) redactions[r.cls] = (redactions[r.cls] ?? 0) + 1;
+    ctx.observation = {
+      deviceId: ctx.deviceId,
+      at: ctx.receivedAt.toISOString(),
+      width: img.width,
+      height: img.height,
+      counts,
+      detections: ctx.detections.map(({ cls, score, box }) => ({ cls, score, box })),
+      redactions,
+      models: [...(deps.detector?.models ?? [])],
+    };
+  },
+};
+
+/** The order is the design: nothing may see the image between decode and redact. */
+export const STAGES: readonly Stage[] = [decode, detect, redact, describe];

@@ -1,0 +1,1 @@
+export { DeviceRegistry, type DeviceRecord } from './registry.ts';

@@ -1,0 +1,81 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { JSONFilePreset } from 'lowdb/node';
+import type { Low } from 'lowdb';
+import type { DeviceKind } from '../../devices/index.ts';
+import { hashSecret, newSecret, secretMatches, type StoredSecret } from './secret.ts';
+
+export interface DeviceRecord {
+  id: string;
+  kind: DeviceKind;
+  secret: StoredSecret;
+  createdAt: string;
+  rotatedAt?: string;
+}
+
+interface RegistryData {
+  devices: DeviceRecord[];
+}
+
+/**
+ * Provisioned devices, in lowdb (a small JSON file rewritten on each change: fine for a registry
+ * edited by hand a few times a year, not for anything per message). Only secret hashes are stored.
+ */
+export class DeviceRegistry {
+  private constructor(private readonly db: Low<RegistryData>) {}
+
+  static async open(dataDir: string): Promise<DeviceRegistry> {
+    await mkdir(dataDir, { recursive: true });
+    const db = await JSONFilePreset<RegistryData>(join(dataDir, 'devices.json'), { devices: [] });
+    return new DeviceRegistry(db);
+  }
+
+  /** Re-reads the file: the CLI may have changed it while the gateway runs. */
+  reload(): Promise<void> {
+    return this.db.read();
+  }
+
+  list(): readonly DeviceRecord[] {
+    return this.db.data.devices;
+  }
+
+  get(id: string): DeviceRecord | undefined {
+    return this.db.data.devices.find((d) => d.id === id);
+  }
+
+  /** Adds a device and returns its secret; the secret is not stored and cannot be shown again. */
+  async add(id: string, kind: DeviceKind, now = new Date()): Promise<string> {
+    if (this.get(id)) throw Object.assign(new Error(`device ${id} already exists`), { code: 'DEVICE_EXISTS' });
+    const secret = newSecret();
+    this.db.data.devices.push({ id, kind, secret: await hashSecret(secret), createdAt: now.toISOString() });
+    await this.db.write();
+    return secret;
+  }
+
+  async rotate(id: string, now = new Date()): Promise<string> {
+    const d = this.get(id);
+    if (!d) throw Object.assign(new Error(`no device ${id}`), { code: 'DEVICE_UNKNOWN' });
+    const secret = newSecret();
+    d.secret = await hashSecret(secret);
+    d.rotatedAt = now.toISOString();
+    await this.db.write();
+    return secret;
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const before = this.db.data.devices.length;
+    this.db.data.devices = this.db.data.devices.filter((d) => d.id !== id);
+    if (this.db.data.devices.length === before) return false;
+    await this.db.write();
+    return true;
+  }
+
+  /** The device if id and secret match, else null. Unknown ids cost the same time as wrong secrets. */
+  async authenticate(id: string, secret: string | Buffer): Promise<DeviceRecord | null> {
+    const d = this.get(id);
+    const ok = await secretMatches(secret, d?.secret ?? DUMMY);
+    return d && ok ? d : null;
+  }
+}
+
+const DUMMY: StoredSecret = { algo: 'scrypt', salt: 'AAAAAAAAAAAAAAAAAAAAAA==', hash: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' };

@@ -1,0 +1,30 @@
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+
+const scryptAsync = promisify(scrypt) as (pw: string | Buffer, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
+/** scrypt N=2^14, r=8, p=1: ~40 ms on a Pi, slow enough to make stolen hashes expensive. */
+const PARAMS = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+const KEY_LEN = 32;
+
+export interface StoredSecret {
+  algo: 'scrypt';
+  salt: string;
+  hash: string;
+}
+
+/** A new device secret: 24 random bytes, URL-safe, shown once. */
+export function newSecret(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export async function hashSecret(secret: string): Promise<StoredSecret> {
+  const salt = randomBytes(16);
+  const hash = await scryptAsync(secret, salt, KEY_LEN, PARAMS);
+  return { algo: 'scrypt', salt: salt.toString('base64'), hash: hash.toString('base64') };
+}
+
+export async function secretMatches(secret: string | Buffer, stored: StoredSecret): Promise<boolean> {
+  const expected = Buffer.from(stored.hash, 'base64');
+  const actual = await scryptAsync(secret, Buffer.from(stored.salt, 'base64'), KEY_LEN, PARAMS);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}

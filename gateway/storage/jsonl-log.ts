@@ -1,0 +1,132 @@
+import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+
+/**
+ * An append-only JSON-lines file with group commit: appends made in the same tick share one
+ * write and one fdatasync, and each append's promise settles only once its line is on disk.
+ * A torn last line (power cut mid-write) is detected on open and cut off, never parsed as data.
+ */
+export class JsonlLog {
+  private fh: FileHandle | null = null;
+  private pending: { line: string; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private flushing: Promise<void> | null = null;
+  bytes = 0;
+
+  constructor(readonly path: string) {}
+
+  /** Opens the file for appending and returns its valid lines, in order, with what had to be cut. */
+  async open(): Promise<{ lines: unknown[]; tornBytes: number; corruptLines: number }> {
+    const { lines, validBytes, totalBytes, corruptLines } = await readLines(this.path);
+    if (validBytes < totalBytes) await truncate(this.path, validBytes);
+    this.fh = await open(this.path, 'a');
+    this.bytes = validBytes;
+    return { lines, tornBytes: totalBytes - validBytes, corruptLines };
+  }
+
+  /**
+   * Opens for appending without reading the whole file (for logs that grow for a year):
+   * only a torn last line, one with no newline after it, is cut off.
+   */
+  async openTailOnly(): Promise<{ tornBytes: number }> {
+    let size = 0;
+    try {
+      size = (await stat(this.path)).size;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    let keep = size;
+    if (size > 0) {
+      const fh = await open(this.path, 'r');
+      try {
+        const len = Math.min(size, 1 << 20);
+        const buf = Buffer.alloc(len);
+        await fh.read(buf, 0, len, size - len);
+        const nl = buf.lastIndexOf(0x0a);
+        keep = nl < 0 ? size - len : size - len + nl + 1;
+      } finally {
+        await fh.close();
+      }
+      if (keep < size) await truncate(this.path, keep);
+    }
+    this.fh = await open(this.path, 'a');
+    this.bytes = keep;
+    return { tornBytes: size - keep };
+  }
+
+  append(value: unknown): Promise<void> {
+    const line = `${JSON.stringify(value)}\n`;
+    return new Promise((resolve, reject) => {
+      this.pending.push({ line, resolve, reject });
+      if (!this.flushing) this.flushing = new Promise((r) => setImmediate(r)).then(() => this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        if (!this.fh) throw Object.assign(new Error(`${this.path} is not open`), { code: 'ECLOSED' });
+        const chunk = batch.map((p) => p.line).join('');
+        await this.fh.write(chunk);
+        await this.fh.datasync();
+        this.bytes += Buffer.byteLength(chunk);
+        for (const p of batch) p.resolve();
+      } catch (e) {
+        for (const p of batch) p.reject(e as Error);
+      }
+    }
+    this.flushing = null;
+  }
+
+  /** Waits for every append so far to reach the disk. */
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+    await this.fh?.close();
+    this.fh = null;
+  }
+}
+
+/** Reads a JSON-lines file; stops at the first line that is not complete JSON ending in a newline. */
+export async function readLines(path: string): Promise<{ lines: unknown[]; validBytes: number; totalBytes: number; corruptLines: number }> {
+  let totalBytes = 0;
+  try {
+    totalBytes = (await stat(path)).size;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { lines: [], validBytes: 0, totalBytes: 0, corruptLines: 0 };
+    throw e;
+  }
+  const fh = await open(path, 'r');
+  const lines: unknown[] = [];
+  let validBytes = 0;
+  let corruptLines = 0;
+  try {
+    const decoder = new StringDecoder('utf8');
+    let carry = '';
+    let offset = 0;
+    for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20 })) {
+      carry += decoder.write(chunk as Buffer);
+      let nl: number;
+      while ((nl = carry.indexOf('\n')) >= 0) {
+        const text = carry.slice(0, nl);
+        carry = carry.slice(nl + 1);
+        offset += Buffer.byteLength(text) + 1;
+        try {
+          lines.push(JSON.parse(text));
+          validBytes = offset;
+        } catch {
+          // a bad line in the middle is corruption, not a torn tail: count it and go on
+          corruptLines++;
+          validBytes = offset;
+        }
+      }
+    }
+  } finally {
+    await fh.close();
+  }
+  return { lines, validBytes, totalBytes, corruptLines };
+}

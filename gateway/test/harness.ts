@@ -1,0 +1,58 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configFromObject } from '../config/index.ts';
+import { createLogger } from '../log.ts';
+import { Gateway, type GatewayOptions } from '../gateway.ts';
+import { startEmbeddedUpstream, type ReceivedRecord } from '../embedded-upstream.ts';
+
+export const REPO = new URL('../../', import.meta.url).pathname;
+export const PHOTOS = join(REPO, 'fixtures/photos');
+
+/** The default policy with a short counting window, so tests need not wait 10 s. */
+export async function writeFastDefaultPolicy(dir: string, intervalSeconds = 1): Promise<string> {
+  const text = (await readFile(join(REPO, 'policies/default.yaml'), 'utf8')).replace('intervalSeconds: 10', `intervalSeconds: ${intervalSeconds}`);
+  const file = join(dir, 'policy.yaml');
+  await writeFile(file, text);
+  return file;
+}
+
+export interface Harness {
+  dir: string;
+  gateway: Gateway;
+  brokerUrl: string;
+  upstream: ReceivedRecord[];
+  stop(): Promise<void>;
+}
+
+/** A real gateway (real aedes, real models unless replaced) wired to a real embedded upstream broker. */
+export async function startHarness(opts: GatewayOptions & { policyFile?: string; allowAnonymous?: boolean } = {}): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-test-'));
+  const upstream: ReceivedRecord[] = [];
+  const up = await startEmbeddedUpstream('veilgate', (r) => upstream.push(r));
+  const policy = opts.policyFile ?? (await writeFastDefaultPolicy(dir));
+  const cfg = configFromObject(
+    { gatewayId: 'gw-test', dataDir: join(dir, 'data'), policy, broker: { port: 0, allowAnonymous: opts.allowAnonymous ?? false }, upstream: { url: up.url } },
+    dir,
+  );
+  const gateway = await Gateway.start(cfg, createLogger(process.env.VEILGATE_TEST_LOG ?? 'silent'), opts);
+  return {
+    dir,
+    gateway,
+    brokerUrl: `mqtt://127.0.0.1:${gateway.address.port}`,
+    upstream,
+    async stop() {
+      await gateway.stop();
+      await up.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitFor(what: string, cond: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

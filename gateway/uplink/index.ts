@@ -1,0 +1,2 @@
+export type { Uplink } from './uplink.ts';
+export { MqttUplink, redactUrl } from './mqtt-uplink.ts';

@@ -1,0 +1,47 @@
+/** A decoded image as the models take it: interleaved 8-bit RGB, row-major. */
+export interface RgbImage {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+/** Box in normalized image coordinates (0..1), x1 < x2, y1 < y2. */
+export interface Box {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+export type DetectionClass = 'face' | 'person' | 'vehicle' | 'text';
+
+export interface Detection {
+  cls: DetectionClass;
+  score: number;
+  box: Box;
+  /** catalogue id of the model that produced it */
+  model: string;
+}
+
+export function clampBox(b: Box): Box {
+  const c = (v: number) => Math.min(1, Math.max(0, v));
+  return { x1: c(b.x1), y1: c(b.y1), x2: c(b.x2), y2: c(b.y2) };
+}
+
+export function iou(a: Box, b: Box): number {
+  const ix = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1));
+  const iy = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
+  const inter = ix * iy;
+  const union = (a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter;
+  return union <= 0 ? 0 : inter / union;
+}
+
+/** Greedy non-maximum suppression, per class. */
+export function nms(dets: Detection[], threshold: number): Detection[] {
+  const sorted = [...dets].sort((a, b) => b.score - a.score);
+  const kept: Detection[] = [];
+  for (const d of sorted) {
+    if (kept.every((k) => k.cls !== d.cls || iou(k.box, d.box) < threshold)) kept.push(d);
+  }
+  return kept;
+}

@@ -1,0 +1,19 @@
+import ort from 'onnxruntime-node';
+import type { ModelEntry } from './catalogue.ts';
+import { readVerifiedModel } from './verify.ts';
+
+/**
+ * One ONNX session per model per worker, one intra-op thread: these models are too small for
+ * two threads to help (DESIGN.md section 7); parallelism comes from running streams in workers.
+ */
+export async function openSession(entry: ModelEntry): Promise<ort.InferenceSession> {
+  const bytes = await readVerifiedModel(entry);
+  return ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  });
+}
+
+export { ort };

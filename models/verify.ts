@@ -1,0 +1,19 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { modelPath, type ModelEntry } from './catalogue.ts';
+
+export class ModelIntegrityError extends Error {
+  readonly code = 'MODEL_INTEGRITY';
+  constructor(readonly modelId: string, readonly expected: string, readonly actual: string, readonly file: string) {
+    super(`model ${modelId} at ${file} has sha256 ${actual}, the catalogue expects ${expected}: refusing to load it`);
+  }
+}
+
+/** Reads a model file and returns its bytes only if their sha256 matches the catalogue. */
+export async function readVerifiedModel(entry: ModelEntry): Promise<Uint8Array> {
+  const file = modelPath(entry);
+  const bytes = await readFile(file);
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== entry.sha256) throw new ModelIntegrityError(entry.id, entry.sha256, actual, file);
+  return bytes;
+}
