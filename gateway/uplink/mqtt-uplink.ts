@@ -90,7 +90,8 @@ export class MqttUplink implements Uplink {
     if (client.connected) {
       await new Promise<void>((r) => client.publish(status, 'offline', { qos: 1, retain: true }, () => r()));
     }
-    await client.endAsync(true);
+    // a clean DISCONNECT: the broker discards the will, so "offline" is published once
+    await client.endAsync(!client.connected);
   }
 }
 

@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const BIN = new URL('./bin.js', import.meta.url).pathname;
+const run = async (args: string[], cwd?: string) => {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+};
+
+test('a config error exits 2 naming the file, the line and the key path', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'gateway.yaml');
+  await writeFile(file, 'gatewayId: gw\nbroker:\n  port: 1883\n  hots: 0.0.0.0\nupstream:\n  url: http://example\n');
+  const r = await run(['config', 'check', '--config', file]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, new RegExp(`${file}:4:3 at broker.hots: Unrecognized key`));
+  assert.match(r.stderr, new RegExp(`${file}:6:8 at upstream.url: an upstream url starts with mqtt:// or mqtts://`));
+});
+
+test('a missing config file exits 2 and says how to fix it', async () => {
+  const r = await run(['config', 'check', '--config', '/nonexistent/gateway.yaml']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /file not found/);
+  assert.match(r.stderr, /--config/);
+});
+
+test('devices add prints a secret once and stores only its scrypt hash', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'gateway.yaml');
+  await writeFile(file, 'dataDir: ./data\n');
+  const r = await run(['devices', 'add', 'cam-7', '--kind', 'camera', '--config', file]);
+  assert.equal(r.code, 0, r.stderr);
+  const secret = /MQTT password: (\S+)/.exec(r.stdout)?.[1];
+  assert.ok(secret && secret.length >= 32);
+  const stored = await readFile(join(dir, 'data', 'devices.json'), 'utf8');
+  assert.equal(stored.includes(secret), false);
+  assert.match(stored, /"algo": "scrypt"/);
+  const list = await run(['devices', 'list', '--config', file]);
+  assert.match(list.stdout, /^cam-7\tcamera/m);
+  const bad = await run(['devices', 'add', 'cam/7', '--kind', 'camera', '--config', file]);
+  assert.equal(bad.code, 2);
+  const verify = await run(['audit', 'verify', '--config', file]);
+  assert.equal(verify.code, 0, verify.stdout);
+});
+
+test('policy check exits 1 on an invalid policy and 0 on the shipped ones', async () => {
+  const ok = await run(['policy', 'check', new URL('../../policies/default.yaml', import.meta.url).pathname]);
+  assert.equal(ok.code, 0, ok.stdout);
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-cli-'));
+  const bad = join(dir, 'p.yaml');
+  await writeFile(bad, 'id: p\nversion: 1\ntitle: t\nrules: nope\n');
+  const r = await run(['policy', 'check', bad]);
+  await rm(dir, { recursive: true, force: true });
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /p\.yaml:4:8 at rules/);
+});
+
+test('an unknown command is a usage error (exit 2)', async () => {
+  const r = await run(['frobnicate']);
+  assert.equal(r.code, 2);
+});

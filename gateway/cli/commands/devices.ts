@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { DeviceId, DeviceKind } from '../../../devices/index.ts';
+import { AuditLog } from '../../audit/index.ts';
+import { DeviceRegistry } from '../../registry/index.ts';
+import { join } from 'node:path';
+import { DEFAULT_CONFIG, requireConfig } from '../context.ts';
+import { EXIT, UsageError } from '../exit.ts';
+
+type Opts = { config: string };
+
+async function open(o: Opts) {
+  const cfg = await requireConfig(o.config);
+  return { registry: await DeviceRegistry.open(cfg.dataDir), audit: await AuditLog.open(join(cfg.dataDir, 'audit')) };
+}
+
+function parseId(id: string): string {
+  const r = DeviceId.safeParse(id);
+  if (!r.success) throw new UsageError(`"${id}" is not a valid device id: ${r.error.issues[0]?.message}`);
+  return r.data;
+}
+
+export function registerDevices(program: Command): void {
+  const devices = program.command('devices').description('provision device credentials (secrets are shown once and stored hashed)');
+  devices
+    .command('add')
+    .argument('<id>')
+    .requiredOption('--kind <kind>', 'camera or sensor')
+    .option('--config <file>', 'the config file', DEFAULT_CONFIG)
+    .action(async (id: string, o: Opts & { kind: string }) => {
+      const kind = DeviceKind.safeParse(o.kind);
+      if (!kind.success) throw new UsageError(`--kind must be camera or sensor, not "${o.kind}"`);
+      const { registry, audit } = await open(o);
+      if (registry.get(parseId(id))) throw new UsageError(`device ${id} already exists; use "devices rotate ${id}" for a new secret`);
+      const secret = await registry.add(id, kind.data);
+      await audit.record({ type: 'device', action: 'added', deviceId: id, kind: kind.data });
+      await audit.close();
+      console.log(`added ${kind.data} ${id}\nMQTT username: ${id}\nMQTT password: ${secret}\n(store it now: it is not kept and cannot be shown again)`);
+    });
+  devices
+    .command('list')
+    .option('--config <file>', 'the config file', DEFAULT_CONFIG)
+    .action(async (o: Opts) => {
+      const { registry, audit } = await open(o);
+      await audit.close();
+      for (const d of registry.list()) console.log(`${d.id}\t${d.kind}\tadded ${d.createdAt}${d.rotatedAt ? `\trotated ${d.rotatedAt}` : ''}`);
+    });
+  devices
+    .command('remove')
+    .argument('<id>')
+    .option('--config <file>', 'the config file', DEFAULT_CONFIG)
+    .action(async (id: string, o: Opts) => {
+      const { registry, audit } = await open(o);
+      const removed = await registry.remove(parseId(id));
+      if (removed) await audit.record({ type: 'device', action: 'removed', deviceId: id });
+      await audit.close();
+      console.log(removed ? `removed ${id}` : `no device ${id}`);
+      process.exitCode = removed ? EXIT.OK : EXIT.CHECK_FAILED;
+    });
+  devices
+    .command('rotate')
+    .argument('<id>')
+    .option('--config <file>', 'the config file', DEFAULT_CONFIG)
+    .action(async (id: string, o: Opts) => {
+      const { registry, audit } = await open(o);
+      if (!registry.get(parseId(id))) throw new UsageError(`no device ${id}`);
+      const secret = await registry.rotate(id);
+      await audit.record({ type: 'device', action: 'rotated', deviceId: id });
+      await audit.close();
+      console.log(`rotated ${id}\nMQTT password: ${secret}\n(store it now: it is not kept and cannot be shown again)`);
+    });
+}

@@ -1,0 +1,20 @@
+import type { Command } from 'commander';
+import { createLogger } from '../../log.ts';
+import { Gateway } from '../../gateway.ts';
+import { DEFAULT_CONFIG, requireConfig } from '../context.ts';
+import { untilSignal } from '../signals.ts';
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('run the gateway from a config file (production)')
+    .option('--config <file>', 'the config file', DEFAULT_CONFIG)
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (overrides logLevel)')
+    .action(async (o: { config: string; logLevel?: string }) => {
+      const cfg = await requireConfig(o.config);
+      const log = createLogger(o.logLevel ?? cfg.logLevel);
+      const gateway = await Gateway.start(cfg, log);
+      await untilSignal();
+      await gateway.stop();
+    });
+}

@@ -1,0 +1,34 @@
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../version.ts';
+import { registerAudit } from './commands/audit.ts';
+import { registerConfig } from './commands/config.ts';
+import { registerDemo } from './commands/demo.ts';
+import { registerDevices } from './commands/devices.ts';
+import { registerPolicy } from './commands/policy.ts';
+import { registerRedact } from './commands/redact.ts';
+import { registerStart } from './commands/start.ts';
+import { EXIT, UsageError } from './exit.ts';
+
+const program = new Command('veilgate')
+  .description('privacy-first edge gateway for cameras and sensors')
+  .version(VERSION)
+  .exitOverride()
+  .showHelpAfterError();
+
+for (const register of [registerDemo, registerStart, registerDevices, registerPolicy, registerConfig, registerAudit, registerRedact]) register(program);
+for (const cmd of program.commands) cmd.exitOverride();
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // help and version are not errors; everything else commander reports is a usage error
+    process.exitCode = e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+  } else if (e instanceof UsageError) {
+    console.error(e.message);
+    process.exitCode = EXIT.USAGE;
+  } else {
+    console.error(`veilgate: ${(e as Error).message}`);
+    process.exitCode = EXIT.USAGE;
+  }
+}

@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { createVisionDetector, type Detector } from '../../models/index.ts';
+import { VisionConfig } from '../config/schema.ts';
+import { runPipeline, encodeRedacted, FrameError, type StageDeps } from './index.ts';
+import { PHOTOS } from '../test/harness.ts';
+
+const vision = VisionConfig.parse({});
+let detector: Detector;
+const deps = (over: Partial<StageDeps> = {}): StageDeps => ({ detector, method: 'pixelate', marginPercent: 20, maxPixels: 4096 * 4096, ...over });
+
+test.before(async () => {
+  detector = await createVisionDetector(vision);
+});
+test.after(() => detector.close());
+
+async function jpegOf(name: string): Promise<Buffer> {
+  return sharp(join(PHOTOS, name)).toColourspace('srgb').jpeg({ quality: 90 }).toBuffer();
+}
+
+/** Mean absolute difference per channel inside a pixel box of two same-sized RGB images. */
+async function changeInside(a: Buffer, b: Buffer, box: { x1: number; y1: number; x2: number; y2: number }): Promise<number> {
+  const ra = await sharp(a).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const rb = await sharp(b).removeAlpha().raw().toBuffer();
+  let sum = 0;
+  let n = 0;
+  for (let y = box.y1; y < box.y2; y++) {
+    for (let x = box.x1; x < box.x2; x++) {
+      for (let c = 0; c < 3; c++) {
+        const i = (y * ra.info.width + x) * 3 + c;
+        sum += Math.abs(ra.data[i]! - rb[i]!);
+        n++;
+      }
+    }
+  }
+  return sum / n;
+}
+
+/** Detail left in a region: mean absolute difference between neighbouring pixels. */
+async function detailInside(img: Buffer, box: { x1: number; y1: number; x2: number; y2: number }): Promise<number> {
+  const { data, info } = await sharp(img).removeAlpha().greyscale().raw().toBuffer({ resolveWithObject: true });
+  let sum = 0;
+  let n = 0;
+  for (let y = box.y1; y < box.y2; y++) {
+    for (let x = box.x1; x < box.x2 - 1; x++) {
+      sum += Math.abs(data[y * info.width + x]! - data[y * info.width + x + 1]!);
+      n++;
+    }
+  }
+  return sum / n;
+}
+
+for (const [photo, face] of [
+  ['astronaut.png', { x1: 173, y1: 74, x2: 277, y2: 178 }],
+  ['camera.png', { x1: 180, y1: 120, x2: 260, y2: 200 }],
+] as const) {
+  for (const method of ['pixelate', 'blur', 'fill'] as const) {
+    test(`${photo}: the whole face region is changed beyond recognition by ${method}`, async () => {
+      const jpeg = await jpegOf(photo);
+      const { observation, ctx } = await runPipeline('cam', jpeg, deps({ method }));
+      assert.ok(observation.counts.face >= 1, 'a face was detected');
+      const out = await encodeRedacted(ctx);
+      const change = await changeInside(jpeg, out, face);
+      assert.ok(change > 12, `face pixels changed by ${change.toFixed(1)} on average`);
+      const before = await detailInside(jpeg, face);
+      const after = await detailInside(out, face);
+      assert.ok(after < before * 0.4, `detail in the face region fell from ${before.toFixed(1)} to ${after.toFixed(1)}`);
+    });
+  }
+}
+
+for (const photo of ['coffee.png', 'chelsea.png']) {
+  test(`${photo}: a photo without people is not redacted at the default thresholds`, async () => {
+    const { observation } = await runPipeline('cam', await jpegOf(photo), deps());
+    assert.equal(observation.counts.face, 0);
+    assert.deepEqual(observation.redactions, {});
+  });
+}
+
+test('without models every frame is withheld (fail closed)', async () => {
+  await assert.rejects(runPipeline('cam', await jpegOf('astronaut.png'), deps({ detector: null })), (e: FrameError) => e.code === 'MODEL_UNAVAILABLE');
+});
+
+test('a detector that throws withholds the frame instead of passing it on', async () => {
+  const broken: Detector = { models: ['broken'], detect: () => Promise.reject(new Error('ORT exploded')), close: async () => {} };
+  await assert.rejects(runPipeline('cam', await jpegOf('astronaut.png'), deps({ detector: broken })), (e: FrameError) => e.code === 'DETECT_FAILED');
+});
+
+test('non-JPEG, truncated and oversized-in-pixels frames are refused with their own codes', async () => {
+  const jpeg = await jpegOf('astronaut.png');
+  await assert.rejects(runPipeline('cam', Buffer.from('hello'), deps()), (e: FrameError) => e.code === 'FRAME_NOT_JPEG');
+  await assert.rejects(runPipeline('cam', jpeg.subarray(0, jpeg.length / 3), deps()), (e: FrameError) => e.code === 'FRAME_UNDECODABLE');
+  await assert.rejects(runPipeline('cam', jpeg, deps({ maxPixels: 100 * 100 })), (e: FrameError) => e.code === 'FRAME_TOO_MANY_PIXELS');
+});

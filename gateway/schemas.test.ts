@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { SCHEMA_FILES } from './schemas.ts';
+
+test('the committed JSON Schemas match the zod schemas (run npm run schemas after a change)', async () => {
+  for (const [file, make] of Object.entries(SCHEMA_FILES)) {
+    const committed = JSON.parse(await readFile(new URL(`../${file}`, import.meta.url), 'utf8'));
+    assert.deepEqual(committed, JSON.parse(JSON.stringify(make())), file);
+  }
+});
+
+test('every config field has a description and a default, so editors can explain it', async () => {
+  const schema = SCHEMA_FILES['docs/schema/gateway.schema.json']!() as { properties: Record<string, { description?: string; default?: unknown; properties?: Record<string, { description?: string; default?: unknown }> }> };
+  const missing: string[] = [];
+  for (const [key, prop] of Object.entries(schema.properties)) {
+    if (prop.properties) {
+      for (const [sub, p] of Object.entries(prop.properties)) {
+        if (!p.description) missing.push(`${key}.${sub}: description`);
+        const optional = ['username', 'password', 'caFile', 'certFile', 'keyFile'].includes(sub);
+        if (p.default === undefined && !optional) missing.push(`${key}.${sub}: default`);
+      }
+    } else if (prop.default === undefined) missing.push(`${key}: default`);
+  }
+  assert.deepEqual(missing, []);
+});
