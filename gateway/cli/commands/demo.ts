@@ -8,7 +8,7 @@ import { configFromObject } from '../../config/index.ts';
 import { startEmbeddedUpstream, type ReceivedRecord } from '../../embedded-upstream.ts';
 import { Gateway } from '../../gateway.ts';
 import { createLogger } from '../../log.ts';
-import { untilSignal } from '../signals.ts';
+import { stopWithin, untilSignal } from '../signals.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -20,6 +20,7 @@ export function registerDemo(program: Command): void {
     .option('--duration <seconds>', 'stop by itself after this long (default: run until Ctrl-C)')
     .option('--log-level <level>', 'gateway log level (logs go to stderr)', 'warn')
     .action(async (o: { fps: string; duration?: string; logLevel: string }) => {
+      const signalled = untilSignal(); // from the start: a Ctrl-C during start-up still stops cleanly
       const dir = await mkdtemp(join(tmpdir(), 'veilgate-demo-'));
       const upstream = await startEmbeddedUpstream('veilgate', printRecord);
       const cfg = configFromObject(
@@ -43,11 +44,13 @@ export function registerDemo(program: Command): void {
         await startSensorSim({ ...(await creds('pir-1', 'sensor')), type: 'motion', every: 3 }),
       ];
       const stopAfter = o.duration ? new Promise((r) => setTimeout(r, Number(o.duration) * 1000).unref()) : new Promise(() => {});
-      await Promise.race([untilSignal(), stopAfter]);
-      for (const s of sims) await s.stop();
-      await gateway.stop();
-      await upstream.stop();
-      await rm(dir, { recursive: true, force: true });
+      await Promise.race([signalled, stopAfter]);
+      await stopWithin(20_000, async () => {
+        for (const s of sims) await s.stop();
+        await gateway.stop();
+        await upstream.stop();
+        await rm(dir, { recursive: true, force: true });
+      });
       const { processed, dropped } = gateway.ingest.stats;
       console.log(`stopped: ${processed} frames redacted and described on the gateway, ${Object.values(dropped).reduce((a, b) => a + b, 0)} dropped, ${gateway.uplink.stats.delivered} records delivered upstream`);
     });

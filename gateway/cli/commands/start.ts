@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../../log.ts';
 import { Gateway } from '../../gateway.ts';
 import { DEFAULT_CONFIG, requireConfig } from '../context.ts';
-import { untilSignal } from '../signals.ts';
+import { stopWithin, untilSignal } from '../signals.ts';
 
 export function registerStart(program: Command): void {
   program
@@ -11,10 +11,12 @@ export function registerStart(program: Command): void {
     .option('--config <file>', 'the config file', DEFAULT_CONFIG)
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (overrides logLevel)')
     .action(async (o: { config: string; logLevel?: string }) => {
+      const signalled = untilSignal();
       const cfg = await requireConfig(o.config);
       const log = createLogger(o.logLevel ?? cfg.logLevel);
       const gateway = await Gateway.start(cfg, log);
-      await untilSignal();
-      await gateway.stop();
+      const signal = await signalled;
+      log.info({ signal }, 'stopping');
+      await stopWithin(20_000, () => gateway.stop());
     });
 }

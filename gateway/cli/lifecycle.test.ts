@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedUpstream } from '../embedded-upstream.ts';
+
+const BIN = new URL('./bin.js', import.meta.url).pathname;
+
+const REPO = new URL('../../', import.meta.url).pathname;
+
+/**
+ * Starts a command in its own process group, waits for `ready` in its output, then signals the whole
+ * group as a terminal's Ctrl-C does, and returns how it ended.
+ */
+async function runUntil(cmd: string[], ready: RegExp, signal: NodeJS.Signals) {
+  const child = spawn(cmd[0]!, cmd.slice(1), { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const until = Date.now() + 60_000;
+  while (!ready.test(out)) {
+    if (Date.now() > until || child.exitCode !== null) {
+      process.kill(-child.pid!, 'SIGKILL');
+      throw new Error(`never became ready:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const sentAt = Date.now();
+  process.kill(-child.pid!, signal);
+  const code = await exited;
+  return { code, out, stopMs: Date.now() - sentAt };
+}
+
+test('npm start prints upstream records live and stops on Ctrl-C with exit 0', async () => {
+  const r = await runUntil(['npm', 'start', '--silent'], /veilgate\/demo\/(door-1\/door|pir-1\/motion) +\{"type"/, 'SIGINT');
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /stopped: \d+ frames redacted/);
+  assert.ok(r.stopMs < 20_000);
+  assert.doesNotMatch(r.out, /shutdown did not finish/);
+});
+
+test('veilgate start runs from a config file and stops on SIGTERM with exit 0', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-start-'));
+  const upstream = await startEmbeddedUpstream('veilgate', () => {});
+  t.after(async () => {
+    await upstream.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const policy = new URL('../../policies/default.yaml', import.meta.url).pathname;
+  const cfg = join(dir, 'gateway.yaml');
+  await writeFile(cfg, `gatewayId: gw-cli\ndataDir: ./data\npolicy: ${policy}\nbroker:\n  port: 0\nupstream:\n  url: ${upstream.url}\n`);
+  const r = await runUntil([process.execPath, BIN, 'start', '--config', cfg], /"msg":"upstream connected"/, 'SIGTERM');
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /"msg":"gateway stopped"/);
+});
