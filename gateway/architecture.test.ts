@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, resolve, dirname } from 'node:path';
+
+const ROOT = new URL('../', import.meta.url).pathname;
+
+/** Which top-level folders each folder's non-test code may import (DESIGN.md section 1). */
+const ALLOWED: Record<string, string[]> = {
+  devices: [],
+  policies: ['devices'],
+  models: [],
+  simulators: ['devices'],
+  gateway: ['devices', 'policies', 'models', 'simulators'],
+};
+
+async function* sources(dir: string): AsyncGenerator<string> {
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory() && e.name !== 'node_modules' && e.name !== 'test') yield* sources(p);
+    else if (e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) yield p;
+  }
+}
+
+test('imports flow one way: devices and models are leaves, simulators speak only the device contract', async () => {
+  const violations: string[] = [];
+  for (const [folder, allowed] of Object.entries(ALLOWED)) {
+    for await (const file of sources(join(ROOT, folder))) {
+      const text = await readFile(file, 'utf8');
+      for (const m of text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
+        const target = relative(ROOT, resolve(dirname(file), m[1]!)).split('/')[0]!;
+        if (target !== folder && !allowed.includes(target)) violations.push(`${relative(ROOT, file)} imports ${m[1]}`);
+      }
+    }
+  }
+  assert.deepEqual(violations, []);
+});
+
+test('only the demo command, a composition of the whole system, uses the simulators from gateway/', async () => {
+  const users: string[] = [];
+  for await (const file of sources(join(ROOT, 'gateway'))) {
+    if ((await readFile(file, 'utf8')).includes("simulators/index.ts'")) users.push(relative(ROOT, file));
+  }
+  assert.deepEqual(users, ['gateway/cli/commands/demo.ts']);
+});
