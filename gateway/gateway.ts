@@ -28,7 +28,7 @@ export interface GatewayOptions {
  */
 export class Gateway {
   readonly online = new Map<string, boolean>();
-  readonly counters = { eventsRejected: 0, framesRefused: 0, decisions: { forward: 0, withhold: 0 }, storageErrors: 0 };
+  readonly counters = { refused: {} as Record<string, number>, decisions: { forward: 0, withhold: 0 }, storageErrors: 0 };
   private activePolicy: LoadedPolicy | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
@@ -73,6 +73,8 @@ export class Gateway {
     );
     const handlers: BrokerHandlers = {
       authenticate: async (id, secret) => {
+        // devices are provisioned with the CLI while the gateway runs: read the (small) file again
+        await registry.reload();
         const d = await registry.authenticate(id, secret);
         return d ? { deviceId: d.id, kind: d.kind } : null;
       },
@@ -154,8 +156,7 @@ export class Gateway {
   }
 
   private onRefused(deviceId: string, channel: string, code: string, detail: string): void {
-    if (channel === 'events') this.counters.eventsRejected++;
-    else this.counters.framesRefused++;
+    this.counters.refused[code] = (this.counters.refused[code] ?? 0) + 1;
     this.log.warn({ deviceId, channel, code, detail }, 'input refused');
     this.audit.record({ type: 'input-rejected', deviceId, channel, code, detail }).catch((e: Error) => this.storageFailed(e));
   }

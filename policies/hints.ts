@@ -1,8 +1,9 @@
 import type { z } from 'zod';
+import { Policy, Rule, RuleMatch } from './schema.ts';
 
-const KNOWN_TOP = ['id', 'version', 'title', 'description', 'owner', 'counts', 'rules'];
-const KNOWN_RULE = ['id', 'description', 'match', 'allow', 'transforms'];
-const KNOWN_MATCH = ['deviceKinds', 'devices', 'recordTypes'];
+const KNOWN_TOP = Object.keys(Policy.shape);
+const KNOWN_RULE = Object.keys(Rule.shape);
+const KNOWN_MATCH = Object.keys(RuleMatch.shape);
 
 /** A fix hint for a policy schema issue, for privacy officers rather than programmers. */
 export function hintForPolicyIssue(issue: z.core.$ZodIssue): string | undefined {

@@ -75,3 +75,13 @@ test('a QoS 1 event is in the outbox before its PUBACK reaches the device', asyn
   assert.equal(h.gateway.outbox.size, 1, 'stored by the time the PUBACK arrived');
   await c.endAsync();
 });
+
+test('a device added with the CLI while the gateway runs can connect at once', async (t) => {
+  const h = await startHarness();
+  t.after(() => h.stop());
+  const { DeviceRegistry } = await import('../registry/index.ts');
+  const cli = await DeviceRegistry.open(h.gateway.cfg.dataDir); // what `veilgate devices add` does
+  const secret = await cli.add('late-1', 'sensor');
+  const c = await mqtt.connectAsync(h.brokerUrl, { username: 'late-1', password: secret, reconnectPeriod: 0 });
+  await c.endAsync();
+});
