@@ -37,7 +37,7 @@ export class CountsAggregator {
     return closed;
   }
 
-  /** Windows that ended before `now`, as candidates; cameras that went quiet still get their last window. */
+  /** Windows that ended by `now` (all of them for Infinity), as candidates; a camera that went quiet still gets its last window. */
   flush(now: number): Array<{ candidate: Candidate; redactions: Record<string, number>; models: string[] }> {
     const ms = this.settings().intervalSeconds * 1000;
     const out = [];
@@ -46,13 +46,6 @@ export class CountsAggregator {
       this.windows.delete(deviceId);
       out.push({ candidate: this.toCandidate(deviceId, w, ms), redactions: w.redactions, models: [...w.models] });
     }
-    return out;
-  }
-
-  takeAll(): Candidate[] {
-    const ms = this.settings().intervalSeconds * 1000;
-    const out = [...this.windows].map(([id, w]) => this.toCandidate(id, w, ms));
-    this.windows.clear();
     return out;
   }
 

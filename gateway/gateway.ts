@@ -179,7 +179,7 @@ export class Gateway {
     await new Promise<void>((r) => this.broker.close(() => r()));
     await serverClosed;
     await this.ingest.idle();
-    for (const c of this.counts.takeAll()) await decide(this.decideCtx(), c).catch((e: Error) => this.storageFailed(e));
+    await this.flushCounts(Number.POSITIVE_INFINITY); // the last, partial window of each camera
     await this.uplink.stop();
     await this.audit.record({ type: 'gateway', action: 'stop', version: VERSION });
     await Promise.all([this.audit.close(), this.outbox.close(), this.detector?.close()]);

@@ -1,4 +1,4 @@
-import type { AedesOptions, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
+import type { AedesOptions, AuthenticateError, PublishPacket, Subscription } from 'aedes';
 import { kindAllowsChannel, parseDeviceTopic, DEVICES_ROOT, LOCAL_ROOT, DeviceStatus } from '../../devices/index.ts';
 import type { Logger } from '../log.ts';
 import type { BrokerHandlers } from './handlers.ts';
@@ -109,5 +109,3 @@ function takeFrame(h: BrokerHandlers, deviceId: string, packet: PublishPacket, m
 function isUnder(topic: string, root: string): boolean {
   return topic === root || topic.startsWith(`${root}/`);
 }
-
-export type { Client };
