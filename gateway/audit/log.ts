@@ -1,4 +1,4 @@
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JsonlLog } from '../storage/jsonl-log.ts';
 import { entryHash, GENESIS, type AuditEntry, type AuditEvent } from './entry.ts';
@@ -21,8 +21,8 @@ export class AuditLog {
   static async open(dir: string): Promise<AuditLog> {
     await mkdir(dir, { recursive: true });
     const audit = new AuditLog(dir);
-    const last = await readLastEntry(audit.log.path);
-    const { tornBytes } = await audit.log.openTailOnly();
+    const { tornBytes, tailLines } = await audit.log.openTailOnly();
+    const last = lastEntry(tailLines);
     if (last) {
       audit.seq = last.seq;
       audit.head = last.hash;
@@ -52,32 +52,15 @@ export class AuditLog {
   }
 }
 
-/** Reads only the end of the file: the log grows for a year, the head is all we need to append. */
-async function readLastEntry(path: string): Promise<AuditEntry | null> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const { size } = await fh.stat();
-    const len = Math.min(size, 256 * 1024);
-    const buf = Buffer.alloc(len);
-    await fh.read(buf, 0, len, size - len);
-    const lines = buf.toString('utf8').split('\n');
-    for (let i = lines.length - 1; i >= 0; i--) {
-      const line = lines[i]!;
-      if (i === lines.length - 1) continue; // after the last newline: empty, or a torn entry
-      try {
-        const e = JSON.parse(line) as AuditEntry;
-        if (typeof e.seq === 'number' && typeof e.hash === 'string') return e;
-      } catch {
-        /* keep looking backwards */
-      }
+/** The newest well-formed entry among the last lines: the log grows for a year, the head is all we need. */
+function lastEntry(lines: string[]): AuditEntry | null {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    try {
+      const e = JSON.parse(lines[i]!) as AuditEntry;
+      if (typeof e.seq === 'number' && typeof e.hash === 'string') return e;
+    } catch {
+      /* a cut-short first line or a corrupt one: keep looking backwards */
     }
-    return null;
-  } finally {
-    await fh.close();
   }
+  return null;
 }

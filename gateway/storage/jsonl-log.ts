@@ -25,9 +25,10 @@ export class JsonlLog {
 
   /**
    * Opens for appending without reading the whole file (for logs that grow for a year):
-   * only a torn last line, one with no newline after it, is cut off.
+   * only a torn last line, one with no newline after it, is cut off. Returns the complete lines
+   * at the end of the file it read on the way (the first may be cut short), so callers need not read again.
    */
-  async openTailOnly(): Promise<{ tornBytes: number }> {
+  async openTailOnly(): Promise<{ tornBytes: number; tailLines: string[] }> {
     let size = 0;
     try {
       size = (await stat(this.path)).size;
@@ -35,6 +36,7 @@ export class JsonlLog {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
     let keep = size;
+    let tailLines: string[] = [];
     if (size > 0) {
       const fh = await open(this.path, 'r');
       try {
@@ -43,6 +45,7 @@ export class JsonlLog {
         await fh.read(buf, 0, len, size - len);
         const nl = buf.lastIndexOf(0x0a);
         keep = nl < 0 ? size - len : size - len + nl + 1;
+        if (nl >= 0) tailLines = buf.subarray(0, nl).toString('utf8').split('\n');
       } finally {
         await fh.close();
       }
@@ -50,7 +53,7 @@ export class JsonlLog {
     }
     this.fh = await open(this.path, 'a');
     this.bytes = keep;
-    return { tornBytes: size - keep };
+    return { tornBytes: size - keep, tailLines };
   }
 
   append(value: unknown): Promise<void> {
