@@ -14,3 +14,8 @@ export type DeviceId = z.infer<typeof DeviceId>;
 export function isDeviceId(value: string): boolean {
   return DEVICE_ID_PATTERN.test(value);
 }
+
+/** A zone names where devices are ("market-square"); policies match rules on it. Same alphabet as ids. */
+export const ZoneName = z
+  .string()
+  .regex(DEVICE_ID_PATTERN, 'a zone is 1-64 characters of A-Z a-z 0-9 _ . - and starts with a letter or digit');

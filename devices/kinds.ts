@@ -5,13 +5,13 @@ import { SENSOR_EVENT_TYPES } from './events.ts';
 export const DEVICE_KINDS = {
   camera: {
     channels: ['frames', 'status'],
-    recordTypes: ['counts', 'observation'],
+    recordTypes: ['counts', 'observation', 'snapshot'],
     description: 'publishes raw JPEG frames; the gateway redacts and describes them on the device',
   },
   sensor: {
     channels: ['events', 'status'],
     recordTypes: [...SENSOR_EVENT_TYPES],
-    description: 'publishes JSON events (motion, door, panic, sound_level)',
+    description: `publishes JSON events (${SENSOR_EVENT_TYPES.join(', ')})`,
   },
 } as const satisfies Record<string, { channels: readonly Channel[]; recordTypes: readonly string[]; description: string }>;
 

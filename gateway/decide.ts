@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { upstreamRecordTopic } from '../devices/index.ts';
-import { evaluate, policyRef, type Candidate, type Decision, type LoadedPolicy } from '../policies/index.ts';
+import { evaluate, policyRef, type Candidate, type Decision } from '../policies/index.ts';
 import type { AuditLog } from './audit/index.ts';
 import type { OutboxStore } from './outbox/index.ts';
+import type { PolicyInForce } from './policy/index.ts';
 
 /** The upstream record: only what the policy allowed, the policy that allowed it, and an id to de-duplicate. */
 export interface UpstreamRecord {
@@ -14,7 +15,11 @@ export interface UpstreamRecord {
 }
 
 export interface DecideContext {
-  policy(): LoadedPolicy | null;
+  policy(): PolicyInForce | null;
+  /** the key of hash transforms (gateway/policy/salt.ts) */
+  salt: string;
+  /** the zone a device is registered in */
+  zoneOf(deviceId: string): string | undefined;
   audit: AuditLog;
   outbox: OutboxStore;
   gatewayId: string;
@@ -27,8 +32,11 @@ export interface DecideContext {
  * The record id is random, not time-based, so it reveals nothing the policy rounded away.
  */
 export async function decide(ctx: DecideContext, c: Candidate, extra: { redactions?: Record<string, number>; models?: string[] } = {}): Promise<Decision> {
-  const loaded = ctx.policy();
-  const decision = evaluate(loaded?.policy ?? null, c);
+  const inForce = ctx.policy(); // read once: a reload mid-decision cannot mix two policies
+  const loaded = inForce?.loaded ?? null;
+  const zone = ctx.zoneOf(c.deviceId);
+  const candidate: Candidate = zone === undefined ? c : { ...c, zone, fields: { ...c.fields, zone } };
+  const decision = evaluate(loaded?.policy ?? null, candidate, { now: Date.now(), salt: ctx.salt, limits: inForce?.limits });
   const ref = loaded ? policyRef(loaded) : null;
   const base = { type: 'decision' as const, deviceId: c.deviceId, recordType: c.recordType, rules: decision.rules, policy: ref, ...extra };
   if (decision.action === 'withhold') {

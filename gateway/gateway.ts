@@ -1,7 +1,7 @@
 import type { AddressInfo, Server } from 'node:net';
 import { Aedes } from 'aedes';
 import { createVisionDetector, type Detector } from '../models/index.ts';
-import { formatSourceError, policyRef, type LoadedPolicy } from '../policies/index.ts';
+import { DEFAULT_VISION, type LoadedPolicy } from '../policies/index.ts';
 import { AuditLog } from './audit/index.ts';
 import { brokerHooks, listenTcp, type BrokerHandlers } from './broker/index.ts';
 import type { GatewayConfig } from './config/index.ts';
@@ -11,7 +11,7 @@ import { parseEventPayload } from './event-input.ts';
 import type { Logger } from './log.ts';
 import { DurableOutbox } from './outbox/index.ts';
 import { FrameIngest, type Observation } from './pipeline/index.ts';
-import { readPolicyFile } from './policy-file.ts';
+import { ActivePolicy, deploymentSalt, watchFile, type LoadOutcome } from './policy/index.ts';
 import { DeviceRegistry } from './registry/index.ts';
 import { MqttUplink, type Uplink } from './uplink/index.ts';
 import { VERSION } from './version.ts';
@@ -29,8 +29,8 @@ export interface GatewayOptions {
 export class Gateway {
   readonly online = new Map<string, boolean>();
   readonly counters = { refused: {} as Record<string, number>, decisions: { forward: 0, withhold: 0 }, storageErrors: 0 };
-  private activePolicy: LoadedPolicy | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private policyWatch: { close(): void } | null = null;
   private stopping: Promise<void> | null = null;
 
   private constructor(
@@ -46,25 +46,31 @@ export class Gateway {
     readonly uplink: Uplink,
     readonly ingest: FrameIngest,
     private readonly counts: CountsAggregator,
+    private readonly active: ActivePolicy,
+    private readonly salt: string,
   ) {}
 
+  /** The policy in force, or null: then nothing is forwarded. */
   get policy(): LoadedPolicy | null {
-    return this.activePolicy;
+    return this.active.inForce?.loaded ?? null;
   }
 
   static async start(cfg: Readonly<GatewayConfig>, log: Logger, opts: GatewayOptions = {}): Promise<Gateway> {
     const registry = await DeviceRegistry.open(cfg.dataDir);
     const audit = await AuditLog.open(join(cfg.dataDir, 'audit'));
     const outbox = await DurableOutbox.open(join(cfg.dataDir, 'outbox'));
+    const salt = await deploymentSalt(cfg.dataDir);
+    const active = new ActivePolicy(cfg.policy, audit, log.child({ module: 'policy' }));
     if (outbox.recovered.entries > 0) log.info(outbox.recovered, 'outbox recovered records not yet delivered');
     const detector = opts.detector !== undefined ? opts.detector : await loadDetector(cfg, log);
 
     // late-bound: hooks and the pipeline need the gateway, the gateway needs the broker
     let gw: Gateway | null = null;
     const ready = () => gw!;
-    const counts = new CountsAggregator(() => ready().activePolicy?.policy.counts ?? { intervalSeconds: 10, classes: ['person', 'vehicle'] });
+    const counts = new CountsAggregator(() => active.inForce?.loaded.policy.counts ?? { intervalSeconds: 10, classes: ['person', 'vehicle'] });
     const ingest = new FrameIngest(
-      () => ({ detector, method: cfg.vision.method, marginPercent: cfg.vision.marginPercent, maxPixels: 4096 * 4096 }),
+      // read per frame: a policy reload changes redaction from the next frame on
+      () => ({ detector, redaction: (active.inForce?.loaded.policy.vision ?? DEFAULT_VISION).redact, maxPixels: 4096 * 4096 }),
       cfg.vision.queueLength,
       {
         observation: (o) => ready().onObservation(o),
@@ -86,8 +92,10 @@ export class Gateway {
     const broker = await Aedes.createBroker({ id: `veilgate-${cfg.gatewayId}`, ...brokerHooks(handlers, cfg.broker, log.child({ module: 'broker' })) });
     const { server, address } = await listenTcp(broker, cfg.broker.host, cfg.broker.port);
     const uplink = new MqttUplink(cfg, outbox, log.child({ module: 'uplink' }));
-    gw = new Gateway(cfg, log, registry, audit, outbox, detector, broker, server, address, uplink, ingest, counts);
-    await gw.loadPolicy();
+    gw = new Gateway(cfg, log, registry, audit, outbox, detector, broker, server, address, uplink, ingest, counts, active, salt);
+    await active.load('start');
+    // hot reload: a valid new version takes effect at once; an invalid one is logged and ignored
+    gw.policyWatch = watchFile(cfg.policy, () => void gw!.reloadPolicy('file-changed'));
     await audit.record({ type: 'gateway', action: 'start', version: VERSION });
     if (cfg.broker.allowAnonymous) log.warn('broker.allowAnonymous is on: clients without credentials may connect (they never see device data)');
     await uplink.start();
@@ -96,23 +104,27 @@ export class Gateway {
     return gw;
   }
 
-  /** Reads the policy file; an invalid one leaves the gateway running and forwarding nothing. */
-  async loadPolicy(): Promise<boolean> {
-    const r = await readPolicyFile(this.cfg.policy);
-    if (!r.ok) {
-      for (const e of r.errors) this.log.error(formatSourceError(e));
-      this.log.error({ policy: this.cfg.policy }, 'no valid policy: nothing will be forwarded until the policy file is fixed');
-      await this.audit.record({ type: 'policy-rejected', source: this.cfg.policy, errors: r.errors.length });
-      return false;
+  /** Re-reads the policy file (on change, SIGHUP or request). Never throws: a failure keeps the policy in force. */
+  async reloadPolicy(trigger: 'file-changed' | 'signal' | 'command'): Promise<LoadOutcome | null> {
+    if (this.stopping) return null;
+    try {
+      return await this.active.load(trigger);
+    } catch (e) {
+      this.storageFailed(e as Error);
+      return null;
     }
-    this.activePolicy = r.value;
-    await this.audit.record({ type: 'policy-activated', policy: policyRef(r.value), source: this.cfg.policy });
-    this.log.info(policyRef(r.value), 'policy active');
-    return true;
   }
 
   private decideCtx(): DecideContext {
-    return { policy: () => this.activePolicy, audit: this.audit, outbox: this.outbox, gatewayId: this.cfg.gatewayId, topicPrefix: this.cfg.upstream.topicPrefix };
+    return {
+      policy: () => this.active.inForce,
+      salt: this.salt,
+      zoneOf: (id) => this.registry.get(id)?.zone,
+      audit: this.audit,
+      outbox: this.outbox,
+      gatewayId: this.cfg.gatewayId,
+      topicPrefix: this.cfg.upstream.topicPrefix,
+    };
   }
 
   private async onEvent(deviceId: string, kind: 'camera' | 'sensor', payload: Buffer): Promise<void> {
@@ -174,6 +186,7 @@ export class Gateway {
 
   private async doStop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.policyWatch?.close();
     // stop accepting first; the server only finishes closing once the broker has dropped its clients
     const serverClosed = new Promise<void>((r) => this.server.close(() => r()));
     await new Promise<void>((r) => this.broker.close(() => r()));

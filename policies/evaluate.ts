@@ -1,51 +1,72 @@
-import type { Candidate } from './candidate.ts';
-import { WITHHOLD_REASONS, type Decision } from './decision.ts';
+import type { Candidate, EvalEnv } from './candidate.ts';
+import { WITHHOLD_REASONS, type Decision, type WithholdReason } from './decision.ts';
+import { localClock, ruleMismatch } from './match.ts';
 import type { Policy, Rule, Transform } from './schema.ts';
 import { applyTransform, strictestTransform } from './transforms.ts';
 
 /**
- * Decides what of a candidate record may leave. Pure and total: never throws.
+ * Decides what of a candidate record may leave. Pure and total: never throws, no clock or I/O of
+ * its own (time, salt and rate-limit state come in `env`).
  * Default deny: no matching rule means withhold. Where several rules match, the strictest wins:
- * only fields every matching rule allows are sent, with the coarsest transform any of them asks for.
+ * only fields every matching rule allows are sent, each with the strictest combination of the
+ * rules' transforms, and every matching rule's rate limit applies.
  */
-export function evaluate(policy: Policy | null, candidate: Candidate): Decision {
+export function evaluate(policy: Policy | null, candidate: Candidate, env: EvalEnv): Decision {
   if (!policy) return withhold([], 'NO_POLICY', WITHHOLD_REASONS.NO_POLICY);
-  const rules = policy.rules.filter((r) => ruleMatches(r, candidate));
+  const outside = outsideEffective(policy, env.now);
+  if (outside) return withhold([], 'POLICY_NOT_EFFECTIVE', outside);
+  const clock = localClock(env.now, policy.timezone);
+  const rules = policy.rules.filter((r) => ruleMismatch(r, candidate, clock) === null);
   const ids = rules.map((r) => r.id);
   if (rules.length === 0) {
     return withhold([], 'NO_RULE', `${WITHHOLD_REASONS.NO_RULE} (${candidate.recordType} from ${candidate.deviceId})`);
   }
-  const allowed = rules
-    .map((r) => new Set(r.allow))
-    .reduce((acc, set) => new Set([...acc].filter((f) => set.has(f))));
   const fields: Record<string, unknown> = {};
-  for (const name of allowed) {
+  for (const name of allowedByAll(rules)) {
     if (!Object.hasOwn(candidate.fields, name)) continue;
-    const transform = rules.reduce<Transform | undefined>((t, r) => strictestTransform(t, r.transforms?.[name]), undefined);
-    const value = transform ? applyTransform(candidate.fields[name], transform) : candidate.fields[name];
+    const transform = combinedTransform(rules, name);
+    const value = transform ? applyTransform(candidate.fields[name], transform, env.salt) : candidate.fields[name];
     if (value !== undefined) fields[name] = value;
   }
   if (Object.keys(fields).length === 0) return withhold(ids, 'NOTHING_ALLOWED', WITHHOLD_REASONS.NOTHING_ALLOWED);
+  const limited = rules.filter((r) => r.rateLimit);
+  if (limited.length > 0 && env.limits) {
+    const keys = limited.map((r) => ({ key: `${r.id}\u0000${candidate.deviceId}`, ...r.rateLimit! }));
+    if (!env.limits.take(keys, env.now)) {
+      return withhold(ids, 'RATE_LIMITED', `${WITHHOLD_REASONS.RATE_LIMITED} (${limited.map((r) => `${r.id}: ${r.rateLimit!.max} per ${r.rateLimit!.perSeconds} s`).join('; ')})`);
+    }
+  }
   return { action: 'forward', rules: ids, fields };
 }
 
-function withhold(rules: string[], reason: keyof typeof WITHHOLD_REASONS, detail: string): Decision {
+function withhold(rules: string[], reason: WithholdReason, detail: string): Decision {
   return { action: 'withhold', rules, reason, detail };
 }
 
-export function ruleMatches(rule: Rule, c: Candidate): boolean {
-  const m = rule.match;
-  if (!m.recordTypes.includes(c.recordType)) return false;
-  if (m.deviceKinds && !m.deviceKinds.includes(c.deviceKind)) return false;
-  if (m.devices && !m.devices.some((p) => globMatches(p, c.deviceId))) return false;
-  return true;
+/** Fields every one of the rules allows, in the first rule's order. */
+export function allowedByAll(rules: readonly Rule[]): string[] {
+  const [first, ...rest] = rules;
+  return first ? first.allow.filter((f) => rest.every((r) => r.allow.includes(f))) : [];
 }
 
-function globMatches(pattern: string, id: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`);
-  return re.test(id);
+export function combinedTransform(rules: readonly Rule[], field: string): Transform | undefined {
+  return rules.reduce<Transform | undefined>((t, r) => strictestTransform(t, r.transforms?.[field]), undefined);
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const DAY_MS = 86_400_000;
+const effectiveCache = new WeakMap<Policy, { from: number; until: number }>();
+
+/** Why the policy is not in force at `now`, or null. A date-only `until` includes that whole day (UTC). */
+export function outsideEffective(policy: Policy, now: number): string | null {
+  if (!policy.effective) return null;
+  let range = effectiveCache.get(policy);
+  if (!range) {
+    const { from, until } = policy.effective;
+    const untilMs = until === undefined ? Infinity : Date.parse(until) + (until.length === 10 ? DAY_MS : 0);
+    range = { from: from === undefined ? -Infinity : Date.parse(from), until: untilMs };
+    effectiveCache.set(policy, range);
+  }
+  if (now < range.from) return `the policy takes effect on ${policy.effective.from}`;
+  if (now >= range.until) return `the policy ended on ${policy.effective.until}`;
+  return null;
 }

@@ -1,34 +1,43 @@
 import type { z } from 'zod';
-import { Policy, Rule, RuleMatch } from './schema.ts';
-
-const KNOWN_TOP = Object.keys(Policy.shape);
-const KNOWN_RULE = Object.keys(Rule.shape);
-const KNOWN_MATCH = Object.keys(RuleMatch.shape);
+import { Policy } from './schema.ts';
+import { closest } from './spelling.ts';
 
 /** A fix hint for a policy schema issue, for privacy officers rather than programmers. */
 export function hintForPolicyIssue(issue: z.core.$ZodIssue): string | undefined {
   if (issue.code === 'unrecognized_keys') {
-    const known = issue.path.length === 0 ? KNOWN_TOP : issue.path.at(-1) === 'match' ? KNOWN_MATCH : KNOWN_RULE;
+    const known = keysAt(Policy, issue.path);
     const key = issue.keys[0] ?? '';
-    const near = known.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
+    const near = closest(key, known);
     if (near) return `did you mean "${near}"?`;
     if (key === 'deny' || key === 'block') return 'policies are allow-lists: list what may leave under "allow"; everything else is withheld';
-    return `known keys here: ${known.join(', ')}`;
+    return known.length > 0 ? `known keys here: ${known.join(', ')}` : undefined;
   }
   if (issue.code === 'invalid_type' && issue.path.at(-1) === 'allow') return 'allow is a list of field names, e.g. allow: [type, at]';
   return undefined;
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
+/** The keys the schema accepts for the object at `path`, found by walking the schema itself. */
+function keysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+  let s: z.core.$ZodType | undefined = schema;
+  for (const key of [...path, null]) {
+    s = s && unwrap(s);
+    if (!s) return [];
+    const def = s._zod.def as unknown as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType; valueType?: z.core.$ZodType };
+    if (key === null) return def.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+    if (def.type === 'object') s = def.shape?.[String(key)];
+    else if (def.type === 'array') s = def.element;
+    else if (def.type === 'record') s = def.valueType;
+    else return [];
   }
-  return row[b.length]!;
+  return [];
+}
+
+function unwrap(s: z.core.$ZodType): z.core.$ZodType {
+  let cur = s;
+  for (;;) {
+    const def = cur._zod.def as unknown as { type: string; innerType?: z.core.$ZodType; in?: z.core.$ZodType };
+    if (def.innerType) cur = def.innerType;
+    else if (def.type === 'pipe' && def.in) cur = def.in;
+    else return cur;
+  }
 }

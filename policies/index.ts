@@ -1,6 +1,10 @@
-export { Policy, Rule, Transform } from './schema.ts';
-export type { Candidate } from './candidate.ts';
+export { Policy, Rule, Transform, VisionSettings, DEFAULT_VISION, type RedactChoice } from './schema.ts';
+export type { Candidate, EvalEnv } from './candidate.ts';
 export { WITHHOLD_REASONS, type Decision, type WithholdReason } from './decision.ts';
-export { evaluate, ruleMatches } from './evaluate.ts';
+export { evaluate } from './evaluate.ts';
+export { explain, formatExplanation, type Explanation } from './explain.ts';
+export { RateLimits } from './rate-limits.ts';
+export { CaseFile, CaseInput, parseCaseFile, runCases, toCandidate, describeDecision, type CaseResult } from './cases.ts';
+export { diffPolicies, diffOnTraffic, formatDiff, type PolicyDiff } from './diff.ts';
 export { parsePolicy, policyRef, type LoadedPolicy } from './load.ts';
 export { parseYamlAgainst, formatSourceError, formatPath, type SourceError, type Parsed } from './yaml-source.ts';

@@ -15,6 +15,11 @@ export function sampleEvent(type: SensorEventType, n: number, at = new Date()): 
     case 'door': return { type, at: iso, open: n % 2 === 0 };
     case 'panic': return { type, at: iso, action: n % 2 === 0 ? 'press' : 'release' };
     case 'sound_level': return { type, at: iso, dbA: 40 + ((n * 7) % 35) };
+    case 'incident': {
+      // a wearer walking around a city block
+      const location = { lat: 51.5072 + ((n * 37) % 100) / 20_000, lon: -0.1276 + ((n * 53) % 100) / 20_000, accuracyM: 8 };
+      return { type, at: iso, category: 'welfare', location, officer: `PC${1000 + (n % 7)}` };
+    }
   }
 }
 

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 
+type PolicyRef = { id: string; version: number; sha256: string };
+
 /** What the audit log records. Never personal data: no images, no raw identifiers, no field values. */
 export type AuditEvent =
   | {
@@ -12,14 +14,14 @@ export type AuditEvent =
       /** names of the fields sent, not their values */
       fields?: string[];
       recordId?: string;
-      policy: { id: string; version: number; sha256: string } | null;
+      policy: PolicyRef | null;
       redactions?: Record<string, number>;
       models?: string[];
     }
   | { type: 'input-rejected'; deviceId: string; channel: string; code: string; detail: string }
-  | { type: 'policy-activated'; policy: { id: string; version: number; sha256: string }; source: string }
-  | { type: 'policy-rejected'; source: string; errors: number }
-  | { type: 'device'; action: 'added' | 'removed' | 'rotated'; deviceId: string; kind?: string }
+  | { type: 'policy-activated'; policy: PolicyRef; previous: PolicyRef | null; source: string; trigger: string }
+  | { type: 'policy-rejected'; source: string; trigger: string; errors: string[]; kept: PolicyRef | null }
+  | { type: 'device'; action: 'added' | 'removed' | 'rotated' | 'zone-changed'; deviceId: string; kind?: string; zone?: string | null }
   | { type: 'outbox-drop'; recordId: string; reason: string }
   | { type: 'frame-withheld'; deviceId: string; code: string }
   | { type: 'gateway'; action: 'start' | 'stop'; version: string }

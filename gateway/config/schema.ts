@@ -29,8 +29,6 @@ export const VisionConfig = z.strictObject({
   faceThreshold: z.number().min(0.05).max(0.99).default(0.6).describe('near-face detector (BlazeFace 128) minimum score; measured: real faces 0.78-0.92, a cat 0.52'),
   farFaceThreshold: z.number().min(0.05).max(0.99).default(0.85).describe('far-face detector (BlazeFace 256) minimum score; it fires on cups and cats below ~0.85'),
   personThreshold: z.number().min(0.05).max(0.99).default(0.5).describe('person/vehicle detector minimum score'),
-  marginPercent: z.number().min(0).max(100).default(20).describe('redacted boxes are enlarged by this share of their size on every side'),
-  method: z.enum(['pixelate', 'blur', 'fill']).default('pixelate').describe('how identifying regions are obscured'),
   queueLength: z.number().int().min(1).max(100).default(4).describe('frames waiting per camera; the oldest is dropped when full'),
 });
 

@@ -19,13 +19,15 @@ export class FrameError extends Error {
   }
 }
 
-/** A pixel rectangle to obscure, and why. */
+/** A pixel rectangle to obscure, why, and how (from the policy's per-class choice). */
 export interface Region {
   x: number;
   y: number;
   w: number;
   h: number;
   cls: DetectionClass | 'head';
+  method: 'pixelate' | 'blur' | 'fill';
+  strength: number;
 }
 
 /** What the pipeline says about one frame: handed to the policy, never the pixels. */

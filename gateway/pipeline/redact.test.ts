@@ -6,10 +6,16 @@ import { createVisionDetector, type Detector } from '../../models/index.ts';
 import { VisionConfig } from '../config/schema.ts';
 import { runPipeline, encodeRedacted, FrameError, type StageDeps } from './index.ts';
 import { PHOTOS } from '../test/harness.ts';
+import { DEFAULT_VISION } from '../../policies/index.ts';
 
 const vision = VisionConfig.parse({});
 let detector: Detector;
-const deps = (over: Partial<StageDeps> = {}): StageDeps => ({ detector, method: 'pixelate', marginPercent: 20, maxPixels: 4096 * 4096, ...over });
+const deps = (over: Partial<StageDeps> = {}): StageDeps => ({ detector, redaction: DEFAULT_VISION.redact, maxPixels: 4096 * 4096, ...over });
+/** The same redaction choice for every class. */
+const every = (method: 'pixelate' | 'blur' | 'fill', strength = 1) => {
+  const c = { method, strength, marginPercent: 20 };
+  return { face: c, person: { ...c, region: 'head' as const }, text: c };
+};
 
 test.before(async () => {
   detector = await createVisionDetector(vision);
@@ -59,7 +65,7 @@ for (const [photo, face] of [
   for (const method of ['pixelate', 'blur', 'fill'] as const) {
     test(`${photo}: the whole face region is changed beyond recognition by ${method}`, async () => {
       const jpeg = await jpegOf(photo);
-      const { observation, ctx } = await runPipeline('cam', jpeg, deps({ method }));
+      const { observation, ctx } = await runPipeline('cam', jpeg, deps({ redaction: every(method) }));
       assert.ok(observation.counts.face >= 1, 'a face was detected');
       const out = await encodeRedacted(ctx);
       const change = await changeInside(jpeg, out, face);
@@ -70,6 +76,19 @@ for (const [photo, face] of [
     });
   }
 }
+
+test('a policy\'s higher redaction strength leaves less detail than the lowest, which is already unrecognisable', async () => {
+  const face = { x1: 173, y1: 74, x2: 277, y2: 178 };
+  const jpeg = await jpegOf('astronaut.png');
+  const detail = async (method: 'pixelate' | 'blur', strength: number) => {
+    const { ctx } = await runPipeline('cam', jpeg, deps({ redaction: every(method, strength) }));
+    return detailInside(await encodeRedacted(ctx), face);
+  };
+  for (const method of ['pixelate', 'blur'] as const) {
+    const [weak, strong] = [await detail(method, 1), await detail(method, 5)];
+    assert.ok(strong < weak, `${method}: strength 5 detail ${strong.toFixed(2)} < strength 1 ${weak.toFixed(2)}`);
+  }
+});
 
 for (const photo of ['coffee.png', 'chelsea.png']) {
   test(`${photo}: a photo without people is not redacted at the default thresholds`, async () => {

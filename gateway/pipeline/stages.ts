@@ -1,14 +1,14 @@
 import sharp, { type OutputInfo } from 'sharp';
 import type { Detector, DetectionClass } from '../../models/index.ts';
 import { FrameError, type FrameContext } from './frame.ts';
-import { redactRegion, type RedactMethod } from './redact/methods.ts';
-import { regionsFor } from './redact/regions.ts';
+import { redactRegion } from './redact/methods.ts';
+import { regionsFor, type Redaction } from './redact/regions.ts';
 
 export interface StageDeps {
   /** null when the models could not be loaded: every frame is then withheld */
   detector: Detector | null;
-  method: RedactMethod;
-  marginPercent: number;
+  /** how each class is obscured: the active policy's choice, or the policy defaults */
+  redaction: Redaction;
   /** decoding refuses images with more pixels than this (decompression bombs) */
   maxPixels: number;
 }
@@ -58,9 +58,9 @@ export const redact: Stage = {
   name: 'redact',
   run(ctx, deps) {
     const img = ctx.image!;
-    ctx.regions = regionsFor(ctx.detections, img.width, img.height, deps.marginPercent);
+    ctx.regions = regionsFor(ctx.detections, img.width, img.height, deps.redaction);
     try {
-      for (const r of ctx.regions) redactRegion(img, r, deps.method);
+      for (const r of ctx.regions) redactRegion(img, r);
     } catch (e) {
       throw new FrameError('REDACT_FAILED', (e as Error).message);
     }

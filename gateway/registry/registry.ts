@@ -8,6 +8,8 @@ import { hashSecret, newSecret, secretMatches, type StoredSecret } from './secre
 export interface DeviceRecord {
   id: string;
   kind: DeviceKind;
+  /** where the device is, as policies name it (e.g. "market-square"); rules may match on it */
+  zone?: string;
   secret: StoredSecret;
   createdAt: string;
   rotatedAt?: string;
@@ -44,10 +46,11 @@ export class DeviceRegistry {
   }
 
   /** Adds a device and returns its secret; the secret is not stored and cannot be shown again. */
-  async add(id: string, kind: DeviceKind, now = new Date()): Promise<string> {
+  async add(id: string, kind: DeviceKind, opts: { zone?: string | undefined; now?: Date } = {}): Promise<string> {
     if (this.get(id)) throw Object.assign(new Error(`device ${id} already exists`), { code: 'DEVICE_EXISTS' });
     const secret = newSecret();
-    this.db.data.devices.push({ id, kind, secret: await hashSecret(secret), createdAt: now.toISOString() });
+    const now = opts.now ?? new Date();
+    this.db.data.devices.push({ id, kind, ...(opts.zone ? { zone: opts.zone } : {}), secret: await hashSecret(secret), createdAt: now.toISOString() });
     await this.db.write();
     return secret;
   }
@@ -60,6 +63,15 @@ export class DeviceRegistry {
     d.rotatedAt = now.toISOString();
     await this.db.write();
     return secret;
+  }
+
+  /** Moves a device to another zone (or none); policies see the new zone at once. */
+  async setZone(id: string, zone: string | undefined): Promise<void> {
+    const d = this.get(id);
+    if (!d) throw Object.assign(new Error(`no device ${id}`), { code: 'DEVICE_UNKNOWN' });
+    if (zone) d.zone = zone;
+    else delete d.zone;
+    await this.db.write();
   }
 
   async remove(id: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DeviceId, DeviceKind } from '../../../devices/index.ts';
+import { DeviceId, DeviceKind, ZoneName } from '../../../devices/index.ts';
 import { AuditLog } from '../../audit/index.ts';
 import { DeviceRegistry } from '../../registry/index.ts';
 import { join } from 'node:path';
@@ -11,6 +11,13 @@ type Opts = { config: string };
 async function open(o: Opts) {
   const cfg = await requireConfig(o.config);
   return { registry: await DeviceRegistry.open(cfg.dataDir), audit: await AuditLog.open(join(cfg.dataDir, 'audit')) };
+}
+
+function parseZone(zone: string | undefined): string | undefined {
+  if (zone === undefined) return undefined;
+  const r = ZoneName.safeParse(zone);
+  if (!r.success) throw new UsageError(`"${zone}" is not a valid zone: ${r.error.issues[0]?.message}`);
+  return r.data;
 }
 
 function parseId(id: string): string {
@@ -25,14 +32,16 @@ export function registerDevices(program: Command): void {
     .command('add')
     .argument('<id>')
     .requiredOption('--kind <kind>', 'camera or sensor')
+    .option('--zone <zone>', 'where the device is, as policies name it (rules may match on zones)')
     .option('--config <file>', 'the config file', DEFAULT_CONFIG)
-    .action(async (id: string, o: Opts & { kind: string }) => {
+    .action(async (id: string, o: Opts & { kind: string; zone?: string }) => {
       const kind = DeviceKind.safeParse(o.kind);
       if (!kind.success) throw new UsageError(`--kind must be camera or sensor, not "${o.kind}"`);
+      const zone = parseZone(o.zone);
       const { registry, audit } = await open(o);
       if (registry.get(parseId(id))) throw new UsageError(`device ${id} already exists; use "devices rotate ${id}" for a new secret`);
-      const secret = await registry.add(id, kind.data);
-      await audit.record({ type: 'device', action: 'added', deviceId: id, kind: kind.data });
+      const secret = await registry.add(id, kind.data, { zone });
+      await audit.record({ type: 'device', action: 'added', deviceId: id, kind: kind.data, ...(zone ? { zone } : {}) });
       await audit.close();
       console.log(`added ${kind.data} ${id}\nMQTT username: ${id}\nMQTT password: ${secret}\n(store it now: it is not kept and cannot be shown again)`);
     });
@@ -42,7 +51,7 @@ export function registerDevices(program: Command): void {
     .action(async (o: Opts) => {
       const { registry, audit } = await open(o);
       await audit.close();
-      for (const d of registry.list()) console.log(`${d.id}\t${d.kind}\tadded ${d.createdAt}${d.rotatedAt ? `\trotated ${d.rotatedAt}` : ''}`);
+      for (const d of registry.list()) console.log(`${d.id}\t${d.kind}\t${d.zone ?? '-'}\tadded ${d.createdAt}${d.rotatedAt ? `\trotated ${d.rotatedAt}` : ''}`);
     });
   devices
     .command('remove')
@@ -67,5 +76,20 @@ export function registerDevices(program: Command): void {
       await audit.record({ type: 'device', action: 'rotated', deviceId: id });
       await audit.close();
       console.log(`rotated ${id}\nMQTT password: ${secret}\n(store it now: it is not kept and cannot be shown again)`);
+    });
+  devices
+    .command('zone')
+    .description('move a device to a zone, or out of every zone when ZONE is left out')
+    .argument('<id>')
+    .argument('[zone]')
+    .option('--config <file>', 'the config file', DEFAULT_CONFIG)
+    .action(async (id: string, zoneArg: string | undefined, o: Opts) => {
+      const zone = parseZone(zoneArg);
+      const { registry, audit } = await open(o);
+      if (!registry.get(parseId(id))) throw new UsageError(`no device ${id}`);
+      await registry.setZone(id, zone);
+      await audit.record({ type: 'device', action: 'zone-changed', deviceId: id, zone: zone ?? null });
+      await audit.close();
+      console.log(zone ? `${id} is now in zone ${zone}` : `${id} is now in no zone`);
     });
 }

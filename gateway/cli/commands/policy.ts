@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatSourceError } from '../../../policies/index.ts';
-import { readPolicyFile } from '../../policy-file.ts';
+import { readPolicyFile } from '../../policy/index.ts';
 import { EXIT } from '../exit.ts';
 
 export function registerPolicy(program: Command): void {

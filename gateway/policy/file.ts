@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parsePolicy, type LoadedPolicy, type SourceError } from '../policies/index.ts';
+import { parsePolicy, type LoadedPolicy, type SourceError } from '../../policies/index.ts';
 
 export type PolicyFileResult = { ok: true; value: LoadedPolicy } | { ok: false; errors: SourceError[] };
 

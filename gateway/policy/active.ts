@@ -1,0 +1,77 @@
+import { formatSourceError, policyRef, RateLimits, type LoadedPolicy, type SourceError } from '../../policies/index.ts';
+import type { AuditLog } from '../audit/index.ts';
+import type { Logger } from '../log.ts';
+import { readPolicyFile } from './file.ts';
+
+/** The policy in force and the rate-limit state that belongs to this activation of it. */
+export interface PolicyInForce {
+  loaded: LoadedPolicy;
+  limits: RateLimits;
+}
+
+export type LoadOutcome =
+  | { outcome: 'activated'; policy: LoadedPolicy }
+  | { outcome: 'unchanged' }
+  | { outcome: 'rejected'; errors: SourceError[] };
+
+/**
+ * Holds the active policy. Swapping is one assignment, so a decision sees either the old policy or
+ * the new one, never a mix (decide() reads it once). An invalid file never replaces a valid policy:
+ * the previous one stays in force (the last-good rule), and at start-up with no valid file nothing
+ * is in force, so nothing leaves.
+ */
+export class ActivePolicy {
+  private current: PolicyInForce | null = null;
+
+  constructor(
+    readonly file: string,
+    private readonly audit: AuditLog,
+    private readonly log: Logger,
+  ) {}
+
+  get inForce(): PolicyInForce | null {
+    return this.current;
+  }
+
+  async load(trigger: 'start' | 'file-changed' | 'signal' | 'command'): Promise<LoadOutcome> {
+    const r = await readPolicyFile(this.file);
+    const previous = this.current?.loaded ?? null;
+    if (r.ok && previous?.sha256 === r.value.sha256) return { outcome: 'unchanged' };
+    const errors = r.ok ? sameVersionChanged(previous, r.value) : r.errors;
+    if (errors.length > 0) {
+      for (const e of errors) this.log.error(formatSourceError(e));
+      this.log.error(
+        { policy: this.file, trigger },
+        previous
+          ? `policy file rejected: ${previous.policy.id} v${previous.policy.version} stays in force`
+          : 'no valid policy: nothing will be forwarded until the policy file is fixed',
+      );
+      await this.audit.record({
+        type: 'policy-rejected',
+        source: this.file,
+        trigger,
+        errors: errors.slice(0, 20).map((e) => `${e.line}:${e.column} ${e.path} ${e.message}`.slice(0, 300)),
+        kept: previous ? policyRef(previous) : null,
+      });
+      return { outcome: 'rejected', errors };
+    }
+    const loaded = (r as { ok: true; value: LoadedPolicy }).value;
+    this.current = { loaded, limits: new RateLimits() };
+    await this.audit.record({ type: 'policy-activated', policy: policyRef(loaded), previous: previous ? policyRef(previous) : null, source: this.file, trigger });
+    this.log.info({ ...policyRef(loaded), trigger }, 'policy active');
+    return { outcome: 'activated', policy: loaded };
+  }
+}
+
+/** A changed file that keeps its id and version would make two different policies indistinguishable in the record. */
+function sameVersionChanged(previous: LoadedPolicy | null, next: LoadedPolicy): SourceError[] {
+  if (!previous || previous.policy.id !== next.policy.id || previous.policy.version !== next.policy.version) return [];
+  return [{
+    file: next.source,
+    line: 1,
+    column: 1,
+    path: 'version',
+    message: `the file changed but its version is still ${next.policy.version}`,
+    hint: `increase version (to ${next.policy.version + 1}) so every decision names exactly the policy that made it`,
+  }];
+}
