@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { upstreamRecordTopic } from '../devices/index.ts';
-import { evaluate, policyRef, type Candidate, type Decision } from '../policies/index.ts';
+import { evaluate, policyRef, withZone, type Candidate, type Decision } from '../policies/index.ts';
 import type { AuditLog } from './audit/index.ts';
 import type { OutboxStore } from './outbox/index.ts';
 import type { PolicyInForce } from './policy/index.ts';
@@ -34,8 +34,7 @@ export interface DecideContext {
 export async function decide(ctx: DecideContext, c: Candidate, extra: { redactions?: Record<string, number>; models?: string[] } = {}): Promise<Decision> {
   const inForce = ctx.policy(); // read once: a reload mid-decision cannot mix two policies
   const loaded = inForce?.loaded ?? null;
-  const zone = ctx.zoneOf(c.deviceId);
-  const candidate: Candidate = zone === undefined ? c : { ...c, zone, fields: { ...c.fields, zone } };
+  const candidate = withZone(c, ctx.zoneOf(c.deviceId));
   const decision = evaluate(loaded?.policy ?? null, candidate, { now: Date.now(), salt: ctx.salt, limits: inForce?.limits });
   const ref = loaded ? policyRef(loaded) : null;
   const base = { type: 'decision' as const, deviceId: c.deviceId, recordType: c.recordType, rules: decision.rules, policy: ref, ...extra };

@@ -52,7 +52,7 @@ test('simulated devices through the real broker, models and policy reach upstrea
     const [prefix, gw, device, type] = topic.split('/');
     assert.equal(prefix, 'veilgate');
     assert.equal(gw, 'gw-test');
-    assert.deepEqual(body.policy, { id: 'veilgate-default', version: 1, sha256: policy.sha256 });
+    assert.deepEqual(body.policy, { id: 'veilgate-default', version: 2, sha256: policy.sha256 });
     assert.match(String(body.id), /^[0-9a-f-]{36}$/);
     const fields = body.fields as Record<string, unknown>;
     if (type === 'counts') {

@@ -10,6 +10,11 @@ export interface Candidate {
   fields: Readonly<Record<string, unknown>>;
 }
 
+/** The candidate as the policy sees it: a device's zone is also a field rules may allow. */
+export function withZone(c: Candidate, zone: string | undefined): Candidate {
+  return zone === undefined ? c : { ...c, zone, fields: { ...c.fields, zone } };
+}
+
 /**
  * What an evaluation needs from outside, passed in so the evaluator stays pure: the gateway's
  * clock (time windows, effective dates, rate limits), the deployment's salt (hash transforms),

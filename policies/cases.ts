@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { DeviceKind, fieldKind, RECORD_FIELDS, SensorEvent } from '../devices/index.ts';
-import type { Candidate } from './candidate.ts';
+import { withZone, type Candidate } from './candidate.ts';
 import { WITHHOLD_REASONS, type Decision } from './decision.ts';
 import { evaluate } from './evaluate.ts';
 import { RateLimits } from './rate-limits.ts';
@@ -77,7 +77,7 @@ export function toCandidate(c: CaseInput): { candidate: Candidate; now: number }
   const f = c.fields;
   const at = c.at ?? ((f.at ?? f.windowEnd ?? f.windowStart) as string);
   return {
-    candidate: { deviceId: c.device.id, deviceKind: c.device.kind, zone: c.device.zone, recordType: c.record, fields: f },
+    candidate: withZone({ deviceId: c.device.id, deviceKind: c.device.kind, recordType: c.record, fields: f }, c.device.zone),
     now: Date.parse(at),
   };
 }

@@ -25,7 +25,7 @@ test('explain names the deciding rule, why the others did not apply, and what ha
   const open = e.fields.find((f) => f.name === 'open');
   assert.deepEqual(open, { name: 'open', outcome: 'dropped', why: 'not allowed by sensor-events' });
   const at = e.fields.find((f) => f.name === 'at');
-  assert.match(at?.why ?? '', /rounded down to the minute: "2026-11-25T10:42:00.000Z"/);
+  assert.match(at?.why ?? '', /^rounded down to the minute: "2026-11-25T10:42:00.000Z"$/);
   const text = formatExplanation(e);
   assert.match(text, /^FORWARD \(rules: sensor-events\)/);
   assert.match(text, /- open: dropped not allowed by sensor-events/);

@@ -37,7 +37,7 @@ export function explain(policy: Policy | null, c: Candidate, env: EvalEnv): Expl
     if (decision.action === 'withhold') return { name, outcome: 'dropped', why: `the record is withheld (${decision.reason})` };
     if (!Object.hasOwn(decision.fields, name)) return { name, outcome: 'dropped', why: 'its value does not suit the transform, so it is dropped rather than sent raw' };
     const t = combinedTransform(matching, name);
-    return { name, outcome: 'sent', why: t ? `as ${describeTransform(t)}: ${JSON.stringify(decision.fields[name])}` : 'as is' };
+    return { name, outcome: 'sent', why: t ? `${describeTransform(t)}: ${JSON.stringify(decision.fields[name])}` : 'as is' };
   });
   return { decision, rules, fields };
 }
@@ -46,8 +46,8 @@ export function describeTransform(t: Transform): string {
   const parts: string[] = [];
   if (t.roundTo) parts.push(`rounded down to the ${t.roundTo}`);
   if (t.coarsenMeters !== undefined) parts.push(`snapped to a ${t.coarsenMeters} m grid`);
-  if (t.suppressBelow !== undefined) parts.push(`"<${t.suppressBelow}" below ${t.suppressBelow}`);
-  if (t.bucket) parts.push(`a range of [${t.bucket.join(', ')}]`);
+  if (t.suppressBelow !== undefined) parts.push(`suppressed below ${t.suppressBelow} (sent as "<${t.suppressBelow}")`);
+  if (t.bucket) parts.push(`put in ranges with edges [${t.bucket.join(', ')}]`);
   if (t.hash) parts.push('a keyed hash');
   return parts.join(', ');
 }

@@ -1,5 +1,5 @@
 export { Policy, Rule, Transform, VisionSettings, DEFAULT_VISION, type RedactChoice } from './schema.ts';
-export type { Candidate, EvalEnv } from './candidate.ts';
+export { withZone, type Candidate, type EvalEnv } from './candidate.ts';
 export { WITHHOLD_REASONS, type Decision, type WithholdReason } from './decision.ts';
 export { evaluate } from './evaluate.ts';
 export { explain, formatExplanation, type Explanation } from './explain.ts';

@@ -9,6 +9,12 @@ import { registerRedact } from './commands/redact.ts';
 import { registerStart } from './commands/start.ts';
 import { EXIT, UsageError } from './exit.ts';
 
+// `veilgate policy diff ... | head`: a closed pipe ends the output, it is not a crash
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 const program = new Command('veilgate')
   .description('privacy-first edge gateway for cameras and sensors')
   .version(VERSION)
