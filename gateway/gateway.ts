@@ -30,7 +30,7 @@ export class Gateway {
   readonly online = new Map<string, boolean>();
   readonly counters = { refused: {} as Record<string, number>, decisions: { forward: 0, withhold: 0 }, storageErrors: 0 };
   private timer: NodeJS.Timeout | null = null;
-  private policyWatch: { close(): void } | null = null;
+  private readonly watches: Array<{ close(): void }> = [];
   private stopping: Promise<void> | null = null;
 
   private constructor(
@@ -95,7 +95,9 @@ export class Gateway {
     gw = new Gateway(cfg, log, registry, audit, outbox, detector, broker, server, address, uplink, ingest, counts, active, salt);
     await active.load('start');
     // hot reload: a valid new version takes effect at once; an invalid one is logged and ignored
-    gw.policyWatch = watchFile(cfg.policy, () => void gw!.reloadPolicy('file-changed'));
+    gw.watches.push(watchFile(cfg.policy, () => void gw!.reloadPolicy('file-changed')));
+    // zones set with `veilgate devices zone` reach the policy without waiting for a reconnect
+    gw.watches.push(watchFile(registry.file, () => void registry.reload().catch((e: Error) => log.warn({ err: e.message }, 'device registry could not be re-read'))));
     await audit.record({ type: 'gateway', action: 'start', version: VERSION });
     if (cfg.broker.allowAnonymous) log.warn('broker.allowAnonymous is on: clients without credentials may connect (they never see device data)');
     await uplink.start();
@@ -186,7 +188,7 @@ export class Gateway {
 
   private async doStop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    this.policyWatch?.close();
+    for (const w of this.watches) w.close();
     // stop accepting first; the server only finishes closing once the broker has dropped its clients
     const serverClosed = new Promise<void>((r) => this.server.close(() => r()));
     await new Promise<void>((r) => this.broker.close(() => r()));

@@ -24,12 +24,16 @@ interface RegistryData {
  * edited by hand a few times a year, not for anything per message). Only secret hashes are stored.
  */
 export class DeviceRegistry {
-  private constructor(private readonly db: Low<RegistryData>) {}
+  private constructor(
+    private readonly db: Low<RegistryData>,
+    readonly file: string,
+  ) {}
 
   static async open(dataDir: string): Promise<DeviceRegistry> {
     await mkdir(dataDir, { recursive: true });
-    const db = await JSONFilePreset<RegistryData>(join(dataDir, 'devices.json'), { devices: [] });
-    return new DeviceRegistry(db);
+    const file = join(dataDir, 'devices.json');
+    const db = await JSONFilePreset<RegistryData>(file, { devices: [] });
+    return new DeviceRegistry(db, file);
   }
 
   /** Re-reads the file: the CLI may have changed it while the gateway runs. */
@@ -65,7 +69,7 @@ export class DeviceRegistry {
     return secret;
   }
 
-  /** Moves a device to another zone (or none); policies see the new zone at once. */
+  /** Moves a device to another zone (or none); a running gateway sees the change at once (it watches the file). */
   async setZone(id: string, zone: string | undefined): Promise<void> {
     const d = this.get(id);
     if (!d) throw Object.assign(new Error(`no device ${id}`), { code: 'DEVICE_UNKNOWN' });

@@ -49,9 +49,9 @@ export async function startHarness(opts: GatewayOptions & { policyFile?: string;
   };
 }
 
-export async function waitFor(what: string, cond: () => boolean, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -15,6 +15,8 @@ export function registerStart(program: Command): void {
       const cfg = await requireConfig(o.config);
       const log = createLogger(o.logLevel ?? cfg.logLevel);
       const gateway = await Gateway.start(cfg, log);
+      // the usual daemon convention: SIGHUP re-reads the policy (the file is also watched)
+      process.on('SIGHUP', () => void gateway.reloadPolicy('signal'));
       const signal = await signalled;
       log.info({ signal }, 'stopping');
       await stopWithin(20_000, () => gateway.stop());
