@@ -10,7 +10,7 @@ import { decide, type DecideContext } from './decide.ts';
 import { parseEventPayload } from './event-input.ts';
 import type { Logger } from './log.ts';
 import { DurableOutbox } from './outbox/index.ts';
-import { FrameIngest, type Observation } from './pipeline/index.ts';
+import { FrameIngest, SnapshotSchedule, type Observation, type Snapshot } from './pipeline/index.ts';
 import { ActivePolicy, deploymentSalt, watchFile, type LoadOutcome } from './policy/index.ts';
 import { DeviceRegistry } from './registry/index.ts';
 import { MqttUplink, type Uplink } from './uplink/index.ts';
@@ -68,12 +68,18 @@ export class Gateway {
     let gw: Gateway | null = null;
     const ready = () => gw!;
     const counts = new CountsAggregator(() => active.inForce?.loaded.policy.counts ?? { intervalSeconds: 10, classes: ['person', 'vehicle'] });
+    const snapshots = new SnapshotSchedule(() => active.inForce?.loaded.policy.vision.snapshots ?? null);
     const ingest = new FrameIngest(
       // read per frame: a policy reload changes redaction from the next frame on
-      () => ({ detector, redaction: (active.inForce?.loaded.policy.vision ?? DEFAULT_VISION).redact, maxPixels: 4096 * 4096 }),
+      () => ({
+        detector,
+        redaction: (active.inForce?.loaded.policy.vision ?? DEFAULT_VISION).redact,
+        maxPixels: 4096 * 4096,
+        snapshotDue: (id, at) => snapshots.due(id, at),
+      }),
       cfg.vision.queueLength,
       {
-        observation: (o) => ready().onObservation(o),
+        observation: (o, snapshot) => ready().onObservation(o, snapshot),
         dropped: (deviceId, code, detail) => ready().onFrameDropped(deviceId, code, detail),
       },
     );
@@ -141,9 +147,10 @@ export class Gateway {
     this.counters.decisions[d.action]++;
   }
 
-  private onObservation(o: Observation): void {
+  private onObservation(o: Observation, snapshot: Snapshot | null): void {
     const closed = this.counts.add(o);
     const work = [
+      ...(snapshot ? [decide(this.decideCtx(), { deviceId: o.deviceId, deviceKind: 'camera', recordType: 'snapshot', fields: snapshotFields(o, snapshot) }, { redactions: o.redactions, models: o.models })] : []),
       decide(this.decideCtx(), { deviceId: o.deviceId, deviceKind: 'camera', recordType: 'observation', fields: observationFields(o) }, { redactions: o.redactions, models: o.models }),
       ...closed.map((c) => decide(this.decideCtx(), c)),
     ];
@@ -200,6 +207,11 @@ export class Gateway {
     await Promise.all([this.audit.close(), this.outbox.close(), this.detector?.close()]);
     this.log.info('gateway stopped');
   }
+}
+
+/** A redacted snapshot as the policy sees it: the image only as base64 of the redacted JPEG. */
+function snapshotFields(o: Observation, s: Snapshot): Record<string, unknown> {
+  return { at: o.at, width: s.width, height: s.height, jpeg: s.jpeg.toString('base64') };
 }
 
 /** Per-frame facts for the policy: counts and normalized boxes, never pixels. */

@@ -9,6 +9,7 @@ export const FRAME_DROP_CODES = {
   MODEL_UNAVAILABLE: 'the detectors are not loaded: frames are withheld until they are',
   DETECT_FAILED: 'detection failed on this frame',
   REDACT_FAILED: 'redaction failed on this frame',
+  SNAPSHOT_FAILED: 'the redacted snapshot of this frame could not be encoded',
   QUEUE_OVERFLOW: 'the camera sent frames faster than they could be processed; the oldest was dropped',
 } as const;
 export type FrameDropCode = keyof typeof FRAME_DROP_CODES;
@@ -55,4 +56,12 @@ export interface FrameContext {
   regions: Region[];
   redacted: boolean;
   observation: Observation | null;
+  /** a redacted JPEG, made only when the policy lets snapshots leave and one is due */
+  snapshot: Snapshot | null;
+}
+
+export interface Snapshot {
+  jpeg: Buffer;
+  width: number;
+  height: number;
 }

@@ -1,9 +1,9 @@
-import { FrameError, type FrameDropCode, type Observation } from './frame.ts';
+import { FrameError, type FrameDropCode, type Observation, type Snapshot } from './frame.ts';
 import { runPipeline } from './run.ts';
 import type { StageDeps } from './stages.ts';
 
 export interface IngestEvents {
-  observation(o: Observation): void;
+  observation(o: Observation, snapshot: Snapshot | null): void;
   dropped(deviceId: string, code: FrameDropCode, detail: string): void;
 }
 
@@ -38,9 +38,9 @@ export class FrameIngest {
     q.busy = true;
     for (let next = q.frames.shift(); next; next = q.frames.shift()) {
       try {
-        const { observation } = await runPipeline(deviceId, next.jpeg, this.deps(), next.at);
+        const { observation, snapshot } = await runPipeline(deviceId, next.jpeg, this.deps(), next.at);
         this.stats.processed++;
-        this.on.observation(observation);
+        this.on.observation(observation, snapshot);
       } catch (e) {
         if (e instanceof FrameError) this.drop(deviceId, e.code, e.message);
         else this.drop(deviceId, 'REDACT_FAILED', (e as Error).message);

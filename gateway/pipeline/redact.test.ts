@@ -6,6 +6,7 @@ import { createVisionDetector, type Detector } from '../../models/index.ts';
 import { VisionConfig } from '../config/schema.ts';
 import { runPipeline, encodeRedacted, FrameError, type StageDeps } from './index.ts';
 import { PHOTOS } from '../test/harness.ts';
+import { changeInside, detailInside } from '../test/image-metrics.ts';
 import { DEFAULT_VISION } from '../../policies/index.ts';
 
 const vision = VisionConfig.parse({});
@@ -24,38 +25,6 @@ test.after(() => detector.close());
 
 async function jpegOf(name: string): Promise<Buffer> {
   return sharp(join(PHOTOS, name)).toColourspace('srgb').jpeg({ quality: 90 }).toBuffer();
-}
-
-/** Mean absolute difference per channel inside a pixel box of two same-sized RGB images. */
-async function changeInside(a: Buffer, b: Buffer, box: { x1: number; y1: number; x2: number; y2: number }): Promise<number> {
-  const ra = await sharp(a).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  const rb = await sharp(b).removeAlpha().raw().toBuffer();
-  let sum = 0;
-  let n = 0;
-  for (let y = box.y1; y < box.y2; y++) {
-    for (let x = box.x1; x < box.x2; x++) {
-      for (let c = 0; c < 3; c++) {
-        const i = (y * ra.info.width + x) * 3 + c;
-        sum += Math.abs(ra.data[i]! - rb[i]!);
-        n++;
-      }
-    }
-  }
-  return sum / n;
-}
-
-/** Detail left in a region: mean absolute difference between neighbouring pixels. */
-async function detailInside(img: Buffer, box: { x1: number; y1: number; x2: number; y2: number }): Promise<number> {
-  const { data, info } = await sharp(img).removeAlpha().greyscale().raw().toBuffer({ resolveWithObject: true });
-  let sum = 0;
-  let n = 0;
-  for (let y = box.y1; y < box.y2; y++) {
-    for (let x = box.x1; x < box.x2 - 1; x++) {
-      sum += Math.abs(data[y * info.width + x]! - data[y * info.width + x + 1]!);
-      n++;
-    }
-  }
-  return sum / n;
 }
 
 for (const [photo, face] of [

@@ -11,6 +11,8 @@ export interface StageDeps {
   redaction: Redaction;
   /** decoding refuses images with more pixels than this (decompression bombs) */
   maxPixels: number;
+  /** whether this frame should yield a redacted snapshot, and how wide at most; absent: never */
+  snapshotDue?: (deviceId: string, at: Date) => { maxWidth: number } | null;
 }
 
 export interface Stage {
@@ -91,5 +93,25 @@ export const describe: Stage = {
   },
 };
 
+/** Only from the redacted image, and only when the policy lets snapshots leave (checked again by its rules). */
+export const snapshot: Stage = {
+  name: 'snapshot',
+  async run(ctx, deps) {
+    const due = deps.snapshotDue?.(ctx.deviceId, ctx.receivedAt);
+    if (!due) return;
+    if (!ctx.redacted || !ctx.image) throw new FrameError('SNAPSHOT_FAILED', 'refusing to encode a frame that was not redacted');
+    const { data, width, height } = ctx.image;
+    try {
+      const out = await sharp(data, { raw: { width, height, channels: 3 } })
+        .resize({ width: Math.min(width, due.maxWidth), withoutEnlargement: true })
+        .jpeg({ quality: 75 })
+        .toBuffer({ resolveWithObject: true });
+      ctx.snapshot = { jpeg: out.data, width: out.info.width, height: out.info.height };
+    } catch (e) {
+      throw new FrameError('SNAPSHOT_FAILED', (e as Error).message);
+    }
+  },
+};
+
 /** The order is the design: nothing may see the image between decode and redact. */
-export const STAGES: readonly Stage[] = [decode, detect, redact, describe];
+export const STAGES: readonly Stage[] = [decode, detect, redact, describe, snapshot];
