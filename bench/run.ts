@@ -1,0 +1,17 @@
+// `npm run bench [suite...]`: speed and memory targets live here, measured side by side in one run,
+// not in timed unit tests (the machines we test on are shared and noisy).
+import { benchPolicyEval } from './policy-eval.ts';
+
+const SUITES: Record<string, () => Promise<void>> = {
+  policy: benchPolicyEval,
+};
+
+const wanted = process.argv.slice(2);
+for (const name of wanted.length ? wanted : Object.keys(SUITES)) {
+  const suite = SUITES[name];
+  if (!suite) {
+    console.error(`unknown suite "${name}"; suites: ${Object.keys(SUITES).join(', ')}`);
+    process.exit(2);
+  }
+  await suite();
+}
