@@ -43,3 +43,14 @@ test('only the demo command, a composition of the whole system, uses the simulat
   }
   assert.deepEqual(users, ['gateway/cli/commands/demo.ts']);
 });
+
+test('policies/ is pure: no files, no network, no clock of its own (time is passed in)', async () => {
+  const impure: string[] = [];
+  for await (const file of sources(join(ROOT, 'policies'))) {
+    const text = await readFile(file, 'utf8');
+    for (const bad of ['node:fs', 'node:net', 'node:http', 'node:child_process', 'Date.now(', 'new Date()', 'setTimeout(', 'Math.random(']) {
+      if (text.includes(bad)) impure.push(`${relative(ROOT, file)} uses ${bad}`);
+    }
+  }
+  assert.deepEqual(impure, []);
+});

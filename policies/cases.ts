@@ -1,12 +1,25 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { DeviceKind, fieldKind, RECORD_FIELDS, SensorEvent } from '../devices/index.ts';
+import { DeviceKind, fieldKind, Location, RECORD_FIELDS, SensorEvent, type FieldKind, FIELD_KINDS } from '../devices/index.ts';
 import { withZone, type Candidate } from './candidate.ts';
 import { WITHHOLD_REASONS, type Decision } from './decision.ts';
 import { evaluate } from './evaluate.ts';
 import { RateLimits } from './rate-limits.ts';
 import type { Policy } from './schema.ts';
 import { parseYamlAgainst, type Parsed } from './yaml-source.ts';
+
+/** What a value of each field kind looks like, for inputs that have no device schema (camera records). */
+const VALUE: Record<FieldKind, z.ZodType> = {
+  time: z.iso.datetime({ offset: true }),
+  count: z.number().int().min(0),
+  number: z.number(),
+  boolean: z.boolean(),
+  label: z.string(),
+  location: Location,
+  identifier: z.string(),
+  detections: z.array(z.record(z.string(), z.unknown())),
+  image: z.string(),
+};
 
 const Device = z.strictObject({
   id: z.string().min(1),
@@ -23,8 +36,10 @@ export const CaseInput = z
     at: z.iso.datetime({ offset: true }).optional().describe('the gateway\'s clock when it decides; default: the at, windowEnd or windowStart field'),
   })
   .superRefine((c, ctx) => {
-    for (const name of Object.keys(c.fields)) {
-      if (!fieldKind(c.record, name)) ctx.addIssue({ code: 'custom', path: ['fields', name], message: `${c.record} records have no field "${name}"` });
+    for (const [name, value] of Object.entries(c.fields)) {
+      const kind = fieldKind(c.record, name);
+      if (!kind) ctx.addIssue({ code: 'custom', path: ['fields', name], message: `${c.record} records have no field "${name}"` });
+      else if (!VALUE[kind].safeParse(value).success) ctx.addIssue({ code: 'custom', path: ['fields', name], message: `"${name}" should be ${FIELD_KINDS[kind]}` });
     }
     if (c.device.kind === 'sensor') {
       const { zone: _zone, ...event } = c.fields;

@@ -93,12 +93,12 @@ export function registerPolicy(program: Command): void {
     .option('--salt <salt>', SALT_HELP, TEST_SALT)
     .action(async (oldFile: string, newFile: string, o: { events?: string; salt: string }) => {
       const [a, b] = [await policyOrFail(oldFile), await policyOrFail(newFile)];
+      const inputs = o.events ? await readInputs(o.events) : null;
+      if (inputs && !inputs.ok) throw new UsageError(`${o.events}: not valid inputs:\n${formatErrors(inputs.errors)}`);
       console.log(`old: ${oldFile} (${a.policy.id} v${a.policy.version})\nnew: ${newFile} (${b.policy.id} v${b.policy.version})`);
       const d = diffPolicies(a.policy, b.policy);
       console.log(formatDiff(d));
-      if (o.events) {
-        const inputs = await readInputs(o.events);
-        if (!inputs.ok) throw new UsageError(`${o.events}: not valid inputs:\n${formatErrors(inputs.errors)}`);
+      if (inputs?.ok) {
         const t = diffOnTraffic(a.policy, b.policy, inputs.value.map(toCandidate), o.salt);
         const count = (from: string, to: string) => t.changed.filter((c) => c.before.action === from && c.after.action === to).length;
         console.log(
