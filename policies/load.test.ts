@@ -54,3 +54,22 @@ test('the policy sha256 is of the exact bytes', () => {
   assert.notEqual(a.value.sha256, b.value.sha256);
   assert.match(a.value.sha256, /^[0-9a-f]{64}$/);
 });
+
+test('every error is reported at once: a misspelled field in one rule and an unknown key in another', () => {
+  const r = parsePolicy(`id: p
+version: 1
+title: t
+rules:
+  - id: r
+    match: { recordTypes: [counts] }
+    allow: [persn]
+  - id: s
+    match: { recordTypes: [door] }
+    alow: [type]
+`, 'p.yaml');
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  const paths = r.errors.map((e) => `${e.line}:${e.column} ${e.path}`);
+  assert.ok(paths.includes('7:13 rules[0].allow[0]'), paths.join('; '));
+  assert.ok(paths.includes('10:5 rules[1].alow'), paths.join('; '));
+});

@@ -62,7 +62,11 @@ export const Rule = z.strictObject({
   allow: z.array(Field).min(1).describe('the fields that may leave (an allow-list: every other field is dropped)'),
   transforms: z.record(Field, Transform).optional().describe('per-field transforms applied before forwarding'),
   rateLimit: RateLimit.optional().describe('at most this many records per device; more are withheld (RATE_LIMITED)'),
-});
+})
+  // on the rule, not the policy: zod runs it for every well-formed rule even when another rule has errors
+  .superRefine((r, ctx) => {
+    for (const issue of checkRuleFields(r)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  });
 export type Rule = z.infer<typeof Rule>;
 
 export const CountsSettings = z.strictObject({
@@ -136,7 +140,6 @@ export const Policy = z
     p.rules.forEach((r, i) => {
       if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule id "${r.id}" is used twice` });
       seen.add(r.id);
-      for (const issue of checkRuleFields(r)) ctx.addIssue({ code: 'custom', path: ['rules', i, ...issue.path], message: issue.message });
       if (r.match.recordTypes.includes('snapshot') && r.allow.includes('jpeg') && !p.vision.snapshots.leave) {
         ctx.addIssue({
           code: 'custom',
