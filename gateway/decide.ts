@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { newRecordId } from './record-id.ts';
 import { upstreamRecordTopic } from '../devices/index.ts';
 import { evaluate, policyRef, withZone, type Candidate, type Decision } from '../policies/index.ts';
 import type { AuditLog } from './audit/index.ts';
-import type { OutboxStore } from './outbox/index.ts';
+import { OutboxFullError, type OutboxStore } from './outbox/index.ts';
 import type { PolicyInForce } from './policy/index.ts';
 
 /** The upstream record: only what the policy allowed, the policy that allowed it, and an id to de-duplicate. */
@@ -29,9 +29,13 @@ export interface DecideContext {
 /**
  * Evaluates a candidate against the active policy and records the outcome. A forward is written
  * to the outbox and the audit log before this resolves; a withhold is audited with its reason.
- * The record id is random, not time-based, so it reveals nothing the policy rounded away.
+ * The record id reveals nothing the policy rounded away: random, or for a device's event a keyed hash (gateway/record-id.ts).
  */
-export async function decide(ctx: DecideContext, c: Candidate, extra: { redactions?: Record<string, number>; models?: string[] } = {}): Promise<Decision> {
+export async function decide(
+  ctx: DecideContext,
+  c: Candidate,
+  { recordId, ...extra }: { redactions?: Record<string, number>; models?: string[]; recordId?: string } = {},
+): Promise<Decision> {
   const inForce = ctx.policy(); // read once: a reload mid-decision cannot mix two policies
   const loaded = inForce?.loaded ?? null;
   const candidate = withZone(c, ctx.zoneOf(c.deviceId));
@@ -42,11 +46,18 @@ export async function decide(ctx: DecideContext, c: Candidate, extra: { redactio
     await ctx.audit.record({ ...base, action: 'withhold', reason: decision.reason });
     return decision;
   }
-  const record: UpstreamRecord = { id: randomUUID(), deviceId: c.deviceId, recordType: c.recordType, policy: ref!, fields: decision.fields };
+  const record: UpstreamRecord = { id: recordId ?? newRecordId(), deviceId: c.deviceId, recordType: c.recordType, policy: ref!, fields: decision.fields };
   const topic = upstreamRecordTopic(ctx.topicPrefix, ctx.gatewayId, c.deviceId, c.recordType);
-  await Promise.all([
-    ctx.outbox.put({ id: record.id, topic, payload: JSON.stringify(record) }),
+  // both written at once (one fsync wait, not two); a refused put is audited as a drop right after
+  const [stored, audited] = await Promise.allSettled([
+    ctx.outbox.put({ id: record.id, topic, payload: JSON.stringify(record), key: c.deviceId, at: Date.now() }),
     ctx.audit.record({ ...base, action: 'forward', fields: Object.keys(decision.fields), recordId: record.id }),
   ]);
+  if (stored.status === 'rejected') {
+    const reason = stored.reason instanceof OutboxFullError ? 'OUTBOX_FULL' : 'STORAGE_ERROR';
+    await ctx.audit.record({ type: 'outbox-drop', recordId: record.id, deviceId: c.deviceId, reason }).catch(() => {});
+    throw stored.reason;
+  }
+  if (audited.status === 'rejected') throw audited.reason;
   return decision;
 }

@@ -15,6 +15,8 @@ import { ActivePolicy, deploymentSalt, watchFile, type LoadOutcome } from './pol
 import { DeviceRegistry } from './registry/index.ts';
 import { MqttUplink, type Uplink } from './uplink/index.ts';
 import { VERSION } from './version.ts';
+import { eventRecordId } from './record-id.ts';
+import { createMetricsRegistry, serveMetrics, type MetricSources } from './metrics.ts';
 import { join } from 'node:path';
 
 export interface GatewayOptions {
@@ -30,6 +32,9 @@ export class Gateway {
   readonly online = new Map<string, boolean>();
   readonly counters = { refused: {} as Record<string, number>, decisions: { forward: 0, withhold: 0 }, storageErrors: 0 };
   private timer: NodeJS.Timeout | null = null;
+  private metricsServer: Server | null = null;
+  /** where /metrics is served, when enabled */
+  metricsAddress: AddressInfo | null = null;
   private readonly watches: Array<{ close(): void }> = [];
   private stopping: Promise<void> | null = null;
 
@@ -58,7 +63,7 @@ export class Gateway {
   static async start(cfg: Readonly<GatewayConfig>, log: Logger, opts: GatewayOptions = {}): Promise<Gateway> {
     const registry = await DeviceRegistry.open(cfg.dataDir);
     const audit = await AuditLog.open(join(cfg.dataDir, 'audit'));
-    const outbox = await DurableOutbox.open(join(cfg.dataDir, 'outbox'));
+    const outbox = await DurableOutbox.open(join(cfg.dataDir, 'outbox'), cfg.outbox);
     const salt = await deploymentSalt(cfg.dataDir);
     const active = new ActivePolicy(cfg.policy, audit, log.child({ module: 'policy' }));
     if (outbox.recovered.entries > 0) log.info(outbox.recovered, 'outbox recovered records not yet delivered');
@@ -95,11 +100,12 @@ export class Gateway {
       status: (deviceId, online) => ready().online.set(deviceId, online),
       refused: (deviceId, channel, code, detail) => ready().onRefused(deviceId, channel, code, detail),
     };
+    // before the listener opens: an event accepted in between would be decided with no policy
+    await active.load('start');
     const broker = await Aedes.createBroker({ id: `veilgate-${cfg.gatewayId}`, ...brokerHooks(handlers, cfg.broker, log.child({ module: 'broker' })) });
     const { server, address } = await listenTcp(broker, cfg.broker.host, cfg.broker.port);
     const uplink = new MqttUplink(cfg, outbox, log.child({ module: 'uplink' }));
     gw = new Gateway(cfg, log, registry, audit, outbox, detector, broker, server, address, uplink, ingest, counts, active, salt);
-    await active.load('start');
     // hot reload: a valid new version takes effect at once; an invalid one is logged and ignored
     gw.watches.push(watchFile(cfg.policy, () => void gw!.reloadPolicy('file-changed')));
     // zones set with `veilgate devices zone` reach the policy without waiting for a reconnect
@@ -107,7 +113,13 @@ export class Gateway {
     await audit.record({ type: 'gateway', action: 'start', version: VERSION });
     if (cfg.broker.allowAnonymous) log.warn('broker.allowAnonymous is on: clients without credentials may connect (they never see device data)');
     await uplink.start();
-    gw.timer = setInterval(() => void gw!.flushCounts(Date.now()), 1000);
+    outbox.on('dropped', (e, reason) => gw!.onOutboxDrop(e.id, e.key, reason));
+    gw.timer = setInterval(() => void gw!.tick(Date.now()), 1000);
+    if (cfg.metrics.enabled) {
+      const m = await serveMetrics(createMetricsRegistry(gw.metricSources()), cfg.metrics.host, cfg.metrics.port);
+      gw.metricsServer = m.server;
+      gw.metricsAddress = m.address;
+    }
     log.info({ broker: `${address.address}:${address.port}`, upstream: cfg.upstream.topicPrefix }, 'gateway started');
     return gw;
   }
@@ -143,7 +155,8 @@ export class Gateway {
       return;
     }
     const ev = input.event;
-    const d = await decide(this.decideCtx(), { deviceId, deviceKind: kind, recordType: ev.type, fields: { ...ev } });
+    const recordId = eventRecordId(this.salt, deviceId, payload);
+    const d = await decide(this.decideCtx(), { deviceId, deviceKind: kind, recordType: ev.type, fields: { ...ev } }, { recordId });
     this.counters.decisions[d.action]++;
   }
 
@@ -171,6 +184,26 @@ export class Gateway {
     }
   }
 
+  private async tick(now: number): Promise<void> {
+    await this.flushCounts(now);
+    await this.outbox.expire(now).catch((e: Error) => this.storageFailed(e));
+  }
+
+  private onOutboxDrop(recordId: string, deviceId: string, reason: string): void {
+    this.log.warn({ recordId, deviceId, reason }, 'approved record dropped from the outbox');
+    this.audit.record({ type: 'outbox-drop', recordId, deviceId, reason }).catch((e: Error) => this.storageFailed(e));
+  }
+
+  metricSources(): MetricSources {
+    return {
+      outbox: this.outbox,
+      uplink: this.uplink,
+      decisions: this.counters.decisions,
+      frames: this.ingest.stats,
+      devicesOnline: () => [...this.online.values()].filter(Boolean).length,
+    };
+  }
+
   private onFrameDropped(deviceId: string, code: string, detail: string): void {
     this.log.warn({ deviceId, code, detail }, 'frame withheld');
     this.audit.record({ type: 'frame-withheld', deviceId, code }).catch((e: Error) => this.storageFailed(e));
@@ -195,6 +228,7 @@ export class Gateway {
 
   private async doStop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.metricsServer?.close();
     for (const w of this.watches) w.close();
     // stop accepting first; the server only finishes closing once the broker has dropped its clients
     const serverClosed = new Promise<void>((r) => this.server.close(() => r()));

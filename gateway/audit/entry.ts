@@ -22,7 +22,7 @@ export type AuditEvent =
   | { type: 'policy-activated'; policy: PolicyRef; previous: PolicyRef | null; source: string; trigger: string }
   | { type: 'policy-rejected'; source: string; trigger: string; errors: string[]; kept: PolicyRef | null }
   | { type: 'device'; action: 'added' | 'removed' | 'rotated' | 'zone-changed'; deviceId: string; kind?: string; zone?: string | null }
-  | { type: 'outbox-drop'; recordId: string; reason: string }
+  | { type: 'outbox-drop'; recordId: string; deviceId: string; reason: string }
   | { type: 'frame-withheld'; deviceId: string; code: string }
   | { type: 'gateway'; action: 'start' | 'stop'; version: string }
   | { type: 'recovery'; detail: string };

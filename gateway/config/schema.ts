@@ -23,6 +23,24 @@ export const UpstreamConfig = z.strictObject({
   caFile: z.string().optional().describe('CA certificate (PEM) to trust for mqtts://'),
   certFile: z.string().optional().describe('client certificate (PEM) for mqtts://'),
   keyFile: z.string().optional().describe('client key (PEM) for mqtts://'),
+  reconnectMinMs: z.number().int().min(100).max(60_000).default(1_000).describe('first reconnect delay; it doubles on each failure, with jitter'),
+  reconnectMaxMs: z.number().int().min(1_000).max(3_600_000).default(60_000).describe('longest reconnect delay'),
+  inFlight: z.number().int().min(1).max(65_535).default(256).describe('records published and not yet acknowledged at once'),
+});
+
+export const OutboxConfig = z.strictObject({
+  maxBytes: z.number().int().min(1024 * 1024).default(256 * 1024 * 1024).describe('most bytes of records waiting for the uplink (the SD card must not fill up)'),
+  maxAgeSeconds: z.number().int().min(60).default(14 * 86_400).describe('a record waiting longer than this is dropped and audited'),
+  whenFull: z
+    .enum(['refuse-new', 'drop-oldest'])
+    .default('refuse-new')
+    .describe('refuse-new keeps every record already accepted (devices are refused and retry); drop-oldest keeps the newest'),
+});
+
+export const MetricsConfig = z.strictObject({
+  enabled: z.boolean().default(true).describe('serve Prometheus metrics over HTTP'),
+  host: HostName.default('127.0.0.1'),
+  port: Port.default(9464).describe('metrics listener port (0 picks a free one)'),
 });
 
 export const VisionConfig = z.strictObject({
@@ -39,6 +57,8 @@ export const GatewayConfig = z.strictObject({
   broker: BrokerConfig.prefault({}).describe('the MQTT broker devices connect to'),
   upstream: UpstreamConfig.prefault({}).describe("where approved records go: the agency's broker"),
   vision: VisionConfig.prefault({}).describe('detection and redaction of camera frames'),
+  outbox: OutboxConfig.prefault({}).describe('bounds of the durable store of records waiting for the uplink'),
+  metrics: MetricsConfig.prefault({}).describe('Prometheus metrics: outbox depth and age, deliveries, retries, drops, connections'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log verbosity; logs are JSON on stderr'),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DurableOutbox } from './index.ts';
 
-const entry = (i: number) => ({ id: `r${i}`, topic: `t/${i}`, payload: JSON.stringify({ i }) });
+const entry = (i: number, key = 'dev-1', at = Date.now()) => ({ id: `r${i}`, topic: `t/${i}`, payload: JSON.stringify({ i }), key, at });
 
 test('entries put and not acknowledged come back, in order, after reopening', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-outbox-'));
@@ -45,5 +45,79 @@ test('concurrent puts share fsyncs and all survive', async (t) => {
   await box.close();
   const again = await DurableOutbox.open(dir);
   assert.equal(again.size, 2000);
+  await again.close();
+});
+
+test('devices take turns: a long backlog from one device does not hold up another\'s records', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-outbox-'));
+  t.after(() => rm(dir, { recursive: true }));
+  const box = await DurableOutbox.open(dir);
+  for (let i = 0; i < 5; i++) await box.put(entry(i, 'busy'));
+  await box.put(entry(100, 'quiet'));
+  assert.deepEqual([...box.pending()].map((e) => e.id).slice(0, 3), ['r0', 'r100', 'r1']);
+  assert.deepEqual([...box.pending()].filter((e) => e.key === 'busy').map((e) => e.id), ['r0', 'r1', 'r2', 'r3', 'r4'], 'each device in order');
+  await box.close();
+});
+
+test('when full, refuse-new refuses and keeps every accepted entry', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-outbox-'));
+  t.after(() => rm(dir, { recursive: true }));
+  const box = await DurableOutbox.open(dir, { maxBytes: 1000, maxAgeSeconds: 3600, whenFull: 'refuse-new' });
+  let refused = 0;
+  for (let i = 0; i < 50; i++) await box.put(entry(i)).catch((e: Error & { code?: string }) => (assert.equal(e.code, 'OUTBOX_FULL'), refused++));
+  assert.ok(refused > 0 && box.size > 0 && box.size + refused === 50);
+  assert.ok(box.bytes <= 1000);
+  assert.deepEqual([...box.pending()].map((e) => e.id), Array.from({ length: box.size }, (_, i) => `r${i}`), 'the first ones kept');
+  assert.equal(box.drops.OUTBOX_FULL, refused);
+  await box.close();
+});
+
+test('when full, drop-oldest drops the oldest entries, tells why, and the drops survive a reopen', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-outbox-'));
+  t.after(() => rm(dir, { recursive: true }));
+  const bounds = { maxBytes: 1000, maxAgeSeconds: 3600, whenFull: 'drop-oldest' as const };
+  const box = await DurableOutbox.open(dir, bounds);
+  const dropped: string[] = [];
+  box.on('dropped', (e, reason) => dropped.push(`${e.id}:${reason}`));
+  for (let i = 0; i < 50; i++) await box.put(entry(i));
+  const kept = [...box.pending()].map((e) => e.id);
+  assert.equal(kept.at(-1), 'r49', 'the newest kept');
+  assert.equal(dropped[0], 'r0:OUTBOX_FULL');
+  assert.equal(dropped.length + kept.length, 50);
+  await box.close();
+  const again = await DurableOutbox.open(dir, bounds);
+  assert.deepEqual([...again.pending()].map((e) => e.id), kept);
+  await again.close();
+});
+
+test('entries older than the age bound are dropped as expired', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-outbox-'));
+  t.after(() => rm(dir, { recursive: true }));
+  const box = await DurableOutbox.open(dir, { maxBytes: 1e9, maxAgeSeconds: 60, whenFull: 'refuse-new' });
+  const t0 = Date.parse('2026-11-25T00:00:00Z');
+  await box.put(entry(1, 'd', t0));
+  await box.put(entry(2, 'd', t0 + 30_000));
+  assert.equal(box.oldestAt, t0);
+  await box.expire(t0 + 61_000);
+  assert.deepEqual([...box.pending()].map((e) => e.id), ['r2']);
+  assert.equal(box.drops.OUTBOX_EXPIRED, 1);
+  await box.close();
+});
+
+test('a large backlog is not rewritten on every acknowledgement', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-outbox-'));
+  t.after(() => rm(dir, { recursive: true }));
+  const box = await DurableOutbox.open(dir);
+  const big = 'x'.repeat(2000);
+  await Promise.all(Array.from({ length: 3000 }, (_, i) => box.put({ ...entry(i), payload: big })));
+  const file = join(dir, 'outbox.jsonl');
+  const before = (await stat(file)).ino;
+  for (let i = 0; i < 100; i++) await box.ack(`r${i}`);
+  assert.equal((await stat(file)).ino, before, 'no compaction while the log is mostly pending entries');
+  for (let i = 100; i < 2900; i++) await box.ack(`r${i}`);
+  assert.notEqual((await stat(file)).ino, before, 'compacted once it was mostly acknowledged history');
+  await box.close();
+  const again = await DurableOutbox.open(dir);
+  assert.equal(again.size, 100);
   await again.close();
 });

@@ -5,10 +5,13 @@ import { StringDecoder } from 'node:string_decoder';
  * An append-only JSON-lines file with group commit: appends made in the same tick share one
  * write and one fdatasync, and each append's promise settles only once its line is on disk.
  * A torn last line (power cut mid-write) is detected on open and cut off, never parsed as data.
+ * A failed write (disk full, read-only) is cut back to the last good line, so the file never
+ * holds half a line followed by good ones; if even that fails, the log refuses appends until reopened.
  */
 export class JsonlLog {
   private fh: FileHandle | null = null;
-  private pending: { line: string; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private pending: { line: string; sync: boolean; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private broken: Error | null = null;
   private flushing: Promise<void> | null = null;
   bytes = 0;
 
@@ -56,10 +59,15 @@ export class JsonlLog {
     return { tornBytes: size - keep, tailLines };
   }
 
-  append(value: unknown): Promise<void> {
+  /**
+   * Appends a line. With `sync: false` the promise settles once the line is written, not synced:
+   * for lines whose loss in a power cut is harmless (an outbox ack: the record is sent again and
+   * the receiver drops the duplicate by id). Lines are still written in order.
+   */
+  append(value: unknown, { sync = true }: { sync?: boolean } = {}): Promise<void> {
     const line = `${JSON.stringify(value)}\n`;
     return new Promise((resolve, reject) => {
-      this.pending.push({ line, resolve, reject });
+      this.pending.push({ line, sync, resolve, reject });
       if (!this.flushing) this.flushing = new Promise((r) => setImmediate(r)).then(() => this.flush());
     });
   }
@@ -68,18 +76,30 @@ export class JsonlLog {
     while (this.pending.length > 0) {
       const batch = this.pending;
       this.pending = [];
+      const fh = this.fh;
       try {
-        if (!this.fh) throw Object.assign(new Error(`${this.path} is not open`), { code: 'ECLOSED' });
+        if (this.broken) throw this.broken;
+        if (!fh) throw Object.assign(new Error(`${this.path} is not open`), { code: 'ECLOSED' });
         const chunk = batch.map((p) => p.line).join('');
-        await this.fh.write(chunk);
-        await this.fh.datasync();
+        await fh.write(chunk);
+        if (batch.some((p) => p.sync)) await fh.datasync();
         this.bytes += Buffer.byteLength(chunk);
         for (const p of batch) p.resolve();
       } catch (e) {
+        if (fh && !this.broken) await this.cutBack(fh);
         for (const p of batch) p.reject(e as Error);
       }
     }
     this.flushing = null;
+  }
+
+  /** After a failed write: remove whatever part of the batch reached the file. */
+  private async cutBack(fh: FileHandle): Promise<void> {
+    try {
+      await fh.truncate(this.bytes);
+    } catch (e) {
+      this.broken = Object.assign(new Error(`${this.path} could not be restored after a failed write (${(e as Error).message}); reopen it`), { code: 'ELOGBROKEN' });
+    }
   }
 
   /** Waits for every append so far to reach the disk. */

@@ -26,13 +26,16 @@ export interface Harness {
 }
 
 /** A real gateway (real aedes, real models unless replaced) wired to a real embedded upstream broker. */
-export async function startHarness(opts: GatewayOptions & { policyFile?: string; allowAnonymous?: boolean } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: GatewayOptions & { policyFile?: string; allowAnonymous?: boolean; upstreamUrl?: string; dataDir?: string } = {},
+): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-test-'));
   const upstream: ReceivedRecord[] = [];
-  const up = await startEmbeddedUpstream('veilgate', (r) => upstream.push(r));
+  // an upstream of the test's own (Mosquitto, a restartable aedes), or an embedded one that records everything
+  const up = opts.upstreamUrl ? { url: opts.upstreamUrl, stop: async () => {} } : await startEmbeddedUpstream('veilgate', (r) => upstream.push(r));
   const policy = opts.policyFile ?? (await writeFastDefaultPolicy(dir));
   const cfg = configFromObject(
-    { gatewayId: 'gw-test', dataDir: join(dir, 'data'), policy, broker: { port: 0, allowAnonymous: opts.allowAnonymous ?? false }, upstream: { url: up.url } },
+    { gatewayId: 'gw-test', dataDir: opts.dataDir ?? join(dir, 'data'), policy, broker: { port: 0, allowAnonymous: opts.allowAnonymous ?? false }, upstream: { url: up.url, reconnectMinMs: 200, reconnectMaxMs: 2000 }, metrics: { port: 0 } },
     dir,
   );
   const gateway = await Gateway.start(cfg, createLogger(process.env.VEILGATE_TEST_LOG ?? 'silent'), opts);

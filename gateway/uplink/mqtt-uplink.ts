@@ -5,24 +5,33 @@ import type { GatewayConfig } from '../config/index.ts';
 import type { OutboxStore } from '../outbox/index.ts';
 import type { Uplink } from './uplink.ts';
 import type { Logger } from '../log.ts';
-
-const IN_FLIGHT = 64;
+import { Backoff } from './backoff.ts';
 
 /**
  * Publishes outbox entries to the agency's broker with QoS 1 and removes each only after its
- * PUBACK. On reconnect everything not acknowledged is sent again (receivers de-duplicate by id).
+ * PUBACK. On reconnect everything not acknowledged is sent again (receivers de-duplicate by id),
+ * each device's records in the order they were put. Reconnects back off exponentially with jitter.
  */
 export class MqttUplink implements Uplink {
   private client: MqttClient | null = null;
   private readonly inFlight = new Set<string>();
+  /** ids published at least once and not yet acknowledged: a second publish is a retry */
+  private readonly sent = new Set<string>();
   private pumping = false;
-  readonly stats = { delivered: 0, reconnects: 0 };
+  private stopping = false;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private readonly backoff: Backoff;
+  readonly stats = { delivered: 0, reconnects: 0, retried: 0 };
 
   constructor(
     private readonly cfg: Readonly<GatewayConfig>,
     private readonly outbox: OutboxStore,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.backoff = new Backoff(cfg.upstream.reconnectMinMs, cfg.upstream.reconnectMaxMs);
+    outbox.on('put', () => this.pump());
+    outbox.on('dropped', (e) => this.sent.delete(e.id));
+  }
 
   get connected(): boolean {
     return this.client?.connected ?? false;
@@ -35,7 +44,7 @@ export class MqttUplink implements Uplink {
       clientId: `veilgate-${gatewayId}`,
       protocolVersion: 4,
       clean: true,
-      reconnectPeriod: 2_000,
+      reconnectPeriod: 0, // reconnects are ours: exponential back-off with jitter
       connectTimeout: 10_000,
       will: { topic: status, payload: Buffer.from('offline'), qos: 1, retain: true },
       ...(upstream.username ? { username: upstream.username } : {}),
@@ -44,32 +53,50 @@ export class MqttUplink implements Uplink {
       ...(upstream.certFile ? { cert: readFileSync(upstream.certFile) } : {}),
       ...(upstream.keyFile ? { key: readFileSync(upstream.keyFile) } : {}),
     };
+    this.stopping = false;
     const client = mqtt.connect(upstream.url, opts);
     this.client = client;
     client.on('connect', () => {
       this.log.info({ url: redactUrl(upstream.url) }, 'upstream connected');
       client.publish(status, 'online', { qos: 1, retain: true });
+      this.backoff.reset();
       this.inFlight.clear();
       this.pump();
     });
-    client.on('reconnect', () => this.stats.reconnects++);
-    client.on('close', () => this.inFlight.clear());
+    client.on('close', () => {
+      this.inFlight.clear();
+      this.scheduleReconnect(client);
+    });
     client.on('error', (e) => this.log.warn({ err: e.message }, 'upstream error'));
-    this.outbox.on('put', () => this.pump());
   }
 
-  /** Sends pending entries in order, keeping at most IN_FLIGHT unacknowledged. */
+  private scheduleReconnect(client: MqttClient): void {
+    if (this.stopping || this.reconnectTimer) return;
+    const delay = this.backoff.next();
+    this.log.debug({ delayMs: delay }, 'upstream reconnect scheduled');
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (this.stopping) return;
+      this.stats.reconnects++;
+      client.reconnect();
+    }, delay);
+  }
+
+  /** Sends pending entries (devices in turn, each in order), keeping at most `inFlight` unacknowledged. */
   private pump(): void {
     const client = this.client;
     if (this.pumping || !client?.connected) return;
     this.pumping = true;
     try {
       for (const entry of this.outbox.pending()) {
-        if (this.inFlight.size >= IN_FLIGHT) break;
+        if (this.inFlight.size >= this.cfg.upstream.inFlight) break;
         if (this.inFlight.has(entry.id)) continue;
         this.inFlight.add(entry.id);
+        if (this.sent.has(entry.id)) this.stats.retried++;
+        else this.sent.add(entry.id);
         client.publish(entry.topic, entry.payload, { qos: 1 }, (err) => {
           if (!this.inFlight.delete(entry.id) || err) return;
+          this.sent.delete(entry.id);
           this.stats.delivered++;
           this.outbox.ack(entry.id).then(
             () => this.pump(),
@@ -83,6 +110,9 @@ export class MqttUplink implements Uplink {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
     const client = this.client;
     this.client = null;
     if (!client) return;

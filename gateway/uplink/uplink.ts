@@ -4,5 +4,5 @@ export interface Uplink {
   /** stops sending; entries in flight stay in the outbox and go out after the next start */
   stop(): Promise<void>;
   readonly connected: boolean;
-  readonly stats: { delivered: number; reconnects: number };
+  readonly stats: { delivered: number; reconnects: number; retried: number };
 }

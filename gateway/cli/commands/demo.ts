@@ -24,7 +24,7 @@ export function registerDemo(program: Command): void {
       const dir = await mkdtemp(join(tmpdir(), 'veilgate-demo-'));
       const upstream = await startEmbeddedUpstream('veilgate', printRecord);
       const cfg = configFromObject(
-        { gatewayId: 'demo', dataDir: join(dir, 'data'), policy: join(REPO, 'policies/default.yaml'), broker: { port: 0 }, upstream: { url: upstream.url } },
+        { gatewayId: 'demo', dataDir: join(dir, 'data'), policy: join(REPO, 'policies/default.yaml'), broker: { port: 0 }, upstream: { url: upstream.url }, metrics: { port: 0 } },
         dir,
       );
       const gateway = await Gateway.start(cfg, createLogger(o.logLevel));
@@ -33,6 +33,7 @@ export function registerDemo(program: Command): void {
       console.log(
         [
           `veilgate demo: gateway broker on ${url}, upstream (the agency's broker, simulated) on ${upstream.url}`,
+          `metrics: http://127.0.0.1:${gateway.metricsAddress?.port}/metrics`,
           `devices: cam-1 (camera, real photos at ${o.fps} fps), door-1 (door sensor), pir-1 (motion sensor)`,
           `policy: ${gateway.policy?.policy.id} v${gateway.policy?.policy.version}: counts every ${gateway.policy?.policy.counts.intervalSeconds} s, sensor events rounded to the minute`,
           'every line below is one record that reached the upstream broker; Ctrl-C stops.',

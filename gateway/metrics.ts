@@ -1,0 +1,69 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { OutboxDropReason } from './outbox/index.ts';
+
+/** What the gateway exposes; read at scrape time, so nothing is updated per message. */
+export interface MetricSources {
+  outbox: { size: number; bytes: number; oldestAt: number | null; drops: Partial<Record<OutboxDropReason, number>> };
+  uplink: { connected: boolean; stats: { delivered: number; reconnects: number; retried: number } };
+  decisions: { forward: number; withhold: number };
+  frames: { processed: number; dropped: Partial<Record<string, number>> };
+  devicesOnline: () => number;
+}
+
+/** A counter whose value is read from a source at scrape time. */
+function counterFrom(reg: Registry, name: string, help: string, read: () => Record<string, number> | number, labelName?: string): void {
+  new Counter({
+    name,
+    help,
+    registers: [reg],
+    labelNames: labelName ? [labelName] : [],
+    collect() {
+      this.reset();
+      const v = read();
+      if (typeof v === 'number') this.inc(v);
+      else for (const [label, n] of Object.entries(v)) this.inc({ [labelName!]: label }, n);
+    },
+  });
+}
+
+function gaugeFrom(reg: Registry, name: string, help: string, read: () => number): void {
+  new Gauge({ name, help, registers: [reg], collect() { this.set(read()); } });
+}
+
+export function createMetricsRegistry(m: MetricSources, now: () => number = Date.now): Registry {
+  const reg = new Registry();
+  gaugeFrom(reg, 'veilgate_outbox_depth', 'approved records waiting for the uplink', () => m.outbox.size);
+  gaugeFrom(reg, 'veilgate_outbox_bytes', 'bytes of approved records waiting for the uplink', () => m.outbox.bytes);
+  gaugeFrom(reg, 'veilgate_outbox_oldest_age_seconds', 'age of the oldest waiting record (0 when empty)', () => (m.outbox.oldestAt === null ? 0 : (now() - m.outbox.oldestAt) / 1000));
+  gaugeFrom(reg, 'veilgate_upstream_connected', '1 when connected to the agency broker', () => (m.uplink.connected ? 1 : 0));
+  gaugeFrom(reg, 'veilgate_devices_online', 'devices whose last status was online', m.devicesOnline);
+  counterFrom(reg, 'veilgate_uplink_delivered_total', 'records acknowledged by the agency broker', () => m.uplink.stats.delivered);
+  counterFrom(reg, 'veilgate_uplink_retried_total', 'records published again after a reconnect', () => m.uplink.stats.retried);
+  counterFrom(reg, 'veilgate_uplink_reconnects_total', 'reconnect attempts to the agency broker', () => m.uplink.stats.reconnects);
+  counterFrom(reg, 'veilgate_outbox_dropped_total', 'approved records dropped before delivery, by reason', () => m.outbox.drops as Record<string, number>, 'reason');
+  counterFrom(reg, 'veilgate_decisions_total', 'policy decisions, by action', () => ({ ...m.decisions }), 'action');
+  counterFrom(reg, 'veilgate_frames_processed_total', 'camera frames redacted and described', () => m.frames.processed);
+  counterFrom(reg, 'veilgate_frames_dropped_total', 'camera frames withheld, by reason', () => m.frames.dropped as Record<string, number>, 'reason');
+  return reg;
+}
+
+/** Serves GET /metrics; anything else is 404. Bound to loopback unless configured. */
+export async function serveMetrics(reg: Registry, host: string, port: number): Promise<{ server: Server; address: AddressInfo }> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    reg.metrics().then(
+      (body) => res.writeHead(200, { 'content-type': reg.contentType }).end(body),
+      (e: Error) => res.writeHead(500).end(e.message),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return { server, address: server.address() as AddressInfo };
+}
