@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeviceRegistry } from '../registry/index.ts';
+import { waitFor } from '../test/harness.ts';
+import { checkDelivery, SEQUENCE_POLICY, startSequencedDevices } from '../test/sequenced-events.ts';
+import { agencySubscriber, freePort, MOSQUITTO_MISSING, startMosquitto } from '../test/upstream-brokers.ts';
+
+const BIN = new URL('../cli/bin.js', import.meta.url).pathname;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const between = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo));
+
+async function listening(port: number): Promise<boolean> {
+  return new Promise((r) => {
+    const c = connect(port, '127.0.0.1', () => { c.destroy(); r(true); });
+    c.on('error', () => r(false));
+  });
+}
+
+test('kill -9 at random points during a QoS 1 stream, with an upstream outage too: every acknowledged record arrives once, in order', { skip: MOSQUITTO_MISSING ?? false, timeout: 120_000 }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-crash-'));
+  const upstream = await startMosquitto();
+  const received: Array<{ topic: string; payload: Buffer }> = [];
+  const sub = await agencySubscriber(upstream.url, 'veilgate/#', (topic, payload) => received.push({ topic, payload }));
+  t.after(async () => {
+    await sub.endAsync(true);
+    await upstream.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const [brokerPort, metricsPort] = [await freePort(), await freePort()];
+  const dataDir = join(dir, 'data');
+  await writeFile(join(dir, 'policy.yaml'), SEQUENCE_POLICY);
+  await writeFile(join(dir, 'gateway.yaml'), [
+    'gatewayId: gw-crash',
+    'dataDir: ./data',
+    'policy: ./policy.yaml',
+    `broker: { port: ${brokerPort} }`,
+    `metrics: { port: ${metricsPort} }`,
+    `upstream: { url: "${upstream.url}", reconnectMinMs: 200, reconnectMaxMs: 1000 }`,
+    '',
+  ].join('\n'));
+  const registry = await DeviceRegistry.open(dataDir);
+  const creds = [];
+  for (const id of ['door-a', 'door-b', 'door-c']) creds.push({ deviceId: id, secret: await registry.add(id, 'sensor') });
+
+  let gw: ChildProcess | null = null;
+  let output = '';
+  const startGateway = async () => {
+    const p = spawn(process.execPath, [BIN, 'start', '--config', join(dir, 'gateway.yaml'), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    p.stderr!.on('data', (d) => (output += d));
+    gw = p;
+    await waitFor('the gateway to listen', () => listening(brokerPort), 30_000);
+  };
+  t.after(() => gw?.kill('SIGKILL'));
+  await startGateway();
+  const devices = await startSequencedDevices(`mqtt://127.0.0.1:${brokerPort}`, creds, 4);
+
+  const kills = 4;
+  for (let i = 0; i < kills; i++) {
+    await sleep(between(400, 1200));
+    if (i === 1) await upstream.stop(); // and the agency's broker goes away while the gateway crashes
+    const exited = new Promise((r) => gw!.once('exit', r));
+    gw!.kill('SIGKILL');
+    await exited;
+    await sleep(between(100, 600));
+    await startGateway();
+    if (i === 1) {
+      await sleep(800);
+      await upstream.start();
+    }
+  }
+  await sleep(800);
+  await devices.stop();
+
+  const metric = async (name: string) => {
+    const body = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    return Number(body.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1]);
+  };
+  await waitFor('the outbox to drain', async () => (await metric('veilgate_outbox_depth')) === 0 && (await metric('veilgate_upstream_connected')) === 1, 30_000);
+  await sleep(500);
+  const stopped = new Promise((r) => gw!.once('exit', (code) => r(code)));
+  gw!.kill('SIGTERM');
+  assert.equal(await stopped, 0, output);
+
+  const r = checkDelivery(devices.acked, received);
+  assert.ok(r.acked > 500, `${r.acked} events acknowledged`);
+  assert.doesNotMatch(output, /Unhandled|TypeError|RangeError/);
+  t.diagnostic(`${kills} kill -9s: ${r.acked} acknowledged, ${r.records} delivered, ${r.duplicates} recognised duplicates`);
+});
