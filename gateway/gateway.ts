@@ -16,6 +16,7 @@ import { DeviceRegistry } from './registry/index.ts';
 import { MqttUplink, type Uplink } from './uplink/index.ts';
 import { VERSION } from './version.ts';
 import { eventRecordId } from './record-id.ts';
+import { describeStorageError } from './storage/describe-error.ts';
 import { createMetricsRegistry, serveMetrics, type MetricSources } from './metrics.ts';
 import { join } from 'node:path';
 
@@ -217,7 +218,7 @@ export class Gateway {
 
   private storageFailed(e: Error): void {
     this.counters.storageErrors++;
-    this.log.error({ err: e.message }, 'could not write the audit log or outbox');
+    this.log.error({ err: describeStorageError(e) }, 'could not write the audit log or outbox');
   }
 
   /** Stops accepting, finishes queued work, records the stop and closes every file. Idempotent. */

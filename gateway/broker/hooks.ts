@@ -1,3 +1,4 @@
+import { describeStorageError } from '../storage/describe-error.ts';
 import type { AedesOptions, AuthenticateError, PublishPacket, Subscription } from 'aedes';
 import { kindAllowsChannel, parseDeviceTopic, DEVICES_ROOT, LOCAL_ROOT, DeviceStatus } from '../../devices/index.ts';
 import type { Logger } from '../log.ts';
@@ -63,7 +64,7 @@ export function brokerHooks(h: BrokerHandlers, opts: HookOptions, log: Logger): 
             () => done(null),
             (e: Error) => {
               // not stored, so not acknowledged: dropping the connection makes the device send it again
-              log.error({ deviceId: who.deviceId, err: e.message }, 'event could not be stored durably');
+              log.error({ deviceId: who.deviceId, err: describeStorageError(e) }, 'event could not be stored durably: not acknowledged, the device will send it again');
               done(e);
             },
           );

@@ -8,6 +8,7 @@ import { registerPolicy } from './commands/policy.ts';
 import { registerRedact } from './commands/redact.ts';
 import { registerStart } from './commands/start.ts';
 import { EXIT, UsageError } from './exit.ts';
+import { describeStorageError } from '../storage/describe-error.ts';
 
 // `veilgate policy diff ... | head`: a closed pipe ends the output, it is not a crash
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -34,7 +35,7 @@ try {
     console.error(e.message);
     process.exitCode = EXIT.USAGE;
   } else {
-    console.error(`veilgate: ${(e as Error).message}`);
+    console.error(`veilgate: ${describeStorageError(e as Error)}`);
     process.exitCode = EXIT.USAGE;
   }
 }

@@ -80,10 +80,10 @@ export class JsonlLog {
       try {
         if (this.broken) throw this.broken;
         if (!fh) throw Object.assign(new Error(`${this.path} is not open`), { code: 'ECLOSED' });
-        const chunk = batch.map((p) => p.line).join('');
-        await fh.write(chunk);
+        const chunk = Buffer.from(batch.map((p) => p.line).join(''));
+        await writeAll(fh, chunk);
         if (batch.some((p) => p.sync)) await fh.datasync();
-        this.bytes += Buffer.byteLength(chunk);
+        this.bytes += chunk.length;
         for (const p of batch) p.resolve();
       } catch (e) {
         if (fh && !this.broken) await this.cutBack(fh);
@@ -111,6 +111,15 @@ export class JsonlLog {
     await this.drain();
     await this.fh?.close();
     this.fh = null;
+  }
+}
+
+/** A write near a full disk can be short without an error: keep going until all is written or it fails. */
+async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
+  for (let off = 0; off < buf.length; ) {
+    const { bytesWritten } = await fh.write(buf, off, buf.length - off);
+    if (bytesWritten === 0) throw Object.assign(new Error('no space left on device (short write)'), { code: 'ENOSPC' });
+    off += bytesWritten;
   }
 }
 
