@@ -1,9 +1,11 @@
 // `npm run bench [suite...]`: speed and memory targets live here, measured side by side in one run,
 // not in timed unit tests (the machines we test on are shared and noisy).
+import { benchOutboxDrain } from './outbox-drain.ts';
 import { benchPolicyEval } from './policy-eval.ts';
 
 const SUITES: Record<string, () => Promise<void>> = {
   policy: benchPolicyEval,
+  drain: benchOutboxDrain,
 };
 
 const wanted = process.argv.slice(2);
