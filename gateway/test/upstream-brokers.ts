@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect, type AddressInfo, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -48,16 +48,33 @@ async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
   }
 }
 
-/** Debian's Mosquitto on 127.0.0.1 and a free port, with persistence so sessions survive a restart. */
-export async function startMosquitto(): Promise<UpstreamBroker> {
+export interface MosquittoTls {
+  ca: string;
+  serverCert: string;
+  serverKey: string;
+  /** user name and password every client must give */
+  user: string;
+  password: string;
+}
+
+/**
+ * Debian's Mosquitto on 127.0.0.1 and a free port, with persistence so sessions survive a restart.
+ * With `tls`, the listener is mqtts and requires a client certificate from the CA and the password.
+ */
+export async function startMosquitto(tls?: MosquittoTls): Promise<UpstreamBroker> {
   const bin = mosquittoPath();
   if (!bin) throw new Error(MOSQUITTO_MISSING!);
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-mosquitto-'));
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
+  const passwords = join(dir, 'passwords');
+  if (tls) execFileSync('mosquitto_passwd', ['-c', '-b', passwords, tls.user, tls.password], { stdio: 'ignore' });
   await writeFile(conf, [
     `listener ${port} 127.0.0.1`,
-    'allow_anonymous true',
+    ...(tls
+      ? [`cafile ${tls.ca}`, `certfile ${tls.serverCert}`, `keyfile ${tls.serverKey}`, 'require_certificate true', 'allow_anonymous false', `password_file ${passwords}`]
+      : ['allow_anonymous true']),
+    `user ${userInfo().username}`, // as root, Mosquitto would switch to its own user and could not read this folder
     'persistence true',
     `persistence_location ${dir}/`,
     'max_queued_messages 0', // unlimited: the test's subscriber must not lose what queued while it was away
@@ -67,7 +84,7 @@ export async function startMosquitto(): Promise<UpstreamBroker> {
   let proc: ChildProcess | null = null;
   const b: UpstreamBroker = {
     name: 'mosquitto',
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     async start() {
       proc = spawn(bin, ['-c', conf], { stdio: 'ignore' });
       await waitForPort(port);
