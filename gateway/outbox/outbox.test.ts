@@ -4,6 +4,11 @@ import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DurableOutbox } from './index.ts';
+import { startHarness, waitFor } from '../test/harness.ts';
+import { connectDevice, sampleEvent } from '../../simulators/index.ts';
+import { deviceTopic } from '../../devices/index.ts';
+import { readLines } from '../storage/jsonl-log.ts';
+import type { AuditEntry } from '../audit/index.ts';
 
 const entry = (i: number, key = 'dev-1', at = Date.now()) => ({ id: `r${i}`, topic: `t/${i}`, payload: JSON.stringify({ i }), key, at });
 
@@ -120,4 +125,26 @@ test('a large backlog is not rewritten on every acknowledgement', async (t) => {
   const again = await DurableOutbox.open(dir);
   assert.equal(again.size, 100);
   await again.close();
+});
+
+test('a gateway whose outbox is full drops the oldest records, counts them and writes each drop to the audit log', async (t) => {
+  const h = await startHarness({ outbox: { maxBytes: 1024 * 1024, whenFull: 'drop-oldest' } });
+  t.after(() => h.stop());
+  await h.gateway.uplink.stop(); // the agency's broker is away
+  const device = await connectDevice({ url: h.brokerUrl, deviceId: 'door-1', secret: await h.gateway.registry.add('door-1', 'sensor') });
+  t.after(() => device.endAsync(true));
+  // door events are small: it takes a few thousand to fill 1 MiB
+  let n = 0;
+  while (!h.gateway.outbox.drops.OUTBOX_FULL && n < 20_000) {
+    await Promise.all(Array.from({ length: 200 }, () => device.publishAsync(deviceTopic('door-1', 'events'), JSON.stringify(sampleEvent('door', n++, new Date(Date.UTC(2026, 0, 1) + n))), { qos: 1 })));
+  }
+  const dropped = h.gateway.outbox.drops.OUTBOX_FULL ?? 0;
+  assert.ok(dropped > 0, `drops after ${n} events`);
+  assert.ok(h.gateway.outbox.bytes <= 1024 * 1024);
+  await waitFor('the drops audited', async () => {
+    const events = (await readLines(join(h.gateway.cfg.dataDir, 'audit', 'audit.jsonl'))).lines as AuditEntry[];
+    return events.filter((e) => e.event.type === 'outbox-drop' && e.event.reason === 'OUTBOX_FULL').length === dropped;
+  });
+  const body = await (await fetch(`http://127.0.0.1:${h.gateway.metricsAddress!.port}/metrics`)).text();
+  assert.match(body, new RegExp(`veilgate_outbox_dropped_total\\{reason="OUTBOX_FULL"\\} ${dropped}`));
 });

@@ -87,6 +87,10 @@ test('kill -9 at random points during a QoS 1 stream, with an upstream outage to
   gw!.kill('SIGTERM');
   assert.equal(await stopped, 0, output);
 
+  const statuses = received.filter((m) => m.topic === 'veilgate/gw-crash/status').map((m) => m.payload.toString());
+  assert.ok(statuses.includes('offline'), 'the will told the agency each time the gateway died');
+  assert.equal(statuses.at(-1), 'offline', 'and a clean stop says offline too');
+  assert.ok(statuses.filter((s) => s === 'online').length >= kills + 1, 'online after every start');
   const r = checkDelivery(devices.acked, received);
   assert.ok(r.acked > 500, `${r.acked} events acknowledged`);
   assert.doesNotMatch(output, /Unhandled|TypeError|RangeError/);
