@@ -1,9 +1,9 @@
 import type { AddressInfo, Server } from 'node:net';
-import { Aedes } from 'aedes';
+import { Aedes, type Client } from 'aedes';
 import { createVisionDetector, type Detector } from '../models/index.ts';
 import { DEFAULT_VISION, type LoadedPolicy } from '../policies/index.ts';
 import { AuditLog } from './audit/index.ts';
-import { brokerHooks, listenTcp, type BrokerHandlers } from './broker/index.ts';
+import { brokerHooks, identityOf, listenTcp, type BrokerHandlers, type GuardedConnection } from './broker/index.ts';
 import type { GatewayConfig } from './config/index.ts';
 import { CountsAggregator } from './counts.ts';
 import { decide, type DecideContext } from './decide.ts';
@@ -94,8 +94,9 @@ export class Gateway {
         // devices are provisioned with the CLI while the gateway runs: read the (small) file again
         await registry.reload();
         const d = await registry.authenticate(id, secret);
-        return d ? { deviceId: d.id, kind: d.kind } : null;
+        return d ? { deviceId: d.id, kind: d.kind, credential: d.secret.hash } : null;
       },
+      isDevice: (id) => registry.get(id) !== undefined,
       frame: (deviceId, jpeg) => ingest.submit(deviceId, jpeg),
       event: (deviceId, kind, payload) => ready().onEvent(deviceId, kind, payload),
       status: (deviceId, online) => ready().online.set(deviceId, online),
@@ -103,14 +104,33 @@ export class Gateway {
     };
     // before the listener opens: an event accepted in between would be decided with no policy
     await active.load('start');
-    const broker = await Aedes.createBroker({ id: `veilgate-${cfg.gatewayId}`, ...brokerHooks(handlers, cfg.broker, log.child({ module: 'broker' })) });
-    const { server, address } = await listenTcp(broker, cfg.broker.host, cfg.broker.port);
+    const brokerLog = log.child({ module: 'broker' });
+    const limits = cfg.broker.limits;
+    const broker = await Aedes.createBroker({
+      id: `veilgate-${cfg.gatewayId}`,
+      connectTimeout: limits.connectTimeoutMs,
+      maxInflightInbound: limits.maxInflightInbound,
+      maxTopicLevels: limits.maxTopicLevels,
+      ...brokerHooks(handlers, cfg.broker, brokerLog),
+    });
+    const { server, address } = await listenTcp(broker, cfg.broker.host, cfg.broker.port, {
+      guard: {
+        publishBytes: Math.max(cfg.broker.maxFrameBytes + 1024, limits.sensorPacketBytes, limits.controlPacketBytes),
+        controlBytes: limits.controlPacketBytes,
+        maxTopicBytes: limits.maxTopicBytes,
+        maxTopicLevels: limits.maxTopicLevels,
+      },
+      maxConnections: limits.maxConnections,
+      onViolation: (v, remoteAddress, conn) => ready().onLimitBroken(v.code, v.detail, remoteAddress, conn),
+      onConnectionRefused: (remoteAddress) => ready().onLimitBroken('TOO_MANY_CONNECTIONS', `more than ${limits.maxConnections}`, remoteAddress, null),
+    });
     const uplink = new MqttUplink(cfg, outbox, log.child({ module: 'uplink' }));
     gw = new Gateway(cfg, log, registry, audit, outbox, detector, broker, server, address, uplink, ingest, counts, active, salt);
     // hot reload: a valid new version takes effect at once; an invalid one is logged and ignored
     gw.watches.push(watchFile(cfg.policy, () => void gw!.reloadPolicy('file-changed')));
     // zones set with `veilgate devices zone` reach the policy without waiting for a reconnect
-    gw.watches.push(watchFile(registry.file, () => void registry.reload().catch((e: Error) => log.warn({ err: e.message }, 'device registry could not be re-read'))));
+    // and a device removed or rotated with the CLI is disconnected at once
+    gw.watches.push(watchFile(registry.file, () => void gw!.registryChanged()));
     await audit.record({ type: 'gateway', action: 'start', version: VERSION });
     if (cfg.broker.allowAnonymous) log.warn('broker.allowAnonymous is on: clients without credentials may connect (they never see device data)');
     await uplink.start();
@@ -183,6 +203,36 @@ export class Gateway {
         this.storageFailed(e as Error);
       }
     }
+  }
+
+  /** Re-reads the registry; a connected device that was removed, or whose secret was rotated, is disconnected. */
+  private async registryChanged(): Promise<void> {
+    try {
+      await this.registry.reload();
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'device registry could not be re-read');
+      return;
+    }
+    // aedes keeps its connected clients in `clients` (by client id); its types do not declare it
+    const clients = (this.broker as unknown as { clients: Record<string, Client> }).clients;
+    for (const client of Object.values(clients)) {
+      const who = identityOf(client);
+      if (who?.role !== 'device') continue;
+      const d = this.registry.get(who.deviceId);
+      if (d && d.secret.hash === who.credential) continue;
+      this.log.info({ deviceId: who.deviceId, reason: d ? 'secret rotated' : 'removed' }, 'disconnecting device');
+      client.close();
+    }
+  }
+
+  /** A connection cut by a hard limit: counted, logged, and audited against the device when known. */
+  private onLimitBroken(code: string, detail: string, remoteAddress: string | undefined, conn: GuardedConnection | null): void {
+    const client = (conn as unknown as { client?: Client } | null)?.client;
+    const who = identityOf(client);
+    const deviceId = who?.role === 'device' ? who.deviceId : null;
+    this.counters.refused[code] = (this.counters.refused[code] ?? 0) + 1;
+    this.log.warn({ code, detail, remoteAddress, deviceId }, 'connection cut: limit broken');
+    if (deviceId) this.audit.record({ type: 'input-rejected', deviceId, channel: 'mqtt', code, detail }).catch((e: Error) => this.storageFailed(e));
   }
 
   private async tick(now: number): Promise<void> {

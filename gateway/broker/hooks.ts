@@ -1,13 +1,31 @@
 import { describeStorageError } from '../storage/describe-error.ts';
-import type { AedesOptions, AuthenticateError, PublishPacket, Subscription } from 'aedes';
+import type { AedesOptions, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import { kindAllowsChannel, parseDeviceTopic, DEVICES_ROOT, LOCAL_ROOT, DeviceStatus } from '../../devices/index.ts';
 import type { Logger } from '../log.ts';
 import type { BrokerHandlers } from './handlers.ts';
-import { identityOf, setIdentity } from './identity.ts';
+import { identityOf, setIdentity, type Identity } from './identity.ts';
+import { AuthBackoff } from './auth-backoff.ts';
+import type { GuardedConnection } from './limits/guarded-connection.ts';
 
 export interface HookOptions {
   allowAnonymous: boolean;
   maxFrameBytes: number;
+  limits: { sensorPacketBytes: number; controlPacketBytes: number; maxTopicLevels: number; authFailuresBeforeBackoff: number };
+}
+
+/** The PUBLISH size each kind of client may send, once known. */
+function publishLimit(opts: HookOptions, id: Identity): number {
+  if (id.role !== 'device') return opts.limits.controlPacketBytes;
+  return id.kind === 'camera' ? opts.maxFrameBytes + 1024 : opts.limits.sensorPacketBytes;
+}
+
+function addressOf(client: Client): string {
+  return (client.conn as unknown as { remoteAddress?: string }).remoteAddress ?? 'unknown';
+}
+
+function adopt(client: Client, opts: HookOptions, id: Identity): void {
+  setIdentity(client, id);
+  (client.conn as unknown as Partial<GuardedConnection>).guard?.setPublishLimit(publishLimit(opts, id));
 }
 
 const NOT_AUTHORIZED = 5;
@@ -23,19 +41,33 @@ function refuse(message: string, returnCode: number): AuthenticateError {
  * refuses every device topic but status, so neither frames nor raw events reach any subscriber.
  */
 export function brokerHooks(h: BrokerHandlers, opts: HookOptions, log: Logger): Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'> {
+  const backoff = new AuthBackoff(opts.limits.authFailuresBeforeBackoff);
   return {
     authenticate(client, username, password, done) {
+      const address = addressOf(client);
+      const wait = backoff.waitFor(address, Date.now());
+      if (wait > 0) {
+        log.warn({ address, waitMs: wait }, 'login refused: too many failed logins from this address');
+        return done(refuse(`too many failed logins from ${address}; wait ${Math.ceil(wait / 1000)} s`, NOT_AUTHORIZED), false);
+      }
       if (!username) {
-        if (opts.allowAnonymous) {
-          setIdentity(client, { role: 'anonymous' });
+        // a client id that is a device's would let anyone take over that device's session [MQTT-3.1.4-2]
+        if (opts.allowAnonymous && !h.isDevice(client.id)) {
+          adopt(client, opts, { role: 'anonymous' });
           return done(null, true);
         }
-        return done(refuse('credentials required', NOT_AUTHORIZED), false);
+        return done(refuse(opts.allowAnonymous ? 'this client id belongs to a device' : 'credentials required', NOT_AUTHORIZED), false);
       }
       h.authenticate(username, password ?? Buffer.alloc(0)).then(
         (device) => {
-          if (!device) return done(refuse('unknown device or wrong secret', BAD_CREDENTIALS), false);
-          setIdentity(client, { role: 'device', deviceId: device.deviceId, kind: device.kind });
+          if (!device) {
+            backoff.failed(address, Date.now());
+            log.warn({ address, username: username.slice(0, 64) }, 'login refused: unknown device or wrong secret');
+            return done(refuse('unknown device or wrong secret', BAD_CREDENTIALS), false);
+          }
+          if (client.id !== device.deviceId && h.isDevice(client.id)) return done(refuse('this client id belongs to another device', NOT_AUTHORIZED), false);
+          backoff.succeeded(address);
+          adopt(client, opts, { role: 'device', deviceId: device.deviceId, kind: device.kind, credential: device.credential });
           done(null, true);
         },
         (e: Error) => done(refuse(`authentication failed: ${e.message}`, NOT_AUTHORIZED), false),
@@ -82,6 +114,7 @@ export function brokerHooks(h: BrokerHandlers, opts: HookOptions, log: Logger): 
     },
 
     authorizeSubscribe(client, sub, done) {
+      if (sub.topic.split('/').length > opts.limits.maxTopicLevels) return done(new Error(`a filter may have at most ${opts.limits.maxTopicLevels} levels`));
       const who = identityOf(client);
       // devices publish; they have nothing to read here
       if (who?.role === 'device') return done(null, null as unknown as Subscription);

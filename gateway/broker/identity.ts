@@ -2,7 +2,9 @@ import type { Client } from 'aedes';
 import type { DeviceKind } from '../../devices/index.ts';
 
 /** Who a connected client is, fixed at CONNECT. */
-export type Identity = { role: 'device'; deviceId: string; kind: DeviceKind } | { role: 'anonymous' };
+export type Identity =
+  | { role: 'device'; deviceId: string; kind: DeviceKind; /** the stored secret hash it proved: a rotation changes it */ credential: string }
+  | { role: 'anonymous' };
 
 const IDENTITY = Symbol('veilgate.identity');
 

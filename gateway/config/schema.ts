@@ -8,7 +8,20 @@ export const BrokerConfig = z.strictObject({
   host: HostName.default('127.0.0.1'),
   port: Port.default(1883).describe('plain MQTT listener port (0 picks a free one)'),
   allowAnonymous: z.boolean().default(false).describe('labs only: let clients without credentials use topics outside devices/ and local/'),
-  maxFrameBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024).describe('largest JPEG frame a camera may publish'),
+  maxFrameBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024).describe('largest JPEG frame a camera may publish (its PUBLISH packet limit, plus room for the topic)'),
+  limits: z
+    .strictObject({
+      sensorPacketBytes: z.number().int().min(256).max(1024 * 1024).default(16 * 1024).describe('largest PUBLISH a sensor may send'),
+      controlPacketBytes: z.number().int().min(256).max(1024 * 1024).default(64 * 1024).describe('largest packet of any other kind, and any PUBLISH from a local consumer or anonymous client'),
+      maxConnections: z.number().int().min(1).max(100_000).default(1000).describe('connections beyond this are closed at once'),
+      connectTimeoutMs: z.number().int().min(500).max(120_000).default(10_000).describe('a client that has not completed CONNECT by then is disconnected'),
+      maxTopicBytes: z.number().int().min(32).max(65_535).default(256).describe('longest topic name in a PUBLISH'),
+      maxTopicLevels: z.number().int().min(2).max(100).default(8).describe('most topic levels in a PUBLISH or subscription filter'),
+      maxInflightInbound: z.number().int().min(1).max(65_535).default(100).describe('QoS 2 messages a client may leave awaiting PUBREL'),
+      authFailuresBeforeBackoff: z.number().int().min(1).max(100).default(3).describe('failed logins from one address before it must wait'),
+    })
+    .prefault({})
+    .describe('hard limits, enforced on the raw socket before a packet is buffered'),
 });
 
 export const UpstreamConfig = z.strictObject({

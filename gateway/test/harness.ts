@@ -27,7 +27,15 @@ export interface Harness {
 
 /** A real gateway (real aedes, real models unless replaced) wired to a real embedded upstream broker. */
 export async function startHarness(
-  opts: GatewayOptions & { policyFile?: string; allowAnonymous?: boolean; upstreamUrl?: string; dataDir?: string; outbox?: Record<string, unknown> } = {},
+  opts: GatewayOptions & {
+    policyFile?: string;
+    allowAnonymous?: boolean;
+    upstreamUrl?: string;
+    dataDir?: string;
+    outbox?: Record<string, unknown>;
+    /** merged into the broker section (limits, listeners) */
+    broker?: Record<string, unknown>;
+  } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-test-'));
   const upstream: ReceivedRecord[] = [];
@@ -35,7 +43,7 @@ export async function startHarness(
   const up = opts.upstreamUrl ? { url: opts.upstreamUrl, stop: async () => {} } : await startEmbeddedUpstream('veilgate', (r) => upstream.push(r));
   const policy = opts.policyFile ?? (await writeFastDefaultPolicy(dir));
   const cfg = configFromObject(
-    { gatewayId: 'gw-test', dataDir: opts.dataDir ?? join(dir, 'data'), policy, broker: { port: 0, allowAnonymous: opts.allowAnonymous ?? false }, upstream: { url: up.url, reconnectMinMs: 200, reconnectMaxMs: 2000 }, metrics: { port: 0 }, ...(opts.outbox ? { outbox: opts.outbox } : {}) },
+    { gatewayId: 'gw-test', dataDir: opts.dataDir ?? join(dir, 'data'), policy, broker: { port: 0, allowAnonymous: opts.allowAnonymous ?? false, ...opts.broker }, upstream: { url: up.url, reconnectMinMs: 200, reconnectMaxMs: 2000 }, metrics: { port: 0 }, ...(opts.outbox ? { outbox: opts.outbox } : {}) },
     dir,
   );
   const gateway = await Gateway.start(cfg, createLogger(process.env.VEILGATE_TEST_LOG ?? 'silent'), opts);

@@ -1,0 +1,53 @@
+import { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { MqttGuard, Violation } from './guard.ts';
+
+/**
+ * The socket as aedes sees it, with every incoming byte passed through the guard first. A client
+ * that breaks a limit is cut off at once; the packet never reaches aedes's parser.
+ */
+export class GuardedConnection extends Duplex {
+  constructor(
+    private readonly socket: Socket,
+    readonly guard: MqttGuard,
+    onViolation: (v: Violation, conn: GuardedConnection) => void,
+  ) {
+    super({ allowHalfOpen: false });
+    socket.on('data', (chunk: Buffer) => {
+      const v = guard.feed(chunk);
+      if (v) {
+        onViolation(v, this);
+        socket.destroy();
+        this.destroy();
+        return;
+      }
+      if (!this.push(chunk)) socket.pause();
+    });
+    socket.on('end', () => this.push(null));
+    socket.on('error', (e) => this.destroy(e));
+    socket.on('close', () => this.destroy());
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.socket.remoteAddress;
+  }
+
+  override _read(): void {
+    this.socket.resume();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    // acknowledge at once unless the socket is backed up: waiting for each flush would serialise writes
+    if (this.socket.write(chunk)) cb();
+    else this.socket.once('drain', () => cb());
+  }
+
+  override _final(cb: (e?: Error | null) => void): void {
+    this.socket.end(cb);
+  }
+
+  override _destroy(err: Error | null, cb: (e: Error | null) => void): void {
+    this.socket.destroy();
+    cb(err);
+  }
+}
