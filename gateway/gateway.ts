@@ -1,5 +1,6 @@
 import type { AddressInfo, Server } from 'node:net';
-import { Aedes, type Client } from 'aedes';
+import { Aedes, type AedesOptions, type Client } from 'aedes';
+import { openBrokerPersistence } from './broker/persistence.ts';
 import { createVisionDetector, type Detector } from '../models/index.ts';
 import { DEFAULT_VISION, type LoadedPolicy } from '../policies/index.ts';
 import { AuditLog } from './audit/index.ts';
@@ -33,6 +34,7 @@ export class Gateway {
   readonly online = new Map<string, boolean>();
   readonly counters = { refused: {} as Record<string, number>, decisions: { forward: 0, withhold: 0 }, storageErrors: 0 };
   private timer: NodeJS.Timeout | null = null;
+  private brokerStore: { close(): Promise<void> } | null = null;
   private metricsServer: Server | null = null;
   /** where /metrics is served, when enabled */
   metricsAddress: AddressInfo | null = null;
@@ -106,8 +108,10 @@ export class Gateway {
     await active.load('start');
     const brokerLog = log.child({ module: 'broker' });
     const limits = cfg.broker.limits;
+    const brokerStore = await openBrokerPersistence(join(cfg.dataDir, 'broker'));
     const broker = await Aedes.createBroker({
       id: `veilgate-${cfg.gatewayId}`,
+      persistence: brokerStore.persistence as unknown as AedesOptions['persistence'],
       connectTimeout: limits.connectTimeoutMs,
       maxInflightInbound: limits.maxInflightInbound,
       maxTopicLevels: limits.maxTopicLevels,
@@ -126,6 +130,7 @@ export class Gateway {
     });
     const uplink = new MqttUplink(cfg, outbox, log.child({ module: 'uplink' }));
     gw = new Gateway(cfg, log, registry, audit, outbox, detector, broker, server, address, uplink, ingest, counts, active, salt);
+    gw.brokerStore = brokerStore;
     // hot reload: a valid new version takes effect at once; an invalid one is logged and ignored
     gw.watches.push(watchFile(cfg.policy, () => void gw!.reloadPolicy('file-changed')));
     // zones set with `veilgate devices zone` reach the policy without waiting for a reconnect
@@ -285,6 +290,7 @@ export class Gateway {
     const serverClosed = new Promise<void>((r) => this.server.close(() => r()));
     await new Promise<void>((r) => this.broker.close(() => r()));
     await serverClosed;
+    await this.brokerStore?.close();
     await this.ingest.idle();
     await this.flushCounts(Number.POSITIVE_INFINITY); // the last, partial window of each camera
     await this.uplink.stop();
