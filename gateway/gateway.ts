@@ -4,7 +4,7 @@ import { openBrokerPersistence } from './broker/persistence.ts';
 import { createVisionDetector, type Detector } from '../models/index.ts';
 import { DEFAULT_VISION, type LoadedPolicy } from '../policies/index.ts';
 import { AuditLog } from './audit/index.ts';
-import { brokerHooks, identityOf, listenTcp, type BrokerHandlers, type GuardedConnection } from './broker/index.ts';
+import { brokerHooks, CLIENT_CERTIFICATE, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
 import type { GatewayConfig } from './config/index.ts';
 import { CountsAggregator } from './counts.ts';
 import { decide, type DecideContext } from './decide.ts';
@@ -20,6 +20,7 @@ import { eventRecordId } from './record-id.ts';
 import { describeStorageError } from './storage/describe-error.ts';
 import { createMetricsRegistry, serveMetrics, type MetricSources } from './metrics.ts';
 import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 
 export interface GatewayOptions {
   /** a detector to use instead of loading the catalogue's models (tests of fail-closed paths) */
@@ -35,6 +36,8 @@ export class Gateway {
   readonly counters = { refused: {} as Record<string, number>, decisions: { forward: 0, withhold: 0 }, storageErrors: 0 };
   private timer: NodeJS.Timeout | null = null;
   private brokerStore: { close(): Promise<void> } | null = null;
+  /** the mqtts and WebSocket listeners, when configured */
+  extraListeners: Listener[] = [];
   private metricsServer: Server | null = null;
   /** where /metrics is served, when enabled */
   metricsAddress: AddressInfo | null = null;
@@ -99,6 +102,7 @@ export class Gateway {
         return d ? { deviceId: d.id, kind: d.kind, credential: d.secret.hash } : null;
       },
       isDevice: (id) => registry.get(id) !== undefined,
+      deviceKind: (id) => registry.get(id)?.kind ?? null,
       frame: (deviceId, jpeg) => ingest.submit(deviceId, jpeg),
       event: (deviceId, kind, payload) => ready().onEvent(deviceId, kind, payload),
       status: (deviceId, online) => ready().online.set(deviceId, online),
@@ -115,9 +119,9 @@ export class Gateway {
       connectTimeout: limits.connectTimeoutMs,
       maxInflightInbound: limits.maxInflightInbound,
       maxTopicLevels: limits.maxTopicLevels,
-      ...brokerHooks(handlers, cfg.broker, brokerLog),
+      ...brokerHooks(handlers, { ...cfg.broker, clientCertAuth: cfg.broker.tls.enabled && cfg.broker.tls.clientCertAuth }, brokerLog),
     });
-    const { server, address } = await listenTcp(broker, cfg.broker.host, cfg.broker.port, {
+    const listenOpts: ListenOptions = {
       guard: {
         publishBytes: Math.max(cfg.broker.maxFrameBytes + 1024, limits.sensorPacketBytes, limits.controlPacketBytes),
         controlBytes: limits.controlPacketBytes,
@@ -127,10 +131,14 @@ export class Gateway {
       maxConnections: limits.maxConnections,
       onViolation: (v, remoteAddress, conn) => ready().onLimitBroken(v.code, v.detail, remoteAddress, conn),
       onConnectionRefused: (remoteAddress) => ready().onLimitBroken('TOO_MANY_CONNECTIONS', `more than ${limits.maxConnections}`, remoteAddress, null),
-    });
+    };
+    const { server, address } = await listenTcp(broker, cfg.broker.host, cfg.broker.port, listenOpts);
+    const extra = await extraListeners(broker, cfg, listenOpts);
     const uplink = new MqttUplink(cfg, outbox, log.child({ module: 'uplink' }));
     gw = new Gateway(cfg, log, registry, audit, outbox, detector, broker, server, address, uplink, ingest, counts, active, salt);
     gw.brokerStore = brokerStore;
+    gw.extraListeners = extra;
+    for (const l of extra) log.info({ listener: l.kind, address: `${l.address.address}:${l.address.port}` }, 'broker listening');
     // hot reload: a valid new version takes effect at once; an invalid one is logged and ignored
     gw.watches.push(watchFile(cfg.policy, () => void gw!.reloadPolicy('file-changed')));
     // zones set with `veilgate devices zone` reach the policy without waiting for a reconnect
@@ -224,7 +232,7 @@ export class Gateway {
       const who = identityOf(client);
       if (who?.role !== 'device') continue;
       const d = this.registry.get(who.deviceId);
-      if (d && d.secret.hash === who.credential) continue;
+      if (d && (d.secret.hash === who.credential || who.credential === CLIENT_CERTIFICATE)) continue;
       this.log.info({ deviceId: who.deviceId, reason: d ? 'secret rotated' : 'removed' }, 'disconnecting device');
       client.close();
     }
@@ -287,7 +295,8 @@ export class Gateway {
     this.metricsServer?.close();
     for (const w of this.watches) w.close();
     // stop accepting first; the server only finishes closing once the broker has dropped its clients
-    const serverClosed = new Promise<void>((r) => this.server.close(() => r()));
+    const serverClosed = Promise.all([this.server, ...this.extraListeners.map((l) => l.server)].map((srv) => new Promise<void>((r) => srv.close(() => r()))));
+    for (const l of this.extraListeners) l.close?.();
     await new Promise<void>((r) => this.broker.close(() => r()));
     await serverClosed;
     await this.brokerStore?.close();
@@ -308,6 +317,35 @@ function snapshotFields(o: Observation, s: Snapshot): Record<string, unknown> {
 /** Per-frame facts for the policy: counts and normalized boxes, never pixels. */
 function observationFields(o: Observation): Record<string, unknown> {
   return { at: o.at, ...o.counts, boxes: o.detections.map((d) => ({ cls: d.cls, score: d.score, ...d.box })) };
+}
+
+interface Listener {
+  kind: 'mqtts' | 'ws';
+  server: Server;
+  address: AddressInfo;
+  close?: () => void;
+}
+
+async function extraListeners(broker: Aedes, cfg: Readonly<GatewayConfig>, o: ListenOptions): Promise<Listener[]> {
+  const out: Listener[] = [];
+  const t = cfg.broker.tls;
+  if (t.enabled) {
+    const r = await listenTls(broker, {
+      host: t.host,
+      port: t.port,
+      cert: await readFile(t.certFile!),
+      key: await readFile(t.keyFile!),
+      ca: t.caFile ? await readFile(t.caFile) : undefined,
+      requestCert: t.clientCertAuth,
+    }, o);
+    out.push({ kind: 'mqtts', server: r.server, address: r.address });
+  }
+  const w = cfg.broker.websocket;
+  if (w.enabled) {
+    const r = await listenWebSocket(broker, w, o);
+    out.push({ kind: 'ws', server: r.server, address: r.address, close: r.close });
+  }
+  return out;
 }
 
 async function loadDetector(cfg: Readonly<GatewayConfig>, log: Logger): Promise<Detector | null> {

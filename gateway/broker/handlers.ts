@@ -5,6 +5,8 @@ export interface BrokerHandlers {
   authenticate(deviceId: string, secret: Buffer): Promise<{ deviceId: string; kind: DeviceKind; credential: string } | null>;
   /** whether an id belongs to a provisioned device (no other client may take it as its client id) */
   isDevice(id: string): boolean;
+  /** the kind of a provisioned device, or null */
+  deviceKind(id: string): DeviceKind | null;
   /** takes ownership of a frame's bytes; must not throw */
   frame(deviceId: string, jpeg: Buffer): void;
   /** resolves once the event is decided and durably recorded; rejects if it could not be stored */

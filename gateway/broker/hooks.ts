@@ -7,8 +7,12 @@ import { identityOf, setIdentity, type Identity } from './identity.ts';
 import { AuthBackoff } from './auth-backoff.ts';
 import type { GuardedConnection } from './limits/guarded-connection.ts';
 
+/** The credential of a device that logged in with a client certificate (rotating its secret does not apply). */
+export const CLIENT_CERTIFICATE = 'client-certificate';
+
 export interface HookOptions {
   allowAnonymous: boolean;
+  clientCertAuth?: boolean;
   maxFrameBytes: number;
   limits: { sensorPacketBytes: number; controlPacketBytes: number; maxTopicLevels: number; authFailuresBeforeBackoff: number };
 }
@@ -49,6 +53,15 @@ export function brokerHooks(h: BrokerHandlers, opts: HookOptions, log: Logger): 
       if (wait > 0) {
         log.warn({ address, waitMs: wait }, 'login refused: too many failed logins from this address');
         return done(refuse(`too many failed logins from ${address}; wait ${Math.ceil(wait / 1000)} s`, NOT_AUTHORIZED), false);
+      }
+      const certCN = opts.clientCertAuth ? (client.conn as unknown as Partial<GuardedConnection>).verifiedCertificateCN ?? null : null;
+      if (!username && certCN) {
+        // a client certificate from the configured CA, its CN a provisioned device's id
+        const kind = h.deviceKind(certCN);
+        if (!kind) return done(refuse(`no device ${certCN} for this certificate`, NOT_AUTHORIZED), false);
+        if (client.id !== certCN && h.isDevice(client.id)) return done(refuse('this client id belongs to another device', NOT_AUTHORIZED), false);
+        adopt(client, opts, { role: 'device', deviceId: certCN, kind, credential: CLIENT_CERTIFICATE });
+        return done(null, true);
       }
       if (!username) {
         // a client id that is a device's would let anyone take over that device's session [MQTT-3.1.4-2]

@@ -1,4 +1,7 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Aedes } from 'aedes';
 import { GuardedConnection } from './limits/guarded-connection.ts';
 import { MqttGuard, type GuardLimits, type Violation } from './limits/guard.ts';
@@ -38,4 +41,37 @@ export async function listen<S extends Server>(server: S, host: string, port: nu
     });
   });
   return { server, address: server.address() as AddressInfo };
+}
+
+/** MQTT over TLS (mqtts); a client certificate is asked for but optional, so password logins still work. */
+export async function listenTls(
+  broker: Aedes,
+  t: { host: string; port: number; cert: Buffer; key: Buffer; ca?: Buffer | undefined; requestCert: boolean },
+  o: ListenOptions,
+): Promise<{ server: TlsServer; address: AddressInfo }> {
+  const server = createTlsServer(
+    { cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca } : {}), requestCert: t.requestCert, rejectUnauthorized: false, minVersion: 'TLSv1.2' },
+    guardedHandler(broker, o),
+  );
+  server.maxConnections = o.maxConnections;
+  server.on('drop', (d) => o.onConnectionRefused?.(d?.remoteAddress));
+  // a failed handshake is the client's problem; never let it become an error on the server
+  server.on('tlsClientError', () => {});
+  return listen(server, t.host, t.port);
+}
+
+/** MQTT over WebSocket; `maxPayload` caps each WebSocket message before the guard sees it. */
+export async function listenWebSocket(broker: Aedes, w: { host: string; port: number; maxPayload: number }, o: ListenOptions): Promise<{ server: HttpServer; address: AddressInfo; close(): void }> {
+  const server = createHttpServer((_req, res) => res.writeHead(426, { connection: 'close' }).end('use MQTT over WebSocket\n'));
+  server.maxConnections = o.maxConnections;
+  const wss = new WebSocketServer({ server, maxPayload: w.maxPayload });
+  wss.on('connection', (ws, req) => {
+    const stream = createWebSocketStream(ws);
+    stream.on('error', () => ws.terminate());
+    const address = req.socket.remoteAddress;
+    const conn = new GuardedConnection(stream, new MqttGuard(o.guard), (v, c) => o.onViolation(v, address, c), address);
+    broker.handle(conn as unknown as Socket);
+  });
+  const r = await listen(server, w.host, w.port);
+  return { ...r, close: () => wss.close() };
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.ts';
 import { registerAudit } from './commands/audit.ts';
+import { registerCerts } from './commands/certs.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerDevices } from './commands/devices.ts';
@@ -22,7 +23,7 @@ const program = new Command('veilgate')
   .exitOverride()
   .showHelpAfterError();
 
-for (const register of [registerDemo, registerStart, registerDevices, registerPolicy, registerConfig, registerAudit, registerRedact]) register(program);
+for (const register of [registerDemo, registerStart, registerDevices, registerCerts, registerPolicy, registerConfig, registerAudit, registerRedact]) register(program);
 for (const cmd of program.commands) cmd.exitOverride();
 
 try {

@@ -37,6 +37,8 @@ function finishConfig(config: GatewayConfig, baseDir: string, env: NodeJS.Proces
   for (const key of ['caFile', 'certFile', 'keyFile'] as const) {
     const v = config.upstream[key];
     if (v) config.upstream[key] = abs(v);
+    const t = config.broker.tls[key];
+    if (t) config.broker.tls[key] = abs(t);
   }
   for (const [name, apply] of ENV_OVERRIDES) {
     const v = env[name];

@@ -22,6 +22,29 @@ export const BrokerConfig = z.strictObject({
     })
     .prefault({})
     .describe('hard limits, enforced on the raw socket before a packet is buffered'),
+  tls: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      host: HostName.default('127.0.0.1'),
+      port: Port.default(8883).describe('mqtts listener port'),
+      certFile: z.string().optional().describe('server certificate (PEM); `veilgate certs init` makes one'),
+      keyFile: z.string().optional().describe('server key (PEM)'),
+      caFile: z.string().optional().describe('CA (PEM) whose client certificates identify devices'),
+      clientCertAuth: z.boolean().default(false).describe('a device may log in with a client certificate from caFile whose CN is its id, instead of a password'),
+    })
+    .refine((t) => !t.enabled || (t.certFile && t.keyFile), 'tls.enabled needs certFile and keyFile (veilgate certs init makes them)')
+    .refine((t) => !t.clientCertAuth || t.caFile, 'tls.clientCertAuth needs caFile: the CA that signs device certificates')
+    .prefault({})
+    .describe('the MQTT over TLS listener'),
+  websocket: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      host: HostName.default('127.0.0.1'),
+      port: Port.default(8083).describe('MQTT over WebSocket listener port'),
+      maxPayload: z.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024 + 1024).describe('largest WebSocket message (ws maxPayload)'),
+    })
+    .prefault({})
+    .describe('the MQTT over WebSocket listener (for browsers and proxies)'),
 });
 
 export const UpstreamConfig = z.strictObject({

@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 test('records reach a Mosquitto that requires TLS, a client certificate and a password; a wrong password delivers nothing', { skip: MOSQUITTO_MISSING ?? false }, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-tls-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const pki = makeTestPki(dir, 'gw-tls');
+  const pki = await makeTestPki(dir, 'gw-tls');
   const upstream = await startMosquitto({ ...pki, user: 'gw-tls', password: 'correct horse' });
   t.after(() => upstream.dispose());
   assert.match(upstream.url, /^mqtts:\/\//);

@@ -1,6 +1,9 @@
 import { Duplex } from 'node:stream';
-import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { MqttGuard, Violation } from './guard.ts';
+
+/** What the guard wraps: a TCP or TLS socket, or a WebSocket stream. */
+type Inner = Duplex & { remoteAddress?: string | undefined };
 
 /**
  * The socket as aedes sees it, with every incoming byte passed through the guard first. A client
@@ -8,9 +11,10 @@ import type { MqttGuard, Violation } from './guard.ts';
  */
 export class GuardedConnection extends Duplex {
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: Inner,
     readonly guard: MqttGuard,
     onViolation: (v: Violation, conn: GuardedConnection) => void,
+    private readonly address: string | undefined = socket.remoteAddress,
   ) {
     super({ allowHalfOpen: false });
     socket.on('data', (chunk: Buffer) => {
@@ -29,7 +33,14 @@ export class GuardedConnection extends Duplex {
   }
 
   get remoteAddress(): string | undefined {
-    return this.socket.remoteAddress;
+    return this.address;
+  }
+
+  /** The CN of a client certificate the TLS listener verified against its CA, if any. */
+  get verifiedCertificateCN(): string | null {
+    if (!(this.socket instanceof TLSSocket) || !this.socket.authorized) return null;
+    const cn = this.socket.getPeerCertificate().subject?.CN;
+    return typeof cn === 'string' ? cn : null;
   }
 
   override _read(): void {
