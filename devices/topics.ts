@@ -8,14 +8,12 @@ import { isDeviceId } from './ids.ts';
  * | devices/{deviceId}/frames               | camera  | raw JPEG bytes (never routed) |
  * | devices/{deviceId}/events               | sensor  | JSON SensorEvent             |
  * | devices/{deviceId}/status               | device  | online / offline, retained   |
- * | local/{deviceId}/{detections|redacted}  | gateway | derived, where policy allows |
+ * | local/{deviceId}/{recordType}           | gateway | the forwarded record, for local consumers |
  * | {prefix}/{gatewayId}/{deviceId}/{type}  | gateway | upstream record JSON         |
  * | {prefix}/{gatewayId}/status             | gateway | online / offline, retained   |
  */
 export const DEVICES_ROOT = 'devices';
 export const LOCAL_ROOT = 'local';
-
-export type LocalChannel = 'detections' | 'redacted';
 
 export function deviceTopic(deviceId: string, channel: Channel): string {
   return `${DEVICES_ROOT}/${deviceId}/${channel}`;
@@ -40,8 +38,9 @@ export function isFramesTopic(topic: string): boolean {
   return topic.startsWith(`${DEVICES_ROOT}/`) && topic.endsWith('/frames');
 }
 
-export function localTopic(deviceId: string, channel: LocalChannel): string {
-  return `${LOCAL_ROOT}/${deviceId}/${channel}`;
+/** Where a record the policy forwarded is also published for local consumers (read-only identities). */
+export function localTopic(deviceId: string, recordType: string): string {
+  return `${LOCAL_ROOT}/${deviceId}/${recordType}`;
 }
 
 export function upstreamRecordTopic(prefix: string, gatewayId: string, deviceId: string, recordType: string): string {

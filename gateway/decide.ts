@@ -1,5 +1,5 @@
 import { newRecordId } from './record-id.ts';
-import { upstreamRecordTopic } from '../devices/index.ts';
+import { localTopic, upstreamRecordTopic } from '../devices/index.ts';
 import { evaluate, policyRef, withZone, type Candidate, type Decision } from '../policies/index.ts';
 import type { AuditLog } from './audit/index.ts';
 import { OutboxFullError, type OutboxStore } from './outbox/index.ts';
@@ -20,6 +20,8 @@ export interface DecideContext {
   salt: string;
   /** the zone a device is registered in */
   zoneOf(deviceId: string): string | undefined;
+  /** publishes a forwarded record on the embedded broker for local consumers */
+  publishLocal?(topic: string, payload: string): void;
   audit: AuditLog;
   outbox: OutboxStore;
   gatewayId: string;
@@ -48,9 +50,10 @@ export async function decide(
   }
   const record: UpstreamRecord = { id: recordId ?? newRecordId(), deviceId: c.deviceId, recordType: c.recordType, policy: ref!, fields: decision.fields };
   const topic = upstreamRecordTopic(ctx.topicPrefix, ctx.gatewayId, c.deviceId, c.recordType);
+  const payload = JSON.stringify(record);
   // both written at once (one fsync wait, not two); a refused put is audited as a drop right after
   const [stored, audited] = await Promise.allSettled([
-    ctx.outbox.put({ id: record.id, topic, payload: JSON.stringify(record), key: c.deviceId, at: Date.now() }),
+    ctx.outbox.put({ id: record.id, topic, payload, key: c.deviceId, at: Date.now() }),
     ctx.audit.record({ ...base, action: 'forward', fields: Object.keys(decision.fields), recordId: record.id }),
   ]);
   if (stored.status === 'rejected') {
@@ -59,5 +62,6 @@ export async function decide(
     throw stored.reason;
   }
   if (audited.status === 'rejected') throw audited.reason;
+  ctx.publishLocal?.(localTopic(c.deviceId, c.recordType), payload);
   return decision;
 }

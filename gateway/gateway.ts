@@ -174,6 +174,8 @@ export class Gateway {
       policy: () => this.active.inForce,
       salt: this.salt,
       zoneOf: (id) => this.registry.get(id)?.zone,
+      // what the policy let out upstream, also for local consumers (never frames, never raw events)
+      publishLocal: (topic, payload) => this.broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false }, () => {}),
       audit: this.audit,
       outbox: this.outbox,
       gatewayId: this.cfg.gatewayId,
@@ -230,10 +232,11 @@ export class Gateway {
     const clients = (this.broker as unknown as { clients: Record<string, Client> }).clients;
     for (const client of Object.values(clients)) {
       const who = identityOf(client);
-      if (who?.role !== 'device') continue;
-      const d = this.registry.get(who.deviceId);
+      if (who?.role !== 'device' && who?.role !== 'consumer') continue;
+      const id = who.role === 'device' ? who.deviceId : who.consumerId;
+      const d = this.registry.get(id);
       if (d && (d.secret.hash === who.credential || who.credential === CLIENT_CERTIFICATE)) continue;
-      this.log.info({ deviceId: who.deviceId, reason: d ? 'secret rotated' : 'removed' }, 'disconnecting device');
+      this.log.info({ id, role: who.role, reason: d ? 'secret rotated' : 'removed' }, 'disconnecting');
       client.close();
     }
   }

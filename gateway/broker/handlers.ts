@@ -2,11 +2,11 @@ import type { DeviceKind } from '../../devices/index.ts';
 
 /** What the broker hands to the rest of the gateway. It never passes a frame anywhere else. */
 export interface BrokerHandlers {
-  authenticate(deviceId: string, secret: Buffer): Promise<{ deviceId: string; kind: DeviceKind; credential: string } | null>;
+  authenticate(deviceId: string, secret: Buffer): Promise<{ deviceId: string; kind: DeviceKind | 'consumer'; credential: string } | null>;
   /** whether an id belongs to a provisioned device (no other client may take it as its client id) */
   isDevice(id: string): boolean;
   /** the kind of a provisioned device, or null */
-  deviceKind(id: string): DeviceKind | null;
+  deviceKind(id: string): DeviceKind | 'consumer' | null;
   /** takes ownership of a frame's bytes; must not throw */
   frame(deviceId: string, jpeg: Buffer): void;
   /** resolves once the event is decided and durably recorded; rejects if it could not be stored */

@@ -1,6 +1,6 @@
 import { describeStorageError } from '../storage/describe-error.ts';
 import type { AedesOptions, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
-import { kindAllowsChannel, parseDeviceTopic, DEVICES_ROOT, LOCAL_ROOT, DeviceStatus } from '../../devices/index.ts';
+import { type DeviceKind, kindAllowsChannel, parseDeviceTopic, DEVICES_ROOT, LOCAL_ROOT, DeviceStatus } from '../../devices/index.ts';
 import type { Logger } from '../log.ts';
 import type { BrokerHandlers } from './handlers.ts';
 import { identityOf, setIdentity, type Identity } from './identity.ts';
@@ -21,6 +21,10 @@ export interface HookOptions {
 function publishLimit(opts: HookOptions, id: Identity): number {
   if (id.role !== 'device') return opts.limits.controlPacketBytes;
   return id.kind === 'camera' ? opts.maxFrameBytes + 1024 : opts.limits.sensorPacketBytes;
+}
+
+function principal(id: string, kind: DeviceKind | 'consumer', credential: string): Identity {
+  return kind === 'consumer' ? { role: 'consumer', consumerId: id, credential } : { role: 'device', deviceId: id, kind, credential };
 }
 
 function addressOf(client: Client): string {
@@ -60,7 +64,7 @@ export function brokerHooks(h: BrokerHandlers, opts: HookOptions, log: Logger): 
         const kind = h.deviceKind(certCN);
         if (!kind) return done(refuse(`no device ${certCN} for this certificate`, NOT_AUTHORIZED), false);
         if (client.id !== certCN && h.isDevice(client.id)) return done(refuse('this client id belongs to another device', NOT_AUTHORIZED), false);
-        adopt(client, opts, { role: 'device', deviceId: certCN, kind, credential: CLIENT_CERTIFICATE });
+        adopt(client, opts, principal(certCN, kind, CLIENT_CERTIFICATE));
         return done(null, true);
       }
       if (!username) {
@@ -80,7 +84,7 @@ export function brokerHooks(h: BrokerHandlers, opts: HookOptions, log: Logger): 
           }
           if (client.id !== device.deviceId && h.isDevice(client.id)) return done(refuse('this client id belongs to another device', NOT_AUTHORIZED), false);
           backoff.succeeded(address);
-          adopt(client, opts, { role: 'device', deviceId: device.deviceId, kind: device.kind, credential: device.credential });
+          adopt(client, opts, principal(device.deviceId, device.kind, device.credential));
           done(null, true);
         },
         (e: Error) => done(refuse(`authentication failed: ${e.message}`, NOT_AUTHORIZED), false),
@@ -91,6 +95,7 @@ export function brokerHooks(h: BrokerHandlers, opts: HookOptions, log: Logger): 
       if (packet.topic.startsWith('$')) return done(new Error('$ topics are reserved for the broker'));
       const who = identityOf(client);
       if (who === null) return done(null); // the broker's own publishes (wills of devices it already checked)
+      if (who.role === 'consumer') return done(new Error('local consumers are read-only'));
       if (who.role === 'anonymous') {
         if (isUnder(packet.topic, DEVICES_ROOT) || isUnder(packet.topic, LOCAL_ROOT)) return done(new Error('anonymous clients may not publish under devices/ or local/'));
         return done(null);
@@ -131,6 +136,8 @@ export function brokerHooks(h: BrokerHandlers, opts: HookOptions, log: Logger): 
       const who = identityOf(client);
       // devices publish; they have nothing to read here
       if (who?.role === 'device') return done(null, null as unknown as Subscription);
+      // local consumers read the derived local/... topics and nothing else; nobody else reads those
+      if (who?.role === 'consumer') return done(null, isUnder(sub.topic, LOCAL_ROOT) ? sub : (null as unknown as Subscription));
       if (isUnder(sub.topic, LOCAL_ROOT)) return done(null, null as unknown as Subscription);
       done(null, sub);
     },

@@ -1,1 +1,1 @@
-export { DeviceRegistry, type DeviceRecord } from './registry.ts';
+export { DeviceRegistry, type DeviceRecord, type PrincipalKind } from './registry.ts';

@@ -5,9 +5,12 @@ import type { Low } from 'lowdb';
 import type { DeviceKind } from '../../devices/index.ts';
 import { hashSecret, newSecret, secretMatches, type StoredSecret } from './secret.ts';
 
+/** A device, or a local consumer: a read-only identity for the derived local/... topics. */
+export type PrincipalKind = DeviceKind | 'consumer';
+
 export interface DeviceRecord {
   id: string;
-  kind: DeviceKind;
+  kind: PrincipalKind;
   /** where the device is, as policies name it (e.g. "market-square"); rules may match on it */
   zone?: string;
   secret: StoredSecret;
@@ -50,7 +53,7 @@ export class DeviceRegistry {
   }
 
   /** Adds a device and returns its secret; the secret is not stored and cannot be shown again. */
-  async add(id: string, kind: DeviceKind, opts: { zone?: string | undefined; now?: Date } = {}): Promise<string> {
+  async add(id: string, kind: PrincipalKind, opts: { zone?: string | undefined; now?: Date } = {}): Promise<string> {
     if (this.get(id)) throw Object.assign(new Error(`device ${id} already exists`), { code: 'DEVICE_EXISTS' });
     const secret = newSecret();
     const now = opts.now ?? new Date();

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { DeviceId, DeviceKind, ZoneName } from '../../../devices/index.ts';
 import { AuditLog } from '../../audit/index.ts';
 import { DeviceRegistry } from '../../registry/index.ts';
@@ -31,12 +32,12 @@ export function registerDevices(program: Command): void {
   devices
     .command('add')
     .argument('<id>')
-    .requiredOption('--kind <kind>', 'camera or sensor')
+    .requiredOption('--kind <kind>', 'camera, sensor, or consumer (a read-only identity for the local/... topics)')
     .option('--zone <zone>', 'where the device is, as policies name it (rules may match on zones)')
     .option('--config <file>', 'the config file', DEFAULT_CONFIG)
     .action(async (id: string, o: Opts & { kind: string; zone?: string }) => {
-      const kind = DeviceKind.safeParse(o.kind);
-      if (!kind.success) throw new UsageError(`--kind must be camera or sensor, not "${o.kind}"`);
+      const kind = DeviceKind.or(z.literal('consumer')).safeParse(o.kind);
+      if (!kind.success) throw new UsageError(`--kind must be camera, sensor or consumer, not "${o.kind}"`);
       const zone = parseZone(o.zone);
       const { registry, audit } = await open(o);
       if (registry.get(parseId(id))) throw new UsageError(`device ${id} already exists; use "devices rotate ${id}" for a new secret`);
