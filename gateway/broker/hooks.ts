@@ -36,6 +36,7 @@ function adopt(client: Client, opts: HookOptions, id: Identity): void {
   (client.conn as unknown as Partial<GuardedConnection>).guard?.setPublishLimit(publishLimit(opts, id));
 }
 
+const IDENTIFIER_REJECTED = 2;
 const NOT_AUTHORIZED = 5;
 const BAD_CREDENTIALS = 4;
 
@@ -48,10 +49,22 @@ function refuse(message: string, returnCode: number): AuthenticateError {
  * authorizePublish and their payload blanked before aedes routes anything; authorizeForward then
  * refuses every device topic but status, so neither frames nor raw events reach any subscriber.
  */
-export function brokerHooks(h: BrokerHandlers, opts: HookOptions, log: Logger): Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'> {
+export function brokerHooks(
+  h: BrokerHandlers,
+  opts: HookOptions,
+  log: Logger,
+): Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'> {
   const backoff = new AuthBackoff(opts.limits.authFailuresBeforeBackoff);
+  const zeroIdPersistent = new WeakSet<Client>();
   return {
+    preConnect(client, packet, done) {
+      // aedes makes up an id and accepts; the specification wants 0x02 [MQTT-3.1.3-8]
+      if (packet.clientId === '' && packet.clean === false) zeroIdPersistent.add(client);
+      done(null, true);
+    },
+
     authenticate(client, username, password, done) {
+      if (zeroIdPersistent.has(client)) return done(refuse('a persistent session needs a client id', IDENTIFIER_REJECTED), false);
       const address = addressOf(client);
       const wait = backoff.waitFor(address, Date.now());
       if (wait > 0) {

@@ -5,9 +5,14 @@ export const GUARD_CODES = {
   TOPIC_TOO_LONG: 'the topic name is longer than broker.limits.maxTopicBytes',
   TOPIC_TOO_DEEP: 'the topic name has more levels than broker.limits.maxTopicLevels',
   TOPIC_HAS_NUL: 'the topic name contains U+0000, which MQTT forbids [MQTT-4.7.3-2]',
+  UNSUPPORTED_PROTOCOL_LEVEL: 'the CONNECT asks for a protocol level other than MQTT 3.1 or 3.1.1',
 } as const;
 export type GuardCode = keyof typeof GUARD_CODES;
-export type Violation = { code: GuardCode; detail: string };
+/** `reply`: bytes to send before closing (a CONNACK the specification requires). */
+export type Violation = { code: GuardCode; detail: string; reply?: Buffer };
+
+/** CONNACK 0x01, unacceptable protocol level [MQTT-3.1.2-2]. */
+const CONNACK_BAD_PROTOCOL = Buffer.from([0x20, 0x02, 0x00, 0x01]);
 
 export interface GuardLimits {
   /** PUBLISH packets, until the client is known (pipelined before CONNACK): the largest any kind may send */
@@ -18,6 +23,7 @@ export interface GuardLimits {
   maxTopicLevels: number;
 }
 
+const CONNECT = 1;
 const PUBLISH = 3;
 const SLASH = 0x2f;
 
@@ -27,7 +33,8 @@ const SLASH = 0x2f;
  * aedes itself has no packet size limit. Bodies are skipped by count, never copied.
  */
 export class MqttGuard {
-  private stage: 'type' | 'length' | 'topicLength' | 'topic' | 'body' = 'type';
+  private stage: 'type' | 'length' | 'connectHeader' | 'topicLength' | 'topic' | 'body' = 'type';
+  private connectHeader: number[] | null = [];
   private type = 0;
   private length = 0;
   private lengthBytes = 0;
@@ -65,8 +72,23 @@ export class MqttGuard {
           const limit = this.type === PUBLISH ? this.limits.publishBytes : this.limits.controlBytes;
           if (this.length > limit) return { code: 'PACKET_TOO_LARGE', detail: `${this.length} bytes announced, at most ${limit} (packet type ${this.type})` };
           this.remaining = this.length;
-          this.stage = this.type === PUBLISH && this.length >= 2 ? 'topicLength' : this.length > 0 ? 'body' : 'type';
+          this.stage = this.type === PUBLISH && this.length >= 2 ? 'topicLength' : this.type === CONNECT && this.connectHeader && this.length > 0 ? 'connectHeader' : this.length > 0 ? 'body' : 'type';
           this.topicLengthHigh = -1;
+          break;
+        }
+        case 'connectHeader': {
+          // the first CONNECT's protocol name and level: aedes's parser drops a connection with an
+          // unknown level without the CONNACK 0x01 the specification requires, so we answer it here
+          const h = this.connectHeader!;
+          h.push(chunk[i++]!);
+          this.remaining--;
+          const nameLength = h.length >= 2 ? h[0]! * 256 + h[1]! : -1;
+          if (h.length >= 16 || (nameLength >= 0 && (h.length === 2 + nameLength + 1 || this.remaining === 0))) {
+            this.connectHeader = null;
+            const level = h[2 + nameLength];
+            if (level !== undefined && level !== 3 && level !== 4) return { code: 'UNSUPPORTED_PROTOCOL_LEVEL', detail: `level ${level}`, reply: CONNACK_BAD_PROTOCOL };
+            this.stage = this.remaining > 0 ? 'body' : 'type';
+          }
           break;
         }
         case 'topicLength': {

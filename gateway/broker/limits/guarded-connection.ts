@@ -21,7 +21,8 @@ export class GuardedConnection extends Duplex {
       const v = guard.feed(chunk);
       if (v) {
         onViolation(v, this);
-        socket.destroy();
+        if (v.reply) socket.end(v.reply);
+        else socket.destroy();
         this.destroy();
         return;
       }
@@ -58,7 +59,8 @@ export class GuardedConnection extends Duplex {
   }
 
   override _destroy(err: Error | null, cb: (e: Error | null) => void): void {
-    this.socket.destroy();
+    // a socket that is ending (sending a last CONNACK) closes by itself once that is written
+    if (!this.socket.writableEnded) this.socket.destroy();
     cb(err);
   }
 }
