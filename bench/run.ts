@@ -1,11 +1,13 @@
 // `npm run bench [suite...]`: speed and memory targets live here, measured side by side in one run,
 // not in timed unit tests (the machines we test on are shared and noisy).
+import { benchBroker } from './broker.ts';
 import { benchOutboxDrain } from './outbox-drain.ts';
 import { benchPolicyEval } from './policy-eval.ts';
 
 const SUITES: Record<string, () => Promise<void>> = {
   policy: benchPolicyEval,
   drain: benchOutboxDrain,
+  broker: benchBroker,
 };
 
 const wanted = process.argv.slice(2);

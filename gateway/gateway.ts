@@ -4,7 +4,7 @@ import { openBrokerPersistence } from './broker/persistence.ts';
 import { createVisionDetector, type Detector } from '../models/index.ts';
 import { DEFAULT_VISION, type LoadedPolicy } from '../policies/index.ts';
 import { AuditLog } from './audit/index.ts';
-import { brokerHooks, CLIENT_CERTIFICATE, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
+import { brokerHooks, CLIENT_CERTIFICATE, connectionInfo, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
 import type { GatewayConfig } from './config/index.ts';
 import { CountsAggregator } from './counts.ts';
 import { decide, type DecideContext } from './decide.ts';
@@ -243,7 +243,7 @@ export class Gateway {
 
   /** A connection cut by a hard limit: counted, logged, and audited against the device when known. */
   private onLimitBroken(code: string, detail: string, remoteAddress: string | undefined, conn: GuardedConnection | null): void {
-    const client = (conn as unknown as { client?: Client } | null)?.client;
+    const client = conn ? clientOfConnection(this.broker, conn) : undefined;
     const who = identityOf(client);
     const deviceId = who?.role === 'device' ? who.deviceId : null;
     this.counters.refused[code] = (this.counters.refused[code] ?? 0) + 1;
@@ -349,6 +349,12 @@ async function extraListeners(broker: Aedes, cfg: Readonly<GatewayConfig>, o: Li
     out.push({ kind: 'ws', server: r.server, address: r.address, close: r.close });
   }
   return out;
+}
+
+/** The aedes client on a guarded connection (aedes sets `conn.client`; we hold the connection's info). */
+function clientOfConnection(broker: Aedes, conn: GuardedConnection): Client | undefined {
+  const clients = (broker as unknown as { clients: Record<string, Client> }).clients;
+  return Object.values(clients).find((c) => connectionInfo(c.conn) === conn);
 }
 
 async function loadDetector(cfg: Readonly<GatewayConfig>, log: Logger): Promise<Detector | null> {

@@ -5,7 +5,7 @@ import type { Logger } from '../log.ts';
 import type { BrokerHandlers } from './handlers.ts';
 import { identityOf, setIdentity, type Identity } from './identity.ts';
 import { AuthBackoff } from './auth-backoff.ts';
-import type { GuardedConnection } from './limits/guarded-connection.ts';
+import { connectionInfo } from './limits/guarded-connection.ts';
 
 /** The credential of a device that logged in with a client certificate (rotating its secret does not apply). */
 export const CLIENT_CERTIFICATE = 'client-certificate';
@@ -28,12 +28,12 @@ function principal(id: string, kind: DeviceKind | 'consumer', credential: string
 }
 
 function addressOf(client: Client): string {
-  return (client.conn as unknown as { remoteAddress?: string }).remoteAddress ?? 'unknown';
+  return connectionInfo(client.conn)?.remoteAddress ?? (client.conn as unknown as { remoteAddress?: string }).remoteAddress ?? 'unknown';
 }
 
 function adopt(client: Client, opts: HookOptions, id: Identity): void {
   setIdentity(client, id);
-  (client.conn as unknown as Partial<GuardedConnection>).guard?.setPublishLimit(publishLimit(opts, id));
+  connectionInfo(client.conn)?.guard.setPublishLimit(publishLimit(opts, id));
 }
 
 const IDENTIFIER_REJECTED = 2;
@@ -71,7 +71,7 @@ export function brokerHooks(
         log.warn({ address, waitMs: wait }, 'login refused: too many failed logins from this address');
         return done(refuse(`too many failed logins from ${address}; wait ${Math.ceil(wait / 1000)} s`, NOT_AUTHORIZED), false);
       }
-      const certCN = opts.clientCertAuth ? (client.conn as unknown as Partial<GuardedConnection>).verifiedCertificateCN ?? null : null;
+      const certCN = opts.clientCertAuth ? connectionInfo(client.conn)?.verifiedCertificateCN ?? null : null;
       if (!username && certCN) {
         // a client certificate from the configured CA, its CN a provisioned device's id
         const kind = h.deviceKind(certCN);

@@ -2,5 +2,5 @@ export { brokerHooks, CLIENT_CERTIFICATE, type HookOptions } from './hooks.ts';
 export type { BrokerHandlers } from './handlers.ts';
 export { listenTcp, listenTls, listenWebSocket, listen, guardedHandler, type ListenOptions } from './listen.ts';
 export { identityOf, type Identity } from './identity.ts';
-export type { GuardedConnection } from './limits/guarded-connection.ts';
+export { connectionInfo, type GuardedConnection } from './limits/guarded-connection.ts';
 export { GUARD_CODES, type GuardCode } from './limits/guard.ts';

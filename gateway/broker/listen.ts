@@ -3,7 +3,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Aedes } from 'aedes';
-import { GuardedConnection } from './limits/guarded-connection.ts';
+import { guardStream, type GuardedConnection } from './limits/guarded-connection.ts';
 import { MqttGuard, type GuardLimits, type Violation } from './limits/guard.ts';
 
 export interface ListenOptions {
@@ -17,8 +17,7 @@ export interface ListenOptions {
 export function guardedHandler(broker: Aedes, o: ListenOptions): (socket: Socket) => void {
   return (socket) => {
     socket.setNoDelay(true);
-    const conn = new GuardedConnection(socket, new MqttGuard(o.guard), (v, c) => o.onViolation(v, socket.remoteAddress, c));
-    broker.handle(conn as unknown as Socket);
+    broker.handle(guardStream(socket, new MqttGuard(o.guard), (v, c) => o.onViolation(v, socket.remoteAddress, c)));
   };
 }
 
@@ -69,8 +68,7 @@ export async function listenWebSocket(broker: Aedes, w: { host: string; port: nu
     const stream = createWebSocketStream(ws);
     stream.on('error', () => ws.terminate());
     const address = req.socket.remoteAddress;
-    const conn = new GuardedConnection(stream, new MqttGuard(o.guard), (v, c) => o.onViolation(v, address, c), address);
-    broker.handle(conn as unknown as Socket);
+    broker.handle(guardStream(stream, new MqttGuard(o.guard), (v, c) => o.onViolation(v, address, c), address) as unknown as Socket);
   });
   const r = await listen(server, w.host, w.port);
   return { ...r, close: () => wss.close() };

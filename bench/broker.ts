@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import mqtt, { type MqttClient } from 'mqtt';
+import { MOSQUITTO_MISSING, startMosquitto } from '../gateway/test/upstream-brokers.ts';
+
+const SERVER = new URL('./broker-server.ts', import.meta.url).pathname;
+const PAYLOAD = Buffer.alloc(100, 0x61);
+
+interface Target {
+  name: string;
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function inProcessOf(kind: 'gateway' | 'aedes'): Promise<Target> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVER, kind], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    child.once('exit', (code) => reject(new Error(`${kind} broker exited with ${code}`)));
+  });
+  return {
+    name: kind === 'gateway' ? 'veilgate broker' : 'bare aedes',
+    url: `mqtt://127.0.0.1:${port}`,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+const connect = (url: string, id: string) => mqtt.connectAsync(url, { clientId: id, protocolVersion: 4, reconnectPeriod: 0 });
+
+/** Messages per second from `publishers` clients to one subscriber on a wildcard, all sent as fast as the client allows. */
+async function throughput(url: string, publishers: number, qos: 0 | 1, total: number): Promise<number> {
+  const sub = await connect(url, `sub-${qos}-${publishers}`);
+  let got = 0;
+  let done!: () => void;
+  const all = new Promise<void>((r) => (done = r));
+  sub.on('message', () => {
+    if (++got === total) done();
+  });
+  await sub.subscribeAsync('bench/+/t', { qos });
+  const pubs: MqttClient[] = [];
+  for (let i = 0; i < publishers; i++) pubs.push(await connect(url, `pub-${qos}-${publishers}-${i}`));
+  const per = Math.ceil(total / publishers);
+  const t0 = performance.now();
+  await Promise.all(pubs.map(async (p, i) => {
+    const sends: Promise<unknown>[] = [];
+    for (let k = 0; k < per && i * per + k < total; k++) {
+      if (qos === 0) p.publish(`bench/${i}/t`, PAYLOAD, { qos: 0 });
+      else sends.push(p.publishAsync(`bench/${i}/t`, PAYLOAD, { qos: 1 }));
+      if (k % 500 === 499) await new Promise((r) => setImmediate(r)); // let the sockets drain
+    }
+    await Promise.all(sends);
+  }));
+  await Promise.race([all, new Promise((_, j) => setTimeout(() => j(new Error(`only ${got} of ${total} arrived`)), 120_000))]);
+  const rate = total / ((performance.now() - t0) / 1000);
+  await Promise.all([...pubs, sub].map((c) => c.endAsync(true)));
+  return rate;
+}
+
+/** Publish-to-delivery latency at a fixed rate, QoS 1. */
+async function latency(url: string, perSecond: number, seconds: number): Promise<{ p50: number; p99: number }> {
+  const sub = await connect(url, 'lat-sub');
+  const waits: number[] = [];
+  sub.on('message', (_t, payload) => waits.push(performance.now() - payload.readDoubleLE(0)));
+  await sub.subscribeAsync('bench/lat/t', { qos: 1 });
+  const pub = await connect(url, 'lat-pub');
+  const total = perSecond * seconds;
+  const t0 = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / perSecond;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const b = Buffer.alloc(100);
+    b.writeDoubleLE(performance.now(), 0);
+    pub.publish('bench/lat/t', b, { qos: 1 });
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  await Promise.all([pub.endAsync(true), sub.endAsync(true)]);
+  waits.sort((a, b) => a - b);
+  return { p50: waits[Math.floor(waits.length * 0.5)]!, p99: waits[Math.floor(waits.length * 0.99)]! };
+}
+
+export async function benchBroker(): Promise<void> {
+  console.log('\n## broker: messages per second (100-byte payloads, loopback), and publish-to-delivery latency at 1,000 msg/s QoS 1');
+  console.log('each broker in its own process; the load generator is one mqtt.js process, the same for all');
+  const targets: Target[] = [await inProcessOf('gateway'), await inProcessOf('aedes')];
+  if (MOSQUITTO_MISSING) console.log(`Mosquitto skipped: ${MOSQUITTO_MISSING}`);
+  else {
+    const m = await startMosquitto();
+    targets.push({ name: 'mosquitto', url: m.url, stop: () => m.dispose() });
+  }
+  const rows: Array<{ name: string; r: number[] }> = [];
+  for (const t of targets) {
+    const r = [
+      await throughput(t.url, 1, 0, 100_000),
+      await throughput(t.url, 1, 1, 50_000),
+      await throughput(t.url, 50, 0, 100_000),
+      await throughput(t.url, 50, 1, 50_000),
+    ];
+    const lat = await latency(t.url, 1000, 3);
+    r.push(lat.p50, lat.p99);
+    rows.push({ name: t.name, r });
+    await t.stop();
+  }
+  const fmt = (x: number) => Math.round(x).toLocaleString('en').padStart(9);
+  console.log(`${'broker'.padEnd(16)} ${'1->1 q0'.padStart(9)} ${'1->1 q1'.padStart(9)} ${'50->1 q0'.padStart(9)} ${'50->1 q1'.padStart(9)}   p50 ms  p99 ms`);
+  for (const { name, r } of rows) console.log(`${name.padEnd(16)} ${r.slice(0, 4).map(fmt).join(' ')}   ${r[4]!.toFixed(2).padStart(6)}  ${r[5]!.toFixed(2).padStart(6)}`);
+  const gw = rows.find((x) => x.name === 'veilgate broker')!.r;
+  for (const other of rows.filter((x) => x.name !== 'veilgate broker')) {
+    console.log(`veilgate / ${other.name}: ${other.r.slice(0, 4).map((v, i) => `${(gw[i]! / v).toFixed(2)}x`).join('  ')}   (target: >= 0.90 of bare aedes, >= 1.00 of mosquitto)`);
+  }
+}
