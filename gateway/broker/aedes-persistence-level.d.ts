@@ -7,3 +7,9 @@ declare module 'aedes-persistence-level/asyncPersistence.js' {
     destroy(): Promise<void>;
   }
 }
+
+declare module 'aedes-persistence/asyncPersistence.js' {
+  export default class MemoryPersistence {
+    constructor(opts?: object);
+  }
+}
