@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isGatewayMessageTopic } from '../devices/index.ts';
 import { configFromObject } from '../gateway/config/index.ts';
 import { createLogger } from '../gateway/log.ts';
 import { DurableOutbox } from '../gateway/outbox/index.ts';
@@ -24,7 +25,7 @@ async function drainOnce(kind: 'mosquitto' | 'aedes'): Promise<{ rate: number; l
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-bench-drain-'));
   const arrived = new Map<string, number>();
   const onMessage = (topic: string, payload: Buffer) => {
-    if (topic.endsWith('/status')) return;
+    if (isGatewayMessageTopic(topic)) return;
     const id = (JSON.parse(payload.toString()) as { id: string }).id;
     if (!arrived.has(id)) arrived.set(id, performance.now());
   };

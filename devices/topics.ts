@@ -51,6 +51,16 @@ export function upstreamStatusTopic(prefix: string, gatewayId: string): string {
   return `${prefix}/${gatewayId}/status`;
 }
 
+/** The gateway's own upstream messages (its status and audit head), as opposed to records. */
+export function isGatewayMessageTopic(topic: string): boolean {
+  return topic.endsWith('/status') || topic.endsWith('/audit-head');
+}
+
+/** Retained: the audit chain's head (seq, hash, time), so the agency can tell if a tail was deleted. */
+export function upstreamAuditHeadTopic(prefix: string, gatewayId: string): string {
+  return `${prefix}/${gatewayId}/audit-head`;
+}
+
 /**
  * True when a subscription filter could match some `devices/{id}/frames` topic
  * (`#`, `devices/#`, `+/+/frames`, `devices/cam1/+` ...). Such filters never get a frame.

@@ -5,7 +5,7 @@ import mqtt from 'mqtt';
 import { readLines } from './storage/jsonl-log.ts';
 import { verifyAudit, type AuditEntry } from './audit/index.ts';
 import { loadJpegFrames, startCameraSim, startSensorSim, connectDevice } from '../simulators/index.ts';
-import { deviceTopic } from '../devices/index.ts';
+import { deviceTopic, isGatewayMessageTopic } from '../devices/index.ts';
 import { PHOTOS, startHarness, waitFor } from './test/harness.ts';
 
 const JPEG_MAGIC = Buffer.from([0xff, 0xd8, 0xff]);
@@ -40,7 +40,7 @@ test('simulated devices through the real broker, models and policy reach upstrea
   await bad.endAsync();
 
   const records = () =>
-    h.upstream.filter((r) => !r.topic.endsWith('/status')).map((r) => ({ topic: r.topic, body: JSON.parse(r.payload.toString()) as Record<string, unknown> }));
+    h.upstream.filter((r) => !isGatewayMessageTopic(r.topic)).map((r) => ({ topic: r.topic, body: JSON.parse(r.payload.toString()) as Record<string, unknown> }));
   await waitFor('counts, door and motion records upstream', () => {
     const types = new Set(records().map((r) => r.topic.split('/').at(-1)));
     return types.has('counts') && types.has('door') && types.has('motion');

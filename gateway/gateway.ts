@@ -1,9 +1,10 @@
 import type { AddressInfo, Server } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import { openBrokerPersistence } from './broker/persistence.ts';
 import { createVisionDetector, type Detector } from '../models/index.ts';
 import { DEFAULT_VISION, type LoadedPolicy } from '../policies/index.ts';
-import { AuditLog } from './audit/index.ts';
+import { AuditLog, auditRegistryChanges, configEvent } from './audit/index.ts';
 import { brokerHooks, CLIENT_CERTIFICATE, connectionInfo, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
 import type { GatewayConfig } from './config/index.ts';
 import { CountsAggregator } from './counts.ts';
@@ -18,7 +19,8 @@ import { MqttUplink, type Uplink } from './uplink/index.ts';
 import { VERSION } from './version.ts';
 import { eventRecordId } from './record-id.ts';
 import { describeStorageError } from './storage/describe-error.ts';
-import { createMetricsRegistry, serveMetrics, type MetricSources } from './metrics.ts';
+import { createMetricsRegistry, type MetricSources } from './metrics.ts';
+import { HttpLogins, isLoopback, RecentActivity, serveHttp, type GatewayStatus, type HttpSources } from './http/index.ts';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 
@@ -38,9 +40,16 @@ export class Gateway {
   private brokerStore: { close(): Promise<void> } | null = null;
   /** the mqtts and WebSocket listeners, when configured */
   extraListeners: Listener[] = [];
-  private metricsServer: Server | null = null;
-  /** where /metrics is served, when enabled */
-  metricsAddress: AddressInfo | null = null;
+  private httpServer: HttpServer | null = null;
+  /** where the status page, /healthz, /readyz and /metrics are served, when enabled */
+  httpAddress: AddressInfo | null = null;
+  readonly startedAt = new Date();
+  /** the latest redacted preview of each camera: memory only, never written anywhere */
+  private readonly previews = new Map<string, { jpeg: Buffer; at: number }>();
+  /** previews are made only while someone has the status page open */
+  private previewWantedUntil = 0;
+  private nextHeadAt = 0;
+  private nextPruneAt = 0;
   private readonly watches: Array<{ close(): void }> = [];
   private stopping: Promise<void> | null = null;
 
@@ -59,6 +68,7 @@ export class Gateway {
     private readonly counts: CountsAggregator,
     private readonly active: ActivePolicy,
     private readonly salt: string,
+    private readonly activity: RecentActivity,
   ) {}
 
   /** The policy in force, or null: then nothing is forwarded. */
@@ -68,7 +78,19 @@ export class Gateway {
 
   static async start(cfg: Readonly<GatewayConfig>, log: Logger, opts: GatewayOptions = {}): Promise<Gateway> {
     const registry = await DeviceRegistry.open(cfg.dataDir);
+    const httpLogins = cfg.http.enabled && (cfg.http.requireLogin || !isLoopback(cfg.http.host)) ? await HttpLogins.open(cfg.dataDir) : null;
+    if (httpLogins && httpLogins.names().length === 0) {
+      const msg = `the status page needs a login (http.host ${cfg.http.host}${cfg.http.requireLogin ? ', http.requireLogin' : ''}) and none exists: run "veilgate status-login NAME" first`;
+      throw Object.assign(new Error(msg), { code: 'HTTP_LOGIN_MISSING' });
+    }
     const audit = await AuditLog.open(join(cfg.dataDir, 'audit'));
+    const activity = new RecentActivity();
+    audit.onRecord((e) => activity.see(e));
+    const configChange = await configEvent(audit.dir, cfg);
+    await audit.record(configChange.event);
+    await configChange.commit();
+    // device changes made with the CLI while the gateway was stopped
+    await auditRegistryChanges(audit.dir, registry.list(), (e) => audit.record(e));
     const outbox = await DurableOutbox.open(join(cfg.dataDir, 'outbox'), cfg.outbox);
     const salt = await deploymentSalt(cfg.dataDir);
     const active = new ActivePolicy(cfg.policy, audit, log.child({ module: 'policy' }));
@@ -87,10 +109,11 @@ export class Gateway {
         redaction: (active.inForce?.loaded.policy.vision ?? DEFAULT_VISION).redact,
         maxPixels: 4096 * 4096,
         snapshotDue: (id, at) => snapshots.due(id, at),
+        previewDue: (id, at) => ready().previewDue(id, at.getTime()),
       }),
       cfg.vision.queueLength,
       {
-        observation: (o, snapshot) => ready().onObservation(o, snapshot),
+        observation: (o, snapshot, preview) => ready().onObservation(o, snapshot, preview),
         dropped: (deviceId, code, detail) => ready().onFrameDropped(deviceId, code, detail),
       },
     );
@@ -135,7 +158,7 @@ export class Gateway {
     const { server, address } = await listenTcp(broker, cfg.broker.host, cfg.broker.port, listenOpts);
     const extra = await extraListeners(broker, cfg, listenOpts);
     const uplink = new MqttUplink(cfg, outbox, log.child({ module: 'uplink' }));
-    gw = new Gateway(cfg, log, registry, audit, outbox, detector, broker, server, address, uplink, ingest, counts, active, salt);
+    gw = new Gateway(cfg, log, registry, audit, outbox, detector, broker, server, address, uplink, ingest, counts, active, salt, activity);
     gw.brokerStore = brokerStore;
     gw.extraListeners = extra;
     for (const l of extra) log.info({ listener: l.kind, address: `${l.address.address}:${l.address.port}` }, 'broker listening');
@@ -146,13 +169,23 @@ export class Gateway {
     gw.watches.push(watchFile(registry.file, () => void gw!.registryChanged()));
     await audit.record({ type: 'gateway', action: 'start', version: VERSION });
     if (cfg.broker.allowAnonymous) log.warn('broker.allowAnonymous is on: clients without credentials may connect (they never see device data)');
+    uplink.onConnectionChange = (connected) => {
+      audit.record({ type: 'uplink', action: connected ? 'connected' : 'disconnected' }).catch((e: Error) => gw!.storageFailed(e));
+    };
     await uplink.start();
     outbox.on('dropped', (e, reason) => gw!.onOutboxDrop(e.id, e.key, reason));
     gw.timer = setInterval(() => void gw!.tick(Date.now()), 1000);
-    if (cfg.metrics.enabled) {
-      const m = await serveMetrics(createMetricsRegistry(gw.metricSources()), cfg.metrics.host, cfg.metrics.port);
-      gw.metricsServer = m.server;
-      gw.metricsAddress = m.address;
+    if (cfg.http.enabled) {
+      const h = await serveHttp(gw.httpSources(), {
+        host: cfg.http.host,
+        port: cfg.http.port,
+        cert: cfg.http.certFile ? await readFile(cfg.http.certFile) : undefined,
+        key: cfg.http.keyFile ? await readFile(cfg.http.keyFile) : undefined,
+        logins: httpLogins,
+      });
+      gw.httpServer = h.server;
+      gw.httpAddress = h.address;
+      if (httpLogins && !cfg.http.certFile) log.warn('the status page is served beyond loopback without TLS: its login travels in clear text; set http.certFile and http.keyFile');
     }
     log.info({ broker: `${address.address}:${address.port}`, upstream: cfg.upstream.topicPrefix }, 'gateway started');
     return gw;
@@ -196,7 +229,8 @@ export class Gateway {
     this.counters.decisions[d.action]++;
   }
 
-  private onObservation(o: Observation, snapshot: Snapshot | null): void {
+  private onObservation(o: Observation, snapshot: Snapshot | null, preview: Snapshot | null): void {
+    if (preview) this.previews.set(o.deviceId, { jpeg: preview.jpeg, at: Date.now() });
     const closed = this.counts.add(o);
     const work = [
       ...(snapshot ? [decide(this.decideCtx(), { deviceId: o.deviceId, deviceKind: 'camera', recordType: 'snapshot', fields: snapshotFields(o, snapshot) }, { redactions: o.redactions, models: o.models })] : []),
@@ -239,6 +273,7 @@ export class Gateway {
       this.log.info({ id, role: who.role, reason: d ? 'secret rotated' : 'removed' }, 'disconnecting');
       client.close();
     }
+    await auditRegistryChanges(this.audit.dir, this.registry.list(), (e) => this.audit.record(e)).catch((e: Error) => this.storageFailed(e));
   }
 
   /** A connection cut by a hard limit: counted, logged, and audited against the device when known. */
@@ -254,6 +289,86 @@ export class Gateway {
   private async tick(now: number): Promise<void> {
     await this.flushCounts(now);
     await this.outbox.expire(now).catch((e: Error) => this.storageFailed(e));
+    await this.maintainAudit(now).catch((e: Error) => this.storageFailed(e));
+  }
+
+  /** Rotates and prunes the audit log, and publishes its head upstream now and then. */
+  private async maintainAudit(now: number): Promise<void> {
+    const a = this.cfg.audit;
+    await this.audit.rotateIfLarger(a.segmentBytes);
+    if (now >= this.nextPruneAt) {
+      this.nextPruneAt = now + 60_000;
+      const removed = await this.audit.prune(new Date(now - a.retainDays * 86_400_000), a.maxTotalBytes);
+      if (removed > 0) this.log.info({ files: removed }, 'audit retention removed old segments');
+    }
+    if (now >= this.nextHeadAt) {
+      this.nextHeadAt = now + a.headIntervalSeconds * 1000;
+      this.uplink.publishAuditHead(JSON.stringify({ ...this.audit.chainHead, at: new Date(now).toISOString() }));
+    }
+  }
+
+  /** A preview for the status page: only when the policy allows it, the config does, and someone is looking; at most one a second. */
+  private previewDue(deviceId: string, now: number): { maxWidth: number } | null {
+    if (!this.cfg.http.enabled || !this.cfg.http.preview || !this.policy?.policy.vision.localPreview) return null;
+    if (now > this.previewWantedUntil) return null;
+    const last = this.previews.get(deviceId);
+    return last && now - last.at < 1000 ? null : { maxWidth: 640 };
+  }
+
+  httpSources(): HttpSources {
+    const metrics = createMetricsRegistry(this.metricSources());
+    return {
+      status: () => this.status(),
+      preview: (id) => {
+        this.previewWantedUntil = Date.now() + 30_000;
+        // checked again when served: a policy that stopped allowing previews hides the last one too
+        return this.policy?.policy.vision.localPreview && this.cfg.http.preview ? (this.previews.get(id)?.jpeg ?? null) : null;
+      },
+      metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metrics() }),
+      ready: () => {
+        const reasons = [
+          ...(this.policy ? [] : ['no valid policy is in force']),
+          ...(this.detector ? [] : ['the vision models are not loaded']),
+          ...(this.stopping ? ['stopping'] : []),
+        ];
+        return { ready: reasons.length === 0, reasons };
+      },
+    };
+  }
+
+  /** Everything the status page shows. Device ids and counts; never field values, images or secrets. */
+  status(now = Date.now()): GatewayStatus {
+    this.previewWantedUntil = now + 30_000;
+    const p = this.policy;
+    const health = this.ingest.health(now);
+    const drops = this.outbox.drops as Record<string, number>;
+    const warnings = [
+      ...(p ? [] : ['No valid policy is in force: nothing is forwarded.']),
+      ...(this.detector ? [] : ['The vision models could not be loaded: every camera frame is withheld.']),
+      ...(this.cfg.broker.allowAnonymous ? ['broker.allowAnonymous is on: clients without credentials may connect (labs only).'] : []),
+      ...(this.uplink.connected ? [] : ['The agency broker is not reachable: approved records wait in the outbox.']),
+      ...(Object.keys(drops).length ? [`Approved records were dropped from the outbox: ${Object.entries(drops).map(([k, v]) => `${k} ${v}`).join(', ')}.`] : []),
+      ...(this.counters.storageErrors ? [`${this.counters.storageErrors} write(s) to the audit log or outbox failed: check the disk.`] : []),
+    ];
+    return {
+      gateway: { id: this.cfg.gatewayId, version: VERSION, startedAt: this.startedAt.toISOString(), now: new Date(now).toISOString() },
+      warnings,
+      policy: p ? { id: p.policy.id, version: p.policy.version, sha256: p.sha256, title: p.policy.title, source: p.source, localPreview: p.policy.vision.localPreview } : null,
+      policyHistory: this.activity.policyHistory(),
+      devices: this.registry.list().map((d) => ({
+        id: d.id,
+        kind: d.kind,
+        zone: d.zone ?? null,
+        online: this.online.get(d.id) ?? false,
+        camera: health[d.id] ?? null,
+        preview: this.previews.has(d.id),
+      })),
+      outbox: { depth: this.outbox.size, bytes: this.outbox.bytes, oldestAgeSeconds: this.outbox.oldestAt === null ? 0 : (now - this.outbox.oldestAt) / 1000, dropped: { ...drops } },
+      uplink: { connected: this.uplink.connected, ...this.uplink.stats },
+      decisions: { ...this.counters.decisions },
+      recent: this.activity.recent(),
+      audit: this.audit.chainHead,
+    };
   }
 
   private onOutboxDrop(recordId: string, deviceId: string, reason: string): void {
@@ -282,7 +397,7 @@ export class Gateway {
     this.audit.record({ type: 'input-rejected', deviceId, channel, code, detail }).catch((e: Error) => this.storageFailed(e));
   }
 
-  private storageFailed(e: Error): void {
+  storageFailed(e: Error): void {
     this.counters.storageErrors++;
     this.log.error({ err: describeStorageError(e) }, 'could not write the audit log or outbox');
   }
@@ -295,7 +410,8 @@ export class Gateway {
 
   private async doStop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    this.metricsServer?.close();
+    this.httpServer?.close();
+    this.httpServer?.closeAllConnections?.();
     for (const w of this.watches) w.close();
     // stop accepting first; the server only finishes closing once the broker has dropped its clients
     const serverClosed = Promise.all([this.server, ...this.extraListeners.map((l) => l.server)].map((srv) => new Promise<void>((r) => srv.close(() => r()))));
@@ -305,8 +421,11 @@ export class Gateway {
     await this.brokerStore?.close();
     await this.ingest.idle();
     await this.flushCounts(Number.POSITIVE_INFINITY); // the last, partial window of each camera
-    await this.uplink.stop();
     await this.audit.record({ type: 'gateway', action: 'stop', version: VERSION });
+    // the stop entry is the last: the disconnect that follows is not an outage
+    this.uplink.onConnectionChange = null;
+    this.uplink.publishAuditHead(JSON.stringify({ ...this.audit.chainHead, at: new Date().toISOString() }));
+    await this.uplink.stop();
     await Promise.all([this.audit.close(), this.outbox.close(), this.detector?.close()]);
     this.log.info('gateway stopped');
   }

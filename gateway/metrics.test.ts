@@ -14,7 +14,7 @@ test('the metrics endpoint shows outbox depth and age, deliveries, drops and the
   await c.publishAsync(deviceTopic('door-1', 'events'), JSON.stringify(sampleEvent('door', 0)), { qos: 1 });
   await c.endAsync();
   await waitFor('delivery', () => h.gateway.uplink.stats.delivered >= 1);
-  const url = `http://127.0.0.1:${h.gateway.metricsAddress!.port}/metrics`;
+  const url = `http://127.0.0.1:${h.gateway.httpAddress!.port}/metrics`;
   const body = await (await fetch(url)).text();
   const value = (line: string) => Number(body.split('\n').find((l) => l.startsWith(`${line} `))?.split(' ')[1]);
   assert.equal(value('veilgate_upstream_connected'), 1);
@@ -23,6 +23,6 @@ test('the metrics endpoint shows outbox depth and age, deliveries, drops and the
   assert.ok(value('veilgate_uplink_delivered_total') >= 1);
   assert.equal(value('veilgate_decisions_total{action="forward"}'), 1);
   assert.match(body, /# TYPE veilgate_outbox_dropped_total counter/);
-  assert.equal((await fetch(url.replace('/metrics', '/'))).status, 404);
-  assert.equal(h.gateway.metricsAddress!.address, '127.0.0.1');
+  assert.equal((await fetch(url.replace('/metrics', '/no-such-page'))).status, 404);
+  assert.equal(h.gateway.httpAddress!.address, '127.0.0.1');
 });

@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { OutboxDropReason } from './outbox/index.ts';
 
@@ -47,23 +45,4 @@ export function createMetricsRegistry(m: MetricSources, now: () => number = Date
   counterFrom(reg, 'veilgate_frames_processed_total', 'camera frames redacted and described', () => m.frames.processed);
   counterFrom(reg, 'veilgate_frames_dropped_total', 'camera frames withheld, by reason', () => m.frames.dropped as Record<string, number>, 'reason');
   return reg;
-}
-
-/** Serves GET /metrics; anything else is 404. Bound to loopback unless configured. */
-export async function serveMetrics(reg: Registry, host: string, port: number): Promise<{ server: Server; address: AddressInfo }> {
-  const server = createServer((req, res) => {
-    if (req.method !== 'GET' || req.url !== '/metrics') {
-      res.writeHead(404).end();
-      return;
-    }
-    reg.metrics().then(
-      (body) => res.writeHead(200, { 'content-type': reg.contentType }).end(body),
-      (e: Error) => res.writeHead(500).end(e.message),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  return { server, address: server.address() as AddressInfo };
 }

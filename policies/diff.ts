@@ -49,6 +49,7 @@ export function diffPolicies(before: Policy, after: Policy): PolicyDiff {
   }
   const settings = [
     ['vision.snapshots.leave', String(before.vision.snapshots.leave), String(after.vision.snapshots.leave)],
+    ['vision.localPreview', String(before.vision.localPreview), String(after.vision.localPreview)],
     ...(['face', 'person', 'text'] as const).map((cls) => [`vision.redact.${cls}`, JSON.stringify(before.vision.redact[cls]), JSON.stringify(after.vision.redact[cls])]),
     ['counts', JSON.stringify(before.counts), JSON.stringify(after.counts)],
     ['effective', JSON.stringify(before.effective ?? {}), JSON.stringify(after.effective ?? {})],
@@ -56,7 +57,7 @@ export function diffPolicies(before: Policy, after: Policy): PolicyDiff {
   ]
     .filter(([, x, y]) => x !== y)
     .map(([setting, x, y]) => ({ setting: setting!, before: x!, after: y! }));
-  const widens = fields.some((f) => f.change !== 'removed') || (after.vision.snapshots.leave && !before.vision.snapshots.leave);
+  const widens = fields.some((f) => f.change !== 'removed') || (after.vision.snapshots.leave && !before.vision.snapshots.leave) || (after.vision.localPreview && !before.vision.localPreview);
   return { fields, settings, widens };
 }
 

@@ -8,3 +8,4 @@ export { CaseFile, CaseInput, parseCaseFile, runCases, toCandidate, describeDeci
 export { diffPolicies, diffOnTraffic, formatDiff, type PolicyDiff } from './diff.ts';
 export { parsePolicy, policyRef, type LoadedPolicy } from './load.ts';
 export { parseYamlAgainst, formatSourceError, formatPath, type SourceError, type Parsed } from './yaml-source.ts';
+export { describePolicy, describeRule, type PolicyInWords } from './describe.ts';

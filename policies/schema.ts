@@ -102,6 +102,10 @@ export const VisionSettings = z.strictObject({
       maxWidth: z.number().int().min(160).max(1920).default(640),
     })
     .prefault({}),
+  localPreview: z
+    .boolean()
+    .default(false)
+    .describe("show each camera's latest redacted frame on the gateway's own status page (login required beyond loopback); a raw frame never"),
 });
 export type VisionSettings = z.infer<typeof VisionSettings>;
 export type RedactChoice = z.infer<typeof RedactChoiceSchema>;

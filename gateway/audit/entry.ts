@@ -25,7 +25,12 @@ export type AuditEvent =
   | { type: 'outbox-drop'; recordId: string; deviceId: string; reason: string }
   | { type: 'frame-withheld'; deviceId: string; code: string }
   | { type: 'gateway'; action: 'start' | 'stop'; version: string }
-  | { type: 'recovery'; detail: string };
+  | { type: 'recovery'; detail: string }
+  /** retention removed the segments up to and including entry `throughSeq` */
+  | { type: 'audit-pruned'; throughSeq: number; throughHash: string; files: number; before: string }
+  /** the configuration the gateway started with: its sha256 (secrets left out) and whether it differs from the last start's */
+  | { type: 'config'; sha256: string; changed: boolean; previous: string | null }
+  | { type: 'uplink'; action: 'connected' | 'disconnected' };
 
 export interface AuditEntry {
   seq: number;

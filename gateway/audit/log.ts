@@ -1,28 +1,38 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { JsonlLog } from '../storage/jsonl-log.ts';
 import { entryHash, GENESIS, type AuditEntry, type AuditEvent } from './entry.ts';
+import { chainFiles, segmentName, writeAnchor } from './segments.ts';
 
-export const AUDIT_FILE = 'audit.jsonl';
+export { AUDIT_FILE } from './segments.ts';
 
 /**
  * The tamper-evident decision log: each entry carries the hash of the one before it.
- * Appends are group-committed; `record` resolves once the entry is on disk.
+ * Appends are group-committed; `record` resolves once the entry is on disk. The gateway is its
+ * only writer (the CLI's device changes reach it through the registry file), so the chain has one head.
+ * Full files are rotated into numbered segments; retention removes the oldest segments and leaves
+ * an anchor (the last removed entry's seq and hash), itself recorded in the chain, so what remains verifies.
  */
 export class AuditLog {
   private seq = 0;
   private head = GENESIS;
-  private readonly log: JsonlLog;
+  private log: JsonlLog;
+  private rotating = false;
+  private readonly listeners: Array<(e: AuditEntry) => void> = [];
 
-  private constructor(readonly dir: string) {
-    this.log = new JsonlLog(join(dir, AUDIT_FILE));
+  private constructor(
+    readonly dir: string,
+    private readonly active: string,
+  ) {
+    this.log = new JsonlLog(active);
   }
 
   static async open(dir: string): Promise<AuditLog> {
     await mkdir(dir, { recursive: true });
-    const audit = new AuditLog(dir);
+    const { segments, active } = await chainFiles(dir);
+    const audit = new AuditLog(dir, active);
     const { tornBytes, tailLines } = await audit.log.openTailOnly();
-    const last = lastEntry(tailLines);
+    // an empty active file right after a rotation: the head is in the newest segment
+    const last = lastEntry(tailLines) ?? (segments.length > 0 ? lastEntry(await tailOf(segments.at(-1)!.path)) : null);
     if (last) {
       audit.seq = last.seq;
       audit.head = last.hash;
@@ -39,7 +49,61 @@ export class AuditLog {
     const partial = { seq: ++this.seq, at: now.toISOString(), event, prev: this.head };
     const entry: AuditEntry = { ...partial, hash: entryHash(partial) };
     this.head = entry.hash;
+    for (const l of this.listeners) l(entry);
     return this.log.append(entry);
+  }
+
+  /** Sees every entry as it is recorded (the status page's recent activity). */
+  onRecord(listener: (e: AuditEntry) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Closes the active file as the next numbered segment once it holds `maxBytes`. Entries recorded
+   * meanwhile are not held up: until the swap they go to the old file descriptor (now the segment).
+   */
+  async rotateIfLarger(maxBytes: number): Promise<string | null> {
+    if (this.rotating || this.log.bytes < maxBytes) return null;
+    this.rotating = true;
+    try {
+      const { segments } = await chainFiles(this.dir);
+      const segment = `${this.dir}/${segmentName((segments.at(-1)?.n ?? 0) + 1)}`;
+      await rename(this.active, segment);
+      const fresh = new JsonlLog(this.active);
+      await fresh.openTailOnly();
+      const old = this.log;
+      this.log = fresh;
+      await old.close();
+      return segment;
+    } finally {
+      this.rotating = false;
+    }
+  }
+
+  /**
+   * Removes the oldest segments last written before `cutoff`, or while all files together hold more
+   * than `maxTotalBytes` (never the active file, never a gap):
+   * first records what it removes, then moves the anchor, then deletes. A crash in between leaves
+   * extra files, never a chain that does not verify.
+   */
+  async prune(cutoff: Date, maxTotalBytes: number): Promise<number> {
+    const { segments } = await chainFiles(this.dir);
+    const sizes = await Promise.all(segments.map((s) => stat(s.path)));
+    let total = this.log.bytes + sizes.reduce((n, st) => n + st.size, 0);
+    const old: typeof segments = [];
+    for (const [i, s] of segments.entries()) {
+      if (sizes[i]!.mtimeMs >= cutoff.getTime() && total <= maxTotalBytes) break;
+      old.push(s);
+      total -= sizes[i]!.size;
+    }
+    if (old.length === 0) return 0;
+    const through = lastEntry(await tailOf(old.at(-1)!.path));
+    if (!through) return 0;
+    await this.record({ type: 'audit-pruned', throughSeq: through.seq, throughHash: through.hash, files: old.length, before: cutoff.toISOString() });
+    await this.log.drain();
+    await writeAnchor(this.dir, { seq: through.seq, hash: through.hash });
+    for (const s of old) await unlink(s.path);
+    return old.length;
   }
 
   /** Resolves once everything recorded so far is on disk. */
@@ -52,6 +116,20 @@ export class AuditLog {
   }
 }
 
+/** The complete lines at the end of a file (up to 1 MiB): enough to find its last entry. */
+async function tailOf(path: string): Promise<string[]> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    const len = Math.min(size, 1 << 20);
+    const buf = Buffer.alloc(len);
+    await fh.read(buf, 0, len, size - len);
+    return buf.toString('utf8').split('\n');
+  } finally {
+    await fh.close();
+  }
+}
+
 /** The newest well-formed entry among the last lines: the log grows for a year, the head is all we need. */
 function lastEntry(lines: string[]): AuditEntry | null {
   for (let i = lines.length - 1; i >= 0; i--) {
@@ -59,7 +137,7 @@ function lastEntry(lines: string[]): AuditEntry | null {
       const e = JSON.parse(lines[i]!) as AuditEntry;
       if (typeof e.seq === 'number' && typeof e.hash === 'string') return e;
     } catch {
-      /* a cut-short first line or a corrupt one: keep looking backwards */
+      /* a cut-short first line, an empty last one or a corrupt one: keep looking backwards */
     }
   }
   return null;

@@ -1,28 +1,47 @@
-import { join } from 'node:path';
-import { readLines } from '../storage/jsonl-log.ts';
-import { AUDIT_FILE } from './log.ts';
 import { entryHash, GENESIS, type AuditEntry } from './entry.ts';
+import { readChain } from './read.ts';
+import { readAnchor } from './segments.ts';
 
 export type VerifyResult =
-  | { ok: true; entries: number; head: { seq: number; hash: string } }
-  | { ok: false; entries: number; badSeq: number | null; line: number; problem: string };
+  | { ok: true; entries: number; files: number; head: { seq: number; hash: string }; from: { seq: number; hash: string } }
+  | { ok: false; entries: number; badSeq: number | null; file: string; line: number; problem: string };
 
-/** Walks the whole chain and names the first entry that does not follow from the one before. */
+/**
+ * Walks the whole chain, across rotated segments, and names the first entry that does not follow
+ * from the one before. After retention the chain starts at the anchor, and the anchor must itself
+ * be vouched for by an `audit-pruned` entry in the chain: an anchor moved by hand does not verify.
+ */
 export async function verifyAudit(dir: string): Promise<VerifyResult> {
-  const { lines, corruptLines, totalBytes, validBytes } = await readLines(join(dir, AUDIT_FILE));
-  let prev = GENESIS;
-  let seq = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const e = lines[i] as AuditEntry;
-    const bad = (problem: string): VerifyResult => ({ ok: false, entries: i, badSeq: typeof e?.seq === 'number' ? e.seq : null, line: i + 1, problem });
+  const anchor = await readAnchor(dir);
+  let prev = anchor?.hash ?? GENESIS;
+  let seq = anchor?.seq ?? 0;
+  let entries = 0;
+  let anchorVouched = anchor === null;
+  const files = new Set<string>();
+  let last = { file: 'audit.jsonl', line: 0 };
+  const chain = readChain(dir);
+  for (;;) {
+    const next = await chain.next();
+    if (next.done) {
+      if (next.value.corrupt) return { ok: false, entries, badSeq: null, file: last.file, line: last.line + 1, problem: next.value.corrupt };
+      break;
+    }
+    const { file, line, entry } = next.value;
+    last = { file, line };
+    files.add(file);
+    const e = entry as AuditEntry;
+    const bad = (problem: string): VerifyResult => ({ ok: false, entries, badSeq: typeof e?.seq === 'number' ? e.seq : null, file, line, problem });
     if (!e || typeof e !== 'object' || typeof e.hash !== 'string') return bad('not an audit entry');
     if (e.seq !== seq + 1) return bad(`sequence jumps from ${seq} to ${e.seq}: entries were removed or reordered`);
-    if (e.prev !== prev) return bad('does not point at the previous entry\'s hash');
+    if (e.prev !== prev) return bad("does not point at the previous entry's hash");
     if (entryHash(e) !== e.hash) return bad('its content does not match its hash: the entry was altered');
+    if (e.event.type === 'audit-pruned' && anchor && e.event.throughSeq === anchor.seq && e.event.throughHash === anchor.hash) anchorVouched = true;
     prev = e.hash;
     seq = e.seq;
+    entries++;
   }
-  if (corruptLines > 0) return { ok: false, entries: lines.length, badSeq: null, line: -1, problem: `${corruptLines} line(s) are not valid JSON` };
-  if (validBytes < totalBytes) return { ok: false, entries: lines.length, badSeq: null, line: lines.length + 1, problem: 'the last entry is incomplete (torn write)' };
-  return { ok: true, entries: lines.length, head: { seq, hash: prev } };
+  if (!anchorVouched) {
+    return { ok: false, entries, badSeq: null, file: 'anchor.json', line: 1, problem: `the chain starts after entry #${anchor!.seq}, but no entry records that retention removed it: older entries were deleted by hand` };
+  }
+  return { ok: true, entries, files: files.size, head: { seq, hash: prev }, from: { seq: anchor?.seq ?? 0, hash: anchor?.hash ?? GENESIS } };
 }

@@ -52,7 +52,7 @@ test('veilgate start runs from a config file and stops on SIGTERM with exit 0', 
   });
   const policy = new URL('../../policies/default.yaml', import.meta.url).pathname;
   const cfg = join(dir, 'gateway.yaml');
-  await writeFile(cfg, `gatewayId: gw-cli\ndataDir: ./data\npolicy: ${policy}\nbroker:\n  port: 0\nmetrics:\n  port: 0\nupstream:\n  url: ${upstream.url}\n`);
+  await writeFile(cfg, `gatewayId: gw-cli\ndataDir: ./data\npolicy: ${policy}\nbroker:\n  port: 0\nhttp:\n  port: 0\nupstream:\n  url: ${upstream.url}\n`);
   const r = await runUntil([process.execPath, BIN, 'start', '--config', cfg], /"msg":"upstream connected"/, 'SIGTERM');
   assert.equal(r.ended, 'exit 0', r.out);
   assert.match(r.out, /"msg":"gateway stopped"/);

@@ -7,7 +7,9 @@ import { registerDemo } from './commands/demo.ts';
 import { registerDevices } from './commands/devices.ts';
 import { registerPolicy } from './commands/policy.ts';
 import { registerRedact } from './commands/redact.ts';
+import { registerReport } from './commands/report.ts';
 import { registerStart } from './commands/start.ts';
+import { registerStatusLogin } from './commands/status-login.ts';
 import { EXIT, UsageError } from './exit.ts';
 import { describeStorageError } from '../storage/describe-error.ts';
 
@@ -23,7 +25,7 @@ const program = new Command('veilgate')
   .exitOverride()
   .showHelpAfterError();
 
-for (const register of [registerDemo, registerStart, registerDevices, registerCerts, registerPolicy, registerConfig, registerAudit, registerRedact]) register(program);
+for (const register of [registerDemo, registerStart, registerDevices, registerCerts, registerPolicy, registerConfig, registerAudit, registerReport, registerStatusLogin, registerRedact]) register(program);
 for (const cmd of program.commands) cmd.exitOverride();
 
 try {

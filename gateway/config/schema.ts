@@ -73,10 +73,21 @@ export const OutboxConfig = z.strictObject({
     .describe('refuse-new keeps every record already accepted (devices are refused and retry); drop-oldest keeps the newest'),
 });
 
-export const MetricsConfig = z.strictObject({
-  enabled: z.boolean().default(true).describe('serve Prometheus metrics over HTTP'),
-  host: HostName.default('127.0.0.1'),
-  port: Port.default(9464).describe('metrics listener port (0 picks a free one)'),
+export const HttpConfig = z.strictObject({
+  enabled: z.boolean().default(true).describe('serve the status page, /healthz, /readyz and Prometheus /metrics over HTTP'),
+  host: HostName.default('127.0.0.1').describe('address to bind; beyond loopback a login is required (`veilgate status-login NAME`)'),
+  port: Port.default(9464).describe('HTTP listener port (0 picks a free one)'),
+  requireLogin: z.boolean().default(false).describe('ask for a login on loopback too (it is always asked for beyond loopback)'),
+  certFile: z.string().optional().describe('serve HTTPS with this certificate (PEM); recommended when bound beyond loopback'),
+  keyFile: z.string().optional().describe('the HTTPS key (PEM)'),
+  preview: z.boolean().default(true).describe('show each camera\'s latest redacted frame on the status page (never a raw one); off keeps images off the page'),
+});
+
+export const AuditConfig = z.strictObject({
+  segmentBytes: z.number().int().min(64 * 1024).default(16 * 1024 * 1024).describe('the active audit file is closed as a numbered segment once it is this large'),
+  retainDays: z.number().int().min(1).default(400).describe('segments last written longer ago are removed; the chain stays verifiable from an anchor recorded in it'),
+  maxTotalBytes: z.number().int().min(1024 * 1024).default(2 * 1024 * 1024 * 1024).describe('the oldest segments are removed while the audit files together are larger than this (the SD card must not fill up)'),
+  headIntervalSeconds: z.number().int().min(5).default(300).describe('how often the chain head (seq and hash) is published upstream, retained, so a deleted tail is detectable'),
 });
 
 export const VisionConfig = z.strictObject({
@@ -94,7 +105,8 @@ export const GatewayConfig = z.strictObject({
   upstream: UpstreamConfig.prefault({}).describe("where approved records go: the agency's broker"),
   vision: VisionConfig.prefault({}).describe('detection and redaction of camera frames'),
   outbox: OutboxConfig.prefault({}).describe('bounds of the durable store of records waiting for the uplink'),
-  metrics: MetricsConfig.prefault({}).describe('Prometheus metrics: outbox depth and age, deliveries, retries, drops, connections'),
+  http: HttpConfig.prefault({}).describe('the local status page, health checks and Prometheus metrics'),
+  audit: AuditConfig.prefault({}).describe('rotation, retention and upstream publication of the tamper-evident audit log'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log verbosity; logs are JSON on stderr'),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

@@ -145,6 +145,6 @@ test('a gateway whose outbox is full drops the oldest records, counts them and w
     const events = (await readLines(join(h.gateway.cfg.dataDir, 'audit', 'audit.jsonl'))).lines as AuditEntry[];
     return events.filter((e) => e.event.type === 'outbox-drop' && e.event.reason === 'OUTBOX_FULL').length === dropped;
   });
-  const body = await (await fetch(`http://127.0.0.1:${h.gateway.metricsAddress!.port}/metrics`)).text();
+  const body = await (await fetch(`http://127.0.0.1:${h.gateway.httpAddress!.port}/metrics`)).text();
   assert.match(body, new RegExp(`veilgate_outbox_dropped_total\\{reason="OUTBOX_FULL"\\} ${dropped}`));
 });

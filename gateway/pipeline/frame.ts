@@ -58,6 +58,8 @@ export interface FrameContext {
   observation: Observation | null;
   /** a redacted JPEG, made only when the policy lets snapshots leave and one is due */
   snapshot: Snapshot | null;
+  /** a redacted JPEG for the local status page, made only when the policy allows it and someone is looking */
+  preview: Snapshot | null;
 }
 
 export interface Snapshot {

@@ -1,9 +1,10 @@
 import { FrameError, type FrameDropCode, type Observation, type Snapshot } from './frame.ts';
 import { runPipeline } from './run.ts';
+import { CameraStats, type CameraHealth } from './camera-stats.ts';
 import type { StageDeps } from './stages.ts';
 
 export interface IngestEvents {
-  observation(o: Observation, snapshot: Snapshot | null): void;
+  observation(o: Observation, snapshot: Snapshot | null, preview: Snapshot | null): void;
   dropped(deviceId: string, code: FrameDropCode, detail: string): void;
 }
 
@@ -16,6 +17,7 @@ export class FrameIngest {
   private readonly queues = new Map<string, { frames: Array<{ jpeg: Buffer; at: Date }>; busy: boolean }>();
   readonly stats = { processed: 0, dropped: {} as Partial<Record<FrameDropCode, number>> };
   private idleWaiters: Array<() => void> = [];
+  private readonly cameras = new Map<string, CameraStats>();
 
   constructor(
     private readonly deps: () => StageDeps,
@@ -38,9 +40,11 @@ export class FrameIngest {
     q.busy = true;
     for (let next = q.frames.shift(); next; next = q.frames.shift()) {
       try {
-        const { observation, snapshot } = await runPipeline(deviceId, next.jpeg, this.deps(), next.at);
+        const started = performance.now();
+        const { observation, snapshot, preview } = await runPipeline(deviceId, next.jpeg, this.deps(), next.at);
         this.stats.processed++;
-        this.on.observation(observation, snapshot);
+        this.cameraStats(deviceId).frame(Date.now(), performance.now() - started);
+        this.on.observation(observation, snapshot, preview);
       } catch (e) {
         if (e instanceof FrameError) this.drop(deviceId, e.code, e.message);
         else this.drop(deviceId, 'REDACT_FAILED', (e as Error).message);
@@ -52,7 +56,19 @@ export class FrameIngest {
 
   private drop(deviceId: string, code: FrameDropCode, detail: string): void {
     this.stats.dropped[code] = (this.stats.dropped[code] ?? 0) + 1;
+    this.cameraStats(deviceId).drop();
     this.on.dropped(deviceId, code, detail);
+  }
+
+  private cameraStats(deviceId: string): CameraStats {
+    let s = this.cameras.get(deviceId);
+    if (!s) this.cameras.set(deviceId, (s = new CameraStats()));
+    return s;
+  }
+
+  /** Each camera that sent a frame since start, with its recent rate, latency and drops. */
+  health(now = Date.now()): Record<string, CameraHealth> {
+    return Object.fromEntries([...this.cameras].map(([id, s]) => [id, s.health(now)]));
   }
 
   /** Resolves when every queued frame has been processed or dropped. */

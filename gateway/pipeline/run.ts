@@ -5,16 +5,17 @@ import { STAGES, type StageDeps } from './stages.ts';
 export interface PipelineResult {
   observation: Observation;
   snapshot: Snapshot | null;
+  preview: Snapshot | null;
   /** the redacted image, for callers that were allowed to encode it */
   ctx: FrameContext;
 }
 
 /** Runs one frame through every stage in order; any failure throws a FrameError (withhold it). */
 export async function runPipeline(deviceId: string, jpeg: Buffer, deps: StageDeps, receivedAt = new Date()): Promise<PipelineResult> {
-  const ctx: FrameContext = { deviceId, receivedAt, jpeg, image: null, detections: [], regions: [], redacted: false, observation: null, snapshot: null };
+  const ctx: FrameContext = { deviceId, receivedAt, jpeg, image: null, detections: [], regions: [], redacted: false, observation: null, snapshot: null, preview: null };
   for (const stage of STAGES) await stage.run(ctx, deps);
   if (!ctx.observation) throw new FrameError('REDACT_FAILED', 'the pipeline ended without an observation');
-  return { observation: ctx.observation, snapshot: ctx.snapshot, ctx };
+  return { observation: ctx.observation, snapshot: ctx.snapshot, preview: ctx.preview, ctx };
 }
 
 /** Encodes the frame after redaction. Refuses a frame the redact stage has not run on. */

@@ -1,6 +1,6 @@
 import sharp, { type OutputInfo } from 'sharp';
 import type { Detector, DetectionClass } from '../../models/index.ts';
-import { FrameError, type FrameContext } from './frame.ts';
+import { FrameError, type FrameContext, type Snapshot } from './frame.ts';
 import { redactRegion } from './redact/methods.ts';
 import { regionsFor, type Redaction } from './redact/regions.ts';
 
@@ -13,6 +13,8 @@ export interface StageDeps {
   maxPixels: number;
   /** whether this frame should yield a redacted snapshot, and how wide at most; absent: never */
   snapshotDue?: (deviceId: string, at: Date) => { maxWidth: number } | null;
+  /** whether this frame should refresh the status page's redacted preview, and how wide; absent: never */
+  previewDue?: (deviceId: string, at: Date) => { maxWidth: number } | null;
 }
 
 export interface Stage {
@@ -93,25 +95,41 @@ export const describe: Stage = {
   },
 };
 
+/** The redacted image as a JPEG at most `maxWidth` wide. Refuses a frame the redact stage has not run on. */
+async function encodeRedactedFrame(ctx: FrameContext, maxWidth: number, quality: number): Promise<Snapshot> {
+  if (!ctx.redacted || !ctx.image) throw new Error('refusing to encode a frame that was not redacted');
+  const { data, width, height } = ctx.image;
+  const out = await sharp(data, { raw: { width, height, channels: 3 } })
+    .resize({ width: Math.min(width, maxWidth), withoutEnlargement: true })
+    .jpeg({ quality })
+    .toBuffer({ resolveWithObject: true });
+  return { jpeg: out.data, width: out.info.width, height: out.info.height };
+}
+
 /** Only from the redacted image, and only when the policy lets snapshots leave (checked again by its rules). */
 export const snapshot: Stage = {
   name: 'snapshot',
   async run(ctx, deps) {
     const due = deps.snapshotDue?.(ctx.deviceId, ctx.receivedAt);
     if (!due) return;
-    if (!ctx.redacted || !ctx.image) throw new FrameError('SNAPSHOT_FAILED', 'refusing to encode a frame that was not redacted');
-    const { data, width, height } = ctx.image;
     try {
-      const out = await sharp(data, { raw: { width, height, channels: 3 } })
-        .resize({ width: Math.min(width, due.maxWidth), withoutEnlargement: true })
-        .jpeg({ quality: 75 })
-        .toBuffer({ resolveWithObject: true });
-      ctx.snapshot = { jpeg: out.data, width: out.info.width, height: out.info.height };
+      ctx.snapshot = await encodeRedactedFrame(ctx, due.maxWidth, 75);
     } catch (e) {
       throw new FrameError('SNAPSHOT_FAILED', (e as Error).message);
     }
   },
 };
 
+/** The status page's view of the camera: only from the redacted image, only when the policy allows it and someone looks. */
+export const preview: Stage = {
+  name: 'preview',
+  async run(ctx, deps) {
+    const due = deps.previewDue?.(ctx.deviceId, ctx.receivedAt);
+    if (!due) return;
+    // a preview that cannot be made is no reason to withhold the frame's record: the page shows none
+    ctx.preview = await encodeRedactedFrame(ctx, due.maxWidth, 70).catch(() => null);
+  },
+};
+
 /** The order is the design: nothing may see the image between decode and redact. */
-export const STAGES: readonly Stage[] = [decode, detect, redact, describe, snapshot];
+export const STAGES: readonly Stage[] = [decode, detect, redact, describe, snapshot, preview];

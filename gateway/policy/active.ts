@@ -1,5 +1,5 @@
 import { formatSourceError, policyRef, RateLimits, type LoadedPolicy, type SourceError } from '../../policies/index.ts';
-import type { AuditLog } from '../audit/index.ts';
+import { archivePolicy, type AuditLog } from '../audit/index.ts';
 import type { Logger } from '../log.ts';
 import { readPolicyFile } from './file.ts';
 
@@ -55,7 +55,9 @@ export class ActivePolicy {
       });
       return { outcome: 'rejected', errors };
     }
-    const loaded = (r as { ok: true; value: LoadedPolicy }).value;
+    const { value: loaded, text } = r as { ok: true; value: LoadedPolicy; text: string };
+    // kept by its sha256 beside the audit log, so a report can say in words what each cited version allowed
+    await archivePolicy(this.audit.dir, loaded.sha256, text);
     this.current = { loaded, limits: new RateLimits() };
     await this.audit.record({ type: 'policy-activated', policy: policyRef(loaded), previous: previous ? policyRef(previous) : null, source: this.file, trigger });
     this.log.info({ ...policyRef(loaded), trigger }, 'policy active');

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parsePolicy, type LoadedPolicy, type SourceError } from '../../policies/index.ts';
 
-export type PolicyFileResult = { ok: true; value: LoadedPolicy } | { ok: false; errors: SourceError[] };
+export type PolicyFileResult = { ok: true; value: LoadedPolicy; text: string } | { ok: false; errors: SourceError[] };
 
 /** Largest policy file we read: policies are documents, not data dumps. */
 const MAX_POLICY_BYTES = 1024 * 1024;
@@ -16,7 +16,8 @@ export async function readPolicyFile(file: string): Promise<PolicyFileResult> {
     const code = (e as NodeJS.ErrnoException).code;
     return fail(file, code === 'ENOENT' ? 'file not found' : `cannot read it: ${(e as Error).message}`);
   }
-  return parsePolicy(text, file);
+  const parsed = parsePolicy(text, file);
+  return parsed.ok ? { ...parsed, text } : parsed;
 }
 
 function fail(file: string, message: string): PolicyFileResult {

@@ -35,6 +35,9 @@ export async function startHarness(
     outbox?: Record<string, unknown>;
     /** merged into the broker section (limits, listeners) */
     broker?: Record<string, unknown>;
+    /** merged into the http section (status page) */
+    http?: Record<string, unknown>;
+    audit?: Record<string, unknown>;
   } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-test-'));
@@ -43,7 +46,7 @@ export async function startHarness(
   const up = opts.upstreamUrl ? { url: opts.upstreamUrl, stop: async () => {} } : await startEmbeddedUpstream('veilgate', (r) => upstream.push(r));
   const policy = opts.policyFile ?? (await writeFastDefaultPolicy(dir));
   const cfg = configFromObject(
-    { gatewayId: 'gw-test', dataDir: opts.dataDir ?? join(dir, 'data'), policy, broker: { port: 0, allowAnonymous: opts.allowAnonymous ?? false, ...opts.broker }, upstream: { url: up.url, reconnectMinMs: 200, reconnectMaxMs: 2000 }, metrics: { port: 0 }, ...(opts.outbox ? { outbox: opts.outbox } : {}) },
+    { gatewayId: 'gw-test', dataDir: opts.dataDir ?? join(dir, 'data'), policy, broker: { port: 0, allowAnonymous: opts.allowAnonymous ?? false, ...opts.broker }, upstream: { url: up.url, reconnectMinMs: 200, reconnectMaxMs: 2000 }, http: { port: 0, ...opts.http }, ...(opts.outbox ? { outbox: opts.outbox } : {}), ...(opts.audit ? { audit: opts.audit } : {}) },
     dir,
   );
   const gateway = await Gateway.start(cfg, createLogger(process.env.VEILGATE_TEST_LOG ?? 'silent'), opts);

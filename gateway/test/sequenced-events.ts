@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
-import { deviceTopic } from '../../devices/index.ts';
+import { deviceTopic, isGatewayMessageTopic } from '../../devices/index.ts';
 import { connectDevice } from '../../simulators/index.ts';
 
 /**
@@ -62,7 +62,7 @@ export function checkDelivery(acked: Map<string, Set<number>>, received: Array<{
   const firstSeen = new Map<string, number[]>();
   let duplicates = 0;
   for (const r of received) {
-    if (r.topic.endsWith('/status')) continue;
+    if (isGatewayMessageTopic(r.topic)) continue;
     const rec = JSON.parse(r.payload.toString()) as { id: string; deviceId: string; fields: { at: string } };
     const seq = Date.parse(rec.fields.at) - BASE;
     const key = `${rec.deviceId}#${seq}`;

@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { verifyAudit } from '../audit/index.ts';
 import { DeviceRegistry } from '../registry/index.ts';
 import { waitFor } from '../test/harness.ts';
 import { checkDelivery, SEQUENCE_POLICY, startSequencedDevices } from '../test/sequenced-events.ts';
@@ -40,7 +41,7 @@ test('kill -9 at random points during a QoS 1 stream, with an upstream outage to
     'dataDir: ./data',
     'policy: ./policy.yaml',
     `broker: { port: ${brokerPort} }`,
-    `metrics: { port: ${metricsPort} }`,
+    `http: { port: ${metricsPort} }`,
     `upstream: { url: "${upstream.url}", reconnectMinMs: 200, reconnectMaxMs: 1000 }`,
     '',
   ].join('\n'));
@@ -91,6 +92,11 @@ test('kill -9 at random points during a QoS 1 stream, with an upstream outage to
   assert.ok(statuses.includes('offline'), 'the will told the agency each time the gateway died');
   assert.equal(statuses.at(-1), 'offline', 'and a clean stop says offline too');
   assert.ok(statuses.filter((s) => s === 'online').length >= kills + 1, 'online after every start');
+  // the audit chain survived every kill, and its head as the agency last saw it is the chain's real head
+  const chain = await verifyAudit(join(dataDir, 'audit'));
+  assert.ok(chain.ok, JSON.stringify(chain));
+  const heads = received.filter((m) => m.topic === 'veilgate/gw-crash/audit-head').map((m) => JSON.parse(m.payload.toString()) as { seq: number; hash: string });
+  assert.deepEqual({ seq: heads.at(-1)?.seq, hash: heads.at(-1)?.hash }, chain.head, 'the last published head is the chain head after the clean stop');
   const r = checkDelivery(devices.acked, received);
   assert.ok(r.acked > 500, `${r.acked} events acknowledged`);
   assert.doesNotMatch(output, /Unhandled|TypeError|RangeError/);

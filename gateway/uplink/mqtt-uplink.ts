@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { upstreamStatusTopic } from '../../devices/index.ts';
+import { upstreamAuditHeadTopic, upstreamStatusTopic } from '../../devices/index.ts';
 import type { GatewayConfig } from '../config/index.ts';
 import type { OutboxStore } from '../outbox/index.ts';
 import type { Uplink } from './uplink.ts';
@@ -22,6 +22,9 @@ export class MqttUplink implements Uplink {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private readonly backoff: Backoff;
   readonly stats = { delivered: 0, reconnects: 0, retried: 0 };
+  onConnectionChange: ((connected: boolean) => void) | null = null;
+  private auditHead: string | null = null;
+  private wasConnected = false;
 
   constructor(
     private readonly cfg: Readonly<GatewayConfig>,
@@ -59,15 +62,30 @@ export class MqttUplink implements Uplink {
     client.on('connect', () => {
       this.log.info({ url: redactUrl(upstream.url) }, 'upstream connected');
       client.publish(status, 'online', { qos: 1, retain: true });
+      if (this.auditHead) this.publishAuditHead(this.auditHead);
+      this.setConnected(true);
       this.backoff.reset();
       this.inFlight.clear();
       this.pump();
     });
     client.on('close', () => {
+      this.setConnected(false);
       this.inFlight.clear();
       this.scheduleReconnect(client);
     });
     client.on('error', (e) => this.log.warn({ err: e.message }, 'upstream error'));
+  }
+
+  private setConnected(connected: boolean): void {
+    if (connected === this.wasConnected) return;
+    this.wasConnected = connected;
+    this.onConnectionChange?.(connected);
+  }
+
+  publishAuditHead(payload: string): void {
+    this.auditHead = payload;
+    const client = this.client;
+    if (client?.connected) client.publish(upstreamAuditHeadTopic(this.cfg.upstream.topicPrefix, this.cfg.gatewayId), payload, { qos: 1, retain: true });
   }
 
   private scheduleReconnect(client: MqttClient): void {

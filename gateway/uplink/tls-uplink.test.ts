@@ -32,7 +32,7 @@ test('records reach a Mosquitto that requires TLS, a client certificate and a pa
     const cfg = configFromObject({
       gatewayId: 'gw-tls',
       upstream: { url: upstream.url, caFile: pki.ca, certFile: pki.clientCert, keyFile: pki.clientKey, username: 'gw-tls', password, reconnectMinMs: 200 },
-      metrics: { enabled: false },
+      http: { enabled: false },
     }, dir);
     const uplink = new MqttUplink(cfg, outbox, createLogger('silent'));
     await uplink.start();

@@ -5,4 +5,8 @@ export interface Uplink {
   stop(): Promise<void>;
   readonly connected: boolean;
   readonly stats: { delivered: number; reconnects: number; retried: number };
+  /** Publishes the audit chain head, retained (now if connected, and again on every connect). */
+  publishAuditHead(payload: string): void;
+  /** Called on each connect and disconnect (for the audit log). */
+  onConnectionChange: ((connected: boolean) => void) | null;
 }

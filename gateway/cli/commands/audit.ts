@@ -1,24 +1,74 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { verifyAudit } from '../../audit/index.ts';
+import { describeEntry, queryAudit, verifyAudit, type AuditEntry } from '../../audit/index.ts';
 import { DEFAULT_CONFIG, requireConfig } from '../context.ts';
-import { EXIT } from '../exit.ts';
+import { EXIT, UsageError } from '../exit.ts';
+
+type QueryOpts = { config: string; since?: string; until?: string; device?: string; type?: string[]; json?: boolean };
+
+export function parseTime(name: string, v: string | undefined): Date | undefined {
+  if (v === undefined) return undefined;
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`${name} "${v}" is not a date or time: use ISO 8601, e.g. 2026-11-01 or 2026-11-01T08:00:00Z`);
+  return d;
+}
+
+function print(e: AuditEntry, json: boolean | undefined): void {
+  console.log(json ? JSON.stringify(e) : describeEntry(e));
+}
 
 export function registerAudit(program: Command): void {
   const audit = program.command('audit').description('the tamper-evident decision log');
   audit
     .command('verify')
-    .description("check the log's hash chain; names the first bad entry (exit 1)")
+    .description("check the log's hash chain across all its files; names the first bad entry (exit 1)")
     .option('--config <file>', 'the config file', DEFAULT_CONFIG)
     .action(async (o: { config: string }) => {
       const cfg = await requireConfig(o.config);
       const r = await verifyAudit(join(cfg.dataDir, 'audit'));
       if (r.ok) {
-        console.log(`ok: ${r.entries} entries, chain head #${r.head.seq} ${r.head.hash}`);
+        const from = r.from.seq > 0 ? `, from #${r.from.seq + 1} (older entries removed by retention)` : '';
+        console.log(`ok: ${r.entries} entries in ${r.files} file(s)${from}, chain head #${r.head.seq} ${r.head.hash}`);
         process.exitCode = EXIT.OK;
       } else {
-        console.log(`FAIL at line ${r.line}${r.badSeq !== null ? ` (entry #${r.badSeq})` : ''}: ${r.problem}; ${r.entries} entries before it verified`);
+        console.log(`FAIL at ${r.file} line ${r.line}${r.badSeq !== null ? ` (entry #${r.badSeq})` : ''}: ${r.problem}; ${r.entries} entries before it verified`);
         process.exitCode = EXIT.CHECK_FAILED;
       }
+    });
+  audit
+    .command('tail')
+    .description('the newest entries, one line each')
+    .option('-n, --lines <n>', 'how many', '20')
+    .option('--json', 'whole entries as JSON lines')
+    .option('--config <file>', 'the config file', DEFAULT_CONFIG)
+    .action(async (o: { config: string; lines: string; json?: boolean }) => {
+      const n = Number(o.lines);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--lines must be a positive whole number, not "${o.lines}"`);
+      const cfg = await requireConfig(o.config);
+      const last: AuditEntry[] = [];
+      for await (const e of queryAudit(join(cfg.dataDir, 'audit'))) {
+        last.push(e);
+        if (last.length > n) last.shift();
+      }
+      for (const e of last) print(e, o.json);
+    });
+  audit
+    .command('query')
+    .description('entries by time, device and type, for investigators')
+    .option('--since <time>', 'from this time (ISO 8601)')
+    .option('--until <time>', 'before this time (ISO 8601)')
+    .option('--device <id>', 'only entries about this device')
+    .option('--type <type...>', 'only these entry types (decision, device, policy-activated, outbox-drop, …)')
+    .option('--json', 'whole entries as JSON lines')
+    .option('--config <file>', 'the config file', DEFAULT_CONFIG)
+    .action(async (o: QueryOpts) => {
+      const q = { since: parseTime('--since', o.since), until: parseTime('--until', o.until), deviceId: o.device, types: o.type };
+      const cfg = await requireConfig(o.config);
+      let n = 0;
+      for await (const e of queryAudit(join(cfg.dataDir, 'audit'), q)) {
+        print(e, o.json);
+        n++;
+      }
+      if (!o.json) console.error(`${n} entr${n === 1 ? 'y' : 'ies'}`);
     });
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadJpegFrames, startCameraSim, startSensorSim } from '../../../simulators/index.ts';
+import { isGatewayMessageTopic } from '../../../devices/index.ts';
 import { configFromObject } from '../../config/index.ts';
 import { startEmbeddedUpstream, type ReceivedRecord } from '../../embedded-upstream.ts';
 import { Gateway } from '../../gateway.ts';
@@ -24,7 +25,7 @@ export function registerDemo(program: Command): void {
       const dir = await mkdtemp(join(tmpdir(), 'veilgate-demo-'));
       const upstream = await startEmbeddedUpstream('veilgate', printRecord);
       const cfg = configFromObject(
-        { gatewayId: 'demo', dataDir: join(dir, 'data'), policy: join(REPO, 'policies/default.yaml'), broker: { port: 0 }, upstream: { url: upstream.url }, metrics: { port: 0 } },
+        { gatewayId: 'demo', dataDir: join(dir, 'data'), policy: join(REPO, 'policies/default.yaml'), broker: { port: 0 }, upstream: { url: upstream.url }, http: { port: 0 } },
         dir,
       );
       const gateway = await Gateway.start(cfg, createLogger(o.logLevel));
@@ -33,7 +34,7 @@ export function registerDemo(program: Command): void {
       console.log(
         [
           `veilgate demo: gateway broker on ${url}, upstream (the agency's broker, simulated) on ${upstream.url}`,
-          `metrics: http://127.0.0.1:${gateway.metricsAddress?.port}/metrics`,
+          `status page: http://127.0.0.1:${gateway.httpAddress?.port}/  (metrics: /metrics)`,
           `devices: cam-1 (camera, real photos at ${o.fps} fps), door-1 (door sensor), pir-1 (motion sensor)`,
           `policy: ${gateway.policy?.policy.id} v${gateway.policy?.policy.version}: counts every ${gateway.policy?.policy.counts.intervalSeconds} s, sensor events rounded to the minute`,
           'every line below is one record that reached the upstream broker; Ctrl-C stops.',
@@ -59,7 +60,7 @@ export function registerDemo(program: Command): void {
 
 function printRecord(r: ReceivedRecord): void {
   const time = new Date().toISOString().slice(11, 19);
-  if (r.topic.endsWith('/status') && r.topic.split('/').length === 3) {
+  if (isGatewayMessageTopic(r.topic)) {
     console.log(`${time}  ${r.topic}  ${r.payload.toString()}`);
     return;
   }

@@ -1,17 +1,19 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { DeviceId, DeviceKind, ZoneName } from '../../../devices/index.ts';
-import { AuditLog } from '../../audit/index.ts';
 import { DeviceRegistry } from '../../registry/index.ts';
-import { join } from 'node:path';
 import { DEFAULT_CONFIG, requireConfig } from '../context.ts';
 import { EXIT, UsageError } from '../exit.ts';
 
 type Opts = { config: string };
 
+/**
+ * Only the registry is written here. The gateway is the audit log's only writer (two writers would
+ * fork the hash chain): it records each change at once while it runs, or at its next start.
+ */
 async function open(o: Opts) {
   const cfg = await requireConfig(o.config);
-  return { registry: await DeviceRegistry.open(cfg.dataDir), audit: await AuditLog.open(join(cfg.dataDir, 'audit')) };
+  return { registry: await DeviceRegistry.open(cfg.dataDir) };
 }
 
 function parseZone(zone: string | undefined): string | undefined {
@@ -39,19 +41,16 @@ export function registerDevices(program: Command): void {
       const kind = DeviceKind.or(z.literal('consumer')).safeParse(o.kind);
       if (!kind.success) throw new UsageError(`--kind must be camera, sensor or consumer, not "${o.kind}"`);
       const zone = parseZone(o.zone);
-      const { registry, audit } = await open(o);
+      const { registry } = await open(o);
       if (registry.get(parseId(id))) throw new UsageError(`device ${id} already exists; use "devices rotate ${id}" for a new secret`);
       const secret = await registry.add(id, kind.data, { zone });
-      await audit.record({ type: 'device', action: 'added', deviceId: id, kind: kind.data, ...(zone ? { zone } : {}) });
-      await audit.close();
       console.log(`added ${kind.data} ${id}\nMQTT username: ${id}\nMQTT password: ${secret}\n(store it now: it is not kept and cannot be shown again)`);
     });
   devices
     .command('list')
     .option('--config <file>', 'the config file', DEFAULT_CONFIG)
     .action(async (o: Opts) => {
-      const { registry, audit } = await open(o);
-      await audit.close();
+      const { registry } = await open(o);
       for (const d of registry.list()) console.log(`${d.id}\t${d.kind}\t${d.zone ?? '-'}\tadded ${d.createdAt}${d.rotatedAt ? `\trotated ${d.rotatedAt}` : ''}`);
     });
   devices
@@ -59,10 +58,8 @@ export function registerDevices(program: Command): void {
     .argument('<id>')
     .option('--config <file>', 'the config file', DEFAULT_CONFIG)
     .action(async (id: string, o: Opts) => {
-      const { registry, audit } = await open(o);
+      const { registry } = await open(o);
       const removed = await registry.remove(parseId(id));
-      if (removed) await audit.record({ type: 'device', action: 'removed', deviceId: id });
-      await audit.close();
       console.log(removed ? `removed ${id}` : `no device ${id}`);
       process.exitCode = removed ? EXIT.OK : EXIT.CHECK_FAILED;
     });
@@ -71,11 +68,9 @@ export function registerDevices(program: Command): void {
     .argument('<id>')
     .option('--config <file>', 'the config file', DEFAULT_CONFIG)
     .action(async (id: string, o: Opts) => {
-      const { registry, audit } = await open(o);
+      const { registry } = await open(o);
       if (!registry.get(parseId(id))) throw new UsageError(`no device ${id}`);
       const secret = await registry.rotate(id);
-      await audit.record({ type: 'device', action: 'rotated', deviceId: id });
-      await audit.close();
       console.log(`rotated ${id}\nMQTT password: ${secret}\n(store it now: it is not kept and cannot be shown again)`);
     });
   devices
@@ -86,11 +81,9 @@ export function registerDevices(program: Command): void {
     .option('--config <file>', 'the config file', DEFAULT_CONFIG)
     .action(async (id: string, zoneArg: string | undefined, o: Opts) => {
       const zone = parseZone(zoneArg);
-      const { registry, audit } = await open(o);
+      const { registry } = await open(o);
       if (!registry.get(parseId(id))) throw new UsageError(`no device ${id}`);
       await registry.setZone(id, zone);
-      await audit.record({ type: 'device', action: 'zone-changed', deviceId: id, zone: zone ?? null });
-      await audit.close();
       console.log(zone ? `${id} is now in zone ${zone}` : `${id} is now in no zone`);
     });
 }

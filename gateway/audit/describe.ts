@@ -1,0 +1,34 @@
+import type { AuditEntry } from './entry.ts';
+
+/** One line per entry, for people reading `veilgate audit tail` or `query`. */
+export function describeEntry(e: AuditEntry): string {
+  const ev = e.event;
+  const head = `#${e.seq} ${e.at}`;
+  const pol = (p: { id: string; version: number } | null) => (p ? `${p.id} v${p.version}` : 'no policy');
+  switch (ev.type) {
+    case 'decision':
+      return `${head} ${ev.action} ${ev.deviceId} ${ev.recordType} by ${ev.rules.join(',') || '-'} (${pol(ev.policy)})${ev.reason ? ` reason ${ev.reason}` : ''}${ev.fields ? ` fields ${ev.fields.join(',')}` : ''}${ev.redactions && Object.keys(ev.redactions).length ? ` redacted ${Object.entries(ev.redactions).map(([k, v]) => `${k}:${v}`).join(',')}` : ''}`;
+    case 'input-rejected':
+      return `${head} input-rejected ${ev.deviceId} ${ev.channel} ${ev.code}`;
+    case 'policy-activated':
+      return `${head} policy-activated ${pol(ev.policy)} sha256 ${ev.policy.sha256.slice(0, 12)} (${ev.trigger}; before: ${pol(ev.previous)})`;
+    case 'policy-rejected':
+      return `${head} policy-rejected ${ev.source} (${ev.trigger}; ${ev.errors.length} error(s); kept: ${pol(ev.kept)})`;
+    case 'device':
+      return `${head} device-${ev.action} ${ev.deviceId}${ev.kind ? ` ${ev.kind}` : ''}${ev.zone !== undefined ? ` zone ${ev.zone ?? 'none'}` : ''}`;
+    case 'outbox-drop':
+      return `${head} outbox-drop ${ev.deviceId} ${ev.reason} record ${ev.recordId}`;
+    case 'frame-withheld':
+      return `${head} frame-withheld ${ev.deviceId} ${ev.code}`;
+    case 'gateway':
+      return `${head} gateway-${ev.action} ${ev.version}`;
+    case 'recovery':
+      return `${head} recovery ${ev.detail}`;
+    case 'audit-pruned':
+      return `${head} audit-pruned ${ev.files} file(s) through #${ev.throughSeq}`;
+    case 'config':
+      return `${head} config ${ev.sha256.slice(0, 12)}${ev.changed ? ` changed (was ${ev.previous?.slice(0, 12)})` : ''}`;
+    case 'uplink':
+      return `${head} uplink-${ev.action}`;
+  }
+}
