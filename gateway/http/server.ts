@@ -65,6 +65,7 @@ export async function serveHttp(src: HttpSources, o: HttpOptions): Promise<{ ser
       return send(res, 400, 'text/plain', 'bad URL');
     }
     if (path === '/healthz') return send(res, 200, 'text/plain', 'ok\n');
+    if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
     if (path === '/readyz') {
       const r = src.ready();
       return send(res, r.ready ? 200 : 503, 'text/plain', r.ready ? 'ready\n' : `not ready: ${r.reasons.join('; ')}\n`);
