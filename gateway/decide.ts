@@ -36,7 +36,7 @@ export interface DecideContext {
 export async function decide(
   ctx: DecideContext,
   c: Candidate,
-  { recordId, ...extra }: { redactions?: Record<string, number>; models?: string[]; recordId?: string } = {},
+  { recordId, ...extra }: { redactions?: Record<string, number>; redactionMethods?: Record<string, string>; models?: string[]; recordId?: string } = {},
 ): Promise<Decision> {
   const inForce = ctx.policy(); // read once: a reload mid-decision cannot mix two policies
   const loaded = inForce?.loaded ?? null;

@@ -233,8 +233,8 @@ export class Gateway {
     if (preview) this.previews.set(o.deviceId, { jpeg: preview.jpeg, at: Date.now() });
     const closed = this.counts.add(o);
     const work = [
-      ...(snapshot ? [decide(this.decideCtx(), { deviceId: o.deviceId, deviceKind: 'camera', recordType: 'snapshot', fields: snapshotFields(o, snapshot) }, { redactions: o.redactions, models: o.models })] : []),
-      decide(this.decideCtx(), { deviceId: o.deviceId, deviceKind: 'camera', recordType: 'observation', fields: observationFields(o) }, { redactions: o.redactions, models: o.models }),
+      ...(snapshot ? [decide(this.decideCtx(), { deviceId: o.deviceId, deviceKind: 'camera', recordType: 'snapshot', fields: snapshotFields(o, snapshot) }, { redactions: o.redactions, redactionMethods: o.redactionMethods, models: o.models })] : []),
+      decide(this.decideCtx(), { deviceId: o.deviceId, deviceKind: 'camera', recordType: 'observation', fields: observationFields(o) }, { redactions: o.redactions, redactionMethods: o.redactionMethods, models: o.models }),
       ...closed.map((c) => decide(this.decideCtx(), c)),
     ];
     void Promise.all(work).then(
@@ -383,6 +383,10 @@ export class Gateway {
       decisions: this.counters.decisions,
       frames: this.ingest.stats,
       devicesOnline: () => [...this.online.values()].filter(Boolean).length,
+      broker: { connections: () => this.broker.connectedClients, refused: this.counters.refused },
+      policy: () => ({ inForce: this.policy !== null, version: this.policy?.policy.version ?? 0 }),
+      audit: this.audit,
+      storageErrors: () => this.counters.storageErrors,
     };
   }
 

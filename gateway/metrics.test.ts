@@ -5,7 +5,7 @@ import { deviceTopic } from '../devices/index.ts';
 import { sampleEvent } from '../simulators/index.ts';
 import { startHarness, waitFor } from './test/harness.ts';
 
-test('the metrics endpoint shows outbox depth and age, deliveries, drops and the upstream connection', async (t) => {
+test('the metrics endpoint shows outbox depth and age, deliveries, drops, the upstream connection, the policy in force and the audit head', async (t) => {
   const h = await startHarness();
   t.after(() => h.stop());
   await waitFor('the uplink', () => h.gateway.uplink.connected);
@@ -23,6 +23,11 @@ test('the metrics endpoint shows outbox depth and age, deliveries, drops and the
   assert.ok(value('veilgate_uplink_delivered_total') >= 1);
   assert.equal(value('veilgate_decisions_total{action="forward"}'), 1);
   assert.match(body, /# TYPE veilgate_outbox_dropped_total counter/);
+  assert.equal(value('veilgate_policy_in_force'), 1);
+  assert.equal(value('veilgate_policy_version'), h.gateway.policy!.policy.version);
+  assert.equal(value('veilgate_audit_seq'), h.gateway.audit.chainHead.seq);
+  assert.equal(value('veilgate_storage_errors_total'), 0);
+  assert.ok(value('veilgate_broker_connections') >= 0);
   assert.equal((await fetch(url.replace('/metrics', '/no-such-page'))).status, 404);
   assert.equal(h.gateway.httpAddress!.address, '127.0.0.1');
 });

@@ -8,6 +8,10 @@ export interface MetricSources {
   decisions: { forward: number; withhold: number };
   frames: { processed: number; dropped: Partial<Record<string, number>> };
   devicesOnline: () => number;
+  broker: { connections: () => number; refused: Record<string, number> };
+  policy: () => { inForce: boolean; version: number };
+  audit: { chainHead: { seq: number } };
+  storageErrors: () => number;
 }
 
 /** A counter whose value is read from a source at scrape time. */
@@ -44,5 +48,11 @@ export function createMetricsRegistry(m: MetricSources, now: () => number = Date
   counterFrom(reg, 'veilgate_decisions_total', 'policy decisions, by action', () => ({ ...m.decisions }), 'action');
   counterFrom(reg, 'veilgate_frames_processed_total', 'camera frames redacted and described', () => m.frames.processed);
   counterFrom(reg, 'veilgate_frames_dropped_total', 'camera frames withheld, by reason', () => m.frames.dropped as Record<string, number>, 'reason');
+  gaugeFrom(reg, 'veilgate_broker_connections', 'MQTT clients connected to the embedded broker', m.broker.connections);
+  counterFrom(reg, 'veilgate_broker_refused_total', 'connections and messages refused, by code', () => ({ ...m.broker.refused }), 'code');
+  gaugeFrom(reg, 'veilgate_policy_in_force', '1 when a valid policy is in force (0: nothing is forwarded)', () => (m.policy().inForce ? 1 : 0));
+  gaugeFrom(reg, 'veilgate_policy_version', 'version of the policy in force (0 when none)', () => m.policy().version);
+  gaugeFrom(reg, 'veilgate_audit_seq', 'sequence number of the audit chain head', () => m.audit.chainHead.seq);
+  counterFrom(reg, 'veilgate_storage_errors_total', 'failed writes to the audit log or outbox', m.storageErrors);
   return reg;
 }

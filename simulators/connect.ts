@@ -21,8 +21,18 @@ export async function connectDevice(c: DeviceCredentials): Promise<MqttClient> {
   return client;
 }
 
-/** Publishes the retained offline status and disconnects cleanly. */
-export async function disconnectDevice(client: MqttClient, deviceId: string): Promise<void> {
-  if (client.connected) await client.publishAsync(deviceTopic(deviceId, 'status'), 'offline', { qos: 1, retain: true }).catch(() => {});
-  await client.endAsync();
+/**
+ * Publishes the retained offline status and disconnects cleanly. Bounded: a broker that is gone
+ * (or goes while we wait) must not leave the caller waiting for an acknowledgement forever, and a
+ * client between reconnect attempts is ended at once (a graceful end could wait for a close that never comes).
+ */
+export async function disconnectDevice(client: MqttClient, deviceId: string, timeoutMs = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
+  const offline = client.connected
+    ? client.publishAsync(deviceTopic(deviceId, 'status'), 'offline', { qos: 1, retain: true }).then(() => 'sent' as const, () => 'failed' as const)
+    : Promise.resolve('not connected' as const);
+  const outcome = await Promise.race([offline, timedOut]);
+  clearTimeout(timer);
+  await client.endAsync(outcome !== 'sent');
 }

@@ -16,6 +16,8 @@ export type AuditEvent =
       recordId?: string;
       policy: PolicyRef | null;
       redactions?: Record<string, number>;
+      /** how each class was obscured: pixelate, blur or fill */
+      redactionMethods?: Record<string, string>;
       models?: string[];
     }
   | { type: 'input-rejected'; deviceId: string; channel: string; code: string; detail: string }

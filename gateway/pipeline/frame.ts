@@ -40,6 +40,8 @@ export interface Observation {
   counts: Record<DetectionClass, number>;
   detections: Array<Pick<Detection, 'cls' | 'score' | 'box'>>;
   redactions: Record<string, number>;
+  /** how each class was obscured in this frame (pixelate, blur or fill) */
+  redactionMethods: Record<string, string>;
   models: string[];
 }
 

@@ -81,7 +81,11 @@ export const describe: Stage = {
     // every face belongs to a person: a lower bound while person boxes are missed or not detected
     counts.person = Math.max(counts.person, counts.face);
     const redactions: Record<string, number> = {};
-    for (const r of ctx.regions) redactions[r.cls] = (redactions[r.cls] ?? 0) + 1;
+    const redactionMethods: Record<string, string> = {};
+    for (const r of ctx.regions) {
+      redactions[r.cls] = (redactions[r.cls] ?? 0) + 1;
+      redactionMethods[r.cls] = r.method;
+    }
     ctx.observation = {
       deviceId: ctx.deviceId,
       at: ctx.receivedAt.toISOString(),
@@ -90,6 +94,7 @@ export const describe: Stage = {
       counts,
       detections: ctx.detections.map(({ cls, score, box }) => ({ cls, score, box })),
       redactions,
+      redactionMethods,
       models: [...(deps.detector?.models ?? [])],
     };
   },

@@ -136,7 +136,16 @@ export class MqttUplink implements Uplink {
     if (!client) return;
     const status = upstreamStatusTopic(this.cfg.upstream.topicPrefix, this.cfg.gatewayId);
     if (client.connected) {
-      await new Promise<void>((r) => client.publish(status, 'offline', { qos: 1, retain: true }, () => r()));
+      // bounded: if the connection drops meanwhile nothing reconnects (we are stopping), so no ack would come
+      await new Promise<void>((r) => {
+        const done = () => {
+          clearTimeout(timer);
+          r();
+        };
+        const timer = setTimeout(done, 3000);
+        client.once('close', done);
+        client.publish(status, 'offline', { qos: 1, retain: true }, done);
+      });
     }
     // a clean DISCONNECT: the broker discards the will, so "offline" is published once
     await client.endAsync(!client.connected);
