@@ -86,5 +86,6 @@ test('simulated devices through the real broker, models and policy reach upstrea
   assert.ok(faces.length > 0, 'BlazeFace found and redacted the faces in the photos');
   assert.ok(faces[0]!.models!.includes('blazeface-front-128'));
   assert.equal(lines.filter((l) => l.event.type === 'input-rejected').length, 2);
+  assert.doesNotMatch(JSON.stringify(lines), /not json|not a time/, 'a rejected payload is described, never quoted');
   assert.equal((await verifyAudit(join(h.gateway.cfg.dataDir, 'audit'))).ok, true);
 });

@@ -8,8 +8,9 @@ export function parseEventPayload(payload: Buffer): EventInput {
   let json: unknown;
   try {
     json = JSON.parse(payload.toString('utf8'));
-  } catch (e) {
-    return { ok: false, code: 'EVENT_NOT_JSON', detail: (e as Error).message };
+  } catch {
+    // not the parser's message: it quotes the payload, and the detail goes to logs and the audit log
+    return { ok: false, code: 'EVENT_NOT_JSON', detail: `${payload.length} bytes that are not valid JSON` };
   }
   const r = SensorEvent.safeParse(json);
   if (!r.success) {
