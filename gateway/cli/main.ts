@@ -5,6 +5,7 @@ import { registerCerts } from './commands/certs.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerDevices } from './commands/devices.ts';
+import { registerDoctor } from './commands/doctor.ts';
 import { registerPolicy } from './commands/policy.ts';
 import { registerRedact } from './commands/redact.ts';
 import { registerReport } from './commands/report.ts';
@@ -25,7 +26,7 @@ const program = new Command('veilgate')
   .exitOverride()
   .showHelpAfterError();
 
-for (const register of [registerDemo, registerStart, registerDevices, registerCerts, registerPolicy, registerConfig, registerAudit, registerReport, registerStatusLogin, registerRedact]) register(program);
+for (const register of [registerDemo, registerStart, registerDevices, registerCerts, registerPolicy, registerConfig, registerAudit, registerReport, registerStatusLogin, registerRedact, registerDoctor]) register(program);
 for (const cmd of program.commands) cmd.exitOverride();
 
 try {

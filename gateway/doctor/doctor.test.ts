@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { REPO } from '../test/harness.ts';
+
+const BIN = new URL('../cli/bin.js', import.meta.url).pathname;
+
+async function doctor(config: string): Promise<{ code: number; out: string }> {
+  try {
+    const r = await promisify(execFile)(process.execPath, [BIN, 'doctor', '--config', config]);
+    return { code: 0, out: r.stdout };
+  } catch (e) {
+    const err = e as { code: number; stdout: string };
+    return { code: err.code, out: err.stdout };
+  }
+}
+
+test('doctor passes a good installation: native modules load on this CPU, models verify, dataDir writes, ports are free', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-doctor-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const config = join(dir, 'gateway.yaml');
+  await writeFile(config, `dataDir: ./data\npolicy: ${join(REPO, 'policies/default.yaml')}\nbroker: { port: 0 }\nhttp: { port: 0 }\n`);
+  const r = await doctor(config);
+  assert.equal(r.code, 0, r.out);
+  for (const line of [/^OK +sharp: libvips/m, /^OK +onnxruntime-node: runs on/m, /^OK +classic-level/m, /^OK +model blazeface-front-128: .*verified/m, /^OK +dataDir/m, /^OK +clock/m, /^OK +policy: .*veilgate-default v2, valid/m]) {
+    assert.match(r.out, line);
+  }
+  assert.match(r.out, /^(OK|WARN) +ffmpeg/m);
+});
+
+test('doctor names each problem and says what to fix: a port in use, an unwritable dataDir, an invalid policy', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-doctor-'));
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+  t.after(async () => {
+    busy.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const port = (busy.address() as AddressInfo).port;
+  await writeFile(join(dir, 'not-a-dir'), 'a file where dataDir should be');
+  await writeFile(join(dir, 'policy.yaml'), 'id: x\nversion: 1\ntitle: t\nrules:\n  - id: r\n    match: { recordTypes: [door] }\n    allow: [tpye]\n');
+  const config = join(dir, 'gateway.yaml');
+  await writeFile(config, `dataDir: ./not-a-dir\npolicy: ./policy.yaml\nbroker: { port: ${port} }\nhttp: { port: 0 }\n`);
+  const r = await doctor(config);
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.out, new RegExp(`^FAIL +port broker \\(mqtt\\): 127.0.0.1:${port}: EADDRINUSE\\n +fix: .*stop it, or change the port`, 'm'));
+  assert.match(r.out, /^FAIL +dataDir: .*not-a-dir.*\n +fix: create it/m);
+  assert.match(r.out, /^FAIL +policy: .*error.*\n +fix: veilgate policy check/m);
+  assert.match(r.out, /3 problem\(s\) to fix/);
+});
