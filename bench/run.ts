@@ -2,12 +2,14 @@
 // not in timed unit tests (the machines we test on are shared and noisy).
 import { benchBroker } from './broker.ts';
 import { benchOutboxDrain } from './outbox-drain.ts';
+import { benchPipeline } from './pipeline.ts';
 import { benchPolicyEval } from './policy-eval.ts';
 
 const SUITES: Record<string, () => Promise<void>> = {
   policy: benchPolicyEval,
   drain: benchOutboxDrain,
   broker: benchBroker,
+  pipeline: benchPipeline,
 };
 
 const wanted = process.argv.slice(2);

@@ -23,6 +23,8 @@ import { createMetricsRegistry, type MetricSources } from './metrics.ts';
 import { HttpLogins, isLoopback, RecentActivity, serveHttp, type GatewayStatus, type HttpSources } from './http/index.ts';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import sharp from 'sharp';
 
 export interface GatewayOptions {
   /** a detector to use instead of loading the catalogue's models (tests of fail-closed paths) */
@@ -95,6 +97,8 @@ export class Gateway {
     const salt = await deploymentSalt(cfg.dataDir);
     const active = new ActivePolicy(cfg.policy, audit, log.child({ module: 'policy' }));
     if (outbox.recovered.entries > 0) log.info(outbox.recovered, 'outbox recovered records not yet delivered');
+    const threads = imageThreads(cfg.vision.threads);
+    log.info({ threads, cores: availableParallelism() }, 'image threads capped');
     const detector = opts.detector !== undefined ? opts.detector : await loadDetector(cfg, log);
 
     // late-bound: hooks and the pipeline need the gateway, the gateway needs the broker
@@ -478,6 +482,13 @@ async function extraListeners(broker: Aedes, cfg: Readonly<GatewayConfig>, o: Li
 function clientOfConnection(broker: Aedes, conn: GuardedConnection): Client | undefined {
   const clients = (broker as unknown as { clients: Record<string, Client> }).clients;
   return Object.values(clients).find((c) => connectionInfo(c.conn) === conn);
+}
+
+/** Caps libvips's thread pool: the broker's event loop must keep a core when every camera is busy. */
+function imageThreads(setting: 'auto' | number): number {
+  const n = setting === 'auto' ? Math.max(1, availableParallelism() - 1) : setting;
+  sharp.concurrency(n);
+  return n;
 }
 
 async function loadDetector(cfg: Readonly<GatewayConfig>, log: Logger): Promise<Detector | null> {

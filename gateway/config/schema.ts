@@ -95,6 +95,10 @@ export const VisionConfig = z.strictObject({
   farFaceThreshold: z.number().min(0.05).max(0.99).default(0.85).describe('far-face detector (BlazeFace 256) minimum score; it fires on cups and cats below ~0.85'),
   personThreshold: z.number().min(0.05).max(0.99).default(0.5).describe('person/vehicle detector minimum score'),
   queueLength: z.number().int().min(1).max(100).default(4).describe('frames waiting per camera; the oldest is dropped when full'),
+  threads: z
+    .union([z.literal('auto'), z.number().int().min(1).max(64)])
+    .default('auto')
+    .describe('threads for image work (libvips); auto leaves one core for the broker: cores - 1, at least 1'),
 });
 
 export const GatewayConfig = z.strictObject({
