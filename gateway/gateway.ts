@@ -5,7 +5,7 @@ import { openBrokerPersistence } from './broker/persistence.ts';
 import { createVisionDetector, type Detector } from '../models/index.ts';
 import { DEFAULT_VISION, type LoadedPolicy } from '../policies/index.ts';
 import { AuditLog, auditRegistryChanges, configEvent } from './audit/index.ts';
-import { brokerHooks, CLIENT_CERTIFICATE, connectionInfo, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
+import { brokerHooks, CLIENT_CERTIFICATE, forgetSubscriptions, connectionInfo, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
 import type { GatewayConfig } from './config/index.ts';
 import { CountsAggregator } from './counts.ts';
 import { decide, type DecideContext } from './decide.ts';
@@ -148,6 +148,7 @@ export class Gateway {
       maxTopicLevels: limits.maxTopicLevels,
       ...brokerHooks(handlers, { ...cfg.broker, clientCertAuth: cfg.broker.tls.enabled && cfg.broker.tls.clientCertAuth }, brokerLog),
     });
+    broker.on('unsubscribe', (topics, client) => forgetSubscriptions(client, topics));
     const listenOpts: ListenOptions = {
       guard: {
         publishBytes: Math.max(cfg.broker.maxFrameBytes + 1024, limits.sensorPacketBytes, limits.controlPacketBytes),
@@ -221,7 +222,7 @@ export class Gateway {
   }
 
   private async onEvent(deviceId: string, kind: 'camera' | 'sensor', payload: Buffer): Promise<void> {
-    const input = parseEventPayload(payload);
+    const input = parseEventPayload(payload, Date.now(), this.cfg.events);
     if (!input.ok) {
       // accepted and dropped with a reason: resending a malformed event would not make it valid
       this.onRefused(deviceId, 'events', input.code, input.detail);

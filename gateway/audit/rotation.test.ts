@@ -71,19 +71,28 @@ test('segments older than retainDays are removed; newer ones are kept', async (t
   assert.ok((await verifyAudit(dir)).ok);
 });
 
-test('deleting old segments by hand, or moving the anchor, does not verify', async (t) => {
+/** A rotated log whose first three segments were removed by retention (by age: deterministic). */
+async function prunedLog(t: { after(fn: () => Promise<void>): void }) {
   const { dir, log } = await rotatedLog(t, 200, 2000);
-  await log.prune(new Date(0), 6000);
+  const segs = (await readdir(dir)).filter((f) => /^audit\.\d+\.jsonl$/.test(f)).sort();
+  assert.ok(segs.length >= 6, `${segs.length} segments`);
+  const old = new Date(Date.now() - 10 * 86_400_000);
+  for (const f of segs.slice(0, 3)) await utimes(join(dir, f), old, old);
+  assert.equal(await log.prune(new Date(Date.now() - 86_400_000), 1 << 30), 3);
   await log.close();
+  return dir;
+}
+
+test('deleting old segments by hand, or moving the anchor, does not verify', async (t) => {
+  const dir = await prunedLog(t);
+  assert.ok((await verifyAudit(dir)).ok);
   const segs = (await readdir(dir)).filter((f) => /^audit\.\d+\.jsonl$/.test(f)).sort();
   await unlink(join(dir, segs[0]!));
   const r = await verifyAudit(dir);
   assert.equal(r.ok, false);
   assert.match(!r.ok ? r.problem : '', /removed or reordered|previous entry/);
 
-  const { dir: dir2, log: log2 } = await rotatedLog(t, 200, 2000);
-  await log2.prune(new Date(0), 6000);
-  await log2.close();
+  const dir2 = await prunedLog(t);
   const segs2 = (await readdir(dir2)).filter((f) => /^audit\.\d+\.jsonl$/.test(f)).sort();
   // someone removes one more segment and moves the anchor to hide it
   const hidden = segs2[0]!;

@@ -14,7 +14,7 @@ export interface HookOptions {
   allowAnonymous: boolean;
   clientCertAuth?: boolean;
   maxFrameBytes: number;
-  limits: { sensorPacketBytes: number; controlPacketBytes: number; maxTopicLevels: number; authFailuresBeforeBackoff: number };
+  limits: { sensorPacketBytes: number; controlPacketBytes: number; maxTopicLevels: number; maxSubscriptionsPerClient: number; authFailuresBeforeBackoff: number };
 }
 
 /** The PUBLISH size each kind of client may send, once known. */
@@ -146,6 +146,10 @@ export function brokerHooks(
 
     authorizeSubscribe(client, sub, done) {
       if (sub.topic.split('/').length > opts.limits.maxTopicLevels) return done(new Error(`a filter may have at most ${opts.limits.maxTopicLevels} levels`));
+      if (!withinSubscriptionLimit(client, sub.topic, opts.limits.maxSubscriptionsPerClient)) {
+        log.warn({ clientId: client.id.slice(0, 64), limit: opts.limits.maxSubscriptionsPerClient }, 'connection closed: too many subscriptions');
+        return done(new Error(`more than ${opts.limits.maxSubscriptionsPerClient} subscriptions`));
+      }
       const who = identityOf(client);
       // devices publish; they have nothing to read here
       if (who?.role === 'device') return done(null, null as unknown as Subscription);
@@ -161,6 +165,27 @@ export function brokerHooks(
       return packet;
     },
   };
+}
+
+/**
+ * Filters granted to each client, counted as they are authorized: aedes adds a SUBSCRIBE's filters to
+ * `client.subscriptions` only after authorizing all of them, so one packet with thousands of filters
+ * would pass a check of that alone. `forgetSubscriptions` (on aedes's unsubscribe event) lowers it.
+ */
+const granted = new WeakMap<Client, Set<string>>();
+
+function withinSubscriptionLimit(client: Client, topic: string, max: number): boolean {
+  let set = granted.get(client);
+  if (!set) granted.set(client, (set = new Set(Object.keys((client as unknown as { subscriptions?: object }).subscriptions ?? {}))));
+  if (set.has(topic)) return true;
+  if (set.size >= max) return false;
+  set.add(topic);
+  return true;
+}
+
+export function forgetSubscriptions(client: Client, topics: readonly string[]): void {
+  const set = granted.get(client);
+  for (const t of topics) set?.delete(t);
 }
 
 function takeFrame(h: BrokerHandlers, deviceId: string, packet: PublishPacket, maxBytes: number, done: (e: Error | null) => void): void {

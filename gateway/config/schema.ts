@@ -18,6 +18,7 @@ export const BrokerConfig = z.strictObject({
       maxTopicBytes: z.number().int().min(32).max(65_535).default(256).describe('longest topic name in a PUBLISH'),
       maxTopicLevels: z.number().int().min(2).max(100).default(8).describe('most topic levels in a PUBLISH or subscription filter'),
       maxInflightInbound: z.number().int().min(1).max(65_535).default(100).describe('QoS 2 messages a client may leave awaiting PUBREL'),
+      maxSubscriptionsPerClient: z.number().int().min(1).max(100_000).default(100).describe('subscription filters one client may hold; one more closes its connection'),
       authFailuresBeforeBackoff: z.number().int().min(1).max(100).default(3).describe('failed logins from one address before it must wait'),
     })
     .prefault({})
@@ -83,6 +84,11 @@ export const HttpConfig = z.strictObject({
   preview: z.boolean().default(true).describe('show each camera\'s latest redacted frame on the status page (never a raw one); off keeps images off the page'),
 });
 
+export const EventsConfig = z.strictObject({
+  maxFutureSeconds: z.number().int().min(0).max(86_400).default(300).describe('a sensor event dated further ahead of the gateway clock is refused (EVENT_TIME_FUTURE)'),
+  maxAgeSeconds: z.number().int().min(60).max(365 * 86_400).default(7 * 86_400).describe('a sensor event dated longer ago is refused (EVENT_TIME_STALE)'),
+});
+
 export const AuditConfig = z.strictObject({
   segmentBytes: z.number().int().min(64 * 1024).default(16 * 1024 * 1024).describe('the active audit file is closed as a numbered segment once it is this large'),
   retainDays: z.number().int().min(1).default(400).describe('segments last written longer ago are removed; the chain stays verifiable from an anchor recorded in it'),
@@ -110,6 +116,7 @@ export const GatewayConfig = z.strictObject({
   vision: VisionConfig.prefault({}).describe('detection and redaction of camera frames'),
   outbox: OutboxConfig.prefault({}).describe('bounds of the durable store of records waiting for the uplink'),
   http: HttpConfig.prefault({}).describe('the local status page, health checks and Prometheus metrics'),
+  events: EventsConfig.prefault({}).describe('what sensor events the gateway accepts'),
   audit: AuditConfig.prefault({}).describe('rotation, retention and upstream publication of the tamper-evident audit log'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log verbosity; logs are JSON on stderr'),
 });

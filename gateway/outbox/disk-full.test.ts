@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DurableOutbox } from './index.ts';
 import { mountSmallDisk, SMALL_DISK_UNAVAILABLE } from '../test/small-disk.ts';
 import { describeStorageError } from '../storage/describe-error.ts';
-import { startHarness, waitFor } from '../test/harness.ts';
+import { startHarness, waitFor, YESTERDAY } from '../test/harness.ts';
 import { connectDevice, sampleEvent } from '../../simulators/index.ts';
 import { deviceTopic } from '../../devices/index.ts';
 
@@ -67,7 +67,7 @@ test('a gateway whose disk fills up stays up, acknowledges nothing it could not 
   t.after(() => h.stop());
   const device = await connectDevice({ url: h.brokerUrl, deviceId: 'door-1', secret: await h.gateway.registry.add('door-1', 'sensor') });
   t.after(() => device.endAsync(true));
-  const send = (n: number) => device.publishAsync(deviceTopic('door-1', 'events'), JSON.stringify(sampleEvent('door', n, new Date(Date.UTC(2026, 0, 1, 0, n)))), { qos: 1 });
+  const send = (n: number) => device.publishAsync(deviceTopic('door-1', 'events'), JSON.stringify(sampleEvent('door', n, new Date(YESTERDAY + n * 60_000))), { qos: 1 });
   await send(0);
   await waitFor('the first record upstream', () => h.upstream.some((r) => r.topic.endsWith('/door')));
 
@@ -90,5 +90,5 @@ test('a gateway whose disk fills up stays up, acknowledges nothing it could not 
     if (seen) assert.equal(seen, rec.fields.at);
     else firstById.set(rec.id, rec.fields.at);
   }
-  assert.deepEqual([...firstById.values()], Array.from({ length: 41 }, (_, n) => new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString()), 'all of them, in order');
+  assert.deepEqual([...firstById.values()], Array.from({ length: 41 }, (_, n) => new Date(YESTERDAY + n * 60_000).toISOString()), 'all of them, in order');
 });

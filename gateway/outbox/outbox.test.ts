@@ -4,7 +4,7 @@ import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DurableOutbox } from './index.ts';
-import { startHarness, waitFor } from '../test/harness.ts';
+import { startHarness, waitFor, YESTERDAY } from '../test/harness.ts';
 import { connectDevice, sampleEvent } from '../../simulators/index.ts';
 import { deviceTopic } from '../../devices/index.ts';
 import { readLines } from '../storage/jsonl-log.ts';
@@ -136,7 +136,7 @@ test('a gateway whose outbox is full drops the oldest records, counts them and w
   // door events are small: it takes a few thousand to fill 1 MiB
   let n = 0;
   while (!h.gateway.outbox.drops.OUTBOX_FULL && n < 20_000) {
-    await Promise.all(Array.from({ length: 200 }, () => device.publishAsync(deviceTopic('door-1', 'events'), JSON.stringify(sampleEvent('door', n++, new Date(Date.UTC(2026, 0, 1) + n))), { qos: 1 })));
+    await Promise.all(Array.from({ length: 200 }, () => device.publishAsync(deviceTopic('door-1', 'events'), JSON.stringify(sampleEvent('door', n++, new Date(YESTERDAY + n))), { qos: 1 })));
   }
   const dropped = h.gateway.outbox.drops.OUTBOX_FULL ?? 0;
   assert.ok(dropped > 0, `drops after ${n} events`);

@@ -8,6 +8,8 @@ import { startEmbeddedUpstream, type ReceivedRecord } from '../embedded-upstream
 
 export const REPO = new URL('../../', import.meta.url).pathname;
 export const PHOTOS = join(REPO, 'fixtures/photos');
+/** Yesterday's midnight (UTC): a fixed base for event times that the gateway accepts (events.maxAgeSeconds). */
+export const YESTERDAY = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000;
 
 /** The default policy with a short counting window, so tests need not wait 10 s. */
 export async function writeFastDefaultPolicy(dir: string, intervalSeconds = 1): Promise<string> {
@@ -38,6 +40,9 @@ export async function startHarness(
     /** merged into the http section (status page) */
     http?: Record<string, unknown>;
     audit?: Record<string, unknown>;
+    events?: Record<string, unknown>;
+    /** every log line, as written (for checking what the logs never contain) */
+    logLines?: string[];
   } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-test-'));
@@ -46,10 +51,12 @@ export async function startHarness(
   const up = opts.upstreamUrl ? { url: opts.upstreamUrl, stop: async () => {} } : await startEmbeddedUpstream('veilgate', (r) => upstream.push(r));
   const policy = opts.policyFile ?? (await writeFastDefaultPolicy(dir));
   const cfg = configFromObject(
-    { gatewayId: 'gw-test', dataDir: opts.dataDir ?? join(dir, 'data'), policy, broker: { port: 0, allowAnonymous: opts.allowAnonymous ?? false, ...opts.broker }, upstream: { url: up.url, reconnectMinMs: 200, reconnectMaxMs: 2000 }, http: { port: 0, ...opts.http }, ...(opts.outbox ? { outbox: opts.outbox } : {}), ...(opts.audit ? { audit: opts.audit } : {}) },
+    { gatewayId: 'gw-test', dataDir: opts.dataDir ?? join(dir, 'data'), policy, broker: { port: 0, allowAnonymous: opts.allowAnonymous ?? false, ...opts.broker }, upstream: { url: up.url, reconnectMinMs: 200, reconnectMaxMs: 2000 }, http: { port: 0, ...opts.http }, ...(opts.outbox ? { outbox: opts.outbox } : {}), ...(opts.audit ? { audit: opts.audit } : {}), ...(opts.events ? { events: opts.events } : {}) },
     dir,
   );
-  const gateway = await Gateway.start(cfg, createLogger(process.env.VEILGATE_TEST_LOG ?? 'silent'), opts);
+  const lines = opts.logLines;
+  const log = lines ? createLogger('debug', 'veilgate', { write: (s: string) => void lines.push(s) }) : createLogger(process.env.VEILGATE_TEST_LOG ?? 'silent');
+  const gateway = await Gateway.start(cfg, log, opts);
   return {
     dir,
     gateway,

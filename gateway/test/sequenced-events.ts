@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
 import { deviceTopic, isGatewayMessageTopic } from '../../devices/index.ts';
+import { YESTERDAY } from './harness.ts';
 import { connectDevice } from '../../simulators/index.ts';
 
 /**
@@ -17,7 +18,8 @@ rules:
     allow: [type, at, open]
 `;
 
-const BASE = Date.parse('2026-01-01T00:00:00.000Z');
+// recent enough for events.maxAgeSeconds, and the same for sender and checker
+const BASE = YESTERDAY;
 
 export interface SequencedDevices {
   acked: Map<string, Set<number>>;
