@@ -57,16 +57,23 @@ export class DeviceRegistry {
     if (this.get(id)) throw Object.assign(new Error(`device ${id} already exists`), { code: 'DEVICE_EXISTS' });
     const secret = newSecret();
     const now = opts.now ?? new Date();
-    this.db.data.devices.push({ id, kind, ...(opts.zone ? { zone: opts.zone } : {}), secret: await hashSecret(secret), createdAt: now.toISOString() });
+    // hash first: a reload during the (slow) hash replaces db.data, and a push onto the array read
+    // before it would be lost, and the write would then drop the device
+    const stored = await hashSecret(secret);
+    if (this.get(id)) throw Object.assign(new Error(`device ${id} already exists`), { code: 'DEVICE_EXISTS' });
+    this.db.data.devices.push({ id, kind, ...(opts.zone ? { zone: opts.zone } : {}), secret: stored, createdAt: now.toISOString() });
     await this.db.write();
     return secret;
   }
 
   async rotate(id: string, now = new Date()): Promise<string> {
+    if (!this.get(id)) throw Object.assign(new Error(`no device ${id}`), { code: 'DEVICE_UNKNOWN' });
+    const secret = newSecret();
+    const stored = await hashSecret(secret);
+    // looked up again after the hash: a reload meanwhile replaced the records
     const d = this.get(id);
     if (!d) throw Object.assign(new Error(`no device ${id}`), { code: 'DEVICE_UNKNOWN' });
-    const secret = newSecret();
-    d.secret = await hashSecret(secret);
+    d.secret = stored;
     d.rotatedAt = now.toISOString();
     await this.db.write();
     return secret;
