@@ -20,10 +20,14 @@ async function goodSensor(h: Harness) {
   const client = await connectDevice({ url: h.brokerUrl, deviceId: 'good-1', secret: await h.gateway.registry.add('good-1', 'sensor') });
   const acks: number[] = [];
   let running = true;
+  let stopSignal!: () => void;
+  // an event whose ack never comes (the broker went first) must not hold the loop for ever
+  const stopped = new Promise<void>((r) => (stopSignal = r));
   const loop = (async () => {
     for (let n = 0; running; n++) {
-      await client.publishAsync(deviceTopic('good-1', 'events'), JSON.stringify(sampleEvent('door', n)), { qos: 1 }).then(() => acks.push(Date.now()), () => {});
-      await new Promise((r) => setTimeout(r, 50));
+      const sent = client.publishAsync(deviceTopic('good-1', 'events'), JSON.stringify(sampleEvent('door', n)), { qos: 1 }).then(() => void acks.push(Date.now()), () => {});
+      await Promise.race([sent, stopped]);
+      await Promise.race([new Promise((r) => setTimeout(r, 50)), stopped]);
     }
   })();
   return {
@@ -33,9 +37,9 @@ async function goodSensor(h: Harness) {
     async stop() {
       if (!running) return loop;
       running = false;
-      // forced: a publish still waiting for its ack (broker gone) fails instead of waiting for ever
-      await client.endAsync(true);
+      stopSignal();
       await loop;
+      await client.endAsync(true);
     },
   };
 }
@@ -66,7 +70,7 @@ test('a camera sending junk, truncated JPEGs, a decompression bomb and a flood i
   const h = await startHarness({ logLines });
   t.after(() => h.stop());
   const good = await goodSensor(h);
-  t.after(() => good.stop()); // after h.stop too: forced, so it cannot wait on a broker that is gone
+  t.after(() => good.stop()); // runs after h.stop too: it does not wait for acks
   const camSecret = await h.gateway.registry.add('cam-bad', 'camera');
   const cam = await connectDevice({ url: h.brokerUrl, deviceId: 'cam-bad', secret: camSecret });
   const real = await sharp(join(PHOTOS, 'astronaut.png')).jpeg().toBuffer();
@@ -91,7 +95,7 @@ test('a camera sending junk, truncated JPEGs, a decompression bomb and a flood i
   const rssGrowth = (process.memoryUsage().rss - rss0) / 2 ** 20;
   assert.ok(rssGrowth < 300, `memory grew ${rssGrowth.toFixed(0)} MiB during a 300-frame flood`);
 
-  await cam.endAsync();
+  await cam.endAsync(true); // forced: a graceful end can wait for ever on a client that was flooding
   await new Promise((r) => setTimeout(r, 1000));
   await good.stop();
   assert.ok(good.acks.length >= 10, `${good.acks.length} good events acknowledged`);
@@ -137,7 +141,7 @@ test('a sensor sending malformed, nested, huge, mistyped, unknown and mis-dated 
   let audited = 0;
   for await (const e of queryAudit(join(h.gateway.cfg.dataDir, 'audit'), { types: ['input-rejected'] })) if (e.event.type === 'input-rejected') audited++;
   assert.equal(audited, cases.length, 'each refusal is in the audit log');
-  await bad.endAsync();
+  await bad.endAsync(true);
   assertNothingLeaked(h, logLines, [secret]);
   assert.ok(!logLines.join('').includes('teleport'), 'payload contents are described, not quoted');
 });
