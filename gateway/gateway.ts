@@ -20,6 +20,7 @@ import { VERSION } from './version.ts';
 import { eventRecordId } from './record-id.ts';
 import { describeStorageError } from './storage/describe-error.ts';
 import { createMetricsRegistry, type MetricSources } from './metrics.ts';
+import { RtspCamera, type RtspProblemCode } from './rtsp/index.ts';
 import { HttpLogins, isLoopback, RecentActivity, serveHttp, type GatewayStatus, type HttpSources } from './http/index.ts';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
@@ -51,6 +52,8 @@ export class Gateway {
   /** previews are made only while someone has the status page open */
   private previewWantedUntil = 0;
   private nextHeadAt = 0;
+  /** the RTSP cameras pulled with ffmpeg (`cameras:` in the config) */
+  rtsp: RtspCamera[] = [];
   private nextPruneAt = 0;
   private readonly watches: Array<{ close(): void }> = [];
   private stopping: Promise<void> | null = null;
@@ -80,6 +83,10 @@ export class Gateway {
 
   static async start(cfg: Readonly<GatewayConfig>, log: Logger, opts: GatewayOptions = {}): Promise<Gateway> {
     const registry = await DeviceRegistry.open(cfg.dataDir);
+    for (const c of cfg.cameras) {
+      // checked before anything listens: the id names the camera in records, policies and the audit log
+      if (registry.get(c.id)) throw Object.assign(new Error(`camera ${c.id} in cameras: has the id of a provisioned MQTT device; give it another id`), { code: 'CAMERA_ID_TAKEN' });
+    }
     const httpLogins = cfg.http.enabled && (cfg.http.requireLogin || !isLoopback(cfg.http.host)) ? await HttpLogins.open(cfg.dataDir) : null;
     if (httpLogins && httpLogins.names().length === 0) {
       const msg = `the status page needs a login (http.host ${cfg.http.host}${cfg.http.requireLogin ? ', http.requireLogin' : ''}) and none exists: run "veilgate status-login NAME" first`;
@@ -180,6 +187,10 @@ export class Gateway {
     await uplink.start();
     outbox.on('dropped', (e, reason) => gw!.onOutboxDrop(e.id, e.key, reason));
     gw.timer = setInterval(() => void gw!.tick(Date.now()), 1000);
+    gw.rtsp = cfg.cameras.map(
+      (c) => new RtspCamera(c.id, c, { frame: (id, jpeg) => ingest.submit(id, jpeg), problem: (id, code, detail) => gw!.onRtspProblem(id, code, detail) }, { maxFrameBytes: cfg.broker.maxFrameBytes }),
+    );
+    for (const c of gw.rtsp) c.start();
     if (cfg.http.enabled) {
       const h = await serveHttp(gw.httpSources(), {
         host: cfg.http.host,
@@ -190,7 +201,7 @@ export class Gateway {
       });
       gw.httpServer = h.server;
       gw.httpAddress = h.address;
-      if (httpLogins && !cfg.http.certFile) log.warn('the status page is served beyond loopback without TLS: its login travels in clear text; set http.certFile and http.keyFile');
+      if (!isLoopback(cfg.http.host) && !cfg.http.certFile) log.warn('the status page is served beyond loopback without TLS: its login travels in clear text; set http.certFile and http.keyFile');
     }
     log.info({ broker: `${address.address}:${address.port}`, upstream: cfg.upstream.topicPrefix }, 'gateway started');
     return gw;
@@ -360,14 +371,17 @@ export class Gateway {
       warnings,
       policy: p ? { id: p.policy.id, version: p.policy.version, sha256: p.sha256, title: p.policy.title, source: p.source, localPreview: p.policy.vision.localPreview } : null,
       policyHistory: this.activity.policyHistory(),
-      devices: this.registry.list().map((d) => ({
-        id: d.id,
-        kind: d.kind,
-        zone: d.zone ?? null,
-        online: this.online.get(d.id) ?? false,
-        camera: health[d.id] ?? null,
-        preview: this.previews.has(d.id),
-      })),
+      devices: [
+        ...this.registry.list().map((d) => ({
+          id: d.id,
+          kind: d.kind,
+          zone: d.zone ?? null,
+          online: this.online.get(d.id) ?? false,
+          camera: health[d.id] ?? null,
+          preview: this.previews.has(d.id),
+        })),
+        ...this.rtsp.map((c) => ({ id: c.id, kind: 'camera (rtsp)', zone: null, online: c.streaming, camera: health[c.id] ?? null, preview: this.previews.has(c.id) })),
+      ],
       outbox: { depth: this.outbox.size, bytes: this.outbox.bytes, oldestAgeSeconds: this.outbox.oldestAt === null ? 0 : (now - this.outbox.oldestAt) / 1000, dropped: { ...drops } },
       uplink: { connected: this.uplink.connected, ...this.uplink.stats },
       decisions: { ...this.counters.decisions },
@@ -400,6 +414,11 @@ export class Gateway {
     this.audit.record({ type: 'frame-withheld', deviceId, code }).catch((e: Error) => this.storageFailed(e));
   }
 
+  /** An RTSP stream interrupted: counted, logged (without credentials) and audited; ffmpeg restarts by itself. */
+  private onRtspProblem(cameraId: string, code: RtspProblemCode, detail: string): void {
+    this.onRefused(cameraId, 'rtsp', code, detail);
+  }
+
   private onRefused(deviceId: string, channel: string, code: string, detail: string): void {
     this.counters.refused[code] = (this.counters.refused[code] ?? 0) + 1;
     this.log.warn({ deviceId, channel, code, detail }, 'input refused');
@@ -428,6 +447,7 @@ export class Gateway {
     await new Promise<void>((r) => this.broker.close(() => r()));
     await serverClosed;
     await this.brokerStore?.close();
+    await Promise.all(this.rtsp.map((c) => c.stop()));
     await this.ingest.idle();
     await this.flushCounts(Number.POSITIVE_INFINITY); // the last, partial window of each camera
     await this.audit.record({ type: 'gateway', action: 'stop', version: VERSION });

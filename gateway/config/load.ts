@@ -40,6 +40,13 @@ function finishConfig(config: GatewayConfig, baseDir: string, env: NodeJS.Proces
     const t = config.broker.tls[key];
     if (t) config.broker.tls[key] = abs(t);
   }
+  if (config.http.certFile) config.http.certFile = abs(config.http.certFile);
+  if (config.http.keyFile) config.http.keyFile = abs(config.http.keyFile);
+  // VEILGATE_CAMERA_<ID>_PASSWORD, the id upper-cased with - and . as _: RTSP credentials out of the file
+  for (const cam of config.cameras) {
+    const v = env[`VEILGATE_CAMERA_${cam.id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_PASSWORD`];
+    if (v) cam.password = v;
+  }
   for (const [name, apply] of ENV_OVERRIDES) {
     const v = env[name];
     if (v) apply(config, v);

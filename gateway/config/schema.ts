@@ -84,6 +84,18 @@ export const HttpConfig = z.strictObject({
   preview: z.boolean().default(true).describe('show each camera\'s latest redacted frame on the status page (never a raw one); off keeps images off the page'),
 });
 
+export const RtspCameraConfig = z.strictObject({
+  id: DeviceId.describe('the camera\'s id in records and policies (not an MQTT identity)'),
+  url: z
+    .string()
+    .regex(/^rtsps?:\/\/[^@\s/]+(\/\S*)?$/, 'rtsp://host[:port]/path, without credentials (set username, and the password in VEILGATE_CAMERA_<ID>_PASSWORD)')
+    .describe('the camera\'s RTSP stream'),
+  username: z.string().optional(),
+  password: z.string().optional().describe('prefer the VEILGATE_CAMERA_<ID>_PASSWORD environment variable'),
+  fps: z.number().min(0.1).max(30).default(2).describe('frames per second taken from the stream for redaction and description'),
+  stallSeconds: z.number().int().min(2).max(300).default(15).describe('no frame for this long: ffmpeg is restarted'),
+});
+
 export const EventsConfig = z.strictObject({
   maxFutureSeconds: z.number().int().min(0).max(86_400).default(300).describe('a sensor event dated further ahead of the gateway clock is refused (EVENT_TIME_FUTURE)'),
   maxAgeSeconds: z.number().int().min(60).max(365 * 86_400).default(7 * 86_400).describe('a sensor event dated longer ago is refused (EVENT_TIME_STALE)'),
@@ -116,6 +128,7 @@ export const GatewayConfig = z.strictObject({
   vision: VisionConfig.prefault({}).describe('detection and redaction of camera frames'),
   outbox: OutboxConfig.prefault({}).describe('bounds of the durable store of records waiting for the uplink'),
   http: HttpConfig.prefault({}).describe('the local status page, health checks and Prometheus metrics'),
+  cameras: z.array(RtspCameraConfig).default([]).describe('RTSP cameras the gateway pulls frames from with ffmpeg'),
   events: EventsConfig.prefault({}).describe('what sensor events the gateway accepts'),
   audit: AuditConfig.prefault({}).describe('rotation, retention and upstream publication of the tamper-evident audit log'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log verbosity; logs are JSON on stderr'),

@@ -47,7 +47,7 @@ function render(s) {
     d.id, d.kind, d.zone || '-', td(d.online ? 'online' : 'offline', d.online ? 'online' : 'offline'),
     d.camera ? d.camera.fps : '-', d.camera && d.camera.latencyMs ? d.camera.latencyMs.p50 + ' / ' + d.camera.latencyMs.max + ' ms' : '-',
     d.camera ? d.camera.processed + ' / ' + d.camera.dropped : '-'], 'device')));
-  const cams = s.devices.filter((d) => d.kind === 'camera');
+  const cams = s.devices.filter((d) => d.kind.indexOf('camera') === 0);
   $('preview-note').textContent = !s.policy || !s.policy.localPreview ? 'The policy in force does not allow previews on this page.' : 'Redacted frames only; refreshed every few seconds while this page is open.';
   const shown = [];
   if (s.policy && s.policy.localPreview) for (const d of cams) {

@@ -41,6 +41,8 @@ export async function startHarness(
     http?: Record<string, unknown>;
     audit?: Record<string, unknown>;
     events?: Record<string, unknown>;
+    /** RTSP cameras (`cameras:` in the config) */
+    cameras?: Array<Record<string, unknown>>;
     /** every log line, as written (for checking what the logs never contain) */
     logLines?: string[];
   } = {},
@@ -51,7 +53,7 @@ export async function startHarness(
   const up = opts.upstreamUrl ? { url: opts.upstreamUrl, stop: async () => {} } : await startEmbeddedUpstream('veilgate', (r) => upstream.push(r));
   const policy = opts.policyFile ?? (await writeFastDefaultPolicy(dir));
   const cfg = configFromObject(
-    { gatewayId: 'gw-test', dataDir: opts.dataDir ?? join(dir, 'data'), policy, broker: { port: 0, allowAnonymous: opts.allowAnonymous ?? false, ...opts.broker }, upstream: { url: up.url, reconnectMinMs: 200, reconnectMaxMs: 2000 }, http: { port: 0, ...opts.http }, ...(opts.outbox ? { outbox: opts.outbox } : {}), ...(opts.audit ? { audit: opts.audit } : {}), ...(opts.events ? { events: opts.events } : {}) },
+    { gatewayId: 'gw-test', dataDir: opts.dataDir ?? join(dir, 'data'), policy, broker: { port: 0, allowAnonymous: opts.allowAnonymous ?? false, ...opts.broker }, upstream: { url: up.url, reconnectMinMs: 200, reconnectMaxMs: 2000 }, http: { port: 0, ...opts.http }, ...(opts.outbox ? { outbox: opts.outbox } : {}), ...(opts.audit ? { audit: opts.audit } : {}), ...(opts.events ? { events: opts.events } : {}), ...(opts.cameras ? { cameras: opts.cameras } : {}) },
     dir,
   );
   const lines = opts.logLines;

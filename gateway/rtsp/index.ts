@@ -1,0 +1,3 @@
+export { RtspCamera, RTSP_PROBLEM_CODES, type RtspProblemCode, type RtspCameraEvents } from './rtsp-camera.ts';
+export { ffmpegInput, sanitizeFfmpegMessage, type RtspSource } from './ffmpeg-input.ts';
+export { JpegSplitter } from './jpeg-splitter.ts';
