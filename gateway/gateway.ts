@@ -12,7 +12,7 @@ import { decide, type DecideContext } from './decide.ts';
 import { parseEventPayload } from './event-input.ts';
 import type { Logger } from './log.ts';
 import { DurableOutbox } from './outbox/index.ts';
-import { FrameIngest, SnapshotSchedule, type Observation, type Snapshot } from './pipeline/index.ts';
+import { FrameIngest, RegionHold, SnapshotSchedule, type Observation, type Snapshot } from './pipeline/index.ts';
 import { ActivePolicy, deploymentSalt, watchFile, type LoadOutcome } from './policy/index.ts';
 import { DeviceRegistry } from './registry/index.ts';
 import { MqttUplink, type Uplink } from './uplink/index.ts';
@@ -112,6 +112,7 @@ export class Gateway {
     let gw: Gateway | null = null;
     const ready = () => gw!;
     const counts = new CountsAggregator(() => active.inForce?.loaded.policy.counts ?? { intervalSeconds: 10, classes: ['person', 'vehicle'] });
+    const hold = new RegionHold(cfg.vision.holdFrames);
     const snapshots = new SnapshotSchedule(() => active.inForce?.loaded.policy.vision.snapshots ?? null);
     const ingest = new FrameIngest(
       // read per frame: a policy reload changes redaction from the next frame on
@@ -121,6 +122,8 @@ export class Gateway {
         maxPixels: 4096 * 4096,
         snapshotDue: (id, at) => snapshots.due(id, at),
         previewDue: (id, at) => ready().previewDue(id, at.getTime()),
+        masksFor: (id) => cfg.vision.masks[id] ?? [],
+        hold,
       }),
       cfg.vision.queueLength,
       {

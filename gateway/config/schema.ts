@@ -113,6 +113,11 @@ export const VisionConfig = z.strictObject({
   farFaceThreshold: z.number().min(0.05).max(0.99).default(0.85).describe('far-face detector (BlazeFace 256) minimum score; it fires on cups and cats below ~0.85'),
   personThreshold: z.number().min(0.05).max(0.99).default(0.5).describe('person/vehicle detector minimum score'),
   queueLength: z.number().int().min(1).max(100).default(4).describe('frames waiting per camera; the oldest is dropped when full'),
+  holdFrames: z.number().int().min(0).max(100).default(5).describe('a region stays redacted for this many following frames of its camera even if the detector misses it'),
+  masks: z
+    .record(DeviceId, z.array(z.array(z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)])).min(3, 'a mask polygon has at least 3 points')))
+    .default({})
+    .describe('fixed privacy masks per camera id: polygons of [x, y] in 0..1 of the frame (windows of homes), filled before detection'),
   threads: z
     .union([z.literal('auto'), z.number().int().min(1).max(64)])
     .default('auto')

@@ -27,6 +27,8 @@ export interface Region {
   w: number;
   h: number;
   cls: DetectionClass | 'head';
+  /** held over from an earlier frame (RegionHold), not detected in this one */
+  held?: boolean;
   method: 'pixelate' | 'blur' | 'fill';
   strength: number;
 }
@@ -57,6 +59,8 @@ export interface FrameContext {
   detections: Detection[];
   regions: Region[];
   redacted: boolean;
+  /** privacy-mask polygons filled in this frame */
+  masked: number;
   observation: Observation | null;
   /** a redacted JPEG, made only when the policy lets snapshots leave and one is due */
   snapshot: Snapshot | null;

@@ -5,3 +5,5 @@ export { FRAME_DROP_CODES, FrameError, type Observation, type FrameDropCode, typ
 export type { RedactMethod } from './redact/methods.ts';
 export type { Redaction } from './redact/regions.ts';
 export { SnapshotSchedule } from './snapshot-schedule.ts';
+export { RegionHold } from './redact/hold.ts';
+export type { MaskPolygon } from './redact/mask.ts';

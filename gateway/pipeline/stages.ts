@@ -3,6 +3,8 @@ import type { Detector, DetectionClass } from '../../models/index.ts';
 import { FrameError, type FrameContext, type Snapshot } from './frame.ts';
 import { redactRegion } from './redact/methods.ts';
 import { regionsFor, type Redaction } from './redact/regions.ts';
+import type { RegionHold } from './redact/hold.ts';
+import { applyMasks, type MaskPolygon } from './redact/mask.ts';
 
 export interface StageDeps {
   /** null when the models could not be loaded: every frame is then withheld */
@@ -13,6 +15,10 @@ export interface StageDeps {
   maxPixels: number;
   /** whether this frame should yield a redacted snapshot, and how wide at most; absent: never */
   snapshotDue?: (deviceId: string, at: Date) => { maxWidth: number } | null;
+  /** privacy masks of this camera (normalized polygons), filled before detection */
+  masksFor?: (deviceId: string) => readonly MaskPolygon[];
+  /** keeps regions redacted for a few frames after the detector last saw them */
+  hold?: RegionHold;
   /** whether this frame should refresh the status page's redacted preview, and how wide; absent: never */
   previewDue?: (deviceId: string, at: Date) => { maxWidth: number } | null;
 }
@@ -46,6 +52,15 @@ export const decode: Stage = {
   },
 };
 
+/** Fixed privacy masks (windows of homes, a neighbour's garden): gone before any detector looks. */
+export const mask: Stage = {
+  name: 'mask',
+  run(ctx, deps) {
+    const masks = deps.masksFor?.(ctx.deviceId) ?? [];
+    if (masks.length > 0) ctx.masked = applyMasks(ctx.image!, masks);
+  },
+};
+
 export const detect: Stage = {
   name: 'detect',
   async run(ctx, deps) {
@@ -62,7 +77,8 @@ export const redact: Stage = {
   name: 'redact',
   run(ctx, deps) {
     const img = ctx.image!;
-    ctx.regions = regionsFor(ctx.detections, img.width, img.height, deps.redaction);
+    const found = regionsFor(ctx.detections, img.width, img.height, deps.redaction);
+    ctx.regions = deps.hold ? deps.hold.apply(ctx.deviceId, img.width, img.height, found) : found;
     try {
       for (const r of ctx.regions) redactRegion(img, r);
     } catch (e) {
@@ -80,10 +96,11 @@ export const describe: Stage = {
     for (const d of ctx.detections) counts[d.cls]++;
     // every face belongs to a person: a lower bound while person boxes are missed or not detected
     counts.person = Math.max(counts.person, counts.face);
-    const redactions: Record<string, number> = {};
-    const redactionMethods: Record<string, string> = {};
+    const redactions: Record<string, number> = ctx.masked ? { mask: ctx.masked } : {};
+    const redactionMethods: Record<string, string> = ctx.masked ? { mask: 'fill' } : {};
     for (const r of ctx.regions) {
-      redactions[r.cls] = (redactions[r.cls] ?? 0) + 1;
+      const key = r.held ? 'held' : r.cls;
+      redactions[key] = (redactions[key] ?? 0) + 1;
       redactionMethods[r.cls] = r.method;
     }
     ctx.observation = {
@@ -137,4 +154,4 @@ export const preview: Stage = {
 };
 
 /** The order is the design: nothing may see the image between decode and redact. */
-export const STAGES: readonly Stage[] = [decode, detect, redact, describe, snapshot, preview];
+export const STAGES: readonly Stage[] = [decode, mask, detect, redact, describe, snapshot, preview];

@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { createVisionDetector, type Detector } from '../../models/index.ts';
+import { DEFAULT_VISION } from '../../policies/index.ts';
+import { VisionConfig } from '../config/schema.ts';
+import { PHOTOS } from '../test/harness.ts';
+import { RegionHold, runPipeline, type StageDeps } from './index.ts';
+
+const FACE = { x1: 173, y1: 74, x2: 277, y2: 178 }; // astronaut.png, 512x512
+let detector: Detector;
+test.before(async () => {
+  detector = await createVisionDetector(VisionConfig.parse({}));
+});
+test.after(() => detector.close());
+
+const deps = (over: Partial<StageDeps> = {}): StageDeps => ({ detector, redaction: DEFAULT_VISION.redact, maxPixels: 4096 * 4096, ...over });
+const jpegOf = (name: string) => sharp(join(PHOTOS, name)).resize(512, 512, { fit: 'cover' }).toColourspace('srgb').jpeg({ quality: 90 }).toBuffer();
+
+/** Mean difference between horizontal neighbours inside the face box of a raw RGB image. */
+function detail(img: { data: Buffer; width: number }): number {
+  let sum = 0;
+  let n = 0;
+  for (let y = FACE.y1; y < FACE.y2; y++) {
+    for (let x = FACE.x1; x < FACE.x2 - 1; x++) {
+      const i = (y * img.width + x) * 3;
+      sum += Math.abs(img.data[i]! - img.data[i + 3]!);
+      n++;
+    }
+  }
+  return sum / n;
+}
+
+test('a privacy mask is filled before the detectors look: the face behind it is neither seen nor left visible', async () => {
+  const square = [[FACE.x1 / 512, FACE.y1 / 512], [FACE.x2 / 512, FACE.y1 / 512], [FACE.x2 / 512, FACE.y2 / 512], [FACE.x1 / 512, FACE.y2 / 512]] as const;
+  const { observation, ctx } = await runPipeline('cam-1', await jpegOf('astronaut.png'), deps({ masksFor: (id) => (id === 'cam-1' ? [square] : []) }));
+  assert.equal(observation.counts.face, 0, 'the masked face was never detected');
+  assert.deepEqual(observation.redactions, { mask: 1 });
+  assert.deepEqual(observation.redactionMethods, { mask: 'fill' });
+  const img = ctx.image!;
+  for (let y = FACE.y1 + 1; y < FACE.y2 - 1; y += 7) {
+    for (let x = FACE.x1 + 1; x < FACE.x2 - 1; x += 7) assert.equal(img.data[(y * img.width + x) * 3], 96, `pixel ${x},${y} is masked`);
+  }
+  const other = await runPipeline('cam-2', await jpegOf('astronaut.png'), deps({ masksFor: (id) => (id === 'cam-1' ? [square] : []) }));
+  assert.equal(other.observation.counts.face, 1, 'masks belong to their camera');
+});
+
+test('a face redacted in one frame stays redacted for holdFrames more frames of that camera, then is released', async () => {
+  const hold = new RegionHold(2);
+  const d = deps({ hold });
+  const first = await runPipeline('cam-1', await jpegOf('astronaut.png'), d);
+  assert.equal(first.observation.redactions.face, 1);
+  // the next frames show no face the detector can find: the region is still obscured
+  const blank = await jpegOf('coffee.png');
+  const plain = await runPipeline('cam-plain', blank, deps());
+  for (let i = 0; i < 2; i++) {
+    const next = await runPipeline('cam-1', blank, d);
+    assert.equal(next.observation.counts.face, 0);
+    assert.equal(next.observation.redactions.held, 1, `frame ${i + 2} holds the region`);
+    assert.ok(detail(next.ctx.image!) < detail(plain.ctx.image!) * 0.5, 'and the held region is obscured');
+  }
+  const released = await runPipeline('cam-1', blank, d);
+  assert.deepEqual(released.observation.redactions, {}, 'after holdFrames the region is released');
+  const otherCamera = await runPipeline('cam-2', blank, d);
+  assert.deepEqual(otherCamera.observation.redactions, {}, 'a hold belongs to its camera');
+});
