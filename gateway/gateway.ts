@@ -12,7 +12,7 @@ import { decide, type DecideContext } from './decide.ts';
 import { parseEventPayload } from './event-input.ts';
 import type { Logger } from './log.ts';
 import { DurableOutbox } from './outbox/index.ts';
-import { FrameIngest, RegionHold, SnapshotSchedule, type Observation, type Snapshot } from './pipeline/index.ts';
+import { FrameIngest, MotionGate, RegionHold, SnapshotSchedule, type Observation, type Snapshot } from './pipeline/index.ts';
 import { ActivePolicy, deploymentSalt, watchFile, type LoadOutcome } from './policy/index.ts';
 import { DeviceRegistry } from './registry/index.ts';
 import { MqttUplink, type Uplink } from './uplink/index.ts';
@@ -113,6 +113,7 @@ export class Gateway {
     const ready = () => gw!;
     const counts = new CountsAggregator(() => active.inForce?.loaded.policy.counts ?? { intervalSeconds: 10, classes: ['person', 'vehicle'] });
     const hold = new RegionHold(cfg.vision.holdFrames);
+    const motion = cfg.vision.motion.enabled ? new MotionGate(cfg.vision.motion.threshold, cfg.vision.motion.refreshFrames) : null;
     const snapshots = new SnapshotSchedule(() => active.inForce?.loaded.policy.vision.snapshots ?? null);
     const ingest = new FrameIngest(
       // read per frame: a policy reload changes redaction from the next frame on
@@ -124,6 +125,7 @@ export class Gateway {
         previewDue: (id, at) => ready().previewDue(id, at.getTime()),
         masksFor: (id) => cfg.vision.masks[id] ?? [],
         hold,
+        ...(motion ? { motion } : {}),
       }),
       cfg.vision.queueLength,
       {

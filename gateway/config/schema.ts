@@ -113,6 +113,14 @@ export const VisionConfig = z.strictObject({
   farFaceThreshold: z.number().min(0.05).max(0.99).default(0.85).describe('far-face detector (BlazeFace 256) minimum score; it fires on cups and cats below ~0.85'),
   personThreshold: z.number().min(0.05).max(0.99).default(0.5).describe('person/vehicle detector minimum score'),
   queueLength: z.number().int().min(1).max(100).default(4).describe('frames waiting per camera; the oldest is dropped when full'),
+  motion: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe('skip detection on frames where nothing moved, reusing the last detections'),
+      threshold: z.number().min(0.1).max(50).default(2).describe('mean grey-level change (0-255) of a 64x36 thumbnail that counts as movement'),
+      refreshFrames: z.number().int().min(1).max(1000).default(10).describe('run the detector at least every this many frames anyway'),
+    })
+    .prefault({})
+    .describe('the motion gate before detection'),
   holdFrames: z.number().int().min(0).max(100).default(5).describe('a region stays redacted for this many following frames of its camera even if the detector misses it'),
   masks: z
     .record(DeviceId, z.array(z.array(z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)])).min(3, 'a mask polygon has at least 3 points')))

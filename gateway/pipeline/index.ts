@@ -6,4 +6,5 @@ export type { RedactMethod } from './redact/methods.ts';
 export type { Redaction } from './redact/regions.ts';
 export { SnapshotSchedule } from './snapshot-schedule.ts';
 export { RegionHold } from './redact/hold.ts';
+export { MotionGate } from './motion-gate.ts';
 export type { MaskPolygon } from './redact/mask.ts';

@@ -6,7 +6,7 @@ import { createVisionDetector, type Detector } from '../../models/index.ts';
 import { DEFAULT_VISION } from '../../policies/index.ts';
 import { VisionConfig } from '../config/schema.ts';
 import { PHOTOS } from '../test/harness.ts';
-import { RegionHold, runPipeline, type StageDeps } from './index.ts';
+import { MotionGate, RegionHold, runPipeline, type StageDeps } from './index.ts';
 
 const FACE = { x1: 173, y1: 74, x2: 277, y2: 178 }; // astronaut.png, 512x512
 let detector: Detector;
@@ -64,4 +64,30 @@ test('a face redacted in one frame stays redacted for holdFrames more frames of 
   assert.deepEqual(released.observation.redactions, {}, 'after holdFrames the region is released');
   const otherCamera = await runPipeline('cam-2', blank, d);
   assert.deepEqual(otherCamera.observation.redactions, {}, 'a hold belongs to its camera');
+});
+
+test('the motion gate skips detection while nothing moves, keeps redacting where it did, and detects again on movement and every refreshFrames', async () => {
+  let calls = 0;
+  const counting: Detector = { models: detector.models, detect: (img) => (calls++, detector.detect(img)), close: async () => {} };
+  const gate = new MotionGate(2, 3);
+  const d = deps({ detector: counting, motion: gate });
+  const face = await jpegOf('astronaut.png');
+  const cup = await jpegOf('coffee.png');
+  const first = await runPipeline('cam-1', face, d);
+  assert.equal(calls, 1);
+  assert.equal(first.observation.redactions.face, 1);
+  const still = await runPipeline('cam-1', face, d);
+  assert.equal(calls, 1, 'an unchanged frame is not run through the detector');
+  assert.equal(still.observation.redactions.face, 1, 'but its face is redacted where it was');
+  assert.ok(Math.abs(detail(still.ctx.image!) - detail(first.ctx.image!)) < 0.5, 'obscured exactly as the detected frame was');
+  await runPipeline('cam-1', face, d);
+  assert.equal(calls, 1);
+  await runPipeline('cam-1', face, d);
+  assert.equal(calls, 2, 'every refreshFrames frames the detector runs anyway');
+  const moved = await runPipeline('cam-1', cup, d);
+  assert.equal(calls, 3, 'a changed frame is detected again');
+  assert.equal(moved.observation.counts.face, 0);
+  await runPipeline('cam-2', cup, d);
+  assert.equal(calls, 4, 'each camera has its own reference frame');
+  assert.deepEqual(gate.stats, { detected: 4, reused: 2 });
 });

@@ -4,6 +4,7 @@ import { FrameError, type FrameContext, type Snapshot } from './frame.ts';
 import { redactRegion } from './redact/methods.ts';
 import { regionsFor, type Redaction } from './redact/regions.ts';
 import type { RegionHold } from './redact/hold.ts';
+import type { MotionGate } from './motion-gate.ts';
 import { applyMasks, type MaskPolygon } from './redact/mask.ts';
 
 export interface StageDeps {
@@ -17,6 +18,8 @@ export interface StageDeps {
   snapshotDue?: (deviceId: string, at: Date) => { maxWidth: number } | null;
   /** privacy masks of this camera (normalized polygons), filled before detection */
   masksFor?: (deviceId: string) => readonly MaskPolygon[];
+  /** reuses a camera's last detections on frames where nothing moved */
+  motion?: MotionGate;
   /** keeps regions redacted for a few frames after the detector last saw them */
   hold?: RegionHold;
   /** whether this frame should refresh the status page's redacted preview, and how wide; absent: never */
@@ -65,11 +68,17 @@ export const detect: Stage = {
   name: 'detect',
   async run(ctx, deps) {
     if (!deps.detector) throw new FrameError('MODEL_UNAVAILABLE');
+    const reused = deps.motion?.reuse(ctx.deviceId, ctx.image!);
+    if (reused) {
+      ctx.detections = reused;
+      return;
+    }
     try {
       ctx.detections = await deps.detector.detect(ctx.image!);
     } catch (e) {
       throw new FrameError('DETECT_FAILED', (e as Error).message);
     }
+    deps.motion?.detected(ctx.deviceId, ctx.image!, ctx.detections);
   },
 };
 
