@@ -52,6 +52,8 @@ export class Gateway {
   /** previews are made only while someone has the status page open */
   private previewWantedUntil = 0;
   private nextHeadAt = 0;
+  /** the motion gate in front of the detector, when enabled */
+  motion: MotionGate | null = null;
   /** the RTSP cameras pulled with ffmpeg (`cameras:` in the config) */
   rtsp: RtspCamera[] = [];
   private nextPruneAt = 0;
@@ -177,6 +179,7 @@ export class Gateway {
     const uplink = new MqttUplink(cfg, outbox, log.child({ module: 'uplink' }));
     gw = new Gateway(cfg, log, registry, audit, outbox, detector, broker, server, address, uplink, ingest, counts, active, salt, activity);
     gw.brokerStore = brokerStore;
+    gw.motion = motion;
     gw.extraListeners = extra;
     for (const l of extra) log.info({ listener: l.kind, address: `${l.address.address}:${l.address.port}` }, 'broker listening');
     // hot reload: a valid new version takes effect at once; an invalid one is logged and ignored
@@ -411,6 +414,7 @@ export class Gateway {
       policy: () => ({ inForce: this.policy !== null, version: this.policy?.policy.version ?? 0 }),
       audit: this.audit,
       storageErrors: () => this.counters.storageErrors,
+      motion: this.motion?.stats ?? null,
     };
   }
 

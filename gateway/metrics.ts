@@ -12,6 +12,8 @@ export interface MetricSources {
   policy: () => { inForce: boolean; version: number };
   audit: { chainHead: { seq: number } };
   storageErrors: () => number;
+  /** frames the detector ran on, and frames whose detections were reused because nothing moved */
+  motion: { detected: number; reused: number } | null;
 }
 
 /** A counter whose value is read from a source at scrape time. */
@@ -53,6 +55,7 @@ export function createMetricsRegistry(m: MetricSources, now: () => number = Date
   gaugeFrom(reg, 'veilgate_policy_in_force', '1 when a valid policy is in force (0: nothing is forwarded)', () => (m.policy().inForce ? 1 : 0));
   gaugeFrom(reg, 'veilgate_policy_version', 'version of the policy in force (0 when none)', () => m.policy().version);
   gaugeFrom(reg, 'veilgate_audit_seq', 'sequence number of the audit chain head', () => m.audit.chainHead.seq);
+  counterFrom(reg, 'veilgate_detections_total', 'frames by whether the detector ran or, nothing having moved, its last detections were reused', (): Record<string, number> => (m.motion ? { detected: m.motion.detected, reused: m.motion.reused } : {}), 'outcome');
   counterFrom(reg, 'veilgate_storage_errors_total', 'failed writes to the audit log or outbox', m.storageErrors);
   return reg;
 }
