@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { replaceFile } from '../storage/replace-file.ts';
 import type { AuditEvent } from './entry.ts';
 
 const SEEN_FILE = 'config-seen.json';
@@ -33,8 +34,7 @@ export async function configEvent(auditDir: string, cfg: unknown): Promise<{ eve
   return {
     event: { type: 'config', sha256, changed: previous !== null && previous !== sha256, previous },
     async commit() {
-      await writeFile(`${file}.tmp`, JSON.stringify({ sha256 }));
-      await rename(`${file}.tmp`, file);
+      await replaceFile(file, JSON.stringify({ sha256 }));
     },
   };
 }

@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { replaceFile } from '../storage/replace-file.ts';
 
 const DIR = 'policies';
 
@@ -7,9 +8,7 @@ const DIR = 'policies';
 export async function archivePolicy(auditDir: string, sha256: string, text: string): Promise<void> {
   const dir = join(auditDir, DIR);
   await mkdir(dir, { recursive: true });
-  const file = join(dir, `${sha256}.yaml`);
-  await writeFile(`${file}.tmp`, text, { flush: true });
-  await rename(`${file}.tmp`, file);
+  await replaceFile(join(dir, `${sha256}.yaml`), text);
 }
 
 /** The archived text of a policy version, or null when it is not (or no longer) there. */

@@ -1,5 +1,6 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { replaceFile } from '../storage/replace-file.ts';
 import type { AuditEvent } from './entry.ts';
 
 /** What the audit log last recorded of each provisioned identity. No secrets: only when they were set. */
@@ -52,7 +53,6 @@ export async function auditRegistryChanges(auditDir: string, registry: readonly 
   if (changes.length === 0) return 0;
   for (const c of changes) await record(c);
   const next: Seen = Object.fromEntries(registry.map((d) => [d.id, { kind: d.kind, zone: d.zone ?? null, createdAt: d.createdAt, rotatedAt: d.rotatedAt ?? null }]));
-  await writeFile(`${file}.tmp`, JSON.stringify(next));
-  await rename(`${file}.tmp`, file);
+  await replaceFile(file, JSON.stringify(next));
   return changes.length;
 }

@@ -1,5 +1,6 @@
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { replaceFile } from '../storage/replace-file.ts';
 
 /** The file being written. Full ones are renamed to audit.000001.jsonl, audit.000002.jsonl, … in order. */
 export const AUDIT_FILE = 'audit.jsonl';
@@ -42,9 +43,6 @@ export async function readAnchor(dir: string): Promise<Anchor | null> {
   }
 }
 
-/** Written whole, then renamed: a power cut leaves the old anchor or the new one. */
 export async function writeAnchor(dir: string, a: Anchor): Promise<void> {
-  const tmp = join(dir, `${ANCHOR_FILE}.tmp`);
-  await writeFile(tmp, `${JSON.stringify(a)}\n`, { flush: true });
-  await rename(tmp, join(dir, ANCHOR_FILE));
+  await replaceFile(join(dir, ANCHOR_FILE), `${JSON.stringify(a)}\n`);
 }

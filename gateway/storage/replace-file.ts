@@ -1,0 +1,8 @@
+import { rename, writeFile } from 'node:fs/promises';
+
+/** Replaces a small file whole: written and flushed beside it, then renamed, so a power cut leaves the old file or the new one. */
+export async function replaceFile(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp`;
+  await writeFile(tmp, text, { flush: true });
+  await rename(tmp, path);
+}
