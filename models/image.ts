@@ -36,12 +36,13 @@ export function iou(a: Box, b: Box): number {
   return union <= 0 ? 0 : inter / union;
 }
 
-/** Greedy non-maximum suppression, per class. */
-export function nms(dets: Detection[], threshold: number): Detection[] {
+/** Greedy non-maximum suppression, per class; the threshold may differ per class. */
+export function nms(dets: Detection[], threshold: number | Readonly<Record<DetectionClass, number>>): Detection[] {
+  const limit = (c: DetectionClass) => (typeof threshold === 'number' ? threshold : threshold[c]);
   const sorted = [...dets].sort((a, b) => b.score - a.score);
   const kept: Detection[] = [];
   for (const d of sorted) {
-    if (kept.every((k) => k.cls !== d.cls || iou(k.box, d.box) < threshold)) kept.push(d);
+    if (kept.every((k) => k.cls !== d.cls || iou(k.box, d.box) < limit(d.cls))) kept.push(d);
   }
   return kept;
 }

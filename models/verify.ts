@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { ensureBuilt } from './build.ts';
 import { modelPath, type ModelEntry } from './catalogue.ts';
 
 export class ModelIntegrityError extends Error {
@@ -9,8 +10,9 @@ export class ModelIntegrityError extends Error {
   }
 }
 
-/** Reads a model file and returns its bytes only if their sha256 matches the catalogue. */
+/** Reads a model file (building a converted one first if it is missing) and returns its bytes only if their sha256 matches the catalogue. */
 export async function readVerifiedModel(entry: ModelEntry): Promise<Uint8Array> {
+  await ensureBuilt(entry);
   const file = modelPath(entry);
   const bytes = await readFile(file);
   const actual = createHash('sha256').update(bytes).digest('hex');

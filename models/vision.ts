@@ -1,31 +1,56 @@
 import { createBlazeface } from './blazeface/detector.ts';
+import { createCocoSsd } from './coco-ssd/detector.ts';
 import type { Detector } from './detector.ts';
-import { nms, type Detection, type RgbImage } from './image.ts';
+import { clampBox, nms, type Box, type Detection, type RgbImage } from './image.ts';
+import { createTextDetector } from './ppocr/detector.ts';
 
 export interface VisionOptions {
   faceThreshold: number;
   farFaceThreshold: number;
   personThreshold: number;
+  vehicleThreshold: number;
+  textThreshold: number;
 }
 
 /**
- * Every detector the redaction needs, run on the same image and merged. If any model fails to
- * load, this rejects: the caller must then withhold frames (fail closed), not run with fewer models.
+ * Overlap above which two boxes of a class are one thing. People in a group overlap a lot, and
+ * suppressing one of them would leave a head unredacted, so persons merge only when nearly equal.
+ */
+const MERGE = { face: 0.3, text: 0.3, vehicle: 0.5, person: 0.7 } as const;
+
+/** a plate can stick out of a tight vehicle box; look a little beyond it */
+const VEHICLE_MARGIN = 0.1;
+
+function around(b: Box, m: number): Box {
+  const dx = (b.x2 - b.x1) * m;
+  const dy = (b.y2 - b.y1) * m;
+  return clampBox({ x1: b.x1 - dx, y1: b.y1 - dy, x2: b.x2 + dx, y2: b.y2 + dy });
+}
+
+/**
+ * Every detector the redaction needs: faces near and far, persons and vehicles on the whole image,
+ * then text inside each vehicle (plates). If any model fails to load, this rejects: the caller must
+ * then withhold frames (fail closed), not run with fewer models.
  */
 export async function createVisionDetector(opts: VisionOptions): Promise<Detector> {
-  const parts = await Promise.all([
+  const [near, far, objects, text] = await Promise.all([
     createBlazeface({ variant: 'blazeface-front-128', threshold: opts.faceThreshold }),
     createBlazeface({ variant: 'blazeface-back-256', threshold: opts.farFaceThreshold }),
+    createCocoSsd({ personThreshold: opts.personThreshold, vehicleThreshold: opts.vehicleThreshold }),
+    createTextDetector({ threshold: opts.textThreshold }),
   ]);
+  const whole = [near, far, objects];
   return {
-    models: parts.flatMap((p) => [...p.models]),
+    models: [...whole.flatMap((p) => [...p.models]), ...text.models],
     async detect(img: RgbImage): Promise<Detection[]> {
       const all: Detection[] = [];
-      for (const p of parts) all.push(...(await p.detect(img)));
-      return nms(all, 0.3);
+      for (const p of whole) all.push(...(await p.detect(img)));
+      const vehicles = all.filter((d) => d.cls === 'vehicle').map((d) => around(d.box, VEHICLE_MARGIN));
+      if (vehicles.length > 0) all.push(...(await text.detect(img, vehicles)));
+      return nms(all, MERGE);
     },
     async close() {
-      await Promise.all(parts.map((p) => p.close()));
+      await Promise.all([...whole, text].map((p) => p.close()));
     },
   };
 }

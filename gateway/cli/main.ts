@@ -6,6 +6,7 @@ import { registerConfig } from './commands/config.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerDevices } from './commands/devices.ts';
 import { registerDoctor } from './commands/doctor.ts';
+import { registerModels } from './commands/models.ts';
 import { registerPolicy } from './commands/policy.ts';
 import { registerRedact } from './commands/redact.ts';
 import { registerReport } from './commands/report.ts';
@@ -26,7 +27,7 @@ const program = new Command('veilgate')
   .exitOverride()
   .showHelpAfterError();
 
-for (const register of [registerDemo, registerStart, registerDevices, registerCerts, registerPolicy, registerConfig, registerAudit, registerReport, registerStatusLogin, registerRedact, registerDoctor]) register(program);
+for (const register of [registerDemo, registerStart, registerDevices, registerCerts, registerPolicy, registerConfig, registerAudit, registerReport, registerStatusLogin, registerRedact, registerModels, registerDoctor]) register(program);
 for (const cmd of program.commands) cmd.exitOverride();
 
 try {

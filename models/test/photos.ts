@@ -1,0 +1,13 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import type { RgbImage } from '../image.ts';
+
+/** The committed public-domain and CC0 photos (fixtures/photos/README.md has their sources). */
+export const PHOTOS = fileURLToPath(new URL('../../fixtures/photos/', import.meta.url));
+
+export async function rgb(input: string | Buffer): Promise<RgbImage> {
+  const src = typeof input === 'string' && !input.includes('/') ? join(PHOTOS, input) : input;
+  const { data, info } = await sharp(src).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
