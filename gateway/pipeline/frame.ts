@@ -11,6 +11,8 @@ export const FRAME_DROP_CODES = {
   REDACT_FAILED: 'redaction failed on this frame',
   SNAPSHOT_FAILED: 'the redacted snapshot of this frame could not be encoded',
   QUEUE_OVERFLOW: 'the camera sent frames faster than they could be processed; the oldest was dropped',
+  FRAME_TIMEOUT: 'the frame was not processed within vision.frameTimeoutMs; its worker was restarted',
+  WORKER_FAILED: 'the frame worker stopped while processing the frame, or was restarting',
 } as const;
 export type FrameDropCode = keyof typeof FRAME_DROP_CODES;
 
@@ -59,6 +61,8 @@ export interface FrameContext {
   detections: Detection[];
   regions: Region[];
   redacted: boolean;
+  /** the motion gate reused the camera's last detections instead of running the detector */
+  reused: boolean;
   /** privacy-mask polygons filled in this frame */
   masked: number;
   observation: Observation | null;

@@ -36,12 +36,18 @@ test('a privacy mask is filled before the detectors look: the face behind it is 
   const square = [[FACE.x1 / 512, FACE.y1 / 512], [FACE.x2 / 512, FACE.y1 / 512], [FACE.x2 / 512, FACE.y2 / 512], [FACE.x1 / 512, FACE.y2 / 512]] as const;
   const { observation, ctx } = await runPipeline('cam-1', await jpegOf('astronaut.png'), deps({ masksFor: (id) => (id === 'cam-1' ? [square] : []) }));
   assert.equal(observation.counts.face, 0, 'the masked face was never detected');
-  assert.deepEqual(observation.redactions, { mask: 1 });
-  assert.deepEqual(observation.redactionMethods, { mask: 'fill' });
+  assert.equal(observation.redactions.mask, 1);
+  assert.equal(observation.redactionMethods.mask, 'fill');
+  assert.equal(observation.redactions.face, undefined);
+  // the fill (grey 96); the person's head region, pixelated over it, only smears its edges
   const img = ctx.image!;
+  let filled = 0;
+  let samples = 0;
   for (let y = FACE.y1 + 1; y < FACE.y2 - 1; y += 7) {
-    for (let x = FACE.x1 + 1; x < FACE.x2 - 1; x += 7) assert.equal(img.data[(y * img.width + x) * 3], 96, `pixel ${x},${y} is masked`);
+    for (let x = FACE.x1 + 1; x < FACE.x2 - 1; x += 7, samples++) if (img.data[(y * img.width + x) * 3] === 96) filled++;
   }
+  assert.ok(filled > samples * 0.4, `${filled} of ${samples} sampled pixels are the mask's fill`);
+  assert.ok(detail(img) < 3, `no detail left where the face was: ${detail(img)}`);
   const other = await runPipeline('cam-2', await jpegOf('astronaut.png'), deps({ masksFor: (id) => (id === 'cam-1' ? [square] : []) }));
   assert.equal(other.observation.counts.face, 1, 'masks belong to their camera');
 });
@@ -51,13 +57,16 @@ test('a face redacted in one frame stays redacted for holdFrames more frames of 
   const d = deps({ hold });
   const first = await runPipeline('cam-1', await jpegOf('astronaut.png'), d);
   assert.equal(first.observation.redactions.face, 1);
+  // the face, and the head of the astronaut's person box
+  const regions = first.ctx.regions.length;
+  assert.ok(regions >= 1);
   // the next frames show no face the detector can find: the region is still obscured
   const blank = await jpegOf('coffee.png');
   const plain = await runPipeline('cam-plain', blank, deps());
   for (let i = 0; i < 2; i++) {
     const next = await runPipeline('cam-1', blank, d);
     assert.equal(next.observation.counts.face, 0);
-    assert.equal(next.observation.redactions.held, 1, `frame ${i + 2} holds the region`);
+    assert.equal(next.observation.redactions.held, regions, `frame ${i + 2} holds the regions`);
     assert.ok(detail(next.ctx.image!) < detail(plain.ctx.image!) * 0.5, 'and the held region is obscured');
   }
   const released = await runPipeline('cam-1', blank, d);

@@ -12,7 +12,7 @@ export interface PipelineResult {
 
 /** Runs one frame through every stage in order; any failure throws a FrameError (withhold it). */
 export async function runPipeline(deviceId: string, jpeg: Buffer, deps: StageDeps, receivedAt = new Date()): Promise<PipelineResult> {
-  const ctx: FrameContext = { deviceId, receivedAt, jpeg, image: null, detections: [], regions: [], redacted: false, masked: 0, observation: null, snapshot: null, preview: null };
+  const ctx: FrameContext = { deviceId, receivedAt, jpeg, image: null, detections: [], regions: [], redacted: false, reused: false, masked: 0, observation: null, snapshot: null, preview: null };
   for (const stage of STAGES) await stage.run(ctx, deps);
   if (!ctx.observation) throw new FrameError('REDACT_FAILED', 'the pipeline ended without an observation');
   return { observation: ctx.observation, snapshot: ctx.snapshot, preview: ctx.preview, ctx };

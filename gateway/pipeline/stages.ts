@@ -12,6 +12,8 @@ export interface StageDeps {
   detector: Detector | null;
   /** how each class is obscured: the active policy's choice, or the policy defaults */
   redaction: Redaction;
+  /** persons and vehicles below this score are redacted but not counted (default 0.5) */
+  countThreshold?: number;
   /** decoding refuses images with more pixels than this (decompression bombs) */
   maxPixels: number;
   /** whether this frame should yield a redacted snapshot, and how wide at most; absent: never */
@@ -71,6 +73,7 @@ export const detect: Stage = {
     const reused = deps.motion?.reuse(ctx.deviceId, ctx.image!);
     if (reused) {
       ctx.detections = reused;
+      ctx.reused = true;
       return;
     }
     try {
@@ -102,7 +105,8 @@ export const describe: Stage = {
   run(ctx, deps) {
     const img = ctx.image!;
     const counts: Record<DetectionClass, number> = { person: 0, vehicle: 0, face: 0, text: 0 };
-    for (const d of ctx.detections) counts[d.cls]++;
+    const countFrom = deps.countThreshold ?? 0.5;
+    for (const d of ctx.detections) if (d.score >= countFrom || d.cls === 'face' || d.cls === 'text') counts[d.cls]++;
     // every face belongs to a person: a lower bound while person boxes are missed or not detected
     counts.person = Math.max(counts.person, counts.face);
     const redactions: Record<string, number> = ctx.masked ? { mask: ctx.masked } : {};

@@ -75,7 +75,7 @@ test('the transparency report, from a real run: devices, policy in words, counts
   assert.ok(report.redactions.frames >= 8);
   let methods: Record<string, string> | undefined;
   for await (const e of queryAudit(auditDir, { types: ['decision'] })) if (e.event.type === 'decision' && e.event.recordType === 'observation' && e.event.redactions?.face) methods = e.event.redactionMethods;
-  assert.deepEqual(methods, { face: 'pixelate' }, 'each decision on a frame records how its regions were obscured');
+  assert.deepEqual(methods, { face: 'pixelate', head: 'pixelate' }, 'each decision on a frame records how its regions were obscured (the face, and the head of the person box)');
   const devices = Object.fromEntries(report.devices.map((d) => [d.id, d]));
   assert.deepEqual(devices['cam-1']!.leaving, ['counts']);
   assert.deepEqual(devices['door-1']!.leaving, ['door']);
