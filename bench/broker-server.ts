@@ -8,6 +8,7 @@ import { listenTcp } from '../gateway/broker/index.ts';
 import { configFromObject } from '../gateway/config/index.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import { createLogger } from '../gateway/log.ts';
+import { InlineRunner } from '../gateway/pipeline/index.ts';
 
 const kind = process.argv[2];
 if (kind === 'aedes') {
@@ -21,7 +22,7 @@ if (kind === 'aedes') {
   // the whole gateway: hooks, ACLs, the socket guard and LevelDB persistence on; anonymous lab
   // clients, because no role may both publish and subscribe on one topic (devices only publish)
   const cfg = configFromObject({ gatewayId: 'bench', dataDir: join(dir, 'data'), policy, broker: { port: 0, allowAnonymous: true, limits: { maxConnections: 10_000 } }, metrics: { enabled: false }, upstream: { url: 'mqtt://127.0.0.1:9' } }, dir);
-  const gw = await Gateway.start(cfg, createLogger('silent'), { detector: null });
+  const gw = await Gateway.start(cfg, createLogger('silent'), { frames: new InlineRunner(null) });
   console.log(gw.address.port);
 } else {
   console.error('usage: broker-server.ts gateway|aedes');

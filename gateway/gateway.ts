@@ -2,7 +2,6 @@ import type { AddressInfo, Server } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import { openBrokerPersistence } from './broker/persistence.ts';
-import { createVisionDetector, type Detector } from '../models/index.ts';
 import { DEFAULT_VISION, type LoadedPolicy } from '../policies/index.ts';
 import { AuditLog, auditRegistryChanges, configEvent } from './audit/index.ts';
 import { brokerHooks, CLIENT_CERTIFICATE, forgetSubscriptions, connectionInfo, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
@@ -12,7 +11,7 @@ import { decide, type DecideContext } from './decide.ts';
 import { parseEventPayload } from './event-input.ts';
 import type { Logger } from './log.ts';
 import { DurableOutbox } from './outbox/index.ts';
-import { FrameIngest, MotionGate, RegionHold, SnapshotSchedule, type Observation, type Snapshot } from './pipeline/index.ts';
+import { FrameIngest, FramePool, SnapshotSchedule, type FrameRunner, type Observation, type Snapshot } from './pipeline/index.ts';
 import { ActivePolicy, deploymentSalt, watchFile, type LoadOutcome } from './policy/index.ts';
 import { DeviceRegistry } from './registry/index.ts';
 import { MqttUplink, type Uplink } from './uplink/index.ts';
@@ -25,11 +24,10 @@ import { HttpLogins, isLoopback, RecentActivity, serveHttp, type GatewayStatus, 
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import sharp from 'sharp';
 
 export interface GatewayOptions {
-  /** a detector to use instead of loading the catalogue's models (tests of fail-closed paths) */
-  detector?: Detector | null;
+  /** run frames on this runner instead of the worker pool (tests of fail-closed paths) */
+  frames?: FrameRunner & { readonly models: string[] | null };
 }
 
 /**
@@ -52,8 +50,6 @@ export class Gateway {
   /** previews are made only while someone has the status page open */
   private previewWantedUntil = 0;
   private nextHeadAt = 0;
-  /** the motion gate in front of the detector, when enabled */
-  motion: MotionGate | null = null;
   /** the RTSP cameras pulled with ffmpeg (`cameras:` in the config) */
   rtsp: RtspCamera[] = [];
   private nextPruneAt = 0;
@@ -66,7 +62,7 @@ export class Gateway {
     readonly registry: DeviceRegistry,
     readonly audit: AuditLog,
     readonly outbox: DurableOutbox,
-    readonly detector: Detector | null,
+    readonly frames: FrameRunner & { readonly models: string[] | null },
     readonly broker: Aedes,
     private readonly server: Server,
     readonly address: AddressInfo,
@@ -106,28 +102,21 @@ export class Gateway {
     const salt = await deploymentSalt(cfg.dataDir);
     const active = new ActivePolicy(cfg.policy, audit, log.child({ module: 'policy' }));
     if (outbox.recovered.entries > 0) log.info(outbox.recovered, 'outbox recovered records not yet delivered');
-    const threads = imageThreads(cfg.vision.threads);
-    log.info({ threads, cores: availableParallelism() }, 'image threads capped');
-    const detector = opts.detector !== undefined ? opts.detector : await loadDetector(cfg, log);
+    const frames = opts.frames ?? (await startFramePool(cfg, log));
 
     // late-bound: hooks and the pipeline need the gateway, the gateway needs the broker
     let gw: Gateway | null = null;
     const ready = () => gw!;
     const counts = new CountsAggregator(() => active.inForce?.loaded.policy.counts ?? { intervalSeconds: 10, classes: ['person', 'vehicle'] });
-    const hold = new RegionHold(cfg.vision.holdFrames);
-    const motion = cfg.vision.motion.enabled ? new MotionGate(cfg.vision.motion.threshold, cfg.vision.motion.refreshFrames) : null;
     const snapshots = new SnapshotSchedule(() => active.inForce?.loaded.policy.vision.snapshots ?? null);
     const ingest = new FrameIngest(
-      // read per frame: a policy reload changes redaction from the next frame on
-      () => ({
-        detector,
+      frames,
+      (id, at) => ({
         redaction: (active.inForce?.loaded.policy.vision ?? DEFAULT_VISION).redact,
         maxPixels: 4096 * 4096,
-        snapshotDue: (id, at) => snapshots.due(id, at),
-        previewDue: (id, at) => ready().previewDue(id, at.getTime()),
-        masksFor: (id) => cfg.vision.masks[id] ?? [],
-        hold,
-        ...(motion ? { motion } : {}),
+        countThreshold: cfg.vision.countThreshold,
+        snapshot: snapshots.due(id, at),
+        preview: ready().previewDue(id, at.getTime()),
       }),
       cfg.vision.queueLength,
       {
@@ -177,9 +166,8 @@ export class Gateway {
     const { server, address } = await listenTcp(broker, cfg.broker.host, cfg.broker.port, listenOpts);
     const extra = await extraListeners(broker, cfg, listenOpts);
     const uplink = new MqttUplink(cfg, outbox, log.child({ module: 'uplink' }));
-    gw = new Gateway(cfg, log, registry, audit, outbox, detector, broker, server, address, uplink, ingest, counts, active, salt, activity);
+    gw = new Gateway(cfg, log, registry, audit, outbox, frames, broker, server, address, uplink, ingest, counts, active, salt, activity);
     gw.brokerStore = brokerStore;
-    gw.motion = motion;
     gw.extraListeners = extra;
     for (const l of extra) log.info({ listener: l.kind, address: `${l.address.address}:${l.address.port}` }, 'broker listening');
     // hot reload: a valid new version takes effect at once; an invalid one is logged and ignored
@@ -352,7 +340,7 @@ export class Gateway {
       ready: () => {
         const reasons = [
           ...(this.policy ? [] : ['no valid policy is in force']),
-          ...(this.detector ? [] : ['the vision models are not loaded']),
+          ...(this.frames.models ? [] : ['the vision models are not loaded']),
           ...(this.stopping ? ['stopping'] : []),
         ];
         return { ready: reasons.length === 0, reasons };
@@ -368,7 +356,7 @@ export class Gateway {
     const drops = this.outbox.drops as Record<string, number>;
     const warnings = [
       ...(p ? [] : ['No valid policy is in force: nothing is forwarded.']),
-      ...(this.detector ? [] : ['The vision models could not be loaded: every camera frame is withheld.']),
+      ...(this.frames.models ? [] : ['The vision models are not loaded: every camera frame is withheld.']),
       ...(this.cfg.broker.allowAnonymous ? ['broker.allowAnonymous is on: clients without credentials may connect (labs only).'] : []),
       ...(this.uplink.connected ? [] : ['The agency broker is not reachable: approved records wait in the outbox.']),
       ...(Object.keys(drops).length ? [`Approved records were dropped from the outbox: ${Object.entries(drops).map(([k, v]) => `${k} ${v}`).join(', ')}.`] : []),
@@ -414,7 +402,7 @@ export class Gateway {
       policy: () => ({ inForce: this.policy !== null, version: this.policy?.policy.version ?? 0 }),
       audit: this.audit,
       storageErrors: () => this.counters.storageErrors,
-      motion: this.motion?.stats ?? null,
+      motion: this.cfg.vision.motion.enabled ? this.ingest.stats : null,
     };
   }
 
@@ -464,7 +452,7 @@ export class Gateway {
     this.uplink.onConnectionChange = null;
     this.uplink.publishAuditHead(JSON.stringify({ ...this.audit.chainHead, at: new Date().toISOString() }));
     await this.uplink.stop();
-    await Promise.all([this.audit.close(), this.outbox.close(), this.detector?.close()]);
+    await Promise.all([this.audit.close(), this.outbox.close(), this.frames.close()]);
     this.log.info('gateway stopped');
   }
 }
@@ -514,18 +502,27 @@ function clientOfConnection(broker: Aedes, conn: GuardedConnection): Client | un
   return Object.values(clients).find((c) => connectionInfo(c.conn) === conn);
 }
 
-/** Caps libvips's thread pool: the broker's event loop must keep a core when every camera is busy. */
-function imageThreads(setting: 'auto' | number): number {
-  const n = setting === 'auto' ? Math.max(1, availableParallelism() - 1) : setting;
-  sharp.concurrency(n);
-  return n;
-}
-
-async function loadDetector(cfg: Readonly<GatewayConfig>, log: Logger): Promise<Detector | null> {
-  try {
-    return await createVisionDetector(cfg.vision);
-  } catch (e) {
-    log.error({ err: (e as Error).message }, 'models could not be loaded: every camera frame will be withheld');
-    return null;
-  }
+/**
+ * The frame workers. libvips threads are shared out among them so that image work never takes the
+ * core the broker's event loop needs (vision.threads: auto = cores - 1).
+ */
+async function startFramePool(cfg: Readonly<GatewayConfig>, log: Logger): Promise<FramePool> {
+  const threads = cfg.vision.threads === 'auto' ? Math.max(1, availableParallelism() - 1) : cfg.vision.threads;
+  const workers = cfg.vision.workers;
+  const pool = new FramePool({
+    size: workers,
+    timeoutMs: cfg.vision.frameTimeoutMs,
+    init: {
+      vision: cfg.vision,
+      masks: cfg.vision.masks,
+      holdFrames: cfg.vision.holdFrames,
+      motion: cfg.vision.motion,
+      imageThreads: Math.max(1, Math.floor(threads / workers)),
+    },
+    onRestart: (slot, reason) => log.error({ worker: slot, reason }, 'frame worker restarted; its frames in flight were withheld'),
+  });
+  const started = await pool.started();
+  if ('error' in started) log.error({ err: started.error }, 'models could not be loaded: every camera frame will be withheld');
+  else log.info({ workers, threadsPerWorker: Math.max(1, Math.floor(threads / workers)), cores: availableParallelism(), models: started.models }, 'frame workers ready');
+  return pool;
 }

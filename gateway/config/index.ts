@@ -1,2 +1,2 @@
-export { GatewayConfig } from './schema.ts';
+export { GatewayConfig, VisionConfig } from './schema.ts';
 export { loadConfig, configFromObject, type ConfigResult } from './load.ts';

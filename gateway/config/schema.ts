@@ -111,13 +111,17 @@ export const AuditConfig = z.strictObject({
 export const VisionConfig = z.strictObject({
   faceThreshold: z.number().min(0.05).max(0.99).default(0.6).describe('near-face detector (BlazeFace 128) minimum score; measured: real faces 0.78-0.92, a cat 0.52'),
   farFaceThreshold: z.number().min(0.05).max(0.99).default(0.85).describe('far-face detector (BlazeFace 256) minimum score; it fires on cups and cats below ~0.85'),
-  personThreshold: z.number().min(0.05).max(0.99).default(0.5).describe('person/vehicle detector minimum score'),
+  personThreshold: z.number().min(0.05).max(0.99).default(0.2).describe('person detector (SSD MobileNetV2) minimum score for redaction: the head of every person found is redacted. Low on purpose: on real CCTV (vtest.avi) walking people score 0.2-0.95, and a missed person is an exposed face'),
+  vehicleThreshold: z.number().min(0.05).max(0.99).default(0.5).describe('vehicle detector (SSD MobileNetV2) minimum score; text inside every vehicle found (plates) is redacted'),
+  countThreshold: z.number().min(0.05).max(0.99).default(0.5).describe('persons and vehicles are counted in observations from this score: redact generously, count conservatively'),
+  textThreshold: z.number().min(0.05).max(0.99).default(0.6).describe('text detector (PP-OCRv4) minimum mean probability of a text region inside a vehicle'),
   queueLength: z.number().int().min(1).max(100).default(4).describe('frames waiting per camera; the oldest is dropped when full'),
   motion: z
     .strictObject({
       enabled: z.boolean().default(true).describe('skip detection on frames where nothing moved, reusing the last detections'),
-      threshold: z.number().min(0.1).max(50).default(2).describe('mean grey-level change (0-255) of a 64x36 thumbnail that counts as movement'),
+      threshold: z.number().min(1).max(128).default(10).describe('grey-level change (0-255) of any cell of a 64x36 thumbnail that counts as movement'),
       refreshFrames: z.number().int().min(1).max(1000).default(10).describe('run the detector at least every this many frames anyway'),
+      detectEvery: z.number().int().min(1).max(25).default(1).describe('while things move, run the detector on every Nth frame only; between, the last boxes are reused, grown by 15% of their size per frame (cheaper, and coarser redaction)'),
     })
     .prefault({})
     .describe('the motion gate before detection'),
@@ -126,6 +130,8 @@ export const VisionConfig = z.strictObject({
     .record(DeviceId, z.array(z.array(z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)])).min(3, 'a mask polygon has at least 3 points')))
     .default({})
     .describe('fixed privacy masks per camera id: polygons of [x, y] in 0..1 of the frame (windows of homes), filled before detection'),
+  workers: z.number().int().min(1).max(16).default(1).describe('frame worker threads, each with its own models (about 150 MB each); a camera always uses the same one. More than one helps only with several cameras'),
+  frameTimeoutMs: z.number().int().min(500).max(120_000).default(10_000).describe('a frame not processed within this is withheld (FRAME_TIMEOUT) and its worker restarted'),
   threads: z
     .union([z.literal('auto'), z.number().int().min(1).max(64)])
     .default('auto')

@@ -8,3 +8,6 @@ export { SnapshotSchedule } from './snapshot-schedule.ts';
 export { RegionHold } from './redact/hold.ts';
 export { MotionGate } from './motion-gate.ts';
 export type { MaskPolygon } from './redact/mask.ts';
+export { InlineRunner, type FrameRunner, type FrameOutput } from './runner.ts';
+export { FramePool, type PoolOptions } from './workers/pool.ts';
+export type { FrameSettings, WorkerInit } from './workers/protocol.ts';

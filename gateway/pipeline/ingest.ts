@@ -1,7 +1,7 @@
 import { FrameError, type FrameDropCode, type Observation, type Snapshot } from './frame.ts';
-import { runPipeline } from './run.ts';
 import { CameraStats, type CameraHealth } from './camera-stats.ts';
-import type { StageDeps } from './stages.ts';
+import type { FrameRunner } from './runner.ts';
+import type { FrameSettings } from './workers/protocol.ts';
 
 export interface IngestEvents {
   observation(o: Observation, snapshot: Snapshot | null, preview: Snapshot | null): void;
@@ -15,12 +15,14 @@ export interface IngestEvents {
  */
 export class FrameIngest {
   private readonly queues = new Map<string, { frames: Array<{ jpeg: Buffer; at: Date }>; busy: boolean }>();
-  readonly stats = { processed: 0, dropped: {} as Partial<Record<FrameDropCode, number>> };
+  readonly stats = { processed: 0, dropped: {} as Partial<Record<FrameDropCode, number>>, detected: 0, reused: 0 };
   private idleWaiters: Array<() => void> = [];
   private readonly cameras = new Map<string, CameraStats>();
 
   constructor(
-    private readonly deps: () => StageDeps,
+    private readonly runner: FrameRunner,
+    /** read per frame: a policy reload changes redaction from the next frame on */
+    private readonly settings: (deviceId: string, at: Date) => FrameSettings,
     private readonly queueLength: number,
     private readonly on: IngestEvents,
   ) {}
@@ -41,8 +43,10 @@ export class FrameIngest {
     for (let next = q.frames.shift(); next; next = q.frames.shift()) {
       try {
         const started = performance.now();
-        const { observation, snapshot, preview } = await runPipeline(deviceId, next.jpeg, this.deps(), next.at);
+        const { observation, snapshot, preview, reused } = await this.runner.run(deviceId, next.jpeg, next.at, this.settings(deviceId, next.at));
         this.stats.processed++;
+        if (reused) this.stats.reused++;
+        else this.stats.detected++;
         this.cameraStats(deviceId).frame(Date.now(), performance.now() - started);
         this.on.observation(observation, snapshot, preview);
       } catch (e) {

@@ -1,13 +1,21 @@
-import type { Detection, RgbImage } from '../../models/index.ts';
+import { clampBox, type Detection, type RgbImage } from '../../models/index.ts';
 
 const W = 64;
 const H = 36;
 
 /**
  * Skips detection on frames where nothing moved: each frame is reduced to a 64x36 grey thumbnail and
- * compared with the last one the detector saw. Below `threshold` (mean absolute difference, 0-255)
- * the camera's last detections are reused, so redaction stays exactly where it was; every
- * `refreshFrames` frames the detector runs anyway, in case something changed too slowly to notice.
+ * compared, cell by cell, with the last one the detector saw. Where no cell changed by `threshold`
+ * grey levels (0-255) or more, the camera's last detections are reused, so redaction stays exactly
+ * where it was; every `refreshFrames` frames the detector runs anyway, in case something changed
+ * too slowly to notice. Cells, not the frame's mean: a person far away is a few cells of a frame.
+ *
+ * With `detectEvery` above 1, frames where something moved also reuse the last detections, except
+ * every `detectEvery`-th: each box grows by `GROW_PER_FRAME` of its size per frame since it was
+ * detected, on every side, so a walking person stays inside it until the detector looks again.
+ * Movement of `NEW_OBJECT_CELLS` or more touching cells outside every box (someone arriving, or
+ * leaving their box) runs the detector at once; smaller specks (a leaf, JPEG noise, feet below an
+ * occluder) wait for the next scheduled detection.
  */
 export class MotionGate {
   private readonly byCamera = new Map<string, { thumb: Float32Array; detections: Detection[]; width: number; height: number; sinceDetect: number }>();
@@ -16,16 +24,24 @@ export class MotionGate {
   constructor(
     private readonly threshold: number,
     private readonly refreshFrames: number,
+    private readonly detectEvery = 1,
   ) {}
 
   /** The detections to reuse for this frame, or null when the detector must run. */
   reuse(cameraId: string, img: RgbImage): Detection[] | null {
     const s = this.byCamera.get(cameraId);
     if (!s || s.width !== img.width || s.height !== img.height || s.sinceDetect + 1 >= this.refreshFrames) return null;
-    if (difference(thumbnail(img), s.thumb) >= this.threshold) return null;
+    const moved = changedCells(thumbnail(img), s.thumb, this.threshold);
     s.sinceDetect++;
+    if (moved.length === 0) {
+      this.stats.reused++;
+      return s.detections;
+    }
+    if (s.sinceDetect >= this.detectEvery) return null;
+    const boxes = s.detections.map((d) => ({ ...d, box: grown(d.box, GROW_PER_FRAME * s.sinceDetect) }));
+    if (largestGroup(moved.filter((c) => !boxes.some((d) => inside(c, d.box)))) >= NEW_OBJECT_CELLS) return null;
     this.stats.reused++;
-    return s.detections;
+    return boxes;
   }
 
   /** Records what the detector found on this frame. */
@@ -33,6 +49,15 @@ export class MotionGate {
     this.stats.detected++;
     this.byCamera.set(cameraId, { thumb: thumbnail(img), detections, width: img.width, height: img.height, sinceDetect: 0 });
   }
+}
+
+/** a person walking past a CCTV camera at 10 fps moves about a tenth of their width per frame */
+const GROW_PER_FRAME = 0.15;
+
+function grown(b: Detection['box'], share: number): Detection['box'] {
+  const dx = (b.x2 - b.x1) * share;
+  const dy = (b.y2 - b.y1) * share;
+  return clampBox({ x1: b.x1 - dx, y1: b.y1 - dy, x2: b.x2 + dx, y2: b.y2 + dy });
 }
 
 function thumbnail(img: RgbImage): Float32Array {
@@ -57,8 +82,43 @@ function thumbnail(img: RgbImage): Float32Array {
   return out;
 }
 
-function difference(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d += Math.abs(a[i]! - b[i]!);
-  return d / a.length;
+/** a person 40 px tall in a 768x576 frame covers about 3 cells of 12x16 px */
+const NEW_OBJECT_CELLS = 3;
+
+/** the size of the largest 8-connected group among the given cells */
+function largestGroup(cells: number[]): number {
+  const left = new Set(cells);
+  let best = 0;
+  for (const start of cells) {
+    if (!left.delete(start)) continue;
+    const stack = [start];
+    let size = 0;
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      size++;
+      const x = c % W;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const n = c + dy * W + dx;
+          if (x + dx >= 0 && x + dx < W && left.delete(n)) stack.push(n);
+        }
+      }
+    }
+    best = Math.max(best, size);
+  }
+  return best;
+}
+
+/** indices of the thumbnail cells whose grey level changed by `threshold` or more */
+function changedCells(a: Float32Array, b: Float32Array, threshold: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < a.length; i++) if (Math.abs(a[i]! - b[i]!) >= threshold) out.push(i);
+  return out;
+}
+
+/** whether a thumbnail cell's centre lies in a (normalized) box */
+function inside(cell: number, b: Detection['box']): boolean {
+  const x = ((cell % W) + 0.5) / W;
+  const y = (Math.floor(cell / W) + 0.5) / H;
+  return x >= b.x1 && x <= b.x2 && y >= b.y1 && y <= b.y2;
 }

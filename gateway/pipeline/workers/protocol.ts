@@ -1,0 +1,42 @@
+import type { VisionOptions } from '../../../models/index.ts';
+import type { FrameDropCode, Observation, Snapshot } from '../frame.ts';
+import type { MaskPolygon } from '../redact/mask.ts';
+import type { Redaction } from '../redact/regions.ts';
+
+/** What a frame worker needs once, at start (workerData). */
+export interface WorkerInit {
+  vision: VisionOptions;
+  masks: Record<string, MaskPolygon[]>;
+  holdFrames: number;
+  motion: { enabled: boolean; threshold: number; refreshFrames: number; detectEvery: number };
+  /** libvips threads inside this worker */
+  imageThreads: number;
+}
+
+/**
+ * Per-frame settings decided on the main thread: the policy in force may change between frames,
+ * and the snapshot and preview schedules live there.
+ */
+export interface FrameSettings {
+  redaction: Redaction;
+  maxPixels: number;
+  countThreshold: number;
+  snapshot: { maxWidth: number } | null;
+  preview: { maxWidth: number } | null;
+}
+
+export interface FrameRequest {
+  id: number;
+  deviceId: string;
+  /** the camera's JPEG, transferred (not copied) to the worker */
+  jpeg: ArrayBuffer;
+  at: number;
+  settings: FrameSettings;
+}
+
+/** A worker's answer: never pixels, except JPEGs encoded from the redacted image. */
+export type FrameReply =
+  | { type: 'frame'; id: number; ok: true; observation: Observation; snapshot: Snapshot | null; preview: Snapshot | null; reused: boolean }
+  | { type: 'frame'; id: number; ok: false; code: FrameDropCode; message: string };
+
+export type WorkerReady = { type: 'ready'; models: string[] } | { type: 'ready'; models: null; error: string };
