@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { createVisionDetector } from '../models/index.ts';
 import { DEFAULT_VISION } from '../policies/index.ts';
 import { runPipeline } from '../gateway/pipeline/index.ts';
+import { VisionConfig } from '../gateway/config/index.ts';
 
 const PHOTOS = new URL('../fixtures/photos/', import.meta.url).pathname;
 const MiB = 1024 * 1024;
@@ -20,9 +21,9 @@ async function frames(width: number, height: number): Promise<Buffer[]> {
  * at the resolutions cameras send. From these, the share of one core a camera at N fps needs.
  */
 export async function benchPipeline(): Promise<void> {
-  console.log('\n## pipeline: cost of one camera frame (decode + BlazeFace 128 + 256 + redact + describe), real models and photos');
+  console.log('\n## pipeline: cost of one camera frame (decode, faces, persons and vehicles, plates, redact, describe), real models and photos');
   const rssBefore = process.memoryUsage().rss;
-  const detector = await createVisionDetector({ faceThreshold: 0.6, farFaceThreshold: 0.85, personThreshold: 0.5 });
+  const detector = await createVisionDetector(VisionConfig.parse({}));
   const rssModels = process.memoryUsage().rss;
   const deps = { detector, redaction: DEFAULT_VISION.redact, maxPixels: 4096 * 4096 };
   console.log(`rss ${(rssBefore / MiB).toFixed(0)} MiB before the models, ${(rssModels / MiB).toFixed(0)} MiB with them loaded`);

@@ -4,12 +4,14 @@ import { benchBroker } from './broker.ts';
 import { benchOutboxDrain } from './outbox-drain.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchPolicyEval } from './policy-eval.ts';
+import { benchVision } from './vision.ts';
 
 const SUITES: Record<string, () => Promise<void>> = {
   policy: benchPolicyEval,
   drain: benchOutboxDrain,
   broker: benchBroker,
   pipeline: benchPipeline,
+  vision: benchVision,
 };
 
 const wanted = process.argv.slice(2);
