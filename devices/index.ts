@@ -1,5 +1,5 @@
 export * from './ids.ts';
-export * from './kinds.ts';
+export * from './kinds/index.ts';
 export * from './events.ts';
 export * from './topics.ts';
 export * from './records.ts';

@@ -1,4 +1,4 @@
-import { Channel } from './kinds.ts';
+import { Channel } from './kinds/index.ts';
 import { isDeviceId } from './ids.ts';
 
 /**
