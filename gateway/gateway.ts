@@ -20,6 +20,7 @@ import { eventRecordId } from './record-id.ts';
 import { describeStorageError } from './storage/describe-error.ts';
 import { createMetricsRegistry, type MetricSources } from './metrics.ts';
 import { RtspCamera, type RtspProblemCode } from './rtsp/index.ts';
+import { GpioSensors } from './gpio/index.ts';
 import { HttpLogins, isLoopback, RecentActivity, serveHttp, type GatewayStatus, type HttpSources } from './http/index.ts';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
@@ -52,6 +53,10 @@ export class Gateway {
   private nextHeadAt = 0;
   /** the RTSP cameras pulled with ffmpeg (`cameras:` in the config) */
   rtsp: RtspCamera[] = [];
+  /** sensors on the gateway's own pins; null when none are configured */
+  gpio: GpioSensors | null = null;
+  /** sensor id (or '' for all of them) -> why its pin cannot be read */
+  private readonly gpioProblems = new Map<string, string>();
   private nextPruneAt = 0;
   private readonly watches: Array<{ close(): void }> = [];
   private stopping: Promise<void> | null = null;
@@ -96,8 +101,8 @@ export class Gateway {
     const configChange = await configEvent(audit.dir, cfg);
     await audit.record(configChange.event);
     await configChange.commit();
-    // device changes made with the CLI while the gateway was stopped
-    await auditRegistryChanges(audit.dir, registry.list(), (e) => audit.record(e));
+    // device changes made with the CLI (or in the config) while the gateway was stopped
+    await auditRegistryChanges(audit.dir, [...registry.list(), ...configuredDevices(cfg)], (e) => audit.record(e));
     const outbox = await DurableOutbox.open(join(cfg.dataDir, 'outbox'), cfg.outbox);
     const salt = await deploymentSalt(cfg.dataDir);
     const active = new ActivePolicy(cfg.policy, audit, log.child({ module: 'policy' }));
@@ -187,6 +192,20 @@ export class Gateway {
       (c) => new RtspCamera(c.id, c, { frame: (id, jpeg) => ingest.submit(id, jpeg), problem: (id, code, detail) => gw!.onRtspProblem(id, code, detail) }, { maxFrameBytes: cfg.broker.maxFrameBytes }),
     );
     for (const c of gw.rtsp) c.start();
+    if (cfg.sensors.length) {
+      for (const s of cfg.sensors) {
+        if (registry.get(s.id)) log.error({ sensor: s.id }, 'a GPIO sensor has the id of a registered MQTT device: their events cannot be told apart; rename one');
+      }
+      gw.gpio = await GpioSensors.start(cfg.gpio, cfg.sensors, {
+        // the same parse, time check, policy, audit and outbox as an MQTT sensor's event
+        event: (id, e) => void gw!.onEvent(id, 'sensor', Buffer.from(JSON.stringify(e))).catch((err: Error) => gw!.storageFailed(err)),
+        problem: (id, code, detail) => gw!.onGpioProblem(id, code, detail),
+        online: (id) => {
+          gw!.online.set(id, true);
+          gw!.gpioProblems.delete(id);
+        },
+      });
+    }
     if (cfg.http.enabled) {
       const h = await serveHttp(gw.httpSources(), {
         host: cfg.http.host,
@@ -285,7 +304,7 @@ export class Gateway {
       this.log.info({ id, role: who.role, reason: d ? 'secret rotated' : 'removed' }, 'disconnecting');
       client.close();
     }
-    await auditRegistryChanges(this.audit.dir, this.registry.list(), (e) => this.audit.record(e)).catch((e: Error) => this.storageFailed(e));
+    await auditRegistryChanges(this.audit.dir, [...this.registry.list(), ...configuredDevices(this.cfg)], (e) => this.audit.record(e)).catch((e: Error) => this.storageFailed(e));
   }
 
   /** A connection cut by a hard limit: counted, logged, and audited against the device when known. */
@@ -360,6 +379,7 @@ export class Gateway {
       ...(this.cfg.broker.allowAnonymous ? ['broker.allowAnonymous is on: clients without credentials may connect (labs only).'] : []),
       ...(this.uplink.connected ? [] : ['The agency broker is not reachable: approved records wait in the outbox.']),
       ...(Object.keys(drops).length ? [`Approved records were dropped from the outbox: ${Object.entries(drops).map(([k, v]) => `${k} ${v}`).join(', ')}.`] : []),
+      ...[...this.gpioProblems].map(([id, detail]) => `${id ? `The GPIO sensor ${id}` : 'The GPIO sensors'} cannot be read: ${detail}`),
       ...(this.counters.storageErrors ? [`${this.counters.storageErrors} write(s) to the audit log or outbox failed: check the disk.`] : []),
     ];
     return {
@@ -377,6 +397,7 @@ export class Gateway {
           preview: this.previews.has(d.id),
         })),
         ...this.rtsp.map((c) => ({ id: c.id, kind: 'camera (rtsp)', zone: null, online: c.streaming, camera: health[c.id] ?? null, preview: this.previews.has(c.id) })),
+        ...this.cfg.sensors.map((s) => ({ id: s.id, kind: `${s.kind} (gpio ${s.pin})`, zone: null, online: this.online.get(s.id) ?? false, camera: null, preview: false })),
       ],
       outbox: { depth: this.outbox.size, bytes: this.outbox.bytes, oldestAgeSeconds: this.outbox.oldestAt === null ? 0 : (now - this.outbox.oldestAt) / 1000, dropped: { ...drops } },
       uplink: { connected: this.uplink.connected, ...this.uplink.stats },
@@ -416,6 +437,13 @@ export class Gateway {
     this.onRefused(cameraId, 'rtsp', code, detail);
   }
 
+  /** A pin (or all) cannot be read: its sensor is shown offline until it can; MQTT devices carry on. */
+  private onGpioProblem(sensorId: string | null, code: 'GPIO_UNAVAILABLE', detail: string): void {
+    this.gpioProblems.set(sensorId ?? '', detail);
+    for (const s of this.cfg.sensors) if (sensorId === null || s.id === sensorId) this.online.set(s.id, false);
+    this.onRefused(sensorId ?? 'gpio', 'gpio', code, detail);
+  }
+
   private onRefused(deviceId: string, channel: string, code: string, detail: string): void {
     this.counters.refused[code] = (this.counters.refused[code] ?? 0) + 1;
     this.log.warn({ deviceId, channel, code, detail }, 'input refused');
@@ -445,6 +473,7 @@ export class Gateway {
     await serverClosed;
     await this.brokerStore?.close();
     await Promise.all(this.rtsp.map((c) => c.stop()));
+    await this.gpio?.close();
     await this.ingest.idle();
     await this.flushCounts(Number.POSITIVE_INFINITY); // the last, partial window of each camera
     await this.audit.record({ type: 'gateway', action: 'stop', version: VERSION });
@@ -455,6 +484,14 @@ export class Gateway {
     await Promise.all([this.audit.close(), this.outbox.close(), this.frames.close()]);
     this.log.info('gateway stopped');
   }
+}
+
+/**
+ * Devices that live in the config rather than the registry (RTSP cameras, GPIO sensors), so that the
+ * audit log, and the transparency report made from it, list them with the provisioned ones.
+ */
+function configuredDevices(cfg: Readonly<GatewayConfig>): Array<{ id: string; kind: string; createdAt: string }> {
+  return [...cfg.cameras.map((c) => ({ id: c.id, kind: 'camera', createdAt: 'config' })), ...cfg.sensors.map((s) => ({ id: s.id, kind: 'sensor', createdAt: 'config' }))];
 }
 
 /** A redacted snapshot as the policy sees it: the image only as base64 of the redacted JPEG. */

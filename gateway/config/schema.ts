@@ -96,6 +96,53 @@ export const RtspCameraConfig = z.strictObject({
   stallSeconds: z.number().int().min(2).max(300).default(15).describe('no frame for this long: ffmpeg is restarted'),
 });
 
+const pin = z.number().int().min(0).max(1023).describe('the line offset on the GPIO chip (on a Pi: the BCM GPIO number)');
+const gpioId = DeviceId.describe('the sensor\'s id in records and policies (not an MQTT identity)');
+
+/** A sensor wired to the gateway's own GPIO pins, read through johnny-five. */
+export const GpioSensorConfig = z.discriminatedUnion('kind', [
+  z.strictObject({
+    id: gpioId,
+    kind: z.literal('pir').describe('passive infrared motion sensor, output high while it sees motion: motion events'),
+    pin,
+    options: z.strictObject({
+      calibrationMs: z.number().int().min(0).max(120_000).default(2000).describe('PIR modules report noise while they warm up: no event before this long after start'),
+    }).prefault({}),
+  }),
+  z.strictObject({
+    id: gpioId,
+    kind: z.literal('door').describe('door or window contact between the pin and ground: door events'),
+    pin,
+    options: z.strictObject({
+      contact: z.enum(['NO', 'NC']).default('NO').describe('NO: the contact is closed while the door is shut (a reed switch and its magnet); NC: the opposite'),
+    }).prefault({}),
+  }),
+  z.strictObject({
+    id: gpioId,
+    kind: z.literal('panic').describe('panic button between the pin and ground: panic events press, hold, release'),
+    pin,
+    options: z.strictObject({
+      holdMs: z.number().int().min(100).max(30_000).default(2000).describe('pressed this long: a hold event'),
+      pullUp: z.boolean().default(true).describe('the button connects the pin to ground and the pin is pulled up; false: it connects the pin to 3.3 V'),
+    }).prefault({}),
+  }),
+  z.strictObject({
+    id: gpioId,
+    kind: z.literal('sound').describe('sound module with a digital threshold output (comparator): a sound_level event when it trips'),
+    pin,
+    options: z.strictObject({
+      dbA: z.number().min(0).max(200).describe('the level the module\'s comparator is set to trip at, reported as the event\'s dbA'),
+      activeLow: z.boolean().default(false).describe('the output goes low when loud'),
+    }),
+  }),
+]);
+export type GpioSensorConfig = z.infer<typeof GpioSensorConfig>;
+
+export const GpioConfig = z.strictObject({
+  io: z.enum(['gpiod', 'simulated']).default('gpiod').describe('gpiod: the Linux GPIO character device through the libgpiod tools (Debian package gpiod); simulated: pins driven by tests and scenarios'),
+  chip: z.string().regex(/^[\w.-]+$/).default('gpiochip0').describe('the GPIO chip the pins are on (gpiodetect lists them; gpiochip0 on a Pi 4, gpiochip4 on a Pi 5 kernel before 6.6.45)'),
+});
+
 export const EventsConfig = z.strictObject({
   maxFutureSeconds: z.number().int().min(0).max(86_400).default(300).describe('a sensor event dated further ahead of the gateway clock is refused (EVENT_TIME_FUTURE)'),
   maxAgeSeconds: z.number().int().min(60).max(365 * 86_400).default(7 * 86_400).describe('a sensor event dated longer ago is refused (EVENT_TIME_STALE)'),
@@ -130,7 +177,7 @@ export const VisionConfig = z.strictObject({
     .record(DeviceId, z.array(z.array(z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)])).min(3, 'a mask polygon has at least 3 points')))
     .default({})
     .describe('fixed privacy masks per camera id: polygons of [x, y] in 0..1 of the frame (windows of homes), filled before detection'),
-  workers: z.number().int().min(1).max(16).default(1).describe('frame worker threads, each with its own models (about 150 MB each); a camera always uses the same one. More than one helps only with several cameras'),
+  workers: z.number().int().min(1).max(16).default(1).describe('frame worker threads, each with its own models (about 100 MiB each); a camera always uses the same one. More than one helps only with several cameras'),
   frameTimeoutMs: z.number().int().min(500).max(120_000).default(10_000).describe('a frame not processed within this is withheld (FRAME_TIMEOUT) and its worker restarted'),
   threads: z
     .union([z.literal('auto'), z.number().int().min(1).max(64)])
@@ -149,7 +196,23 @@ export const GatewayConfig = z.strictObject({
   http: HttpConfig.prefault({}).describe('the local status page, health checks and Prometheus metrics'),
   cameras: z.array(RtspCameraConfig).default([]).describe('RTSP cameras the gateway pulls frames from with ffmpeg'),
   events: EventsConfig.prefault({}).describe('what sensor events the gateway accepts'),
+  gpio: GpioConfig.prefault({}).describe('how the gateway reads its own GPIO pins; used only when sensors are configured'),
+  sensors: z.array(GpioSensorConfig).default([]).describe('sensors wired to the gateway\'s GPIO pins; their events take the same policy and audit path as MQTT sensors'),
   audit: AuditConfig.prefault({}).describe('rotation, retention and upstream publication of the tamper-evident audit log'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log verbosity; logs are JSON on stderr'),
+}).superRefine((c, ctx) => {
+  // one id names one device in records and policies; one pin is one wire
+  const ids = new Set<string>();
+  for (const [list, items] of [['cameras', c.cameras], ['sensors', c.sensors]] as const) {
+    items.forEach((d, i) => {
+      if (ids.has(d.id)) ctx.addIssue({ code: 'custom', path: [list, i, 'id'], message: `the id "${d.id}" is used twice` });
+      ids.add(d.id);
+    });
+  }
+  const pins = new Set<number>();
+  c.sensors.forEach((s, i) => {
+    if (pins.has(s.pin)) ctx.addIssue({ code: 'custom', path: ['sensors', i, 'pin'], message: `pin ${s.pin} is used by two sensors` });
+    pins.add(s.pin);
+  });
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

@@ -43,6 +43,9 @@ export async function startHarness(
     events?: Record<string, unknown>;
     /** RTSP cameras (`cameras:` in the config) */
     cameras?: Array<Record<string, unknown>>;
+    /** GPIO sensors (`gpio:` and `sensors:` in the config) */
+    gpio?: Record<string, unknown>;
+    sensors?: Array<Record<string, unknown>>;
     /** every log line, as written (for checking what the logs never contain) */
     logLines?: string[];
   } = {},
@@ -53,7 +56,7 @@ export async function startHarness(
   const up = opts.upstreamUrl ? { url: opts.upstreamUrl, stop: async () => {} } : await startEmbeddedUpstream('veilgate', (r) => upstream.push(r));
   const policy = opts.policyFile ?? (await writeFastDefaultPolicy(dir));
   const cfg = configFromObject(
-    { gatewayId: 'gw-test', dataDir: opts.dataDir ?? join(dir, 'data'), policy, broker: { port: 0, allowAnonymous: opts.allowAnonymous ?? false, ...opts.broker }, upstream: { url: up.url, reconnectMinMs: 200, reconnectMaxMs: 2000 }, http: { port: 0, ...opts.http }, ...(opts.outbox ? { outbox: opts.outbox } : {}), ...(opts.audit ? { audit: opts.audit } : {}), ...(opts.events ? { events: opts.events } : {}), ...(opts.cameras ? { cameras: opts.cameras } : {}) },
+    { gatewayId: 'gw-test', dataDir: opts.dataDir ?? join(dir, 'data'), policy, broker: { port: 0, allowAnonymous: opts.allowAnonymous ?? false, ...opts.broker }, upstream: { url: up.url, reconnectMinMs: 200, reconnectMaxMs: 2000 }, http: { port: 0, ...opts.http }, ...(opts.outbox ? { outbox: opts.outbox } : {}), ...(opts.audit ? { audit: opts.audit } : {}), ...(opts.events ? { events: opts.events } : {}), ...(opts.cameras ? { cameras: opts.cameras } : {}), ...(opts.gpio ? { gpio: opts.gpio } : {}), ...(opts.sensors ? { sensors: opts.sensors } : {}) },
     dir,
   );
   const lines = opts.logLines;

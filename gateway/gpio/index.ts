@@ -1,0 +1,3 @@
+export { GpioSensors, type GpioHandlers } from './sensors.ts';
+export { DigitalInputIo } from './io-plugin.ts';
+export { SimulatedIo } from './simulated-io.ts';
