@@ -5,13 +5,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import mqtt from 'mqtt';
-import { deviceTopic, SENSOR_EVENT_TYPES } from '../devices/index.ts';
+import { SENSOR_EVENT_TYPES } from '../devices/index.ts';
 import { configFromObject } from '../gateway/config/index.ts';
 import { startEmbeddedUpstream } from '../gateway/embedded-upstream.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import { createLogger } from '../gateway/log.ts';
-import { connectDevice, loadJpegFrames, sampleEvent, startCameraSim, startSensorSim } from '../simulators/index.ts';
+import { loadJpegFrames, misbehave, MISDEEDS, startCameraSim, startSensorSim } from '../simulators/index.ts';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '1' }, cameras: { type: 'string', default: '3' }, sensors: { type: 'string', default: '6' } } });
 const minutes = Number(values.minutes);
@@ -47,29 +46,8 @@ for (let i = 0; i < sensors; i++) {
 
 // the misbehaving device: one bad thing a second, in turn
 const badSecret = await gw.registry.add('bad-1', 'sensor');
-const misdeeds = [
-  async () => {
-    const c = await connectDevice({ url, deviceId: 'bad-1', secret: badSecret });
-    await c.publishAsync(deviceTopic('bad-1', 'events'), '{"type":"door",', { qos: 1 });
-    await c.publishAsync(deviceTopic('bad-1', 'events'), JSON.stringify({ type: 'door', at: 'soon', open: 1 }), { qos: 1 });
-    await c.endAsync(true);
-  },
-  async () => {
-    await mqtt.connectAsync(url, { clientId: 'bad-1', username: 'bad-1', password: 'guess', reconnectPeriod: 0 }).then((c) => c.endAsync(true), () => {});
-  },
-  async () => {
-    const c = await connectDevice({ url, deviceId: 'bad-1', secret: badSecret });
-    c.publish(deviceTopic('sensor-0', 'events'), JSON.stringify(sampleEvent('door', 0)), { qos: 1 }); // another device's topic
-    await new Promise((r) => setTimeout(r, 200));
-    await c.endAsync(true);
-  },
-  async () => {
-    const c = await connectDevice({ url, deviceId: 'bad-1', secret: badSecret });
-    c.publish(deviceTopic('bad-1', 'events'), Buffer.alloc(64 * 1024, 0x7b)); // beyond the sensor packet limit
-    await new Promise((r) => setTimeout(r, 200));
-    await c.endAsync(true);
-  },
-];
+// oversized: 64 KiB, beyond a sensor's packet limit (the broker cuts it off before any ACL)
+const misdeeds = MISDEEDS.map((what) => () => misbehave({ url, deviceId: 'bad-1', secret: badSecret, victimId: 'sensor-0', oversizedBytes: 64 * 1024 }, what));
 let m = 0;
 let misbehaving = true;
 const bad = (async () => {

@@ -1,5 +1,4 @@
 import { Aedes } from 'aedes';
-import mqtt, { type MqttClient } from 'mqtt';
 import { listenTcp } from './broker/index.ts';
 
 export interface ReceivedRecord {
@@ -7,21 +6,26 @@ export interface ReceivedRecord {
   payload: Buffer;
 }
 
+export interface EmbeddedUpstream {
+  url: string;
+  stop(): Promise<void>;
+}
+
 /**
- * A plain aedes broker standing in for the agency's, on 127.0.0.1, with a subscriber on `prefix/#`
- * that reports everything arriving. For `veilgate demo` and the end-to-end tests.
+ * A plain aedes broker standing in for the agency's, on 127.0.0.1, reporting every publish under
+ * `prefix/` as the broker receives it (no subscriber whose connection could race a reconnecting
+ * gateway). `port` 0 picks a free one; a given port lets a scenario take the uplink down and bring
+ * it back at the same address. For `veilgate demo`, `veilgate simulate` and the end-to-end tests.
  */
-export async function startEmbeddedUpstream(prefix: string, onRecord: (r: ReceivedRecord) => void): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startEmbeddedUpstream(prefix: string, onRecord: (r: ReceivedRecord) => void, port = 0): Promise<EmbeddedUpstream> {
   const broker = await Aedes.createBroker({ id: 'embedded-upstream' });
-  const { server, address } = await listenTcp(broker, '127.0.0.1', 0);
-  const url = `mqtt://127.0.0.1:${address.port}`;
-  const sub: MqttClient = await mqtt.connectAsync(url, { clientId: 'agency-subscriber', protocolVersion: 4 });
-  sub.on('message', (topic, payload) => onRecord({ topic, payload }));
-  await sub.subscribeAsync(`${prefix}/#`, { qos: 1 });
+  broker.on('publish', (packet, client) => {
+    if (client && packet.topic.startsWith(`${prefix}/`)) onRecord({ topic: packet.topic, payload: Buffer.from(packet.payload) });
+  });
+  const { server, address } = await listenTcp(broker, '127.0.0.1', port);
   return {
-    url,
+    url: `mqtt://127.0.0.1:${address.port}`,
     async stop() {
-      await sub.endAsync(true);
       const closed = new Promise<void>((r) => server.close(() => r()));
       await new Promise<void>((r) => broker.close(() => r()));
       await closed;

@@ -7,17 +7,25 @@ export interface CameraSimOptions extends DeviceCredentials {
 }
 
 /** An MQTT camera: publishes its frames in a loop as raw JPEG on devices/{id}/frames, QoS 0. */
-export async function startCameraSim(o: CameraSimOptions): Promise<{ sent: () => number; stop: () => Promise<void> }> {
+export async function startCameraSim(o: CameraSimOptions): Promise<{ sent: () => number; show: (frames: Buffer[]) => void; stop: () => Promise<void> }> {
   const client = await connectDevice(o);
   const topic = deviceTopic(o.deviceId, 'frames');
+  let frames = o.frames;
   let i = 0;
+  let at = 0;
   const timer = setInterval(() => {
     if (!client.connected) return;
-    client.publish(topic, o.frames[i % o.frames.length]!, { qos: 0 });
+    client.publish(topic, frames[at % frames.length]!, { qos: 0 });
     i++;
+    at++;
   }, 1000 / o.fps);
   return {
     sent: () => i,
+    /** What the camera sees from now on (a scene change: someone walks in), from its first frame. */
+    show(next: Buffer[]) {
+      frames = next;
+      at = 0;
+    },
     async stop() {
       clearInterval(timer);
       await disconnectDevice(client, o.deviceId);

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
+import { loadVideoFrames, VIDEO_EXT } from './video.ts';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 
@@ -20,4 +21,10 @@ export async function loadJpegFrames(path: string, quality = 85): Promise<Buffer
   }
   if (frames.length === 0) throw new Error(`no images in ${path}`);
   return frames;
+}
+
+/** A camera's material: a video clip (by extension, through ffmpeg at `fps`), an image folder or one image. */
+export async function loadFrames(path: string, o: { fps: number; maxFrames?: number }): Promise<Buffer[]> {
+  if (VIDEO_EXT.has(extname(path).toLowerCase())) return loadVideoFrames(path, { fps: o.fps, count: o.maxFrames ?? 600 });
+  return loadJpegFrames(path);
 }

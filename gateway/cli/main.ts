@@ -4,6 +4,7 @@ import { registerAudit } from './commands/audit.ts';
 import { registerCerts } from './commands/certs.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerSimulate } from './commands/simulate.ts';
 import { registerDevices } from './commands/devices.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerModels } from './commands/models.ts';
@@ -27,7 +28,7 @@ const program = new Command('veilgate')
   .exitOverride()
   .showHelpAfterError();
 
-for (const register of [registerDemo, registerStart, registerDevices, registerCerts, registerPolicy, registerConfig, registerAudit, registerReport, registerStatusLogin, registerRedact, registerModels, registerDoctor]) register(program);
+for (const register of [registerDemo, registerSimulate, registerStart, registerDevices, registerCerts, registerPolicy, registerConfig, registerAudit, registerReport, registerStatusLogin, registerRedact, registerModels, registerDoctor]) register(program);
 for (const cmd of program.commands) cmd.exitOverride();
 
 try {

@@ -6,7 +6,8 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { deviceTopic } from '../../devices/index.ts';
-import { connectDevice, rtspSimMissing, sampleEvent, startRtspCameraSim } from '../../simulators/index.ts';
+import { connectDevice, loadVideoFrames, rtspSimMissing, sampleEvent, startRtspCameraSim } from '../../simulators/index.ts';
+import { VTEST, vtestMissing } from '../../fixtures/vtest.ts';
 import { queryAudit } from '../audit/index.ts';
 import type { GatewayStatus } from '../http/index.ts';
 import { PHOTOS, startHarness, waitFor } from '../test/harness.ts';
@@ -151,4 +152,20 @@ test('RTSP sources that stall, send garbage or hang up are restarted with back-o
   let audited = 0;
   for await (const e of queryAudit(join(h.gateway.cfg.dataDir, 'audit'), { types: ['input-rejected'] })) if (e.event.type === 'input-rejected' && e.event.channel === 'rtsp') audited++;
   assert.ok(audited >= 3, `${audited} RTSP interruptions audited`);
+});
+
+test('an RTSP camera serving real CCTV (vtest.avi): the heads of the people walking past are redacted on the gateway', { skip: NO_SIM ?? vtestMissing() ?? false }, async (t) => {
+  const frames = await loadVideoFrames(VTEST, { every: 4, count: 20 });
+  const sim = await startRtspCameraSim({ frames, fps: 5 });
+  const h = await startHarness({ cameras: [{ id: 'street-cam', url: sim.url, fps: 2 }] });
+  t.after(async () => {
+    await h.stop();
+    await sim.stop();
+  });
+  await waitFor('frames from the CCTV stream redacted', () => (h.gateway.ingest.health()['street-cam']?.processed ?? 0) >= 4, 60_000);
+  let heads = 0;
+  for await (const e of queryAudit(join(h.gateway.cfg.dataDir, 'audit'), { deviceId: 'street-cam', types: ['decision'] })) {
+    if (e.event.type === 'decision' && e.event.recordType === 'observation') heads += e.event.redactions?.head ?? 0;
+  }
+  assert.ok(heads >= 4, `heads redacted: ${heads}`);
 });

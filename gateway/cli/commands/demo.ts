@@ -8,6 +8,7 @@ import { isGatewayMessageTopic } from '../../../devices/index.ts';
 import { configFromObject } from '../../config/index.ts';
 import { startEmbeddedUpstream, type ReceivedRecord } from '../../embedded-upstream.ts';
 import { Gateway } from '../../gateway.ts';
+import type { SimulatedIo } from '../../gpio/index.ts';
 import { createLogger } from '../../log.ts';
 import { stopWithin, untilSignal } from '../signals.ts';
 
@@ -25,7 +26,17 @@ export function registerDemo(program: Command): void {
       const dir = await mkdtemp(join(tmpdir(), 'veilgate-demo-'));
       const upstream = await startEmbeddedUpstream('veilgate', printRecord);
       const cfg = configFromObject(
-        { gatewayId: 'demo', dataDir: join(dir, 'data'), policy: join(REPO, 'policies/default.yaml'), broker: { port: 0 }, upstream: { url: upstream.url }, http: { port: 0 } },
+        {
+          gatewayId: 'demo',
+          dataDir: join(dir, 'data'),
+          policy: join(REPO, 'policies/default.yaml'),
+          broker: { port: 0 },
+          upstream: { url: upstream.url },
+          http: { port: 0 },
+          // a PIR sensor on the box's own pins, simulated: someone passes it every 10 s
+          gpio: { io: 'simulated' },
+          sensors: [{ id: 'hall-pir', kind: 'pir', pin: 17, options: { calibrationMs: 500 } }],
+        },
         dir,
       );
       const gateway = await Gateway.start(cfg, createLogger(o.logLevel));
@@ -35,7 +46,7 @@ export function registerDemo(program: Command): void {
         [
           `veilgate demo: gateway broker on ${url}, upstream (the agency's broker, simulated) on ${upstream.url}`,
           `status page: http://127.0.0.1:${gateway.httpAddress?.port}/  (metrics: /metrics)`,
-          `devices: cam-1 (camera, real photos at ${o.fps} fps), door-1 (door sensor), pir-1 (motion sensor)`,
+          `devices: cam-1 (camera, real photos at ${o.fps} fps), door-1 (door sensor), pir-1 (motion sensor), hall-pir (PIR on the box's GPIO pin 17, simulated)`,
           `policy: ${gateway.policy?.policy.id} v${gateway.policy?.policy.version}: counts every ${gateway.policy?.policy.counts.intervalSeconds} s, sensor events rounded to the minute`,
           'every line below is one record that reached the upstream broker; Ctrl-C stops.',
         ].join('\n'),
@@ -45,9 +56,13 @@ export function registerDemo(program: Command): void {
         await startSensorSim({ ...(await creds('door-1', 'sensor')), type: 'door', every: 7 }),
         await startSensorSim({ ...(await creds('pir-1', 'sensor')), type: 'motion', every: 3 }),
       ];
+      const pins = gateway.gpio!.io as SimulatedIo;
+      let passing = 0;
+      const walker = setInterval(() => pins.set(17, (++passing % 2) as 0 | 1), 5000);
       const stopAfter = o.duration ? new Promise((r) => setTimeout(r, Number(o.duration) * 1000).unref()) : new Promise(() => {});
       await Promise.race([signalled, stopAfter]);
       await stopWithin(20_000, async () => {
+        clearInterval(walker);
         for (const s of sims) await s.stop();
         await gateway.stop();
         await upstream.stop();
