@@ -115,7 +115,7 @@ export async function runScenario(s: Scenario, o: ScenarioOptions): Promise<Scen
         }
         o.print(`${clock()}  uplink ${step.uplink}`);
       } else {
-        const outcome = await misbehave({ url, deviceId: step.misbehave, secret: bad.get(step.misbehave)!, victimId: s.devices.find((d) => d.id !== step.misbehave)!.id }, step.do);
+        const outcome = await misbehave({ url, deviceId: step.misbehave, secret: bad.get(step.misbehave)!, victimId: s.devices.find((d) => d.id !== step.misbehave)?.id ?? 'someone-else' }, step.do);
         o.print(`${clock()}  ${step.misbehave} ${step.do}: ${outcome}`);
       }
     };
@@ -127,7 +127,7 @@ export async function runScenario(s: Scenario, o: ScenarioOptions): Promise<Scen
     await sleepUntil(t0 + (s.duration * 1000) / o.speed);
     // what was decided reaches the agency broker before the checks (bounded: a scenario may end offline)
     const settleUntil = Date.now() + 15_000;
-    while (upstream && (gw.outbox.size > 0 || gw.ingest.stats.processed === 0 && cameras.size > 0) && Date.now() < settleUntil) await sleep(100);
+    while (upstream && (gw.outbox.size > 0 || (gw.ingest.stats.processed === 0 && cameras.size > 0)) && Date.now() < settleUntil) await sleep(100);
     await sleep(300);
     const facts = { records, refused: { ...gw.counters.refused }, forwarded: gw.counters.decisions.forward, outboxSize: gw.outbox.size };
     const expectations = s.expect.map((e) => check(e, facts));
