@@ -204,6 +204,11 @@ export class Gateway {
           gw!.online.set(id, true);
           gw!.gpioProblems.delete(id);
         },
+        flooded: (id, first) => {
+          // each dropped event counted; the flood logged and audited once, not once per event
+          if (first) gw!.onRefused(id, 'gpio', 'GPIO_EVENT_FLOOD', 'more events than the sensor may send; the rest are dropped until it calms down');
+          else gw!.counters.refused.GPIO_EVENT_FLOOD = (gw!.counters.refused.GPIO_EVENT_FLOOD ?? 0) + 1;
+        },
       });
     }
     if (cfg.http.enabled) {

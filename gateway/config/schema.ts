@@ -140,7 +140,7 @@ export type GpioSensorConfig = z.infer<typeof GpioSensorConfig>;
 
 export const GpioConfig = z.strictObject({
   io: z.enum(['gpiod', 'simulated']).default('gpiod').describe('gpiod: the Linux GPIO character device through the libgpiod tools (Debian package gpiod); simulated: pins driven by tests and scenarios'),
-  chip: z.string().regex(/^[\w.-]+$/).default('gpiochip0').describe('the GPIO chip the pins are on (gpiodetect lists them; gpiochip0 on a Pi 4, gpiochip4 on a Pi 5 kernel before 6.6.45)'),
+  chip: z.string().regex(/^[\w.-]+$/).default('gpiochip0').describe('the GPIO chip the pins are on (gpiodetect lists them; gpiochip0 on a Pi 4; on a Pi 5 the header is gpiochip4 with older kernels, gpiochip0 with newer ones: check gpioinfo)'),
 });
 
 export const EventsConfig = z.strictObject({

@@ -7,6 +7,7 @@ import { isGatewayMessageTopic } from '../../devices/index.ts';
 import { startSensorSim } from '../../simulators/index.ts';
 import { startHarness, waitFor } from '../test/harness.ts';
 import { SimulatedIo } from './simulated-io.ts';
+import { GPIO_BURST } from './sensors.ts';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -51,4 +52,23 @@ test('GPIO through libgpiod on a box without that chip: a clear GPIO_UNAVAILABLE
   const sim = await startSensorSim({ url: h.brokerUrl, deviceId: 'door-1', secret: await h.gateway.registry.add('door-1', 'sensor'), type: 'door', every: 0.2 });
   t.after(() => sim.stop());
   await waitFor('an MQTT sensor forwarded', () => upstreamOf(h.upstream, 'door').length >= 1);
+});
+
+test('a chattering GPIO wire is cut to a burst and a trickle: the rest counted as GPIO_EVENT_FLOOD, audited once, not forwarded', async (t) => {
+  const h = await startHarness({ frames: new InlineRunner(null), sensors: [{ id: 'door-loose', kind: 'door', pin: 6 }], gpio: { io: 'simulated' } });
+  t.after(() => h.stop());
+  const io = h.gateway.gpio!.io as SimulatedIo;
+  await waitFor('online', () => h.gateway.online.get('door-loose') === true);
+  await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 60; i++) {
+    io.set(6, (i % 2) as 0 | 1);
+    await new Promise((r) => setTimeout(r, 12)); // past johnny-five's 5 ms debounce: each change is an event
+  }
+  await waitFor('the flood counted', () => (h.gateway.counters.refused.GPIO_EVENT_FLOOD ?? 0) >= 40);
+  await new Promise((r) => setTimeout(r, 300));
+  const decided = h.gateway.counters.decisions.forward + h.gateway.counters.decisions.withhold;
+  assert.ok(decided <= GPIO_BURST + 3, `decided ${decided}`);
+  assert.equal(decided + h.gateway.counters.refused.GPIO_EVENT_FLOOD!, 60, 'every change is either decided or counted');
+  const audit = (await readLines(join(h.gateway.cfg.dataDir, 'audit', 'audit.jsonl'))).lines as AuditEntry[];
+  assert.equal(audit.filter((e) => e.event.type === 'input-rejected' && e.event.code === 'GPIO_EVENT_FLOOD').length, 1);
 });

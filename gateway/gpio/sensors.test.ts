@@ -23,7 +23,7 @@ async function started(): Promise<{ io: SimulatedIo; events: Array<[string, Sens
   const io = new SimulatedIo();
   let ready!: () => void;
   const isReady = new Promise<void>((r) => (ready = r));
-  const sensors = await GpioSensors.start(cfg.gpio, cfg.sensors, { event: (id, e) => events.push([id, e]), problem: (id, c, d) => assert.fail(`${id} ${c}: ${d}`), online: (id) => id === 'sound-1' && ready() }, io);
+  const sensors = await GpioSensors.start(cfg.gpio, cfg.sensors, { event: (id, e) => events.push([id, e]), problem: (id, c, d) => assert.fail(`${id} ${c}: ${d}`), online: (id) => id === 'sound-1' && ready(), flooded: () => assert.fail('flooded') }, io);
   await isReady;
   await new Promise((r) => setTimeout(r, 100)); // the idle levels settle (pull-ups high)
   const until = async (n: number) => {

@@ -13,7 +13,13 @@ export interface GpioHandlers {
   problem(sensorId: string | null, code: 'GPIO_UNAVAILABLE', detail: string): void;
   /** a sensor can be read (at start, and again after a problem) */
   online(sensorId: string): void;
+  /** an event dropped because its sensor sends too many (a loose wire, a shorted pin); `first` of a flood */
+  flooded(sensorId: string, first: boolean): void;
 }
+
+/** Events a sensor may send in a burst, and per second after it: a panic press, hold and release fit. */
+export const GPIO_BURST = 10;
+export const GPIO_EVENTS_PER_SECOND = 2;
 
 /**
  * The sensors wired to the gateway's own pins, read with johnny-five's sensor classes (debounce,
@@ -44,7 +50,24 @@ export class GpioSensors {
 
   private attach(five: typeof import('johnny-five').default, board: InstanceType<typeof five.Board>, s: GpioSensorConfig, h: GpioHandlers): void {
     const at = () => new Date().toISOString();
-    const emit = (e: SensorEvent) => h.event(s.id, e);
+    // a wire that chatters must not fill the audit log and the outbox: a token bucket per sensor
+    let tokens = GPIO_BURST;
+    let last = Date.now();
+    let flooding = false;
+    const emit = (e: SensorEvent) => {
+      const now = Date.now();
+      tokens = Math.min(GPIO_BURST, tokens + ((now - last) / 1000) * GPIO_EVENTS_PER_SECOND);
+      last = now;
+      if (tokens < 1) {
+        h.flooded(s.id, !flooding);
+        flooding = true;
+        return;
+      }
+      // the flood is over once the bucket has refilled, not at the first event the trickle lets through
+      if (tokens >= GPIO_BURST) flooding = false;
+      tokens -= 1;
+      h.event(s.id, e);
+    };
     switch (s.kind) {
       case 'pir': {
         const m = this.capture(() => new five.Motion({ board, pin: s.pin, controller: 'PIR', calibrationDelay: s.options.calibrationMs }));
