@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { SENSOR_EVENT_TYPES, type SensorEventType } from '../../../devices/index.ts';
 import { formatSourceError } from '../../../policies/index.ts';
-import { loadFrames, misbehave, MISDEEDS, startCameraSim, startRtspCameraSim, startSensorSim, type Misdeed } from '../../../simulators/index.ts';
+import { loadFrames, misbehave, MISDEEDS, rtspSimMissing, startCameraSim, startRtspCameraSim, startSensorSim, type Misdeed } from '../../../simulators/index.ts';
 import { createLogger } from '../../log.ts';
 import { loadScenario, runScenario } from '../../scenario/index.ts';
 import { untilSignal } from '../signals.ts';
@@ -70,6 +70,8 @@ async function device(kind: (typeof DEVICES)[number], o: Options): Promise<numbe
   if (!(fps > 0 && fps <= 30)) return usage('--fps is between 0 and 30');
   if (kind === 'rtsp') {
     if (!o.source) return usage('rtsp needs --source');
+    const missing = await rtspSimMissing();
+    if (missing) return usage(`the RTSP camera cannot run here: ${missing}`);
     const cam = await startRtspCameraSim({ frames: await loadFrames(o.source, { fps }), fps });
     console.log(`RTSP camera serving ${o.source} at ${cam.url}; Ctrl-C stops`);
     await untilSignal();
