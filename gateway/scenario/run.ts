@@ -69,15 +69,16 @@ export async function runScenario(s: Scenario, o: ScenarioOptions): Promise<Scen
     },
     dir,
   );
-  const gw = await Gateway.start(cfg, o.log);
-  const url = `mqtt://127.0.0.1:${gw.address.port}`;
   const t0 = Date.now();
   const clock = () => `t=${(((Date.now() - t0) / 1000) * o.speed).toFixed(1).padStart(5)}`;
   const cameras = new Map<string, { sim: Camera; idle: Buffer[]; fps: number }>();
   const sensors = new Map<string, { client: MqttClient; type: SensorEvent['type']; n: number }>();
   const bad = new Map<string, string>();
   const timers: NodeJS.Timeout[] = [];
+  let gw: Gateway | null = null;
   try {
+    gw = await Gateway.start(cfg, o.log);
+    const url = `mqtt://127.0.0.1:${gw.address.port}`;
     for (const d of s.devices) {
       if (d.kind === 'camera') {
         const idle = await loadFrames(file(d.source), { fps: d.fps });
@@ -104,7 +105,7 @@ export async function runScenario(s: Scenario, o: ScenarioOptions): Promise<Scen
         o.print(`${clock()}  ${step.sensor} sends ${JSON.stringify(event)}`);
       } else if ('gpio' in step) {
         const pin = s.devices.find((d) => d.id === step.gpio && d.kind === 'gpio') as { pin: number };
-        (gw.gpio!.io as SimulatedIo).set(pin.pin, step.level ?? undefined);
+        (gw!.gpio!.io as SimulatedIo).set(pin.pin, step.level ?? undefined);
         o.print(`${clock()}  ${step.gpio} pin ${pin.pin} ${step.level === null ? 'released' : step.level ? 'high' : 'low'}`);
       } else if ('uplink' in step) {
         if (step.uplink === 'down' && upstream) {
@@ -136,7 +137,8 @@ export async function runScenario(s: Scenario, o: ScenarioOptions): Promise<Scen
     for (const t of timers) clearTimeout(t);
     for (const c of cameras.values()) await c.sim.stop();
     for (const [id, sen] of sensors) await disconnectDevice(sen.client, id);
-    await gw.stop();
+    // whatever failed on the way (a missing source file, a port), nothing is left running
+    await gw?.stop();
     await upstream?.stop();
     await rm(dir, { recursive: true, force: true });
   }

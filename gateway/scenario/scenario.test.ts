@@ -59,3 +59,13 @@ test('a scenario naming a device it does not declare is refused before anything 
   assert.equal(r.code, 2);
   assert.match(r.stderr, /bad\.yaml:6:\d+.*timeline\[0\]\.sensor.*no sensor device "door-2"/);
 });
+
+test('a scenario whose camera source is missing stops with a clear error and exit 2, leaving nothing running', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-scenario-test-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'cam.yaml');
+  await writeFile(file, ['name: no footage', 'duration: 2', 'devices: [{ id: cam-9, kind: camera, source: ./nowhere.mp4 }]'].join('\n'));
+  const r = await simulate(file, '--expect');
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /cam\.yaml: .*nowhere\.mp4/);
+});

@@ -55,7 +55,13 @@ async function scenario(file: string, o: Options): Promise<number> {
     for (const e of loaded.errors) console.error(formatSourceError(e));
     return 2;
   }
-  const result = await runScenario(loaded.scenario, { baseDir: dirname(resolve(file)), speed, log: createLogger(o.logLevel), print: o.quiet ? () => {} : (line) => console.log(line) });
+  let result;
+  try {
+    result = await runScenario(loaded.scenario, { baseDir: dirname(resolve(file)), speed, log: createLogger(o.logLevel), print: o.quiet ? () => {} : (line) => console.log(line) });
+  } catch (e) {
+    // a source that cannot be read, a clip ffmpeg cannot decode: the scenario could not run at all
+    return usage(`${file}: ${(e as Error).message}`);
+  }
   if (!o.expect) return 0;
   console.log(`\nexpectations of "${loaded.scenario.name}":`);
   for (const e of result.expectations) console.log(`  ${e.ok ? 'ok  ' : 'FAIL'}  ${e.what}: ${e.found}`);
