@@ -22,6 +22,8 @@ async function clip(width: number, height: number, count: number): Promise<{ fra
   return { frames, source: vtestMissing() ? 'test photos (opencv-doc missing)' : 'vtest.avi' };
 }
 
+const middle = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+
 async function median(n: number, fn: (i: number) => Promise<unknown> | unknown): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -29,8 +31,7 @@ async function median(n: number, fn: (i: number) => Promise<unknown> | unknown):
     await fn(i);
     times.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return middle(times);
 }
 
 const decode = async (jpeg: Buffer): Promise<RgbImage> => {
@@ -68,7 +69,7 @@ export async function benchVision(): Promise<void> {
       gate.reuse('bench', img);
       return performance.now() - t0;
     });
-    const tMotion = motionTimes.sort((a, b) => a - b)[Math.floor(motionTimes.length / 2)]!;
+    const tMotion = middle(motionTimes);
     const tModels = [];
     for (const [, d] of parts) tModels.push(await median(20, (i) => d.detect(imgs[i]!)));
     const vehicles = (i: number) => dets[i]!.filter((d) => d.cls === 'vehicle').map((d) => d.box);

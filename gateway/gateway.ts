@@ -207,7 +207,7 @@ export class Gateway {
         flooded: (id, first) => {
           // each dropped event counted; the flood logged and audited once, not once per event
           if (first) gw!.onRefused(id, 'gpio', 'GPIO_EVENT_FLOOD', 'more events than the sensor may send; the rest are dropped until it calms down');
-          else gw!.counters.refused.GPIO_EVENT_FLOOD = (gw!.counters.refused.GPIO_EVENT_FLOOD ?? 0) + 1;
+          else gw!.countRefusal('GPIO_EVENT_FLOOD');
         },
       });
     }
@@ -317,7 +317,7 @@ export class Gateway {
     const client = conn ? clientOfConnection(this.broker, conn) : undefined;
     const who = identityOf(client);
     const deviceId = who?.role === 'device' ? who.deviceId : null;
-    this.counters.refused[code] = (this.counters.refused[code] ?? 0) + 1;
+    this.countRefusal(code);
     this.log.warn({ code, detail, remoteAddress, deviceId }, 'connection cut: limit broken');
     if (deviceId) this.audit.record({ type: 'input-rejected', deviceId, channel: 'mqtt', code, detail }).catch((e: Error) => this.storageFailed(e));
   }
@@ -450,9 +450,14 @@ export class Gateway {
   }
 
   private onRefused(deviceId: string, channel: string, code: string, detail: string): void {
-    this.counters.refused[code] = (this.counters.refused[code] ?? 0) + 1;
+    this.countRefusal(code);
     this.log.warn({ deviceId, channel, code, detail }, 'input refused');
     this.audit.record({ type: 'input-rejected', deviceId, channel, code, detail }).catch((e: Error) => this.storageFailed(e));
+  }
+
+  /** `veilgate_broker_refused_total{code}` and the status page read these */
+  private countRefusal(code: string): void {
+    this.counters.refused[code] = (this.counters.refused[code] ?? 0) + 1;
   }
 
   storageFailed(e: Error): void {

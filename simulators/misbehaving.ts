@@ -1,4 +1,4 @@
-import mqtt from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 import { deviceTopic } from '../devices/index.ts';
 import { connectDevice, type DeviceCredentials } from './connect.ts';
 
@@ -24,15 +24,11 @@ export async function misbehave(o: MisbehavingOptions, what: Misdeed): Promise<'
         async (c) => (await c.endAsync(true), 'accepted' as const),
         () => 'refused' as const,
       );
-    case 'oversized-frame': {
-      const c = await connectDevice({ ...o });
-      c.options.reconnectPeriod = 0;
-      const closed = new Promise<'disconnected'>((r) => c.once('close', () => r('disconnected')));
-      c.publish(deviceTopic(o.deviceId, 'frames'), Buffer.alloc(o.oversizedBytes ?? 3 * 1024 * 1024, 0xff), { qos: 0 });
-      const outcome = await Promise.race([closed, new Promise<'accepted'>((r) => setTimeout(() => r('accepted'), 3000))]);
-      await c.endAsync(true);
-      return outcome;
-    }
+    case 'oversized-frame':
+      return cutOff(o, (c) => {
+        c.publish(deviceTopic(o.deviceId, 'frames'), Buffer.alloc(o.oversizedBytes ?? 3 * 1024 * 1024, 0xff), { qos: 0 });
+        return null;
+      });
     case 'malformed-json':
     case 'invalid-event': {
       const c = await connectDevice({ ...o });
@@ -41,15 +37,10 @@ export async function misbehave(o: MisbehavingOptions, what: Misdeed): Promise<'
       await c.endAsync(true);
       return 'accepted';
     }
-    case 'foreign-topic': {
-      const c = await connectDevice({ ...o });
-      c.options.reconnectPeriod = 0;
-      const closed = new Promise<'disconnected'>((r) => c.once('close', () => r('disconnected')));
-      const sent = c.publishAsync(deviceTopic(o.victimId, 'events'), JSON.stringify({ type: 'door', at: new Date().toISOString(), open: true }), { qos: 1 }).then(() => 'accepted' as const, () => 'disconnected' as const);
-      const outcome = await Promise.race([closed, sent, new Promise<'accepted'>((r) => setTimeout(() => r('accepted'), 3000))]);
-      await c.endAsync(true);
-      return outcome;
-    }
+    case 'foreign-topic':
+      return cutOff(o, (c) =>
+        c.publishAsync(deviceTopic(o.victimId, 'events'), JSON.stringify({ type: 'door', at: new Date().toISOString(), open: true }), { qos: 1 }).then(() => 'accepted' as const, () => 'disconnected' as const),
+      );
     case 'flapping': {
       // connect and drop without a DISCONNECT, five times in quick succession: the will fires each time
       for (let i = 0; i < 5; i++) {
@@ -60,4 +51,15 @@ export async function misbehave(o: MisbehavingOptions, what: Misdeed): Promise<'
       return 'accepted';
     }
   }
+}
+
+/** Connects, does `send`, and reports whether the broker cut the connection within 3 s (or `send` says how it went). */
+async function cutOff(o: DeviceCredentials, send: (c: MqttClient) => Promise<'accepted' | 'disconnected'> | null): Promise<'accepted' | 'disconnected'> {
+  const c = await connectDevice(o);
+  c.options.reconnectPeriod = 0;
+  const closed = new Promise<'disconnected'>((r) => c.once('close', () => r('disconnected')));
+  const sent = send(c);
+  const outcome = await Promise.race([closed, ...(sent ? [sent] : []), new Promise<'accepted'>((r) => setTimeout(() => r('accepted'), 3000))]);
+  await c.endAsync(true);
+  return outcome;
 }

@@ -15,14 +15,16 @@ export async function gpiodToolsVersion(): Promise<ToolsVersion> {
   return Number(m[1]) >= 2 ? 2 : 1;
 }
 
+const biasArgs = (bias: 'up' | 'down' | undefined) => (bias ? ['--bias', bias === 'up' ? 'pull-up' : 'pull-down'] : []);
+
 export function gpiomonArgs(v: ToolsVersion, chip: string, pin: number, bias: 'up' | 'down' | undefined): string[] {
-  const b = bias ? ['--bias', bias === 'up' ? 'pull-up' : 'pull-down'] : [];
+  const b = biasArgs(bias);
   // %e is 1 for a rising edge in both versions (falling: 0 in 1.x, 2 in 2.x)
   return v === 1 ? [...b, '--format=%o %e', chip, String(pin)] : ['--chip', chip, ...b, '--format=%o %e', String(pin)];
 }
 
 export function gpiogetArgs(v: ToolsVersion, chip: string, pin: number, bias: 'up' | 'down' | undefined): string[] {
-  const b = bias ? ['--bias', bias === 'up' ? 'pull-up' : 'pull-down'] : [];
+  const b = biasArgs(bias);
   return v === 1 ? [...b, chip, String(pin)] : ['--chip', chip, '--numeric', ...b, String(pin)];
 }
 
@@ -37,8 +39,8 @@ export function parseEdge(line: string): { pin: number; level: 0 | 1 } | null {
  * `gpiod`): gpioget for a pin's level when it is opened, then one gpiomon per pin for its edges.
  * No native addon, so nothing to build on the box and nothing to load on x86; the sysfs GPIO
  * interface the old Pi plugins use is deprecated, and the Pi 5 is not supported by them at all.
- * A tool that is missing, a chip that does not exist or a monitor that dies is an 'error' event
- * with the tool's own message; the gateway keeps running without that sensor.
+ * Tools that cannot run are an 'error' event; a chip or line that cannot be opened, or a monitor
+ * that dies, is a 'pin-error' with the tool's own message, and that pin is retried with back-off.
  */
 export class GpiodIo extends DigitalInputIo {
   private version: ToolsVersion | null = null;

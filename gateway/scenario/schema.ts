@@ -57,6 +57,9 @@ export const ScenarioExpectation = z.union([
 ]);
 export type ScenarioExpectation = z.infer<typeof ScenarioExpectation>;
 
+/** The key a step names its device with, and the kind that device must be. */
+const STEP_DEVICE = [['camera', 'camera'], ['sensor', 'sensor'], ['gpio', 'gpio'], ['misbehave', 'misbehaving']] as const;
+
 export const Scenario = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
@@ -69,8 +72,9 @@ export const Scenario = z.strictObject({
   const kinds = new Map(s.devices.map((d) => [d.id, d.kind]));
   if (kinds.size !== s.devices.length) ctx.addIssue({ code: 'custom', path: ['devices'], message: 'two devices have the same id' });
   s.timeline.forEach((step, i) => {
-    const [key, want] = 'camera' in step ? ['camera', 'camera'] : 'sensor' in step ? ['sensor', 'sensor'] : 'gpio' in step ? ['gpio', 'gpio'] : 'misbehave' in step ? ['misbehave', 'misbehaving'] : [null, null];
-    if (!key) return;
+    const ref = STEP_DEVICE.find(([key]) => key in step);
+    if (!ref) return;
+    const [key, want] = ref;
     const id = (step as Record<string, unknown>)[key] as string;
     if (kinds.get(id) !== want) ctx.addIssue({ code: 'custom', path: ['timeline', i, key], message: `no ${want} device "${id}" in devices` });
     if (step.at > s.duration) ctx.addIssue({ code: 'custom', path: ['timeline', i, 'at'], message: `after the end (duration ${s.duration})` });
