@@ -54,10 +54,11 @@ test('a scenario naming a device it does not declare is refused before anything 
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-scenario-test-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const file = join(dir, 'bad.yaml');
-  await writeFile(file, ['name: typo', 'duration: 5', 'devices:', '  - { id: door-1, kind: sensor, type: door }', 'timeline:', '  - { at: 1, sensor: door-2 }'].join('\n'));
+  await writeFile(file, ['name: typo', 'duration: 5', 'devices:', '  - { id: door-1, kind: sensor, type: door }', 'timeline:', '  - { at: 1, sensor: door-2 }', '  - { at: 9, uplink: down }'].join('\n'));
   const r = await simulate(file, '--expect');
   assert.equal(r.code, 2);
   assert.match(r.stderr, /bad\.yaml:6:\d+.*timeline\[0\]\.sensor.*no sensor device "door-2"/);
+  assert.match(r.stderr, /bad\.yaml:7:\d+.*timeline\[1\]\.at.*after the end \(duration 5\)/, 'a step that names no device is checked too');
 });
 
 test('a scenario whose camera source is missing stops with a clear error and exit 2, leaving nothing running', async (t) => {

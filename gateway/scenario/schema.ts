@@ -72,12 +72,12 @@ export const Scenario = z.strictObject({
   const kinds = new Map(s.devices.map((d) => [d.id, d.kind]));
   if (kinds.size !== s.devices.length) ctx.addIssue({ code: 'custom', path: ['devices'], message: 'two devices have the same id' });
   s.timeline.forEach((step, i) => {
+    if (step.at > s.duration) ctx.addIssue({ code: 'custom', path: ['timeline', i, 'at'], message: `after the end (duration ${s.duration})` });
     const ref = STEP_DEVICE.find(([key]) => key in step);
     if (!ref) return;
     const [key, want] = ref;
     const id = (step as Record<string, unknown>)[key] as string;
     if (kinds.get(id) !== want) ctx.addIssue({ code: 'custom', path: ['timeline', i, key], message: `no ${want} device "${id}" in devices` });
-    if (step.at > s.duration) ctx.addIssue({ code: 'custom', path: ['timeline', i, 'at'], message: `after the end (duration ${s.duration})` });
   });
 });
 export type Scenario = z.infer<typeof Scenario>;
