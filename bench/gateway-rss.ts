@@ -1,16 +1,32 @@
 import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { buildBundle, GATEWAY_ENTRIES } from '../gateway/bundle/index.ts';
+import { REPO } from '../gateway/repo.ts';
 import { startCameraSim } from '../simulators/index.ts';
 
 interface Sample { rssMiB: number; processed: number; detected: number }
+
+export type GatewayForm = 'bundled' | 'sources';
+
+/** as `veilgate build` makes it, in a folder of the bench's own (one level deep, as dist/) */
+const BENCH_BUNDLE = '.bench-dist';
+
+/** The command line of the bench's gateway process: the bundle (as installed) or the sources through tsx. */
+async function gatewayCommand(form: GatewayForm): Promise<string[]> {
+  if (form === 'sources') return ['--import', 'tsx', join(REPO, 'bench/gateway-process.ts')];
+  await buildBundle(REPO, BENCH_BUNDLE, { 'gateway-process': 'bench/gateway-process.ts', entry: GATEWAY_ENTRIES.entry! });
+  return [join(REPO, BENCH_BUNDLE, 'gateway-process.js')];
+}
 
 /**
  * Resident memory of a real gateway in its own process (broker, audit, outbox, frame worker with
  * the four models), at start and after `count` frames sent over MQTT at 5 fps by a simulated camera.
  * MALLOC_ARENA_MAX=2 as in docs/deploy/veilgate.service.
  */
-export async function gatewayRss(frames: Buffer[], count: number, env: NodeJS.ProcessEnv = { ...process.env, MALLOC_ARENA_MAX: '2' }): Promise<{ start: number; end: number; processed: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./gateway-process.ts', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'], env });
+export async function gatewayRss(frames: Buffer[], count: number, form: GatewayForm, env: NodeJS.ProcessEnv = { ...process.env, MALLOC_ARENA_MAX: '2' }): Promise<{ start: number; end: number; processed: number }> {
+  const child = spawn(process.execPath, await gatewayCommand(form), { stdio: ['pipe', 'pipe', 'inherit'], env });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async <T>(): Promise<T> => JSON.parse(String((await lines.next()).value)) as T;
   const ask = () => (child.stdin!.write('rss\n'), next<Sample>());
@@ -25,5 +41,6 @@ export async function gatewayRss(frames: Buffer[], count: number, env: NodeJS.Pr
   await sim.stop();
   child.stdin!.end('stop\n');
   await new Promise((r) => child.once('exit', r));
+  if (form === 'bundled') await rm(join(REPO, BENCH_BUNDLE), { recursive: true, force: true });
   return { start: start.rssMiB, end: now.rssMiB, processed: now.processed };
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -66,8 +66,8 @@ export const CATALOGUE = {
 export type ModelId = keyof typeof CATALOGUE;
 
 const require = createRequire(import.meta.url);
-const here = dirname(fileURLToPath(import.meta.url));
-export const BUILD_DIR = join(here, 'build');
+// written from the installation's folder so that the bundled gateway (dist/, one level deep too) finds it
+export const BUILD_DIR = fileURLToPath(new URL('../models/build/', import.meta.url));
 
 export function modelPath(entry: ModelEntry): string {
   if (entry.location.kind === 'build') return join(BUILD_DIR, entry.location.file);

@@ -5,7 +5,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const SERVER = new URL('./rtsp/serve.py', import.meta.url).pathname;
+// from the installation's folder, so that the bundled gateway (dist/, one level deep too) finds it
+const SERVER = new URL('../simulators/rtsp/serve.py', import.meta.url).pathname;
 const PYTHON = '/usr/bin/python3';
 
 /** Why the RTSP camera simulator cannot run here, or null when it can. */

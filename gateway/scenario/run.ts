@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { deviceTopic, isGatewayMessageTopic, type SensorEvent } from '../../devices/index.ts';
 import { connectDevice, disconnectDevice, loadFrames, misbehave, sampleEvent, startCameraSim } from '../../simulators/index.ts';
@@ -10,10 +9,10 @@ import { startEmbeddedUpstream, type EmbeddedUpstream } from '../embedded-upstre
 import { Gateway } from '../gateway.ts';
 import type { SimulatedIo } from '../gpio/index.ts';
 import type { Logger } from '../log.ts';
+import { REPO } from '../repo.ts';
 import { check, type ExpectationResult, type UpstreamRecord } from './expect.ts';
 import { gpioSensorsOf, type Scenario, type ScenarioStep } from './schema.ts';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const PREFIX = 'veilgate';
 const GATEWAY_ID = 'sim';
 

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadJpegFrames, startCameraSim, startSensorSim } from '../../../simulators/index.ts';
 import { isGatewayMessageTopic } from '../../../devices/index.ts';
 import { configFromObject } from '../../config/index.ts';
@@ -10,9 +9,8 @@ import { startEmbeddedUpstream, type ReceivedRecord } from '../../embedded-upstr
 import { Gateway } from '../../gateway.ts';
 import type { SimulatedIo } from '../../gpio/index.ts';
 import { createLogger } from '../../log.ts';
+import { REPO } from '../../repo.ts';
 import { stopWithin, untilSignal } from '../signals.ts';
-
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 export function registerDemo(program: Command): void {
   program
