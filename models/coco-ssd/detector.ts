@@ -3,7 +3,7 @@ import { CATALOGUE } from '../catalogue.ts';
 import type { Detector } from '../detector.ts';
 import { clampBox, nms, type Detection, type RgbImage } from '../image.ts';
 import { openSession, ort } from '../session.ts';
-import { SSD_SIZE } from './convert.ts';
+import { SSD_SIZE } from './size.ts';
 import { SSD_CLASSES } from './labels.ts';
 
 export interface CocoSsdOptions {
