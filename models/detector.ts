@@ -4,6 +4,11 @@ import type { Detection, RgbImage } from './image.ts';
 export interface Detector {
   /** catalogue ids of the models this detector runs, recorded with every decision */
   readonly models: readonly string[];
-  detect(img: RgbImage): Promise<Detection[]>;
+  /**
+   * `scene` names what the images show (a camera id): a detector may then reuse its work on parts
+   * of the scene whose pixels have not changed since its last image of it. Without it, every image
+   * is looked at from scratch.
+   */
+  detect(img: RgbImage, scene?: string): Promise<Detection[]>;
   close(): Promise<void>;
 }

@@ -28,6 +28,18 @@ export function clampBox(b: Box): Box {
   return { x1: c(b.x1), y1: c(b.y1), x2: c(b.x2), y2: c(b.y2) };
 }
 
+/** The box grown by `share` of its width and height on every side, clamped to the image. */
+export function growBox(b: Box, share: number): Box {
+  const dx = (b.x2 - b.x1) * share;
+  const dy = (b.y2 - b.y1) * share;
+  return clampBox({ x1: b.x1 - dx, y1: b.y1 - dy, x2: b.x2 + dx, y2: b.y2 + dy });
+}
+
+/** whether `inner` lies within `outer` */
+export function containsBox(outer: Box, inner: Box): boolean {
+  return inner.x1 >= outer.x1 && inner.y1 >= outer.y1 && inner.x2 <= outer.x2 && inner.y2 <= outer.y2;
+}
+
 export function iou(a: Box, b: Box): number {
   const ix = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1));
   const iy = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));

@@ -1,8 +1,9 @@
 import { createBlazeface } from './blazeface/detector.ts';
 import { createCocoSsd } from './coco-ssd/detector.ts';
 import type { Detector } from './detector.ts';
-import { clampBox, nms, type Box, type Detection, type RgbImage } from './image.ts';
+import { growBox, nms, type Detection, type RgbImage } from './image.ts';
 import { createTextDetector } from './ppocr/detector.ts';
+import { TextReuse } from './ppocr/text-reuse.ts';
 
 export interface VisionOptions {
   faceThreshold: number;
@@ -21,12 +22,6 @@ const MERGE = { face: 0.3, text: 0.3, vehicle: 0.5, person: 0.7 } as const;
 /** a plate can stick out of a tight vehicle box; look a little beyond it */
 const VEHICLE_MARGIN = 0.1;
 
-function around(b: Box, m: number): Box {
-  const dx = (b.x2 - b.x1) * m;
-  const dy = (b.y2 - b.y1) * m;
-  return clampBox({ x1: b.x1 - dx, y1: b.y1 - dy, x2: b.x2 + dx, y2: b.y2 + dy });
-}
-
 /**
  * Every detector the redaction needs: faces near and far, persons and vehicles on the whole image,
  * then text inside each vehicle (plates). If any model fails to load, this rejects: the caller must
@@ -40,13 +35,17 @@ export async function createVisionDetector(opts: VisionOptions): Promise<Detecto
     createTextDetector({ threshold: opts.textThreshold }),
   ]);
   const whole = [near, far, objects];
+  const reuse = new TextReuse();
   return {
     models: [...whole.flatMap((p) => [...p.models]), ...text.models],
-    async detect(img: RgbImage): Promise<Detection[]> {
+    async detect(img: RgbImage, scene?: string): Promise<Detection[]> {
       const all: Detection[] = [];
       for (const p of whole) all.push(...(await p.detect(img)));
-      const vehicles = all.filter((d) => d.cls === 'vehicle').map((d) => around(d.box, VEHICLE_MARGIN));
-      if (vehicles.length > 0) all.push(...(await text.detect(img, vehicles)));
+      const vehicles = all.filter((d) => d.cls === 'vehicle').map((d) => growBox(d.box, VEHICLE_MARGIN));
+      if (vehicles.length > 0) {
+        // parked vehicles: the text found in unchanged pixels of the same scene is still there
+        all.push(...(scene === undefined ? await text.detect(img, vehicles) : await reuse.find(scene, img, vehicles, (a) => text.detect(img, [a]))));
+      }
       return nms(all, MERGE);
     },
     async close() {

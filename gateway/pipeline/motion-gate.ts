@@ -1,4 +1,4 @@
-import { clampBox, type Detection, type RgbImage } from '../../models/index.ts';
+import { growBox, type Detection, type RgbImage } from '../../models/index.ts';
 
 const W = 64;
 const H = 36;
@@ -38,7 +38,7 @@ export class MotionGate {
       return s.detections;
     }
     if (s.sinceDetect >= this.detectEvery) return null;
-    const boxes = s.detections.map((d) => ({ ...d, box: grown(d.box, GROW_PER_FRAME * s.sinceDetect) }));
+    const boxes = s.detections.map((d) => ({ ...d, box: growBox(d.box, GROW_PER_FRAME * s.sinceDetect) }));
     if (largestGroup(moved.filter((c) => !boxes.some((d) => inside(c, d.box)))) >= NEW_OBJECT_CELLS) return null;
     this.stats.reused++;
     return boxes;
@@ -53,12 +53,6 @@ export class MotionGate {
 
 /** a person walking past a CCTV camera at 10 fps moves about a tenth of their width per frame */
 const GROW_PER_FRAME = 0.15;
-
-function grown(b: Detection['box'], share: number): Detection['box'] {
-  const dx = (b.x2 - b.x1) * share;
-  const dy = (b.y2 - b.y1) * share;
-  return clampBox({ x1: b.x1 - dx, y1: b.y1 - dy, x2: b.x2 + dx, y2: b.y2 + dy });
-}
 
 function thumbnail(img: RgbImage): Float32Array {
   const out = new Float32Array(W * H);

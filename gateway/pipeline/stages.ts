@@ -77,7 +77,7 @@ export const detect: Stage = {
       return;
     }
     try {
-      ctx.detections = await deps.detector.detect(ctx.image!);
+      ctx.detections = await deps.detector.detect(ctx.image!, ctx.deviceId);
     } catch (e) {
       throw new FrameError('DETECT_FAILED', (e as Error).message);
     }
