@@ -4,7 +4,7 @@ import { Aedes, type AedesOptions, type Client } from 'aedes';
 import { openBrokerPersistence } from './broker/persistence.ts';
 import { DEFAULT_VISION, type LoadedPolicy } from '../policies/index.ts';
 import { AuditLog, auditRegistryChanges, configEvent } from './audit/index.ts';
-import { brokerHooks, CLIENT_CERTIFICATE, forgetSubscriptions, connectionInfo, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
+import { brokerHooks, createMessageEmitter, CLIENT_CERTIFICATE, forgetSubscriptions, connectionInfo, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
 import type { GatewayConfig } from './config/index.ts';
 import { CountsAggregator } from './counts.ts';
 import { decide, type DecideContext } from './decide.ts';
@@ -25,6 +25,9 @@ import { HttpLogins, isLoopback, RecentActivity, serveHttp, type GatewayStatus, 
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+
+/** deliveries aedes runs at once (its default); the rest wait in the message emitter's queue */
+const BROKER_CONCURRENCY = 100;
 
 export interface GatewayOptions {
   /** run frames on this runner instead of the worker pool (tests of fail-closed paths) */
@@ -150,6 +153,8 @@ export class Gateway {
     const brokerStore = await openBrokerPersistence(join(cfg.dataDir, 'broker'));
     const broker = await Aedes.createBroker({
       id: `veilgate-${cfg.gatewayId}`,
+      mq: createMessageEmitter(BROKER_CONCURRENCY),
+      concurrency: BROKER_CONCURRENCY,
       persistence: brokerStore.persistence as unknown as AedesOptions['persistence'],
       connectTimeout: limits.connectTimeoutMs,
       maxInflightInbound: limits.maxInflightInbound,

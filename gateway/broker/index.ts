@@ -4,3 +4,4 @@ export { listenTcp, listenTls, listenWebSocket, listen, guardedHandler, type Lis
 export { identityOf, type Identity } from './identity.ts';
 export { connectionInfo, type GuardedConnection } from './limits/guarded-connection.ts';
 export { GUARD_CODES, type GuardCode } from './limits/guard.ts';
+export { createMessageEmitter } from './message-emitter.ts';
