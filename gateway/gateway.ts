@@ -170,6 +170,7 @@ export class Gateway {
         maxTopicLevels: limits.maxTopicLevels,
       },
       maxConnections: limits.maxConnections,
+      noDelay: cfg.broker.tcpNoDelay,
       onViolation: (v, remoteAddress, conn) => ready().onLimitBroken(v.code, v.detail, remoteAddress, conn),
       onConnectionRefused: (remoteAddress) => ready().onLimitBroken('TOO_MANY_CONNECTIONS', `more than ${limits.maxConnections}`, remoteAddress, null),
     };

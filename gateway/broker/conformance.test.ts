@@ -124,7 +124,9 @@ test('[MQTT-4.3.2/4.3.3] QoS 1 and 2 flows complete, and delivery QoS is the low
   await pub.publishAsync('lab/qos/q1', 'two-as-one', { qos: 2 });
   await pub.publishAsync('lab/qos/q2', 'one', { qos: 1 }); // resolves on PUBACK
   await waitFor('three', () => got.length === 3);
-  assert.deepEqual(got.map((m) => [m.payload, m.qos]), [['two', 2], ['two-as-one', 1], ['one', 1]]);
+  // order is promised per topic and QoS only [MQTT-4.6.0-2/3]: mqtt.js hands a QoS 2 message to the
+  // application after the PUBREL round trip, so it may come after later QoS 1 messages
+  assert.deepEqual(got.map((m) => [m.payload, m.qos]).sort(), [['one', 1], ['two', 2], ['two-as-one', 1]]);
   await Promise.all([pub.endAsync(), sub.endAsync()]);
 });
 
