@@ -1,5 +1,6 @@
 import type { AddressInfo, Server } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import { openBrokerPersistence } from './broker/persistence.ts';
 import { DEFAULT_VISION, type LoadedPolicy } from '../policies/index.ts';
@@ -28,6 +29,9 @@ import { availableParallelism } from 'node:os';
 
 /** deliveries aedes runs at once (its default); the rest wait in the message emitter's queue */
 const BROKER_CONCURRENCY = 100;
+
+/** how long one step of stopping may take before the gateway says so and goes on to close its files */
+const STOP_STEP_MS = 5_000;
 
 export interface GatewayOptions {
   /** run frames on this runner instead of the worker pool (tests of fail-closed paths) */
@@ -63,6 +67,8 @@ export class Gateway {
   private nextPruneAt = 0;
   private readonly watches: Array<{ close(): void }> = [];
   private stopping: Promise<void> | null = null;
+  /** every open socket of the broker's listeners, to end the ones that outlive the broker at stop */
+  private readonly sockets = new Set<Duplex>();
 
   private constructor(
     readonly cfg: Readonly<GatewayConfig>,
@@ -180,6 +186,12 @@ export class Gateway {
     gw = new Gateway(cfg, log, registry, audit, outbox, frames, broker, server, address, uplink, ingest, counts, active, salt, activity);
     gw.brokerStore = brokerStore;
     gw.extraListeners = extra;
+    for (const srv of [server, ...extra.map((l) => l.server)]) {
+      srv.on('connection', (socket: Duplex) => {
+        gw!.sockets.add(socket);
+        socket.once('close', () => gw!.sockets.delete(socket));
+      });
+    }
     for (const l of extra) log.info({ listener: l.kind, address: `${l.address.address}:${l.address.port}` }, 'broker listening');
     // hot reload: a valid new version takes effect at once; an invalid one is logged and ignored
     gw.watches.push(watchFile(cfg.policy, () => void gw!.reloadPolicy('file-changed')));
@@ -485,8 +497,8 @@ export class Gateway {
     // stop accepting first; the server only finishes closing once the broker has dropped its clients
     const serverClosed = Promise.all([this.server, ...this.extraListeners.map((l) => l.server)].map((srv) => new Promise<void>((r) => srv.close(() => r()))));
     for (const l of this.extraListeners) l.close?.();
-    await new Promise<void>((r) => this.broker.close(() => r()));
-    await serverClosed;
+    await this.stopStep('broker close', new Promise<void>((r) => this.broker.close(() => r())));
+    if (!(await this.stopStep('listeners close', serverClosed))) for (const socket of this.sockets) socket.destroy();
     await this.brokerStore?.close();
     await Promise.all(this.rtsp.map((c) => c.stop()));
     await this.gpio?.close();
@@ -496,9 +508,21 @@ export class Gateway {
     // the stop entry is the last: the disconnect that follows is not an outage
     this.uplink.onConnectionChange = null;
     this.uplink.publishAuditHead(JSON.stringify({ ...this.audit.chainHead, at: new Date().toISOString() }));
-    await this.uplink.stop();
+    await this.stopStep('uplink stop', this.uplink.stop());
     await Promise.all([this.audit.close(), this.outbox.close(), this.frames.close()]);
     this.log.info('gateway stopped');
+  }
+
+  /**
+   * One step of stopping, bounded: a socket that will not close or a peer that never acknowledges
+   * must not keep the gateway from closing its audit log and outbox. Says which step it gave up on.
+   */
+  private async stopStep(step: string, done: Promise<unknown>): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([done.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), STOP_STEP_MS)))]);
+    clearTimeout(timer);
+    if (!finished) this.log.warn({ step, afterMs: STOP_STEP_MS, sockets: this.sockets.size }, 'a step of stopping did not finish; going on');
+    return finished;
   }
 }
 
