@@ -34,5 +34,8 @@ export async function disconnectDevice(client: MqttClient, deviceId: string, tim
     : Promise.resolve('not connected' as const);
   const outcome = await Promise.race([offline, timedOut]);
   clearTimeout(timer);
-  await client.endAsync(outcome !== 'sent');
+  // a graceful end waits for the broker to close its side; that wait is bounded too
+  const ended = await Promise.race([client.endAsync(outcome !== 'sent').then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
+  clearTimeout(timer);
+  if (!ended) await client.endAsync(true);
 }
