@@ -30,6 +30,9 @@ import { availableParallelism } from 'node:os';
 /** deliveries aedes runs at once (its default); the rest wait in the message emitter's queue */
 const BROKER_CONCURRENCY = 100;
 
+/** whether this code runs from the bundle `veilgate build` makes (dist/) or from the TypeScript sources */
+const RUNS_FROM = import.meta.url.endsWith('.ts') ? 'sources' : 'bundle';
+
 /** how long one step of stopping may take before the gateway says so and goes on to close its files */
 const STOP_STEP_MS = 5_000;
 
@@ -241,7 +244,8 @@ export class Gateway {
       gw.httpAddress = h.address;
       if (!isLoopback(cfg.http.host) && !cfg.http.certFile) log.warn('the status page is served beyond loopback without TLS: its login travels in clear text; set http.certFile and http.keyFile');
     }
-    log.info({ broker: `${address.address}:${address.port}`, upstream: cfg.upstream.topicPrefix }, 'gateway started');
+    log.info({ broker: `${address.address}:${address.port}`, upstream: cfg.upstream.topicPrefix, code: RUNS_FROM }, 'gateway started');
+    if (RUNS_FROM === 'sources' && process.env.NODE_ENV === 'production') log.warn('running from the TypeScript sources through tsx; `veilgate build` makes the bundle, about 60 MiB less resident memory');
     return gw;
   }
 

@@ -21,3 +21,10 @@ test('a connection that never sends CONNECT does not hold up stopping: it is end
   assert.ok(logLines.some((l) => /"step":"listeners close".*a step of stopping did not finish/.test(l)), logLines.filter((l) => /step/.test(l)).join('\n'));
   assert.ok(logLines.some((l) => /"msg":"gateway stopped"/.test(l)));
 });
+
+test('the start is logged with the form of the code that runs: the sources here (tests run them through tsx)', async () => {
+  const logLines: string[] = [];
+  const h = await startHarness({ frames: new InlineRunner(null), logLines });
+  await h.stop();
+  assert.ok(logLines.some((l) => /"code":"sources".*"msg":"gateway started"/.test(l)), logLines.join('\n'));
+});

@@ -45,6 +45,7 @@ test('the bundled gateway runs from plain JavaScript: it redacts a real photo in
   await waitFor('the bundled gateway to start', () => /"msg":"gateway started"/.test(log) || gw.exitCode !== null, 60_000);
   const port = /"broker":"127\.0\.0\.1:(\d+)"/.exec(log)?.[1];
   assert.ok(port, log);
+  assert.match(log, /"code":"bundle".*"msg":"gateway started"/);
 
   const cam = await startCameraSim({ url: `mqtt://127.0.0.1:${port}`, deviceId: 'cam-1', secret, frames: await loadJpegFrames(PHOTOS), fps: 4 });
   t.after(() => cam.stop());
