@@ -46,7 +46,7 @@ async function drainOnce(kind: 'mosquitto' | 'aedes'): Promise<{ rate: number; l
       return outbox.put({ id: `b${i}`, topic: `bench/gw/${device}/counts`, payload: payload(`b${i}`, device), key: device, at: Date.now() });
     }));
   }
-  const cfg = configFromObject({ gatewayId: 'bench', upstream: { url: upstream.url, topicPrefix: 'bench' }, metrics: { enabled: false } }, dir);
+  const cfg = configFromObject({ gatewayId: 'bench', upstream: { url: upstream.url, topicPrefix: 'bench' }, http: { enabled: false } }, dir);
   const uplink = new MqttUplink(cfg, outbox, createLogger('silent'));
   const sentAt = new Map<string, number>();
   let n = 0;

@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseYamlAgainst, type SourceError } from '../../policies/index.ts';
+import type { z } from 'zod';
 import { GatewayConfig } from './schema.ts';
+
+/** A config as written: what `configFromObject` takes, before defaults. */
+export type GatewayConfigInput = z.input<typeof GatewayConfig>;
 
 export type ConfigResult = { ok: true; config: Readonly<GatewayConfig> } | { ok: false; errors: SourceError[] };
 
@@ -25,8 +29,8 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   return { ok: true, config: finishConfig(parsed.value, dirname(resolve(file)), env) };
 }
 
-/** Builds a config from an object (the demo and tests), with the same defaults and checks. */
-export function configFromObject(input: unknown, baseDir: string, env: NodeJS.ProcessEnv = {}): Readonly<GatewayConfig> {
+/** Builds a config from an object (the demo, tests and benches), with the same defaults and checks; typed, so a key the schema dropped fails the typecheck rather than a bench run. */
+export function configFromObject(input: GatewayConfigInput, baseDir: string, env: NodeJS.ProcessEnv = {}): Readonly<GatewayConfig> {
   return finishConfig(GatewayConfig.parse(input), baseDir, env);
 }
 

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configFromObject } from '../config/index.ts';
+import { configFromObject, type GatewayConfigInput } from '../config/index.ts';
 import { createLogger } from '../log.ts';
 import { Gateway, type GatewayOptions } from '../gateway.ts';
 import { startEmbeddedUpstream, type ReceivedRecord } from '../embedded-upstream.ts';
@@ -34,18 +34,18 @@ export async function startHarness(
     allowAnonymous?: boolean;
     upstreamUrl?: string;
     dataDir?: string;
-    outbox?: Record<string, unknown>;
+    outbox?: GatewayConfigInput['outbox'];
     /** merged into the broker section (limits, listeners) */
-    broker?: Record<string, unknown>;
+    broker?: GatewayConfigInput['broker'];
     /** merged into the http section (status page) */
-    http?: Record<string, unknown>;
-    audit?: Record<string, unknown>;
-    events?: Record<string, unknown>;
+    http?: GatewayConfigInput['http'];
+    audit?: GatewayConfigInput['audit'];
+    events?: GatewayConfigInput['events'];
     /** RTSP cameras (`cameras:` in the config) */
-    cameras?: Array<Record<string, unknown>>;
+    cameras?: GatewayConfigInput['cameras'];
     /** GPIO sensors (`gpio:` and `sensors:` in the config) */
-    gpio?: Record<string, unknown>;
-    sensors?: Array<Record<string, unknown>>;
+    gpio?: GatewayConfigInput['gpio'];
+    sensors?: GatewayConfigInput['sensors'];
     /** every log line, as written (for checking what the logs never contain) */
     logLines?: string[];
   } = {},
