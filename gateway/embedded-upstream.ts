@@ -1,6 +1,5 @@
-import type { Socket } from 'node:net';
 import { Aedes } from 'aedes';
-import { listenTcp } from './broker/index.ts';
+import { listenTcp, openSockets } from './broker/index.ts';
 
 export interface ReceivedRecord {
   topic: string;
@@ -24,17 +23,13 @@ export async function startEmbeddedUpstream(prefix: string, onRecord: (r: Receiv
     if (client && packet.topic.startsWith(`${prefix}/`)) onRecord({ topic: packet.topic, payload: Buffer.from(packet.payload) });
   });
   const { server, address } = await listenTcp(broker, '127.0.0.1', port);
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
+  const sockets = openSockets(server);
   return {
     url: `mqtt://127.0.0.1:${address.port}`,
     async stop() {
       const closed = new Promise<void>((r) => server.close(() => r()));
       await new Promise<void>((r) => broker.close(() => r()));
-      // aedes closes the clients that completed CONNECT; end any other connection, as an outage would
+      // the connections aedes did not close (no CONNECT yet) end as in an outage
       for (const s of sockets) s.destroy();
       await closed;
     },

@@ -5,7 +5,7 @@ import { Aedes, type AedesOptions, type Client } from 'aedes';
 import { openBrokerPersistence } from './broker/persistence.ts';
 import { DEFAULT_VISION, type LoadedPolicy } from '../policies/index.ts';
 import { AuditLog, auditRegistryChanges, configEvent } from './audit/index.ts';
-import { brokerHooks, createMessageEmitter, CLIENT_CERTIFICATE, forgetSubscriptions, connectionInfo, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
+import { brokerHooks, createMessageEmitter, openSockets, CLIENT_CERTIFICATE, forgetSubscriptions, connectionInfo, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
 import type { GatewayConfig } from './config/index.ts';
 import { CountsAggregator } from './counts.ts';
 import { decide, type DecideContext } from './decide.ts';
@@ -70,8 +70,8 @@ export class Gateway {
   private nextPruneAt = 0;
   private readonly watches: Array<{ close(): void }> = [];
   private stopping: Promise<void> | null = null;
-  /** every open socket of the broker's listeners, to end the ones that outlive the broker at stop */
-  private readonly sockets = new Set<Duplex>();
+  /** the open sockets of each broker listener, to end the ones that outlive the broker at stop */
+  private sockets: Array<ReadonlySet<Duplex>> = [];
 
   private constructor(
     readonly cfg: Readonly<GatewayConfig>,
@@ -189,12 +189,7 @@ export class Gateway {
     gw = new Gateway(cfg, log, registry, audit, outbox, frames, broker, server, address, uplink, ingest, counts, active, salt, activity);
     gw.brokerStore = brokerStore;
     gw.extraListeners = extra;
-    for (const srv of [server, ...extra.map((l) => l.server)]) {
-      srv.on('connection', (socket: Duplex) => {
-        gw!.sockets.add(socket);
-        socket.once('close', () => gw!.sockets.delete(socket));
-      });
-    }
+    gw.sockets = [server, ...extra.map((l) => l.server)].map(openSockets);
     for (const l of extra) log.info({ listener: l.kind, address: `${l.address.address}:${l.address.port}` }, 'broker listening');
     // hot reload: a valid new version takes effect at once; an invalid one is logged and ignored
     gw.watches.push(watchFile(cfg.policy, () => void gw!.reloadPolicy('file-changed')));
@@ -502,7 +497,7 @@ export class Gateway {
     const serverClosed = Promise.all([this.server, ...this.extraListeners.map((l) => l.server)].map((srv) => new Promise<void>((r) => srv.close(() => r()))));
     for (const l of this.extraListeners) l.close?.();
     await this.stopStep('broker close', new Promise<void>((r) => this.broker.close(() => r())));
-    if (!(await this.stopStep('listeners close', serverClosed))) for (const socket of this.sockets) socket.destroy();
+    if (!(await this.stopStep('listeners close', serverClosed))) for (const socket of this.sockets.flatMap((set) => [...set])) socket.destroy();
     await this.brokerStore?.close();
     await Promise.all(this.rtsp.map((c) => c.stop()));
     await this.gpio?.close();
@@ -525,7 +520,7 @@ export class Gateway {
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([done.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), STOP_STEP_MS)))]);
     clearTimeout(timer);
-    if (!finished) this.log.warn({ step, afterMs: STOP_STEP_MS, sockets: this.sockets.size }, 'a step of stopping did not finish; going on');
+    if (!finished) this.log.warn({ step, afterMs: STOP_STEP_MS, sockets: this.sockets.reduce((n, set) => n + set.size, 0) }, 'a step of stopping did not finish; going on');
     return finished;
   }
 }

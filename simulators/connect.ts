@@ -27,15 +27,18 @@ export async function connectDevice(c: DeviceCredentials): Promise<MqttClient> {
  * client between reconnect attempts is ended at once (a graceful end could wait for a close that never comes).
  */
 export async function disconnectDevice(client: MqttClient, deviceId: string, timeoutMs = 2000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
   const offline = client.connected
     ? client.publishAsync(deviceTopic(deviceId, 'status'), 'offline', { qos: 1, retain: true }).then(() => 'sent' as const, () => 'failed' as const)
     : Promise.resolve('not connected' as const);
-  const outcome = await Promise.race([offline, timedOut]);
-  clearTimeout(timer);
+  const outcome = await within(offline, timeoutMs);
   // a graceful end waits for the broker to close its side; that wait is bounded too
-  const ended = await Promise.race([client.endAsync(outcome !== 'sent').then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
+  if ((await within(client.endAsync(outcome !== 'sent'), timeoutMs)) === 'timeout') await client.endAsync(true);
+}
+
+/** what `p` settles to, or 'timeout' after `ms` */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const result = await Promise.race([p, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)))]);
   clearTimeout(timer);
-  if (!ended) await client.endAsync(true);
+  return result;
 }

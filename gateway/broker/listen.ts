@@ -25,6 +25,19 @@ export function guardedHandler(broker: Aedes, o: ListenOptions): (socket: Socket
   };
 }
 
+/**
+ * The connections a server has open, kept up to date as they come and go: aedes closes only the
+ * clients that completed CONNECT, so whoever stops the broker ends the rest itself.
+ */
+export function openSockets(server: Server): ReadonlySet<Socket> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  return sockets;
+}
+
 /** Plain TCP listener for the broker; resolves with the bound address (port 0 picks a free one). */
 export async function listenTcp(broker: Aedes, host: string, port: number, o?: ListenOptions): Promise<{ server: Server; address: AddressInfo }> {
   const server = createServer(o ? guardedHandler(broker, o) : broker.handle);
