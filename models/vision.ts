@@ -1,5 +1,5 @@
 import { createBlazeface } from './blazeface/detector.ts';
-import { createCocoSsd } from './coco-ssd/detector.ts';
+import { createCocoSsd, type SsdModelId } from './coco-ssd/detector.ts';
 import type { Detector } from './detector.ts';
 import { growBox, nms, type Detection, type RgbImage } from './image.ts';
 import { createTextDetector } from './ppocr/detector.ts';
@@ -11,6 +11,8 @@ export interface VisionOptions {
   personThreshold: number;
   vehicleThreshold: number;
   textThreshold: number;
+  /** the person and vehicle detector's build; int8 unless said otherwise */
+  objectModel?: SsdModelId;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function createVisionDetector(opts: VisionOptions): Promise<Detecto
   const [near, far, objects, text] = await Promise.all([
     createBlazeface({ variant: 'blazeface-front-128', threshold: opts.faceThreshold }),
     createBlazeface({ variant: 'blazeface-back-256', threshold: opts.farFaceThreshold }),
-    createCocoSsd({ personThreshold: opts.personThreshold, vehicleThreshold: opts.vehicleThreshold }),
+    createCocoSsd({ personThreshold: opts.personThreshold, vehicleThreshold: opts.vehicleThreshold, ...(opts.objectModel ? { model: opts.objectModel } : {}) }),
     createTextDetector({ threshold: opts.textThreshold }),
   ]);
   const whole = [near, far, objects];

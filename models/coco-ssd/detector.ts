@@ -6,27 +6,27 @@ import { openSession, ort } from '../session.ts';
 import { SSD_SIZE } from './size.ts';
 import { SSD_CLASSES } from './labels.ts';
 
+/** The two builds of the same detector: int8 (models/coco-ssd/quantized.ts) runs in about half the time and finds the people the float model is sure of. */
+export const SSD_MODELS = ['ssd-mobilenet-v2-coco-int8', 'ssd-mobilenet-v2-coco'] as const;
+export type SsdModelId = (typeof SSD_MODELS)[number];
+
 export interface CocoSsdOptions {
   personThreshold: number;
   vehicleThreshold: number;
+  model?: SsdModelId;
 }
 
 const CLASSES = 90;
 
 /** Persons and vehicles with SSD MobileNetV2 COCO (converted from the TF.js graph, see convert.ts). */
 export async function createCocoSsd(opts: CocoSsdOptions): Promise<Detector> {
-  const entry = CATALOGUE['ssd-mobilenet-v2-coco'];
+  const entry = CATALOGUE[opts.model ?? 'ssd-mobilenet-v2-coco-int8'];
   const session = await openSession(entry);
   const input = new Float32Array(SSD_SIZE * SSD_SIZE * 3);
   return {
     models: [entry.id],
     async detect(img: RgbImage): Promise<Detection[]> {
-      // stretched, as the original graph resizes: boxes map straight back to the image
-      const px = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
-        .resize(SSD_SIZE, SSD_SIZE, { fit: 'fill', kernel: 'linear' })
-        .raw()
-        .toBuffer();
-      for (let i = 0; i < input.length; i++) input[i] = px[i]!;
+      await ssdInput(img, input);
       const out = await session.run({ image: new ort.Tensor('float32', input, [1, SSD_SIZE, SSD_SIZE, 3]) });
       const scores = out.scores!.data as Float32Array;
       const boxes = out.boxes!.data as Float32Array;
@@ -47,4 +47,14 @@ export async function createCocoSsd(opts: CocoSsdOptions): Promise<Detector> {
       await session.release();
     },
   };
+}
+
+/** The model's input for an image: stretched to 300x300, as the original graph resizes, so boxes map straight back. Calibration uses it too. */
+export async function ssdInput(img: RgbImage, into = new Float32Array(SSD_SIZE * SSD_SIZE * 3)): Promise<Float32Array> {
+  const px = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .resize(SSD_SIZE, SSD_SIZE, { fit: 'fill', kernel: 'linear' })
+    .raw()
+    .toBuffer();
+  for (let i = 0; i < into.length; i++) into[i] = px[i]!;
+  return into;
 }

@@ -29,7 +29,7 @@ test('a frame worker loads every model and returns the observation and a redacte
   const p = pool();
   const started = await p.started();
   assert.ok('models' in started, JSON.stringify(started));
-  assert.deepEqual(p.models, ['blazeface-front-128', 'blazeface-back-256', 'ssd-mobilenet-v2-coco', 'ppocr-v4-det']);
+  assert.deepEqual(p.models, ['blazeface-front-128', 'blazeface-back-256', 'ssd-mobilenet-v2-coco-int8', 'ppocr-v4-det']);
   const jpeg = await astronaut();
   const out = await p.run('cam-1', jpeg, new Date(), settings);
   assert.equal(out.observation.counts.face, 1);
