@@ -25,3 +25,17 @@ export async function letterbox(img: RgbImage, size: number): Promise<Letterboxe
   const uy = (v: number) => (v * size - top) / h;
   return { data, size, unmap: (b) => ({ x1: ux(b.x1), y1: uy(b.y1), x2: ux(b.x2), y2: uy(b.y2) }) };
 }
+
+/** The same letterboxed input at half the side, each pixel the mean of four; boxes map back the same way. */
+export function halve(lb: Letterboxed): Letterboxed {
+  const size = lb.size >> 1;
+  const src = lb.data;
+  const stride = lb.size * 3;
+  const data = Buffer.allocUnsafe(size * size * 3);
+  for (let y = 0, o = 0; y < size; y++) {
+    for (let x = 0, i = 2 * y * stride; x < size; x++, i += 3) {
+      for (let c = 0; c < 3; c++, o++, i++) data[o] = (src[i]! + src[i + 3]! + src[i + stride]! + src[i + stride + 3]! + 2) >> 2;
+    }
+  }
+  return { data, size, unmap: lb.unmap };
+}

@@ -1,4 +1,4 @@
-import { createBlazeface } from './blazeface/detector.ts';
+import { createFaceDetector } from './blazeface/detector.ts';
 import { createCocoSsd, type SsdModelId } from './coco-ssd/detector.ts';
 import type { Detector } from './detector.ts';
 import { growBox, nms, type Detection, type RgbImage } from './image.ts';
@@ -30,13 +30,12 @@ const VEHICLE_MARGIN = 0.1;
  * then withhold frames (fail closed), not run with fewer models.
  */
 export async function createVisionDetector(opts: VisionOptions): Promise<Detector> {
-  const [near, far, objects, text] = await Promise.all([
-    createBlazeface({ variant: 'blazeface-front-128', threshold: opts.faceThreshold }),
-    createBlazeface({ variant: 'blazeface-back-256', threshold: opts.farFaceThreshold }),
+  const [faces, objects, text] = await Promise.all([
+    createFaceDetector({ nearThreshold: opts.faceThreshold, farThreshold: opts.farFaceThreshold }),
     createCocoSsd({ personThreshold: opts.personThreshold, vehicleThreshold: opts.vehicleThreshold, ...(opts.objectModel ? { model: opts.objectModel } : {}) }),
     createTextDetector({ threshold: opts.textThreshold }),
   ]);
-  const whole = [near, far, objects];
+  const whole = [faces, objects];
   const reuse = new TextReuse();
   return {
     models: [...whole.flatMap((p) => [...p.models]), ...text.models],

@@ -33,6 +33,9 @@ export function quantizeQdq(floatModel: Uint8Array, ranges: Ranges): Uint8Array 
   const quantized = g.quantizedTensors();
   const missing = quantized.filter((t) => !ranges[t]);
   if (missing.length > 0) throw new Error(`no calibrated range for ${missing.length} tensors (first: ${missing[0]}): calibrate again for this model`);
+  // quantizers go after the node that makes a tensor; one on a graph input would need its own place
+  const inputs = quantized.filter((t) => model.graph!.input!.some((i) => i.name === t));
+  if (inputs.length > 0) throw new Error(`graph input ${inputs[0]} feeds a convolution directly: not supported`);
   const params = new Map(quantized.map((t) => [t, activationParams(ranges[t]!)]));
   const inits: ITensor[] = [];
   const nodes: INode[] = [];
