@@ -21,7 +21,7 @@ export function registerModels(program: Command): void {
     });
   models
     .command('build')
-    .description('convert the models that ship as weights (SSD MobileNetV2 from its TF.js graph) into ONNX files under models/build; run once at install (a first start does it otherwise)')
+    .description('convert the models that ship as weights (SSD MobileNetV2 from its TF.js graph, then its int8 build) into ONNX files under models/build; run once at install (a first start does it otherwise)')
     .option('--force', 'build again even if the file exists')
     .action(async (o: { force?: boolean }) => {
       for (const m of Object.values(CATALOGUE)) {
