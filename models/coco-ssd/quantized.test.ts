@@ -54,7 +54,9 @@ test('the int8 SSD finds the people and vehicles the float SSD finds, on real CC
     createCocoSsd({ personThreshold: 0.2, vehicleThreshold: 0.2, model: 'ssd-mobilenet-v2-coco-int8' }),
   ]);
   const found: Record<'person' | 'confident' | 'vehicle', [number, number]> = { person: [0, 0], confident: [0, 0], vehicle: [0, 0] };
-  const covered = (d: Detection, in_: Detection[]) => in_.some((e) => e.cls === d.cls && iou(d.box, e.box) >= 0.5);
+  const twin = (d: Detection, in_: Detection[]) => in_.filter((e) => e.cls === d.cls && iou(d.box, e.box) >= 0.5).sort((x, y) => iou(y.box, d.box) - iou(x.box, d.box))[0];
+  // how far each edge of a confident box moved, in pixels: a head region is the top 15% of a person
+  const edges: number[] = [];
   const all = await images(6, 100);
   for (const { img } of all) {
     const [a, b] = [await f.detect(img), await q.detect(img)];
@@ -62,9 +64,16 @@ test('the int8 SSD finds the people and vehicles the float SSD finds, on real CC
       const k = d.cls === 'vehicle' ? (d.score >= 0.5 ? 'vehicle' : null) : d.score >= 0.5 ? 'confident' : 'person';
       if (!k) continue;
       found[k][0]++;
-      if (covered(d, b)) found[k][1]++;
+      const e = twin(d, b);
+      if (!e) continue;
+      found[k][1]++;
+      if (d.score >= 0.5) edges.push(...(['x1', 'x2'] as const).map((s) => Math.abs(e.box[s] - d.box[s]) * img.width), ...(['y1', 'y2'] as const).map((s) => Math.abs(e.box[s] - d.box[s]) * img.height));
     }
   }
+  edges.sort((x, y) => x - y);
+  const p95 = edges[Math.floor(edges.length * 0.95)]!;
+  t.diagnostic(`box edges of confident detections: median ${edges[edges.length >> 1]!.toFixed(2)} px, 95th percentile ${p95.toFixed(2)} px from the float model's`);
+  assert.ok(p95 <= 2, `box edges moved ${p95.toFixed(2)} px (95th percentile)`);
   t.diagnostic(`${all.length} images; matched by int8 (IoU >= 0.5) / found by float: persons 0.2-0.5 ${found.person[1]}/${found.person[0]}, persons >= 0.5 ${found.confident[1]}/${found.confident[0]}, vehicles >= 0.5 ${found.vehicle[1]}/${found.vehicle[0]}`);
   assert.ok(found.confident[0] >= 2, 'the float model finds people, so the comparison means something');
   assert.equal(found.confident[1], found.confident[0], 'every person the float model is sure of');

@@ -180,12 +180,25 @@ class GraphView {
         unlessActivated(next?.opType === 'Transpose' ? next.output![0]! : n.output![0]!);
       } else if (isActivation(n)) {
         found.add(n.output![0]!);
-      } else if (n.opType === 'Add' && n.input!.every((i) => !this.inits.has(i))) {
+      } else if (n.opType === 'Add' && n.input!.every((i) => this.fromConvolution(i))) {
         n.input!.forEach((i) => found.add(i));
         unlessActivated(n.output![0]!);
       }
     }
     return [...found];
+  }
+
+  /**
+   * whether a tensor is a convolution's output (through its layout transpose, an activation or a
+   * residual add): adds elsewhere, such as SSD's box decoding, stay float, since a uint8 step of a
+   * box coordinate would be several pixels
+   */
+  private fromConvolution(t: string): boolean {
+    const p = this.producers.get(t);
+    if (!p) return false;
+    if (isWeightedConv(p, this)) return true;
+    if (p.opType === 'Transpose' || isActivation(p)) return this.fromConvolution(p.input![0]!);
+    return p.opType === 'Add' && p.input!.every((i) => this.fromConvolution(i));
   }
 }
 
