@@ -3,11 +3,12 @@ import type { ModelEntry } from './catalogue.ts';
 import { readVerifiedModel } from './verify.ts';
 
 /**
- * One ONNX session per model per worker, one intra-op thread: these models are too small for
- * two threads to help (DESIGN.md section 7); parallelism comes from running streams in workers.
+ * One ONNX session per model per worker (BlazeFace: per input shape, see blazeface/input-size.ts),
+ * one intra-op thread: these models are too small for two threads to help (DESIGN.md section 7);
+ * parallelism comes from running streams in workers. `adapt` may change the verified bytes.
  */
-export async function openSession(entry: ModelEntry): Promise<ort.InferenceSession> {
-  const bytes = await readVerifiedModel(entry);
+export async function openSession(entry: ModelEntry, adapt: (verified: Uint8Array) => Uint8Array = (b) => b): Promise<ort.InferenceSession> {
+  const bytes = adapt(await readVerifiedModel(entry));
   return ort.InferenceSession.create(bytes, {
     intraOpNumThreads: 1,
     interOpNumThreads: 1,

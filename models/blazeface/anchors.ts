@@ -1,17 +1,20 @@
 /**
- * BlazeFace anchor centres, in the order of the model's two outputs:
- * a 16x16 grid with 2 anchors per cell (512), then an 8x8 grid with 6 per cell (384).
- * All anchors are unit-sized; box sizes come straight from the regressors.
+ * BlazeFace anchor centres, in the order of the model's two outputs: a fine grid of 16 columns with
+ * 2 anchors per cell, then a coarse grid of 8 columns with 6 per cell. A square input has 16 and 8
+ * rows (512 + 384 anchors); a wider-than-tall input fewer (see input-size.ts). Centres are
+ * normalized to the input's width and height; all anchors are unit-sized, box sizes come straight
+ * from the regressors.
  */
-export function blazefaceAnchors(): Float32Array {
-  const out = new Float32Array((512 + 384) * 2);
+export function blazefaceAnchors(fineRows = 16): Float32Array {
+  const coarseRows = fineRows / 2;
+  const out = new Float32Array((16 * fineRows * 2 + 8 * coarseRows * 6) * 2);
   let i = 0;
-  for (const [grid, perCell] of [[16, 2], [8, 6]] as const) {
-    for (let y = 0; y < grid; y++) {
-      for (let x = 0; x < grid; x++) {
+  for (const [cols, rows, perCell] of [[16, fineRows, 2], [8, coarseRows, 6]] as const) {
+    for (let y = 0; y < rows; y++) {
+      for (let x = 0; x < cols; x++) {
         for (let a = 0; a < perCell; a++) {
-          out[i++] = (x + 0.5) / grid;
-          out[i++] = (y + 0.5) / grid;
+          out[i++] = (x + 0.5) / cols;
+          out[i++] = (y + 0.5) / rows;
         }
       }
     }

@@ -1,11 +1,10 @@
 import { CATALOGUE, type ModelId } from '../catalogue.ts';
 import { clampBox, nms, type Box, type Detection, type RgbImage } from '../image.ts';
-import { halve, letterbox } from '../letterbox.ts';
+import { halve, letterbox, type Letterboxed } from '../letterbox.ts';
 import { openSession, ort } from '../session.ts';
 import { blazefaceAnchors } from './anchors.ts';
+import { blazefaceInput, withInputHeight } from './input-size.ts';
 import type { Detector } from '../detector.ts';
-
-const ANCHORS = blazefaceAnchors();
 
 type Variant = Extract<ModelId, 'blazeface-front-128' | 'blazeface-back-256'>;
 
@@ -15,14 +14,14 @@ export interface BlazefaceOptions {
   threshold: number;
 }
 
-/** One BlazeFace model on its own: letterboxes each image to the model's side. */
+/** One BlazeFace model on its own: letterboxes each image to the model's input. */
 export async function createBlazeface(opts: BlazefaceOptions): Promise<Detector> {
   const model = await openBlazeface(opts);
   return {
     models: [model.id],
     async detect(img: RgbImage): Promise<Detection[]> {
-      const lb = await letterbox(img, model.size);
-      return model.detect(lb.data, lb.unmap);
+      const input = blazefaceInput(model.side, img);
+      return model.detect(await letterbox(img, input.width, input.height));
     },
     close: model.close,
   };
@@ -41,9 +40,9 @@ export async function createFaceDetector(opts: { nearThreshold: number; farThres
   return {
     models: [near.id, far.id],
     async detect(img: RgbImage): Promise<Detection[]> {
-      const lb = await letterbox(img, far.size);
-      const small = halve(lb);
-      return [...(await near.detect(small.data, small.unmap)), ...(await far.detect(lb.data, lb.unmap))];
+      const input = blazefaceInput(far.side, img);
+      const lb = await letterbox(img, input.width, input.height);
+      return [...(await near.detect(halve(lb))), ...(await far.detect(lb))];
     },
     async close() {
       await Promise.all([near.close(), far.close()]);
@@ -53,25 +52,46 @@ export async function createFaceDetector(opts: { nearThreshold: number; farThres
 
 interface BlazefaceModel {
   id: string;
-  size: number;
-  /** faces in a letterboxed input of `size` x `size` RGB bytes */
-  detect(pixels: Buffer, unmap: (b: Box) => Box): Promise<Detection[]>;
+  /** the side of the model's square input */
+  side: number;
+  /** faces in a letterboxed input `side` wide and at most `side` high (see input-size.ts) */
+  detect(input: Letterboxed): Promise<Detection[]>;
   close(): Promise<void>;
 }
 
+/** the sessions kept per model: one per input height, and a camera's frames keep their size */
+const HEIGHTS_KEPT = 4;
+
 async function openBlazeface(opts: BlazefaceOptions): Promise<BlazefaceModel> {
   const entry = CATALOGUE[opts.variant];
-  const size = opts.variant === 'blazeface-front-128' ? 128 : 256;
-  const session = await openSession(entry);
-  const input = session.inputNames[0]!;
-  const [scoresA, scoresB, boxesA, boxesB] = session.outputNames as [string, string, string, string];
-  const tensor = new Float32Array(size * size * 3);
+  const side = opts.variant === 'blazeface-front-128' ? 128 : 256;
+  const sessions = new Map<number, Promise<{ session: ort.InferenceSession; tensor: Float32Array }>>();
+  const sessionFor = (height: number) => {
+    let s = sessions.get(height);
+    if (!s) {
+      if (sessions.size >= HEIGHTS_KEPT) {
+        const [oldest, gone] = sessions.entries().next().value!;
+        sessions.delete(oldest);
+        gone.then(({ session }) => session.release(), () => {});
+      }
+      s = openSession(entry, (bytes) => withInputHeight(bytes, side, height)).then((session) => ({ session, tensor: new Float32Array(side * height * 3) }));
+      // a failed load is not kept: the next frame tries again (and is withheld meanwhile)
+      s.catch(() => sessions.delete(height));
+      sessions.set(height, s);
+    }
+    return s;
+  };
+  await sessionFor(side); // the file is verified (and a broken install fails) before the first frame
   return {
     id: entry.id,
-    size,
-    async detect(pixels, unmap) {
-      for (let i = 0; i < tensor.length; i++) tensor[i] = pixels[i]! / 127.5 - 1;
-      const out = await session.run({ [input]: new ort.Tensor('float32', tensor, [1, size, size, 3]) });
+    side,
+    async detect(lb) {
+      if (lb.width !== side || lb.height > side) throw new Error(`${entry.id}: input ${lb.width}x${lb.height} for a ${side} model`);
+      const { session, tensor } = await sessionFor(lb.height);
+      const [scoresA, scoresB, boxesA, boxesB] = session.outputNames as [string, string, string, string];
+      for (let i = 0; i < tensor.length; i++) tensor[i] = lb.data[i]! / 127.5 - 1;
+      const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', tensor, [1, lb.height, lb.width, 3]) });
+      const anchors = anchorsFor((16 * lb.height) / side);
       const scores = [out[scoresA]!.data as Float32Array, out[scoresB]!.data as Float32Array];
       const boxes = [out[boxesA]!.data as Float32Array, out[boxesB]!.data as Float32Array];
       const found: Detection[] = [];
@@ -82,18 +102,27 @@ async function openBlazeface(opts: BlazefaceOptions): Promise<BlazefaceModel> {
         for (let i = 0; i < s.length; i++, anchor++) {
           const score = 1 / (1 + Math.exp(-Math.max(-100, Math.min(100, s[i]!))));
           if (score < opts.threshold) continue;
-          const cx = r[i * 16]! / size + ANCHORS[anchor * 2]!;
-          const cy = r[i * 16 + 1]! / size + ANCHORS[anchor * 2 + 1]!;
-          const w = r[i * 16 + 2]! / size;
-          const h = r[i * 16 + 3]! / size;
-          const box = clampBox(unmap({ x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2 }));
+          // regressors are in input pixels
+          const cx = r[i * 16]! / lb.width + anchors[anchor * 2]!;
+          const cy = r[i * 16 + 1]! / lb.height + anchors[anchor * 2 + 1]!;
+          const w = r[i * 16 + 2]! / lb.width;
+          const h = r[i * 16 + 3]! / lb.height;
+          const box = clampBox(lb.unmap({ x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2 }));
           if (box.x2 > box.x1 && box.y2 > box.y1) found.push({ cls: 'face', score, box, model: entry.id });
         }
       }
+      if (anchor !== anchors.length / 2) throw new Error(`${entry.id}: ${anchor} outputs for ${anchors.length / 2} anchors`);
       return nms(found, 0.3);
     },
     async close() {
-      await session.release();
+      await Promise.all([...sessions.values()].map(async (s) => (await s).session.release()));
     },
   };
+}
+
+const anchorCache = new Map<number, Float32Array>();
+function anchorsFor(fineRows: number): Float32Array {
+  let a = anchorCache.get(fineRows);
+  if (!a) anchorCache.set(fineRows, (a = blazefaceAnchors(fineRows)));
+  return a;
 }
