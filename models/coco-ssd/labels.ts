@@ -13,3 +13,6 @@ export const SSD_CLASSES: ReadonlyMap<number, Extract<DetectionClass, 'person' |
   [6, 'vehicle'], // train
   [7, 'vehicle'], // truck
 ]);
+
+/** The score columns a pruned model keeps (prune.ts), in order: its column j is the full model's column SSD_KEPT_COLUMNS[j]. */
+export const SSD_KEPT_COLUMNS: readonly number[] = [...SSD_CLASSES.keys()].sort((a, b) => a - b);
