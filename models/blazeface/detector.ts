@@ -65,16 +65,16 @@ const HEIGHTS_KEPT = 4;
 async function openBlazeface(opts: BlazefaceOptions): Promise<BlazefaceModel> {
   const entry = CATALOGUE[opts.variant];
   const side = opts.variant === 'blazeface-front-128' ? 128 : 256;
-  const sessions = new Map<number, Promise<{ session: ort.InferenceSession; tensor: Float32Array }>>();
+  const sessions = new Map<number, Promise<ort.InferenceSession>>();
   const sessionFor = (height: number) => {
     let s = sessions.get(height);
     if (!s) {
       if (sessions.size >= HEIGHTS_KEPT) {
         const [oldest, gone] = sessions.entries().next().value!;
         sessions.delete(oldest);
-        gone.then(({ session }) => session.release(), () => {});
+        gone.then((session) => session.release(), () => {});
       }
-      s = openSession(entry, (bytes) => withInputHeight(bytes, side, height)).then((session) => ({ session, tensor: new Float32Array(side * height * 3) }));
+      s = openSession(entry, (bytes) => withInputHeight(bytes, side, height));
       // a failed load is not kept: the next frame tries again (and is withheld meanwhile)
       s.catch(() => sessions.delete(height));
       sessions.set(height, s);
@@ -87,8 +87,10 @@ async function openBlazeface(opts: BlazefaceOptions): Promise<BlazefaceModel> {
     side,
     async detect(lb) {
       if (lb.width !== side || lb.height > side) throw new Error(`${entry.id}: input ${lb.width}x${lb.height} for a ${side} model`);
-      const { session, tensor } = await sessionFor(lb.height);
+      const session = await sessionFor(lb.height);
       const [scoresA, scoresB, boxesA, boxesB] = session.outputNames as [string, string, string, string];
+      // an input of its own per call, as for the SSD: several cameras' frames are in flight
+      const tensor = new Float32Array(lb.data.length);
       for (let i = 0; i < tensor.length; i++) tensor[i] = lb.data[i]! / 127.5 - 1;
       const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', tensor, [1, lb.height, lb.width, 3]) });
       const anchors = anchorsFor((16 * lb.height) / side);
@@ -115,7 +117,7 @@ async function openBlazeface(opts: BlazefaceOptions): Promise<BlazefaceModel> {
       return nms(found, 0.3);
     },
     async close() {
-      await Promise.all([...sessions.values()].map(async (s) => (await s).session.release()));
+      await Promise.all([...sessions.values()].map(async (s) => (await s).release()));
     },
   };
 }
