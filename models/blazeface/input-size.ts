@@ -45,8 +45,10 @@ export function withInputHeight(model: Uint8Array, side: number, height: number)
     const t = shape === null || changed.has(shape) ? undefined : inits.get(shape);
     if (!t) continue;
     const v = int64(t);
-    if (n.opType === 'ConstantOfShape') v[2] = (v[2]! * height) / side; // NCHW zeros: rows
-    else v[1] = -1; // [1, anchors, k]
+    if (n.opType === 'ConstantOfShape') {
+      v[2] = (v[2]! * height) / side; // NCHW zeros: rows
+      if (!Number.isInteger(v[2])) throw new Error(`input height ${height} is not a whole number of ${side}x${side} BlazeFace cells`);
+    } else v[1] = -1; // [1, anchors, k]
     set(t, v);
     changed.add(shape!);
   }
