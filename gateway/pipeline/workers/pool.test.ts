@@ -46,6 +46,20 @@ test('cameras are spread over the workers and each is answered', async () => {
   assert.deepEqual(outs.map((o) => o.observation.deviceId), ['a', 'b', 'c', 'd']);
 });
 
+test('cameras sharing one worker each get their own frame\'s detections and redaction', async () => {
+  const p = pool();
+  await p.started();
+  const [person, cup] = [await astronaut(), await sharp(join(PHOTOS, 'coffee.png')).jpeg({ quality: 90 }).toBuffer()];
+  for (let round = 0; round < 3; round++) {
+    // in flight together in the one worker, as frames of two cameras are
+    const [a, b] = await Promise.all([p.run('cam-person', person, new Date(), settings), p.run('cam-cup', cup, new Date(), settings)]);
+    assert.equal(a.observation.counts.person, 1, `round ${round}: the person camera's person`);
+    assert.equal(b.observation.counts.person, 0, `round ${round}: no person in the cup camera's frame`);
+    assert.deepEqual(b.observation.detections, [], `round ${round}: the cup camera's frame keeps its own (empty) detections`);
+    assert.ok((await changeInside(person, a.snapshot!.jpeg, FACE)) > 20, `round ${round}: the face is obscured`);
+  }
+});
+
 test('a frame that takes too long is withheld, its worker is restarted, and frames flow again after', async () => {
   const restarts: string[] = [];
   const slow = pool({ timeoutMs: 1 }, restarts);
