@@ -33,7 +33,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const ranges = await calibrateSsd(float, await calibrationImages());
   const lines = Object.entries(ranges).map(([t, [lo, hi]]) => `    ${JSON.stringify(t)}: [${outward(lo, false)}, ${outward(hi, true)}],`);
   const text = `// Written by npm run calibrate (models/test/calibration.ts); do not edit.
-// Activation ranges of the float SSD on ${CALIBRATION_FRAMES}.
+// Activation ranges of the float SSD, pruned as the int8 build prunes it, on ${CALIBRATION_FRAMES}.
 export const SSD_CALIBRATION = {
   model: '${createHash('sha256').update(float).digest('hex')}',
   ranges: {
