@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { MOSQUITTO_MISSING, startMosquitto } from '../gateway/test/upstream-brokers.ts';
 
@@ -8,7 +9,17 @@ const PAYLOAD = Buffer.alloc(100, 0x61);
 interface Target {
   name: string;
   url: string;
+  /** the broker's process, to count the CPU time it spends */
+  pid: number | undefined;
   stop(): Promise<void>;
+}
+
+/** CPU seconds (user + system, every thread) a process has used, from /proc; 10 ms resolution. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  // the fields after the command name, which is in parentheses and may hold spaces
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function inProcessOf(kind: 'gateway' | 'aedes'): Promise<Target> {
@@ -20,6 +31,7 @@ async function inProcessOf(kind: 'gateway' | 'aedes'): Promise<Target> {
   return {
     name: kind === 'gateway' ? 'veilgate broker' : 'bare aedes',
     url: `mqtt://127.0.0.1:${port}`,
+    pid: child.pid,
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
@@ -30,8 +42,11 @@ async function inProcessOf(kind: 'gateway' | 'aedes'): Promise<Target> {
 
 const connect = (url: string, id: string) => mqtt.connectAsync(url, { clientId: id, protocolVersion: 4, reconnectPeriod: 0 });
 
-/** Messages per second from `publishers` clients to one subscriber on a wildcard, all sent as fast as the client allows. */
-async function throughput(url: string, publishers: number, qos: 0 | 1, total: number): Promise<number> {
+/**
+ * Messages per second from `publishers` clients to one subscriber on a wildcard, all sent as fast
+ * as the client allows, and the broker's CPU time per message in microseconds.
+ */
+async function throughput({ url, pid }: Target, publishers: number, qos: 0 | 1, total: number): Promise<[rate: number, cpuMicros: number]> {
   const sub = await connect(url, `sub-${qos}-${publishers}`);
   let got = 0;
   let done!: () => void;
@@ -44,6 +59,7 @@ async function throughput(url: string, publishers: number, qos: 0 | 1, total: nu
   for (let i = 0; i < publishers; i++) pubs.push(await connect(url, `pub-${qos}-${publishers}-${i}`));
   const per = Math.ceil(total / publishers);
   const t0 = performance.now();
+  const cpu0 = cpuSeconds(pid);
   await Promise.all(pubs.map(async (p, i) => {
     const sends: Promise<unknown>[] = [];
     for (let k = 0; k < per && i * per + k < total; k++) {
@@ -55,8 +71,9 @@ async function throughput(url: string, publishers: number, qos: 0 | 1, total: nu
   }));
   await Promise.race([all, new Promise((_, j) => setTimeout(() => j(new Error(`only ${got} of ${total} arrived`)), 120_000))]);
   const rate = total / ((performance.now() - t0) / 1000);
+  const cpuMicros = ((cpuSeconds(pid) - cpu0) / total) * 1e6;
   await Promise.all([...pubs, sub].map((c) => c.endAsync(true)));
-  return rate;
+  return [rate, cpuMicros];
 }
 
 /** Publish-to-delivery latency at a fixed rate, QoS 1. */
@@ -82,6 +99,13 @@ async function latency(url: string, perSecond: number, seconds: number): Promise
   return { p50: waits[Math.floor(waits.length * 0.5)]!, p99: waits[Math.floor(waits.length * 0.99)]! };
 }
 
+const SCENARIOS: { label: string; publishers: number; qos: 0 | 1; total: number }[] = [
+  { label: '1->1 q0', publishers: 1, qos: 0, total: 100_000 },
+  { label: '1->1 q1', publishers: 1, qos: 1, total: 50_000 },
+  { label: '50->1 q0', publishers: 50, qos: 0, total: 100_000 },
+  { label: '50->1 q1', publishers: 50, qos: 1, total: 50_000 },
+];
+
 export async function benchBroker(): Promise<void> {
   console.log('\n## broker: messages per second (100-byte payloads, loopback), and publish-to-delivery latency at 1,000 msg/s QoS 1');
   console.log('each broker in its own process; the load generator is one mqtt.js process, the same for all; medians of 3 interleaved rounds');
@@ -89,32 +113,34 @@ export async function benchBroker(): Promise<void> {
   if (MOSQUITTO_MISSING) console.log(`Mosquitto skipped: ${MOSQUITTO_MISSING}`);
   else {
     const m = await startMosquitto();
-    targets.push({ name: 'mosquitto', url: m.url, stop: () => m.dispose() });
+    targets.push({ name: 'mosquitto', url: m.url, pid: m.pid?.(), stop: () => m.dispose() });
   }
   // three rounds, brokers interleaved, medians: this machine is shared and one run can be off by 40%
   const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+  // per round: each scenario's rate, then p50 and p99, then each scenario's CPU per message
   const samples = new Map<string, number[][]>(targets.map((t) => [t.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of targets) {
       const lat = await latency(t.url, 1000, 2);
-      samples.get(t.name)!.push([
-        await throughput(t.url, 1, 0, 100_000),
-        await throughput(t.url, 1, 1, 50_000),
-        await throughput(t.url, 50, 0, 100_000),
-        await throughput(t.url, 50, 1, 50_000),
-        lat.p50,
-        lat.p99,
-      ]);
+      const runs: [number, number][] = [];
+      for (const sc of SCENARIOS) runs.push(await throughput(t, sc.publishers, sc.qos, sc.total));
+      samples.get(t.name)!.push([...runs.map((r) => r[0]), lat.p50, lat.p99, ...runs.map((r) => r[1])]);
     }
   }
   for (const t of targets) await t.stop();
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const rows = targets.map((t) => ({ name: t.name, r: [0, 1, 2, 3, 4, 5].map((i) => median(samples.get(t.name)!.map((s) => s[i]!))) }));
+  const rows = targets.map((t) => ({ name: t.name, r: samples.get(t.name)![0]!.map((_, i) => median(samples.get(t.name)!.map((s) => s[i]!))) }));
+  const n = SCENARIOS.length;
   const fmt = (x: number) => Math.round(x).toLocaleString('en').padStart(9);
-  console.log(`${'broker'.padEnd(16)} ${'1->1 q0'.padStart(9)} ${'1->1 q1'.padStart(9)} ${'50->1 q0'.padStart(9)} ${'50->1 q1'.padStart(9)}   p50 ms  p99 ms`);
-  for (const { name, r } of rows) console.log(`${name.padEnd(16)} ${r.slice(0, 4).map(fmt).join(' ')}   ${r[4]!.toFixed(2).padStart(6)}  ${r[5]!.toFixed(2).padStart(6)}`);
+  const header = SCENARIOS.map((sc) => sc.label.padStart(9)).join(' ');
+  console.log(`${'msg/s'.padEnd(16)} ${header}   p50 ms  p99 ms`);
+  for (const { name, r } of rows) console.log(`${name.padEnd(16)} ${r.slice(0, n).map(fmt).join(' ')}   ${r[n]!.toFixed(2).padStart(6)}  ${r[n + 1]!.toFixed(2).padStart(6)}`);
   const gw = rows.find((x) => x.name === 'veilgate broker')!.r;
   for (const other of rows.filter((x) => x.name !== 'veilgate broker')) {
-    console.log(`veilgate / ${other.name}: ${other.r.slice(0, 4).map((v, i) => `${(gw[i]! / v).toFixed(2)}x`).join('  ')}   (target: >= 0.90 of bare aedes, >= 1.00 of mosquitto)`);
+    console.log(`veilgate / ${other.name}: ${other.r.slice(0, n).map((v, i) => `${(gw[i]! / v).toFixed(2)}x`).join('  ')}   (target: >= 0.90 of bare aedes, >= 1.00 of mosquitto)`);
   }
+  // the load generator and the broker share two cores, so a broker that needs less CPU per message
+  // also leaves more to the clients: this is the cost that decides the rates above
+  console.log(`${'broker CPU µs/msg'.padEnd(16)} ${header}`);
+  for (const { name, r } of rows) console.log(`${name.padEnd(16)} ${r.slice(n + 2).map((x) => x.toFixed(1).padStart(9)).join(' ')}`);
 }

@@ -16,6 +16,8 @@ export interface UpstreamBroker {
   /** a clean stop (Mosquitto saves its sessions) */
   stop(): Promise<void>;
   dispose(): Promise<void>;
+  /** the broker's process while it runs, when it has its own (for the bench's CPU counts) */
+  pid?(): number | undefined;
 }
 
 const MOSQUITTO_PATHS = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'];
@@ -101,6 +103,7 @@ export async function startMosquitto(tls?: MosquittoTls): Promise<UpstreamBroker
       await b.stop();
       await rm(dir, { recursive: true, force: true });
     },
+    pid: () => proc?.pid,
   };
   await b.start();
   return b;
