@@ -1,36 +1,12 @@
 import mqemitter from 'mqemitter';
-
-/** A first-in first-out queue with the three array members mqemitter uses, each O(1). */
-export class Fifo<T> {
-  private items: Array<T | undefined> = [];
-  private head = 0;
-
-  push(item: T): number {
-    this.items.push(item);
-    return this.length;
-  }
-
-  shift(): T | undefined {
-    if (this.head === this.items.length) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head++] = undefined;
-    // drop the consumed front once it is most of the array: amortized O(1), memory bounded by the queue
-    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-
-  get length(): number {
-    return this.items.length - this.head;
-  }
-}
+import { Fifo } from './fifo.ts';
+import { cacheMatches, type TopicMatcher } from './match-cache.ts';
 
 /** the fields of mqemitter 7 that hold messages waiting for a delivery slot */
 interface QueueFields {
   _messageQueue: unknown;
   _messageCallbacks: unknown;
+  _matcher?: Partial<TopicMatcher>;
 }
 
 /**
@@ -39,6 +15,7 @@ interface QueueFields {
  * arrays it shift()s from the front, which copies the rest each time: with 50 publishers sending to
  * one subscriber thousands wait, and 60% of the broker's CPU went into those copies (a CPU profile
  * of `npm run bench broker`'s fan-in), for 13-15k messages/s. With these queues: about 60k.
+ * Its topic matcher remembers its answers until the subscriptions change (match-cache.ts).
  */
 export function createMessageEmitter(concurrency: number): mqemitter.MQEmitter {
   const mq = mqemitter({ concurrency, matchEmptyLevels: true });
@@ -49,5 +26,7 @@ export function createMessageEmitter(concurrency: number): mqemitter.MQEmitter {
   }
   fields._messageQueue = new Fifo();
   fields._messageCallbacks = new Fifo();
+  const m = fields._matcher;
+  if (typeof m?.add === 'function' && typeof m.remove === 'function' && typeof m.match === 'function') cacheMatches(m as TopicMatcher);
   return mq;
 }

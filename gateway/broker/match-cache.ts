@@ -1,0 +1,40 @@
+/** The part of qlobber's matcher that mqemitter uses. */
+export interface TopicMatcher {
+  add(topic: string, handler: unknown): unknown;
+  remove(topic: string, handler?: unknown): unknown;
+  match(topic: string, ...rest: unknown[]): unknown[];
+}
+
+/** Topics remembered at most; past this the cache starts again (a flood of distinct topics costs what it did). */
+const MAX_TOPICS = 1024;
+
+/**
+ * Remembers which handlers a topic matched until the subscriptions change. mqemitter asks qlobber
+ * for every message, and qlobber splits the topic and walks its tree each time: about 0.8 us of the
+ * broker's 9 per message under fan-in (CPU profile of npm run bench broker), for an answer that
+ * changes only when someone subscribes or unsubscribes. A site publishes on a few hundred topics.
+ */
+export function cacheMatches(matcher: TopicMatcher): void {
+  const cache = new Map<string, unknown[]>();
+  const add = matcher.add.bind(matcher);
+  const remove = matcher.remove.bind(matcher);
+  const match = matcher.match.bind(matcher);
+  matcher.add = (topic, handler) => {
+    cache.clear();
+    return add(topic, handler);
+  };
+  matcher.remove = (...args: [string, unknown?]) => {
+    cache.clear();
+    return remove(...args);
+  };
+  matcher.match = (topic, ...rest) => {
+    if (rest.length > 0) return match(topic, ...rest);
+    let handlers = cache.get(topic);
+    if (!handlers) {
+      handlers = match(topic);
+      if (cache.size >= MAX_TOPICS) cache.clear();
+      cache.set(topic, handlers);
+    }
+    return handlers;
+  };
+}
