@@ -1,3 +1,5 @@
+import { Fifo } from '../fifo.ts';
+
 /** Why a connection was cut before its packet reached aedes. Stable codes: logged, counted, audited. */
 export const GUARD_CODES = {
   PACKET_TOO_LARGE: 'the packet is larger than this client may send',
@@ -43,6 +45,10 @@ export class MqttGuard {
   private topicRead = 0;
   private topicLevels = 1;
   private topicLengthHigh = -1;
+  /** bytes fed so far */
+  private fed = 0;
+  /** where each complete packet ended, counted in bytes fed, oldest first (for readWholePackets) */
+  readonly packetEnds = new Fifo<number>();
 
   constructor(private limits: GuardLimits) {}
 
@@ -54,6 +60,7 @@ export class MqttGuard {
   feed(chunk: Buffer): Violation | null {
     let i = 0;
     while (i < chunk.length) {
+      const before = this.stage;
       switch (this.stage) {
         case 'type':
           this.type = chunk[i++]! >> 4;
@@ -126,7 +133,9 @@ export class MqttGuard {
           break;
         }
       }
+      if (this.stage === 'type' && before !== 'type') this.packetEnds.push(this.fed + i);
     }
+    this.fed += chunk.length;
     return null;
   }
 }
