@@ -11,12 +11,13 @@ import type { Fifo } from '../fifo.ts';
 export const READ_BYTES = 4096;
 
 /**
- * Makes `read()` without a size return whole packets, up to `maxBytes` of them, or the first whole
- * packet when it alone is larger. `packetEnds` are the offsets, in bytes pushed into the stream,
- * where packets end (the guard records them as it reads each header). Each read holds at least one
- * complete packet whenever one is buffered, so aedes, which reads again only once a read's packets
- * are done or new bytes arrive, always has a packet to finish; with no complete packet buffered,
- * the read takes everything, as before.
+ * Makes `read()` without a size return whole packets, up to `maxBytes` of them. `packetEnds` are
+ * the offsets, in bytes pushed into the stream, where packets end (the guard records them as it
+ * reads each header). Each read holds at least one complete packet whenever one is buffered, so
+ * aedes, which reads again only once a read's packets are done or new bytes arrive, always has a
+ * packet to finish. When no complete packet is buffered, or the first alone is larger than
+ * `maxBytes` (a camera's frame), the read takes everything, as aedes always did: asking the stream
+ * for exactly a 2 MiB packet would raise its buffer limit to 4 MiB for good.
  *
  * aedes may read again from inside its parser, when a packet's handling finishes synchronously.
  * It never could get bytes there (it had taken them all), and its parser is not reentrant: a
@@ -42,9 +43,9 @@ export function readWholePackets(stream: Readable, packetEnds: Fifo<number>, max
         return null;
       }
       while (packetEnds.length > 0 && packetEnds.peek()! <= taken) packetEnds.shift();
-      const first = packetEnds.shift();
-      if (first !== undefined) {
-        let end = first;
+      const first = packetEnds.peek();
+      if (first !== undefined && first - taken <= maxBytes) {
+        let end = packetEnds.shift()!;
         while (packetEnds.length > 0 && packetEnds.peek()! - taken <= maxBytes) end = packetEnds.shift()!;
         size = end - taken;
       }
