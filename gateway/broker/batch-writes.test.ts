@@ -1,20 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
 import { createWebSocketStream, WebSocket, WebSocketServer } from 'ws';
+import { socketPair } from '../test/socket-pair.ts';
 import { batchWrites } from './batch-writes.ts';
-
-/** A connected pair of real sockets on loopback; `server` is the broker's end. */
-async function socketPair(): Promise<{ server: Socket; client: Socket; close(): void }> {
-  const listener = createServer();
-  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
-  const accepted = new Promise<Socket>((r) => listener.once('connection', r));
-  const client = connect((listener.address() as AddressInfo).port, '127.0.0.1');
-  const server = await accepted;
-  return { server, client, close: () => { client.destroy(); server.destroy(); listener.close(); } };
-}
 
 /** Counts the writes a socket hands to the system (after the Writable's own buffering). */
 function countWrites(s: Socket): { count: number } {

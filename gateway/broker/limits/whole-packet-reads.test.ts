@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { deviceTopic } from '../../../devices/index.ts';
 import { InlineRunner } from '../../pipeline/index.ts';
 import { startHarness, waitFor } from '../../test/harness.ts';
 import { connectPacket, publishHeader, rawClient } from '../../test/raw-mqtt.ts';
+import { socketPair } from '../../test/socket-pair.ts';
 import { MqttGuard } from './guard.ts';
 import { guardStream } from './guarded-connection.ts';
 import { READ_BYTES } from './whole-packet-reads.ts';
@@ -24,12 +24,10 @@ function packetsIn(chunk: Buffer): { packets: number; leftover: number } {
 }
 
 test('a read without a size gives whole packets up to the limit; with a larger packet first or only a partial one, everything', async (t) => {
-  const listener = createServer();
-  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
-  const accepted = new Promise<Socket>((r) => listener.once('connection', r));
-  const client = connect((listener.address() as AddressInfo).port, '127.0.0.1');
-  const server = guardStream(await accepted, new MqttGuard(LIMITS), (v) => assert.fail(v.code));
-  t.after(() => (client.destroy(), server.destroy(), listener.close()));
+  const pair = await socketPair();
+  t.after(() => pair.close());
+  const { client } = pair;
+  const server = guardStream(pair.server, new MqttGuard(LIMITS), (v) => assert.fail(v.code));
 
   const small = Array.from({ length: 100 }, (_, i) => publish(`s/${i}`, 100));
   const large = publish('big', 10_000);
