@@ -1,5 +1,5 @@
 import { CATALOGUE, type ModelId } from '../catalogue.ts';
-import { clampBox, nms, type Box, type Detection, type RgbImage } from '../image.ts';
+import { clampBox, nms, type Detection, type RgbImage } from '../image.ts';
 import { halve, letterbox, type Letterboxed } from '../letterbox.ts';
 import { openSession, ort } from '../session.ts';
 import { blazefaceAnchors } from './anchors.ts';
