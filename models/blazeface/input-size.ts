@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type onnxProto from 'onnx-proto';
+import { loadOnnx } from '../onnx-proto.ts';
 
 /** the coarse grid's cells per side of the square input; rows are added and removed in these steps */
 const COARSE = 8;
@@ -21,11 +21,11 @@ export function blazefaceInput(side: number, frame: { width: number; height: num
  * The model's bytes for an input `height` rows high instead of `side`: the input's declared shape,
  * the zero blocks that pad channels in its residual blocks (their rows scale with the input), and
  * the output reshapes (to [1, -1, k]). The bytes are the catalogue-verified file's, changed in these
- * fields only; the protobuf library is loaded on first use.
+ * fields only.
  */
 export function withInputHeight(model: Uint8Array, side: number, height: number): Uint8Array {
   if (height === side) return model;
-  const { onnx } = createRequire(import.meta.url)('onnx-proto') as typeof onnxProto;
+  const onnx = loadOnnx();
   const m = onnx.ModelProto.decode(model);
   const g = m.graph!;
   const dims = g.input![0]!.type!.tensorType!.shape!.dim!;

@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module';
-import type onnxProto from 'onnx-proto';
+import { loadOnnx } from '../onnx-proto.ts';
 import { SSD_KEPT_COLUMNS } from './labels.ts';
 
 /** the graph's class channels per anchor: background, then COCO ids 1-90 */
@@ -15,7 +14,7 @@ const PREDICTORS = 6;
  * kept ones are unchanged; the `scores` output becomes [1, 1917, 7] in SSD_KEPT_COLUMNS order.
  */
 export function pruneClasses(floatModel: Uint8Array): Uint8Array {
-  const { onnx } = createRequire(import.meta.url)('onnx-proto') as typeof onnxProto;
+  const onnx = loadOnnx();
   const m = onnx.ModelProto.decode(floatModel);
   const inits = new Map(m.graph!.initializer!.map((t) => [t.name!, t]));
   const keep = [0, ...SSD_KEPT_COLUMNS.map((c) => c + 1)];

@@ -1,9 +1,7 @@
-import { createRequire } from 'node:module';
 import type onnxProto from 'onnx-proto';
+import { loadOnnx } from '../onnx-proto.ts';
 
-// required when the converter loads, not imported: the bundled gateway (veilgate build) would hoist
-// an import to its top, and then every frame worker would carry this library (about 10 MiB)
-const { onnx } = createRequire(import.meta.url)('onnx-proto') as typeof onnxProto;
+const onnx = loadOnnx();
 type INode = onnxProto.onnx.INodeProto;
 type ITensor = onnxProto.onnx.ITensorProto;
 type IAttr = onnxProto.onnx.IAttributeProto;

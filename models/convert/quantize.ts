@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module';
 import type onnxProto from 'onnx-proto';
+import { loadOnnx } from '../onnx-proto.ts';
 
-// required, not imported: only model builds load this module (see onnx-builder.ts)
-const { onnx } = createRequire(import.meta.url)('onnx-proto') as typeof onnxProto;
+const onnx = loadOnnx();
 type Model = onnxProto.onnx.ModelProto;
 type INode = onnxProto.onnx.INodeProto;
 type ITensor = onnxProto.onnx.ITensorProto;
