@@ -3,19 +3,21 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Aedes } from 'aedes';
-import { listenTcp } from '../gateway/broker/index.ts';
-import { configFromObject } from '../gateway/config/index.ts';
-import { Gateway } from '../gateway/gateway.ts';
-import { createLogger } from '../gateway/log.ts';
-import { InlineRunner } from '../gateway/pipeline/index.ts';
 
 const kind = process.argv[2];
 if (kind === 'aedes') {
+  const { Aedes } = await import('aedes');
+  const { listenTcp } = await import('../gateway/broker/index.ts');
   const broker = await Aedes.createBroker({ id: 'bare' });
   const { address } = await listenTcp(broker, '127.0.0.1', 0);
   console.log(address.port);
 } else if (kind === 'gateway') {
+  // as the veilgate command starts (gateway/cli/bin.js): quiet-debug before mqtt-packet loads
+  await import('../gateway/broker/quiet-debug.js');
+  const { configFromObject } = await import('../gateway/config/index.ts');
+  const { Gateway } = await import('../gateway/gateway.ts');
+  const { createLogger } = await import('../gateway/log.ts');
+  const { InlineRunner } = await import('../gateway/pipeline/index.ts');
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-bench-broker-'));
   const policy = join(dir, 'policy.yaml');
   await writeFile(policy, 'id: bench\nversion: 1\ntitle: nothing leaves\nrules: []\n');
