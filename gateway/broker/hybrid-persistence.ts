@@ -16,7 +16,14 @@ export class HybridPersistence {
   private readonly level: Store;
   private broker: { clients: Record<string, ClientLike | undefined> } | null = null;
 
-  constructor(level: AsyncPersistence) {
+  /**
+   * @param discardQueued drops the messages LevelDB holds for a client's session: aedes drops a
+   *   session's queue through `outgoingStream`, which for a clean client is the memory store's
+   */
+  constructor(
+    level: AsyncPersistence,
+    private readonly discardQueued: (clientId: string) => Promise<void>,
+  ) {
     this.level = level as unknown as Store;
     // everything not routed below is LevelDB's: retained messages, subscriptions, wills, client lists
     for (const name of ['storeRetained', 'createRetainedStreamCombi', 'createRetainedStream', 'addSubscriptions', 'removeSubscriptions',
@@ -41,6 +48,15 @@ export class HybridPersistence {
 
   async cleanSubscriptions(client: ClientLike): Promise<void> {
     await Promise.all([this.level.cleanSubscriptions!(client), this.memory.cleanSubscriptions!(client)]);
+  }
+
+  /**
+   * aedes calls this when a client connects with a clean session, once it has taken over any earlier
+   * connection with that id: the previous session's inbound QoS 2 state and the messages queued for
+   * it while it was away end here too [MQTT-3.1.2-6], in whichever store the session kept them.
+   */
+  async cleanIncoming(client: ClientLike): Promise<void> {
+    await Promise.all([this.level.cleanIncoming!(client), this.memory.cleanIncoming!(client), this.discardQueued(client.id)]);
   }
 
   async outgoingEnqueue(sub: Sub, packet: unknown): Promise<void> {

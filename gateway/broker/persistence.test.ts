@@ -35,3 +35,33 @@ test('QoS 1 messages for an offline persistent session survive a gateway restart
   await back.endAsync();
   await fresh.endAsync();
 });
+
+test('QoS 1 messages are queued for an offline persistent session exactly while it is subscribed', async (t) => {
+  const h = await startHarness({ allowAnonymous: true });
+  t.after(() => h.stop());
+  const pub = await mqtt.connectAsync(h.brokerUrl, { clientId: 'lab-sensor', reconnectPeriod: 0 });
+  t.after(() => pub.endAsync());
+  const send = (text: string) => pub.publishAsync('lab/alerts', text, { qos: 1 });
+  /** connects as the monitor, optionally changes its subscription, and returns what was waiting for it */
+  const visit = async (opts: { clean?: boolean; subscribe?: boolean; unsubscribe?: boolean } = {}) => {
+    const got: string[] = [];
+    const c = await mqtt.connectAsync(h.brokerUrl, { clientId: 'monitor', clean: opts.clean ?? false, reconnectPeriod: 0 });
+    c.on('message', (_t, p) => got.push(p.toString()));
+    await new Promise((r) => setTimeout(r, 300));
+    if (opts.subscribe) await c.subscribeAsync('lab/+', { qos: 1 });
+    if (opts.unsubscribe) await c.unsubscribeAsync('lab/+');
+    await c.endAsync();
+    return got;
+  };
+  await send('before anyone subscribed'); // the broker has now asked who is subscribed to lab/alerts
+  await visit({ subscribe: true });
+  await send('one');
+  assert.deepEqual(await visit({ unsubscribe: true }), ['one'], 'queued once the session subscribed');
+  await send('two');
+  assert.deepEqual(await visit({ subscribe: true }), [], 'not queued after it unsubscribed');
+  await send('three');
+  // a clean connection ends the session and its subscriptions [MQTT-3.1.2-6]
+  assert.deepEqual(await visit({ clean: true }), []);
+  await send('four');
+  assert.deepEqual(await visit(), [], 'not queued after the session ended');
+});
