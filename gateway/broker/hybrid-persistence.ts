@@ -5,6 +5,10 @@ type ClientLike = { id: string; clean?: boolean };
 type Sub = { clientId: string };
 type Store = Record<string, (...args: unknown[]) => unknown>;
 
+const DONE = Promise.resolve();
+/** Topics whose subscribers are remembered at most; past this the cache starts again. */
+const MAX_TOPICS = 1024;
+
 /**
  * LevelDB for what must survive a restart (subscriptions, retained messages, wills, and messages for
  * persistent sessions), memory for the in-flight QoS 1/2 state of clean-session clients, whose session
@@ -15,6 +19,7 @@ export class HybridPersistence {
   private readonly memory = new MemoryPersistence() as unknown as Store;
   private readonly level: Store;
   private broker: { clients: Record<string, ClientLike | undefined> } | null = null;
+  private readonly subsByTopic = new Map<string, Promise<Sub[]>>();
 
   /**
    * @param discardQueued drops the messages LevelDB holds for a client's session: aedes drops a
@@ -26,8 +31,8 @@ export class HybridPersistence {
   ) {
     this.level = level as unknown as Store;
     // everything not routed below is LevelDB's: retained messages, subscriptions, wills, client lists
-    for (const name of ['storeRetained', 'createRetainedStreamCombi', 'createRetainedStream', 'addSubscriptions', 'removeSubscriptions',
-      'subscriptionsByClient', 'countOffline', 'subscriptionsByTopic', 'putWill', 'getWill', 'delWill', 'streamWill', 'getClientList']) {
+    for (const name of ['storeRetained', 'createRetainedStreamCombi', 'createRetainedStream', 'subscriptionsByClient', 'countOffline',
+      'putWill', 'getWill', 'delWill', 'streamWill', 'getClientList']) {
       (this as unknown as Store)[name] = (...args: unknown[]) => this.level[name]!(...args);
     }
   }
@@ -46,7 +51,37 @@ export class HybridPersistence {
     return this.broker?.clients[clientId]?.clean === true;
   }
 
+  /**
+   * The persistent sessions subscribed to a topic, which aedes asks for every QoS 1/2 message to queue
+   * it for them. The answer changes only when a persistent session subscribes or unsubscribes (clean
+   * sessions are not stored), so it is kept until then, for at most MAX_TOPICS topics: the store's
+   * trie splits the topic and makes a promise each time. The store updates its trie synchronously
+   * when it is called, so clearing on the call keeps the answers right.
+   */
+  subscriptionsByTopic(topic: string): Promise<Sub[]> {
+    let subs = this.subsByTopic.get(topic);
+    if (!subs) {
+      subs = this.level.subscriptionsByTopic!(topic) as Promise<Sub[]>;
+      if (this.subsByTopic.size >= MAX_TOPICS) this.subsByTopic.clear();
+      this.subsByTopic.set(topic, subs);
+      // a failed answer is not kept (aedes refuses the topics that make the store's trie throw)
+      subs.catch(() => this.subsByTopic.delete(topic));
+    }
+    return subs;
+  }
+
+  addSubscriptions(client: ClientLike, subs: unknown[]): unknown {
+    this.subsByTopic.clear();
+    return this.level.addSubscriptions!(client, subs);
+  }
+
+  removeSubscriptions(client: ClientLike, topics: string[]): unknown {
+    this.subsByTopic.clear();
+    return this.level.removeSubscriptions!(client, topics);
+  }
+
   async cleanSubscriptions(client: ClientLike): Promise<void> {
+    this.subsByTopic.clear();
     await Promise.all([this.level.cleanSubscriptions!(client), this.memory.cleanSubscriptions!(client)]);
   }
 
@@ -63,7 +98,12 @@ export class HybridPersistence {
     await (this.isClean(sub.clientId) ? this.memory : this.level).outgoingEnqueue!(sub, packet);
   }
 
-  async outgoingEnqueueCombi(subs: Sub[], packet: unknown): Promise<void> {
+  outgoingEnqueueCombi(subs: Sub[], packet: unknown): Promise<void> {
+    // asked for every QoS 1/2 message, mostly with nobody to queue for: no promises made for that
+    return subs.length === 0 ? DONE : this.enqueueFor(subs, packet);
+  }
+
+  private async enqueueFor(subs: Sub[], packet: unknown): Promise<void> {
     const clean = subs.filter((s) => this.isClean(s.clientId));
     const kept = clean.length === 0 ? subs : subs.filter((s) => !this.isClean(s.clientId));
     await Promise.all([
