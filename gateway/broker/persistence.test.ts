@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tcp } from 'node:net';
 import mqtt from 'mqtt';
+import mqttPacket, { type Packet } from 'mqtt-packet';
 import { startHarness } from '../test/harness.ts';
 
 test('QoS 1 messages for an offline persistent session survive a gateway restart', async (t) => {
@@ -64,4 +66,53 @@ test('QoS 1 messages are queued for an offline persistent session exactly while 
   assert.deepEqual(await visit({ clean: true }), []);
   await send('four');
   assert.deepEqual(await visit(), [], 'not queued after the session ended');
+});
+
+/** A connection that speaks raw packets, to leave a QoS 2 exchange half done as mqtt.js never does. */
+async function rawSession(url: string, clientId: string, clean: boolean) {
+  const socket = tcp(Number(new URL(url).port), '127.0.0.1');
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  const waiting: Array<{ cmd: string; resolve: (p: Packet) => void }> = [];
+  parser.on('packet', (p: Packet) => {
+    const i = waiting.findIndex((w) => w.cmd === p.cmd);
+    if (i >= 0) waiting.splice(i, 1)[0]!.resolve(p);
+  });
+  socket.on('data', (d) => parser.parse(d));
+  const next = (cmd: string) => new Promise<Packet>((resolve) => waiting.push({ cmd, resolve }));
+  const send = (p: Packet) => socket.write(mqttPacket.generate(p));
+  const connack = next('connack');
+  send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId, clean, keepalive: 30 });
+  await connack;
+  return { send, next, close: () => new Promise<void>((r) => socket.end(r)) };
+}
+
+test('[MQTT-3.1.2-6] a clean connection ends the inbound QoS 2 state of the session before it', async (t) => {
+  const h = await startHarness({ allowAnonymous: true });
+  t.after(() => h.stop());
+  const sub = await mqtt.connectAsync(h.brokerUrl, { clientId: 'q2-reader', reconnectPeriod: 0 });
+  t.after(() => sub.endAsync());
+  const got: string[] = [];
+  sub.on('message', (_t, p) => got.push(p.toString()));
+  await sub.subscribeAsync('lab/q2', { qos: 2 });
+  const publishQos2 = (text: string) => ({ cmd: 'publish' as const, topic: 'lab/q2', payload: Buffer.from(text), qos: 2 as const, messageId: 7, retain: false, dup: false });
+
+  // a persistent session sends message 7 and goes away before its PUBREL
+  const first = await rawSession(h.brokerUrl, 'q2-sensor', false);
+  const rec = first.next('pubrec');
+  first.send(publishQos2('first'));
+  await rec;
+  await first.close();
+  // a clean connection ends that session
+  await (await rawSession(h.brokerUrl, 'q2-sensor', true)).close();
+  // so a new persistent session's message 7 is a new message, not the old one sent again [MQTT-4.3.3-2]
+  const third = await rawSession(h.brokerUrl, 'q2-sensor', false);
+  const rec3 = third.next('pubrec');
+  third.send(publishQos2('second'));
+  await rec3;
+  const comp = third.next('pubcomp');
+  third.send({ cmd: 'pubrel', messageId: 7 });
+  await comp;
+  await third.close();
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(got, ['first', 'second']);
 });
