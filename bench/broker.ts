@@ -145,11 +145,14 @@ export async function benchBroker(): Promise<void> {
   // per round: each scenario's rate, then p50 and p99, then each scenario's CPU per message
   const samples = new Map<string, number[][]>(targets.map((t) => [t.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
+    // the brokers take turns at each scenario, so that a burst of load from elsewhere on the machine
+    // falls on all of them rather than on one broker's whole round
+    const runs = new Map<string, [number, number][]>(targets.map((t) => [t.name, []]));
+    for (const sc of SCENARIOS) for (const t of targets) runs.get(t.name)!.push(await throughput(t, sc.publishers, sc.qos, sc.total));
     for (const t of targets) {
       const lat = await latency(t.url, 1000, 2);
-      const runs: [number, number][] = [];
-      for (const sc of SCENARIOS) runs.push(await throughput(t, sc.publishers, sc.qos, sc.total));
-      samples.get(t.name)!.push([...runs.map((r) => r[0]), lat.p50, lat.p99, ...runs.map((r) => r[1])]);
+      const r = runs.get(t.name)!;
+      samples.get(t.name)!.push([...r.map((x) => x[0]), lat.p50, lat.p99, ...r.map((x) => x[1])]);
     }
   }
   for (const t of targets) await t.stop();
