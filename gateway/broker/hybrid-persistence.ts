@@ -1,13 +1,12 @@
 import MemoryPersistence from 'aedes-persistence/asyncPersistence.js';
 import type AsyncPersistence from 'aedes-persistence-level/asyncPersistence.js';
+import { TopicAnswers } from './topic-answers.ts';
 
 type ClientLike = { id: string; clean?: boolean };
 type Sub = { clientId: string };
 type Store = Record<string, (...args: unknown[]) => unknown>;
 
 const DONE = Promise.resolve();
-/** Topics whose subscribers are remembered at most; past this the cache starts again. */
-const MAX_TOPICS = 1024;
 
 /**
  * LevelDB for what must survive a restart (subscriptions, retained messages, wills, and messages for
@@ -19,7 +18,7 @@ export class HybridPersistence {
   private readonly memory = new MemoryPersistence() as unknown as Store;
   private readonly level: Store;
   private broker: { clients: Record<string, ClientLike | undefined> } | null = null;
-  private readonly subsByTopic = new Map<string, Promise<Sub[]>>();
+  private readonly subsByTopic = new TopicAnswers<Promise<Sub[]>>();
 
   /**
    * @param discardQueued drops the messages LevelDB holds for a client's session: aedes drops a
@@ -54,21 +53,20 @@ export class HybridPersistence {
   /**
    * The persistent sessions subscribed to a topic, which aedes asks for every QoS 1/2 message to queue
    * it for them. The answer changes only when a persistent session subscribes or unsubscribes (clean
-   * sessions are not stored), so it is kept until then, for at most MAX_TOPICS topics: the store's
+   * sessions are not stored), so it is kept until then (topic-answers.ts): the store's
    * trie splits the topic and makes a promise each time. The store updates its trie synchronously
    * when it is called, so clearing on the call keeps the answers right.
    */
   subscriptionsByTopic(topic: string): Promise<Sub[]> {
-    let subs = this.subsByTopic.get(topic);
-    if (!subs) {
-      subs = this.level.subscriptionsByTopic!(topic) as Promise<Sub[]>;
-      if (this.subsByTopic.size >= MAX_TOPICS) this.subsByTopic.clear();
-      this.subsByTopic.set(topic, subs);
-      // a failed answer is not kept (aedes refuses the topics that make the store's trie throw)
-      subs.catch(() => this.subsByTopic.delete(topic));
-    }
-    return subs;
+    return this.subsByTopic.get(topic, this.storedSubscriptionsByTopic);
   }
+
+  private readonly storedSubscriptionsByTopic = (topic: string): Promise<Sub[]> => {
+    const subs = this.level.subscriptionsByTopic!(topic) as Promise<Sub[]>;
+    // a failed answer is not kept (aedes refuses the topics that make the store's trie throw)
+    subs.catch(() => this.subsByTopic.forget(topic));
+    return subs;
+  };
 
   addSubscriptions(client: ClientLike, subs: unknown[]): unknown {
     this.subsByTopic.clear();

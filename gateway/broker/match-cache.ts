@@ -1,3 +1,5 @@
+import { TopicAnswers } from './topic-answers.ts';
+
 /** The part of qlobber's matcher that mqemitter uses. */
 export interface TopicMatcher {
   add(topic: string, handler: unknown): unknown;
@@ -5,17 +7,14 @@ export interface TopicMatcher {
   match(topic: string, ...rest: unknown[]): unknown[];
 }
 
-/** Topics remembered at most; past this the cache starts again (a flood of distinct topics costs what it did). */
-const MAX_TOPICS = 1024;
-
 /**
  * Remembers which handlers a topic matched until the subscriptions change. mqemitter asks qlobber
  * for every message, and qlobber splits the topic and walks its tree each time (308 ns a match for
  * the bench's fan-in topics, 35 ns from this cache), for an answer that changes only when someone
- * subscribes or unsubscribes. A site publishes on a few hundred topics.
+ * subscribes or unsubscribes.
  */
 export function cacheMatches(matcher: TopicMatcher): void {
-  const cache = new Map<string, unknown[]>();
+  const cache = new TopicAnswers<unknown[]>();
   const add = matcher.add.bind(matcher);
   const remove = matcher.remove.bind(matcher);
   const match = matcher.match.bind(matcher);
@@ -29,12 +28,6 @@ export function cacheMatches(matcher: TopicMatcher): void {
   };
   matcher.match = (topic, ...rest) => {
     if (rest.length > 0) return match(topic, ...rest);
-    let handlers = cache.get(topic);
-    if (!handlers) {
-      handlers = match(topic);
-      if (cache.size >= MAX_TOPICS) cache.clear();
-      cache.set(topic, handlers);
-    }
-    return handlers;
+    return cache.get(topic, match);
   };
 }
