@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect as tcp } from 'node:net';
 import mqtt from 'mqtt';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { startHarness } from '../test/harness.ts';
+import { rawClient } from '../test/raw-mqtt.ts';
 
 test('QoS 1 messages for an offline persistent session survive a gateway restart', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'veilgate-persist-'));
@@ -70,7 +70,7 @@ test('QoS 1 messages are queued for an offline persistent session exactly while 
 
 /** A connection that speaks raw packets, to leave a QoS 2 exchange half done as mqtt.js never does. */
 async function rawSession(url: string, clientId: string, clean: boolean) {
-  const socket = tcp(Number(new URL(url).port), '127.0.0.1');
+  const { socket } = await rawClient(Number(new URL(url).port));
   const parser = mqttPacket.parser({ protocolVersion: 4 });
   const waiting: Array<{ cmd: string; resolve: (p: Packet) => void }> = [];
   parser.on('packet', (p: Packet) => {
