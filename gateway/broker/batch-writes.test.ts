@@ -46,63 +46,51 @@ function writeOneTickEach(s: Duplex, packets: mqttPacket.IPublishPacket[]): void
   next(0);
 }
 
-test('packets written in separate ticks of one turn leave in one write, whole and in order', async () => {
+test('packets written in separate ticks of one turn leave in one write, whole and in order', async (t) => {
   const { server, client, close } = await socketPair();
-  try {
-    const writes = countWrites(server);
-    batchWrites(server);
-    const packets = Array.from({ length: 100 }, (_, n) => publish(n));
-    const got = received(client, 100);
-    writeOneTickEach(server, packets);
-    const arrived = await got;
-    assert.deepEqual(arrived.map((p) => (p as mqttPacket.IPublishPacket).topic), packets.map((p) => p.topic));
-    assert.deepEqual(arrived.map((p) => String((p as mqttPacket.IPublishPacket).payload)), packets.map((p) => String(p.payload)));
-    assert.equal(writes.count, 1);
-  } finally {
-    close();
-  }
+  t.after(close);
+  const writes = countWrites(server);
+  batchWrites(server);
+  const packets = Array.from({ length: 100 }, (_, n) => publish(n));
+  const got = received(client, 100);
+  writeOneTickEach(server, packets);
+  const arrived = await got;
+  assert.deepEqual(arrived.map((p) => (p as mqttPacket.IPublishPacket).topic), packets.map((p) => p.topic));
+  assert.deepEqual(arrived.map((p) => String((p as mqttPacket.IPublishPacket).payload)), packets.map((p) => String(p.payload)));
+  assert.equal(writes.count, 1);
 });
 
-test('without batching the same packets take one write each (what batchWrites is for)', async () => {
+test('without batching the same packets take one write each (what batchWrites is for)', async (t) => {
   const { server, client, close } = await socketPair();
-  try {
-    const writes = countWrites(server);
-    const got = received(client, 100);
-    writeOneTickEach(server, Array.from({ length: 100 }, (_, n) => publish(n)));
-    await got;
-    assert.ok(writes.count >= 90, `${writes.count} writes`);
-  } finally {
-    close();
-  }
+  t.after(close);
+  const writes = countWrites(server);
+  const got = received(client, 100);
+  writeOneTickEach(server, Array.from({ length: 100 }, (_, n) => publish(n)));
+  await got;
+  assert.ok(writes.count >= 90, `${writes.count} writes`);
 });
 
-test('a batch larger than the copy limit is written as it is, and arrives whole', async () => {
+test('a batch larger than the copy limit is written as it is, and arrives whole', async (t) => {
   const { server, client, close } = await socketPair();
-  try {
-    batchWrites(server);
-    const packets = Array.from({ length: 20 }, (_, n) => publish(n, Buffer.alloc(10_000, n)));
-    const got = received(client, 20);
-    writeOneTickEach(server, packets);
-    const arrived = (await got) as mqttPacket.IPublishPacket[];
-    arrived.forEach((p, n) => assert.ok((p.payload as Buffer).equals(packets[n]!.payload as Buffer), `packet ${n}`));
-  } finally {
-    close();
-  }
+  t.after(close);
+  batchWrites(server);
+  const packets = Array.from({ length: 20 }, (_, n) => publish(n, Buffer.alloc(10_000, n)));
+  const got = received(client, 20);
+  writeOneTickEach(server, packets);
+  const arrived = (await got) as mqttPacket.IPublishPacket[];
+  arrived.forEach((p, n) => assert.ok((p.payload as Buffer).equals(packets[n]!.payload as Buffer), `packet ${n}`));
 });
 
-test('end() while the turn is batching still sends everything before the socket finishes', async () => {
+test('end() while the turn is batching still sends everything before the socket finishes', async (t) => {
   const { server, client, close } = await socketPair();
-  try {
-    batchWrites(server);
-    const got = received(client, 3);
-    const ended = new Promise((r) => client.once('end', r));
-    for (let n = 0; n < 3; n++) mqttPacket.writeToStream(publish(n), server);
-    server.end();
-    assert.equal((await got).length, 3);
-    await ended;
-  } finally {
-    close();
-  }
+  t.after(close);
+  batchWrites(server);
+  const got = received(client, 3);
+  const ended = new Promise((r) => client.once('end', r));
+  for (let n = 0; n < 3; n++) mqttPacket.writeToStream(publish(n), server);
+  server.end();
+  assert.equal((await got).length, 3);
+  await ended;
 });
 
 test('over WebSocket the packets of one turn arrive in one frame, not one frame per piece', async () => {
