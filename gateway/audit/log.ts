@@ -18,6 +18,9 @@ export class AuditLog {
   private log: JsonlLog;
   private rotating = false;
   private readonly listeners: Array<(e: AuditEntry) => void> = [];
+  /** events recorded but not yet written: chained only when written, so a failed write leaves no gap */
+  private queued: Array<{ event: AuditEvent; at: string; resolve: () => void; reject: (e: Error) => void }> = [];
+  private writing: Promise<void> | null = null;
 
   private constructor(
     readonly dir: string,
@@ -45,15 +48,47 @@ export class AuditLog {
     return { seq: this.seq, hash: this.head };
   }
 
+  /**
+   * Resolves once the entry is on disk. The chain (seq and head) advances only when a line is
+   * written: after a failed write (disk full) the next entry chains to the last one on disk, so a
+   * transient fault never looks like a removed entry to `audit verify`.
+   */
   record(event: AuditEvent, now = new Date()): Promise<void> {
-    const partial = { seq: ++this.seq, at: now.toISOString(), event, prev: this.head };
-    const entry: AuditEntry = { ...partial, hash: entryHash(partial) };
-    this.head = entry.hash;
-    for (const l of this.listeners) l(entry);
-    return this.log.append(entry);
+    return new Promise((resolve, reject) => {
+      this.queued.push({ event, at: now.toISOString(), resolve, reject });
+      this.writing ??= this.writeQueued();
+    });
   }
 
-  /** Sees every entry as it is recorded (the status page's recent activity). */
+  private async writeQueued(): Promise<void> {
+    // the records made in this turn of the loop share one write and one sync
+    await new Promise((r) => setImmediate(r));
+    while (this.queued.length > 0) {
+      const batch = this.queued;
+      this.queued = [];
+      let { seq, head } = this;
+      const entries = batch.map(({ event, at }) => {
+        const partial = { seq: ++seq, at, event, prev: head };
+        const entry: AuditEntry = { ...partial, hash: entryHash(partial) };
+        head = entry.hash;
+        return entry;
+      });
+      try {
+        // appended in one synchronous loop, so they land in one batch of the log: all written or none
+        await Promise.all(entries.map((e) => this.log.append(e)));
+      } catch (e) {
+        for (const b of batch) b.reject(e as Error);
+        continue;
+      }
+      this.seq = seq;
+      this.head = head;
+      for (const e of entries) for (const l of this.listeners) l(e);
+      for (const b of batch) b.resolve();
+    }
+    this.writing = null;
+  }
+
+  /** Sees every entry once it is written (the status page's recent activity). */
   onRecord(listener: (e: AuditEntry) => void): void {
     this.listeners.push(listener);
   }
@@ -106,13 +141,15 @@ export class AuditLog {
     return old.length;
   }
 
-  /** Resolves once everything recorded so far is on disk. */
-  drain(): Promise<void> {
-    return this.log.drain();
+  /** Resolves once everything recorded so far is on disk (or has failed). */
+  async drain(): Promise<void> {
+    while (this.writing) await this.writing;
+    await this.log.drain();
   }
 
-  close(): Promise<void> {
-    return this.log.close();
+  async close(): Promise<void> {
+    await this.drain();
+    await this.log.close();
   }
 }
 
