@@ -118,7 +118,8 @@ export class Gateway {
     const outbox = await DurableOutbox.open(join(cfg.dataDir, 'outbox'), cfg.outbox);
     const salt = await deploymentSalt(cfg.dataDir);
     const active = new ActivePolicy(cfg.policy, audit, log.child({ module: 'policy' }));
-    if (outbox.recovered.entries > 0) log.info(outbox.recovered, 'outbox recovered records not yet delivered');
+    if (outbox.recovered.entries > 0) log.info({ entries: outbox.recovered.entries, tornBytes: outbox.recovered.tornBytes }, 'outbox recovered records not yet delivered');
+    await auditOutboxDamage(outbox, audit, log);
     const frames = opts.frames ?? (await startFramePool(cfg, log));
 
     // late-bound: hooks and the pipeline need the gateway, the gateway needs the broker
@@ -203,6 +204,7 @@ export class Gateway {
     };
     await uplink.start();
     outbox.on('dropped', (e, reason) => gw!.onOutboxDrop(e.id, e.key, reason));
+    outbox.on('problem', (e) => gw!.storageFailed(e));
     gw.timer = setInterval(() => void gw!.tick(Date.now()), 1000);
     gw.rtsp = cfg.cameras.map(
       (c) => new RtspCamera(c.id, c, { frame: (id, jpeg) => ingest.submit(id, jpeg), problem: (id, code, detail) => gw!.onRtspProblem(id, code, detail) }, { maxFrameBytes: cfg.broker.maxFrameBytes }),
@@ -522,6 +524,23 @@ export class Gateway {
     clearTimeout(timer);
     if (!finished) this.log.warn({ step, afterMs: STOP_STEP_MS, sockets: this.sockets.reduce((n, set) => n + set.size, 0) }, 'a step of stopping did not finish; going on');
     return finished;
+  }
+}
+
+/**
+ * Damaged lines found when the outbox opened: each approved record that was lost is an audited,
+ * counted OUTBOX_CORRUPT drop, and the operator is told which file and where its copy is.
+ */
+async function auditOutboxDamage(outbox: DurableOutbox, audit: AuditLog, log: Logger): Promise<void> {
+  const r = outbox.recovered;
+  if (r.corruptLines === 0) return;
+  log.error(
+    { file: join(outbox.dir, 'outbox.jsonl'), damagedLines: r.corruptLines, lostRecords: r.lost.length, copy: r.quarantined },
+    'the outbox file had damaged lines: the readable records were kept and the file rewritten; the damaged copy is kept for inspection (check the SD card: veilgate doctor)',
+  );
+  for (const lost of r.lost) {
+    outbox.drops.OUTBOX_CORRUPT = (outbox.drops.OUTBOX_CORRUPT ?? 0) + 1;
+    await audit.record({ type: 'outbox-drop', recordId: lost.id ?? `unreadable (line ${lost.line})`, deviceId: lost.key ?? 'unknown', reason: 'OUTBOX_CORRUPT' });
   }
 }
 

@@ -1,7 +1,9 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { JsonlLog } from '../storage/jsonl-log.ts';
+import { syncDir } from '../storage/sync-dir.ts';
+import { OutboxOpSchema, salvage, type LostRecord, type OutboxOp } from './replay.ts';
 import { OutboxFullError, type OutboxDropReason } from './drops.ts';
 
 /** An approved record waiting to go upstream. `payload` is the exact JSON that will be published. */
@@ -21,7 +23,12 @@ export interface OutboxBounds {
   whenFull: 'refuse-new' | 'drop-oldest';
 }
 
-export type OutboxEvents = { put: []; dropped: [entry: OutboxEntry, reason: OutboxDropReason] };
+export type OutboxEvents = {
+  put: [];
+  dropped: [entry: OutboxEntry, reason: OutboxDropReason];
+  /** a compaction failed (disk full, I/O error): nothing is lost, the log is only larger than it needs to be */
+  problem: [error: Error];
+};
 
 /** What any outbox must do; the uplink only sees this. */
 export interface OutboxStore extends EventEmitter<OutboxEvents> {
@@ -37,10 +44,29 @@ export interface OutboxStore extends EventEmitter<OutboxEvents> {
   close(): Promise<void>;
 }
 
-type Op = { op: 'put'; e: OutboxEntry } | { op: 'ack'; id: string } | { op: 'drop'; id: string; reason: OutboxDropReason };
+type Op = OutboxOp;
 
 const MIN_COMPACT_BYTES = 4 * 1024 * 1024;
+/** after a failed compaction (a full disk), how long before the next try */
+const COMPACT_RETRY_MS = 30_000;
 const UNBOUNDED: OutboxBounds = { maxBytes: Number.MAX_SAFE_INTEGER, maxAgeSeconds: Number.MAX_SAFE_INTEGER, whenFull: 'refuse-new' };
+
+export interface OutboxRecovery {
+  entries: number;
+  tornBytes: number;
+  corruptLines: number;
+  /** approved records whose lines were damaged and that were never delivered: each is an OUTBOX_CORRUPT drop */
+  lost: LostRecord[];
+  /** where the damaged log was copied before it was rewritten clean, or null */
+  quarantined: string | null;
+}
+
+/** While a compaction copies the log, every operation is also written to the copy. */
+interface Mirror {
+  log: JsonlLog;
+  failed: Error | null;
+  writes: Promise<void>[];
+}
 
 /**
  * The durable outbox: an operation log (put / ack / drop) with group-committed fsync.
@@ -55,9 +81,13 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
   /** the same entries per key, each in put order */
   private readonly byKey = new Map<string, Map<string, OutboxEntry>>();
   private log: JsonlLog;
-  private compacting = false;
+  private compaction: Promise<void> | null = null;
+  private compactAfter = 0;
+  private mirror: Mirror | null = null;
+  /** set only while a finished copy is swapped in: operations wait for it (a rename and a sync) */
+  private gate: Promise<void> | null = null;
   private pendingBytes = 0;
-  recovered = { entries: 0, tornBytes: 0, corruptLines: 0 };
+  recovered: OutboxRecovery = { entries: 0, tornBytes: 0, corruptLines: 0, lost: [], quarantined: null };
   readonly drops: Partial<Record<OutboxDropReason, number>> = {};
 
   private readonly file: string;
@@ -65,23 +95,52 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
   private constructor(
     readonly dir: string,
     private readonly bounds: OutboxBounds,
+    private readonly compactAtBytes: number,
   ) {
     super();
     this.file = join(dir, 'outbox.jsonl');
     this.log = new JsonlLog(this.file);
   }
 
-  static async open(dir: string, bounds: OutboxBounds = UNBOUNDED): Promise<DurableOutbox> {
+  /**
+   * Opens the outbox and replays its log. A damaged line never stops the start: the file is copied
+   * aside (`outbox.jsonl.corrupt-<time>`), the records that can be read are kept, the log is
+   * rewritten clean, and each approved record that was lost is in `recovered.lost`.
+   */
+  static async open(dir: string, bounds: OutboxBounds = UNBOUNDED, opts: { compactAtBytes?: number } = {}): Promise<DurableOutbox> {
     await mkdir(dir, { recursive: true });
-    const box = new DurableOutbox(dir, bounds);
+    const box = new DurableOutbox(dir, bounds, opts.compactAtBytes ?? MIN_COMPACT_BYTES);
     // a compaction that crashed before its rename left a partial copy; the main log is complete
     await rm(`${box.file}.next`, { force: true });
-    const { lines, tornBytes, corruptLines } = await box.log.open();
-    for (const line of lines as Op[]) {
-      if (line.op === 'put' && line.e) box.insert(line.e);
-      else if (line.op === 'ack' || line.op === 'drop') box.remove(line.id);
+    const { lines, tornBytes, corrupt, corruptLines } = await box.log.open();
+    const settled = new Set<string>();
+    for (const [i, raw] of lines.entries()) {
+      const op = OutboxOpSchema.safeParse(raw);
+      if (!op.success) {
+        corrupt.push({ line: i + 1, text: JSON.stringify(raw) ?? '' });
+        continue;
+      }
+      const line = op.data;
+      if (line.op === 'put') box.insert(line.e);
+      else {
+        settled.add(line.id);
+        box.remove(line.id);
+      }
     }
-    box.recovered = { entries: box.all.size, tornBytes, corruptLines };
+    const invalid = corrupt.length - Math.min(corruptLines, corrupt.length);
+    const lost: LostRecord[] = [];
+    for (const c of corrupt) {
+      const what = salvage(c);
+      if (what !== 'not-a-put' && !(what.id && (settled.has(what.id) || box.all.has(what.id)))) lost.push(what);
+    }
+    let quarantined: string | null = null;
+    if (corrupt.length > 0) {
+      quarantined = `${box.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      // kept for a person to look at; a full disk must not stop the start, so a failed copy is only noted
+      await copyFile(box.file, quarantined).catch(() => (quarantined = null));
+      await box.compact();
+    }
+    box.recovered = { entries: box.all.size, tornBytes, corruptLines: corruptLines + invalid, lost, quarantined };
     return box;
   }
 
@@ -110,10 +169,10 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
         await this.drop(oldest, 'OUTBOX_FULL');
       }
     }
-    // in the maps before the append, so a compaction running meanwhile copies it
+    // in the maps before the append, so a compaction starting meanwhile copies it
     this.insert(entry);
     try {
-      await this.log.append({ op: 'put', e: entry } satisfies Op);
+      await this.write({ op: 'put', e: entry }, true);
     } catch (e) {
       this.remove(entry.id);
       throw e;
@@ -123,8 +182,8 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
 
   async ack(id: string): Promise<void> {
     if (!this.remove(id)) return;
-    await this.log.append({ op: 'ack', id } satisfies Op, { sync: false });
-    await this.maybeCompact();
+    await this.write({ op: 'ack', id }, false);
+    this.maybeCompact();
   }
 
   /** Drops every entry older than the age bound (also run on each put). */
@@ -140,11 +199,30 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     if (!this.remove(e.id)) return;
     this.count(reason);
     this.emit('dropped', e, reason);
-    await this.log.append({ op: 'drop', id: e.id, reason } satisfies Op, { sync: false });
+    await this.write({ op: 'drop', id: e.id, reason }, false);
   }
 
   private count(reason: OutboxDropReason): void {
     this.drops[reason] = (this.drops[reason] ?? 0) + 1;
+  }
+
+  /**
+   * Appends one operation. While a compaction copies the log it goes to the copy as well, and only
+   * settles once both have it: whichever file is the log after a crash holds every settled operation.
+   */
+  private async write(op: Op, sync: boolean): Promise<void> {
+    while (this.gate) await this.gate;
+    const main = this.log.append(op, { sync });
+    const m = this.mirror;
+    if (!m) return main;
+    const copy = m.log.append(op, { sync });
+    const both = Promise.allSettled([main, copy]).then(([a, b]) => {
+      if (a.status === 'rejected') m.failed ??= a.reason as Error;
+      if (b.status === 'rejected') m.failed ??= b.reason as Error;
+    });
+    m.writes.push(both);
+    await both;
+    await main;
   }
 
   *pending(): Generator<OutboxEntry> {
@@ -183,34 +261,61 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
   }
 
   /** Compacts when the log is mostly acknowledged history, so a large backlog is not rewritten per ack. */
-  private async maybeCompact(): Promise<void> {
-    if (this.log.bytes > Math.max(MIN_COMPACT_BYTES, 3 * this.pendingBytes)) await this.compact();
+  private maybeCompact(): void {
+    if (this.compaction || Date.now() < this.compactAfter) return;
+    if (this.log.bytes <= Math.max(this.compactAtBytes, 3 * this.pendingBytes)) return;
+    this.compaction = this.compact()
+      .catch((e: Error) => {
+        this.compactAfter = Date.now() + COMPACT_RETRY_MS;
+        this.emit('problem', e);
+      })
+      .finally(() => (this.compaction = null));
   }
 
   /**
    * Rewrites the log with only the pending entries and swaps it in with a rename.
-   * The swap and the snapshot happen in one synchronous step, so every put lands in the new log,
-   * either in the snapshot or appended after it.
+   * The copy is written beside the log while operations go on, each also written to the copy; the
+   * rename is the commit point, made durable with a sync of the folder. A crash before it leaves the
+   * old log, complete (the copy is deleted at the next open); a crash after it, the copy, complete.
+   * A failed copy (disk full) is abandoned and the old log stays in use.
    */
   private async compact(): Promise<void> {
-    if (this.compacting) return;
-    this.compacting = true;
+    const nextPath = `${this.file}.next`;
+    const next = new JsonlLog(nextPath);
+    await rm(nextPath, { force: true });
+    await next.open();
+    const mirror: Mirror = { log: next, failed: null, writes: [] };
+    // the snapshot and the start of mirroring in one synchronous step: every later operation is mirrored
+    this.mirror = mirror;
+    const snapshot = [...this.all.values()];
+    let release: () => void = () => {};
     try {
-      const next = new JsonlLog(`${this.file}.next`);
-      await next.open();
+      await Promise.all(snapshot.map((e) => next.append({ op: 'put', e } satisfies Op)));
+      this.gate = new Promise<void>((r) => (release = r));
+      await Promise.all(mirror.writes);
+      if (mirror.failed) throw mirror.failed;
+      await rename(nextPath, this.file);
       const old = this.log;
       this.log = next;
-      const copied = [...this.all.values()].map((e) => next.append({ op: 'put', e } satisfies Op));
-      await Promise.all(copied);
-      await old.close();
-      await rename(`${this.file}.next`, this.file);
+      this.mirror = null;
+      await old.close().catch(() => {});
+      await syncDir(this.dir);
+    } catch (e) {
+      if (this.mirror === mirror) {
+        this.mirror = null;
+        await next.close().catch(() => {});
+        await rm(nextPath, { force: true }).catch(() => {});
+      }
+      throw e;
     } finally {
-      this.compacting = false;
+      this.gate = null;
+      release();
     }
   }
 
-  close(): Promise<void> {
-    return this.log.close();
+  async close(): Promise<void> {
+    await this.compaction;
+    await this.log.close();
   }
 }
 

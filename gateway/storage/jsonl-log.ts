@@ -18,12 +18,12 @@ export class JsonlLog {
   constructor(readonly path: string) {}
 
   /** Opens the file for appending and returns its valid lines, in order, with what had to be cut. */
-  async open(): Promise<{ lines: unknown[]; tornBytes: number; corruptLines: number }> {
-    const { lines, validBytes, totalBytes, corruptLines } = await readLines(this.path);
+  async open(): Promise<{ lines: unknown[]; tornBytes: number; corruptLines: number; corrupt: CorruptLine[] }> {
+    const { lines, validBytes, totalBytes, corruptLines, corrupt } = await readLines(this.path);
     if (validBytes < totalBytes) await truncate(this.path, validBytes);
     this.fh = await open(this.path, 'a');
     this.bytes = validBytes;
-    return { lines, tornBytes: totalBytes - validBytes, corruptLines };
+    return { lines, tornBytes: totalBytes - validBytes, corruptLines, corrupt };
   }
 
   /**
@@ -123,18 +123,30 @@ async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
   }
 }
 
-/** Reads a JSON-lines file; stops at the first line that is not complete JSON ending in a newline. */
-export async function readLines(path: string): Promise<{ lines: unknown[]; validBytes: number; totalBytes: number; corruptLines: number }> {
+const MAX_CORRUPT_KEPT = 10_000;
+
+/** A line in the middle of a file that is not JSON: its number (from 1) and its first bytes, to salvage what it names. */
+export interface CorruptLine {
+  line: number;
+  text: string;
+}
+
+/**
+ * Reads a JSON-lines file. A line that is not JSON in the middle is counted and returned (cut to
+ * 4 KiB) as corrupt; an incomplete last line, with no newline after it, is a torn write and not read.
+ */
+export async function readLines(path: string): Promise<{ lines: unknown[]; validBytes: number; totalBytes: number; corruptLines: number; corrupt: CorruptLine[] }> {
   let totalBytes = 0;
   try {
     totalBytes = (await stat(path)).size;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { lines: [], validBytes: 0, totalBytes: 0, corruptLines: 0 };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { lines: [], validBytes: 0, totalBytes: 0, corruptLines: 0, corrupt: [] };
     throw e;
   }
   const fh = await open(path, 'r');
   const lines: unknown[] = [];
   let validBytes = 0;
+  const corrupt: CorruptLine[] = [];
   let corruptLines = 0;
   try {
     const decoder = new StringDecoder('utf8');
@@ -151,8 +163,10 @@ export async function readLines(path: string): Promise<{ lines: unknown[]; valid
           lines.push(JSON.parse(text));
           validBytes = offset;
         } catch {
-          // a bad line in the middle is corruption, not a torn tail: count it and go on
+          // a bad line in the middle is corruption, not a torn tail: keep it for the caller and go on
           corruptLines++;
+          // bounded: a file of garbage must not take the memory the gateway needs to start
+          if (corrupt.length < MAX_CORRUPT_KEPT) corrupt.push({ line: lines.length + corruptLines, text: text.slice(0, 4096) });
           validBytes = offset;
         }
       }
@@ -160,5 +174,5 @@ export async function readLines(path: string): Promise<{ lines: unknown[]; valid
   } finally {
     await fh.close();
   }
-  return { lines, validBytes, totalBytes, corruptLines };
+  return { lines, validBytes, totalBytes, corruptLines, corrupt };
 }
