@@ -111,6 +111,10 @@ export class Gateway {
     const activity = new RecentActivity();
     audit.onRecord((e) => activity.see(e));
     const configChange = await configEvent(audit.dir, cfg);
+    if (configChange.damaged) {
+      log.warn({ detail: configChange.damaged.detail }, 'a state file under dataDir was damaged and set aside');
+      await audit.record(configChange.damaged);
+    }
     await audit.record(configChange.event);
     await configChange.commit();
     // device changes made with the CLI (or in the config) while the gateway was stopped
@@ -161,6 +165,10 @@ export class Gateway {
     const brokerLog = log.child({ module: 'broker' });
     const limits = cfg.broker.limits;
     const brokerStore = await openBrokerPersistence(join(cfg.dataDir, 'broker'));
+    if (brokerStore.damaged) {
+      log.error({ detail: brokerStore.damaged }, 'the broker store under dataDir was damaged and set aside');
+      await audit.record({ type: 'recovery', detail: brokerStore.damaged });
+    }
     const broker = await Aedes.createBroker({
       id: `veilgate-${cfg.gatewayId}`,
       mq: createMessageEmitter(BROKER_CONCURRENCY),

@@ -41,6 +41,9 @@ export class AuditLog {
       audit.head = last.hash;
     }
     if (tornBytes > 0) await audit.record({ type: 'recovery', detail: `cut a torn last entry of ${tornBytes} bytes after an unclean stop` });
+    const unreadable = unreadableTail(tailLines);
+    // left in place as evidence: audit verify names them; the chain goes on from the last good entry
+    if (unreadable > 0) await audit.record({ type: 'recovery', detail: `the last ${unreadable} line(s) of ${active} are damaged; the chain goes on from entry #${audit.seq}, and audit verify names the damage` });
     return audit;
   }
 
@@ -165,6 +168,17 @@ async function tailOf(path: string): Promise<string[]> {
   } finally {
     await fh.close();
   }
+}
+
+/** How many lines at the end are not audit entries (damage after the last good entry). */
+function unreadableTail(lines: string[]): number {
+  let n = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (lines[i] === '' && i === lines.length - 1) continue;
+    if (lastEntry([lines[i]!])) break;
+    n++;
+  }
+  return n;
 }
 
 /** The newest well-formed entry among the last lines: the log grows for a year, the head is all we need. */

@@ -1,10 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { replaceFile } from '../storage/replace-file.ts';
+import { DamagedFileError, readStateFile, setAside } from '../storage/state-file.ts';
 import type { AuditEvent } from './entry.ts';
 
 /** What the audit log last recorded of each provisioned identity. No secrets: only when they were set. */
-type Seen = Record<string, { kind: string; zone: string | null; createdAt: string; rotatedAt: string | null }>;
+const SeenSchema = z.record(z.string(), z.strictObject({ kind: z.string(), zone: z.string().nullable(), createdAt: z.string(), rotatedAt: z.string().nullable() }));
+type Seen = z.infer<typeof SeenSchema>;
 
 interface RegistryEntry {
   id: string;
@@ -45,9 +47,11 @@ export async function auditRegistryChanges(auditDir: string, registry: readonly 
   const file = join(auditDir, SEEN_FILE);
   let seen: Seen = {};
   try {
-    seen = JSON.parse(await readFile(file, 'utf8')) as Seen;
+    seen = (await readStateFile(file, SeenSchema, '')) ?? {};
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    if (!(e instanceof DamagedFileError)) throw e;
+    // every device is then recorded again as added: more entries, never a change left out
+    await record({ type: 'recovery', detail: `${SEEN_FILE} was damaged (${e.problem}); set aside as ${await setAside(file)}: every device is recorded again` });
   }
   const changes = registryChanges(seen, registry);
   if (changes.length === 0) return 0;

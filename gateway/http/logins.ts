@@ -3,14 +3,18 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Low } from 'lowdb';
 import { JSONFilePreset } from 'lowdb/node';
-import { hashSecret, newSecret, secretMatches, type StoredSecret } from '../registry/secret.ts';
+import { z } from 'zod';
+import { hashSecret, newSecret, secretMatches } from '../registry/secret.ts';
+import { readStateFile } from '../storage/state-file.ts';
 
 export const LOGINS_FILE = 'http-logins.json';
 const CACHE_MS = 10 * 60_000;
 
-interface LoginsData {
-  logins: Array<{ name: string; secret: StoredSecret; createdAt: string }>;
-}
+const LoginsSchema = z.strictObject({
+  logins: z.array(z.strictObject({ name: z.string(), secret: z.strictObject({ algo: z.literal('scrypt'), salt: z.string(), hash: z.string() }), createdAt: z.string() })),
+});
+type LoginsData = z.infer<typeof LoginsSchema>;
+const DAMAGED_TODO = 'Move it aside and make the logins again with `veilgate status-login NAME`.';
 
 /**
  * Who may open the status page when it is bound beyond loopback. Passwords are generated, shown
@@ -20,11 +24,16 @@ interface LoginsData {
 export class HttpLogins {
   private readonly verified = new Map<string, number>();
 
-  private constructor(private readonly db: Low<LoginsData>) {}
+  private constructor(
+    private readonly db: Low<LoginsData>,
+    private readonly file: string,
+  ) {}
 
   static async open(dataDir: string): Promise<HttpLogins> {
     await mkdir(dataDir, { recursive: true });
-    return new HttpLogins(await JSONFilePreset<LoginsData>(join(dataDir, LOGINS_FILE), { logins: [] }));
+    const file = join(dataDir, LOGINS_FILE);
+    await readStateFile(file, LoginsSchema, DAMAGED_TODO);
+    return new HttpLogins(await JSONFilePreset<LoginsData>(file, { logins: [] }), file);
   }
 
   names(): string[] {
@@ -48,7 +57,8 @@ export class HttpLogins {
   }
 
   async check(name: string, password: string, now = Date.now()): Promise<boolean> {
-    await this.db.read(); // the CLI may have removed or reset the login while the gateway runs
+    // the CLI may have removed or reset the login while the gateway runs; a damaged file admits nobody
+    this.db.data = (await readStateFile(this.file, LoginsSchema, DAMAGED_TODO)) ?? { logins: [] };
     const login = this.db.data.logins.find((l) => l.name === name);
     if (!login) return false;
     const key = createHash('sha256').update(`${login.secret.hash}\0${password}`).digest('hex');

@@ -2,7 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JSONFilePreset } from 'lowdb/node';
 import type { Low } from 'lowdb';
-import type { DeviceKind } from '../../devices/index.ts';
+import { z } from 'zod';
+import { DeviceKind } from '../../devices/index.ts';
+import { readStateFile } from '../storage/state-file.ts';
 import { hashSecret, newSecret, secretMatches, type StoredSecret } from './secret.ts';
 
 /** A device, or a local consumer: a read-only identity for the derived local/... topics. */
@@ -18,9 +20,23 @@ export interface DeviceRecord {
   rotatedAt?: string;
 }
 
-interface RegistryData {
-  devices: DeviceRecord[];
-}
+const StoredSecretSchema = z.strictObject({ algo: z.literal('scrypt'), salt: z.string(), hash: z.string() });
+const RegistrySchema = z.strictObject({
+  devices: z.array(
+    z.strictObject({
+      id: z.string().min(1),
+      kind: z.union([DeviceKind, z.literal('consumer')]),
+      zone: z.string().optional(),
+      secret: StoredSecretSchema,
+      createdAt: z.string(),
+      rotatedAt: z.string().optional(),
+    }),
+  ),
+});
+type RegistryData = z.infer<typeof RegistrySchema>;
+
+const DAMAGED_TODO =
+  'Restore it from a backup. Without one, move it aside and provision the devices again with `veilgate devices add` (their secrets cannot be recovered from anywhere else).';
 
 /**
  * Provisioned devices, in lowdb (a small JSON file rewritten on each change: fine for a registry
@@ -35,13 +51,18 @@ export class DeviceRegistry {
   static async open(dataDir: string): Promise<DeviceRegistry> {
     await mkdir(dataDir, { recursive: true });
     const file = join(dataDir, 'devices.json');
+    // checked first: lowdb would take a damaged file for data and fail later, somewhere else
+    await readStateFile(file, RegistrySchema, DAMAGED_TODO);
     const db = await JSONFilePreset<RegistryData>(file, { devices: [] });
     return new DeviceRegistry(db, file);
   }
 
-  /** Re-reads the file: the CLI may have changed it while the gateway runs. */
-  reload(): Promise<void> {
-    return this.db.read();
+  /**
+   * Re-reads the file: the CLI may have changed it while the gateway runs. A damaged file is
+   * refused (DamagedFileError) and the devices read before stay in force.
+   */
+  async reload(): Promise<void> {
+    this.db.data = (await readStateFile(this.file, RegistrySchema, DAMAGED_TODO)) ?? { devices: [] };
   }
 
   list(): readonly DeviceRecord[] {
