@@ -96,7 +96,24 @@ export class Gateway {
     return this.active.inForce?.loaded ?? null;
   }
 
+  /**
+   * Starts every part in order. A failure part-way closes what had started, newest first, before
+   * it is thrown: a failed start leaves no worker thread, socket or open file behind to keep the
+   * process alive.
+   */
   static async start(cfg: Readonly<GatewayConfig>, log: Logger, opts: GatewayOptions = {}): Promise<Gateway> {
+    const undo: Array<() => Promise<unknown>> = [];
+    try {
+      return await Gateway.compose(cfg, log, opts, undo);
+    } catch (e) {
+      for (const step of undo.reverse()) {
+        await Promise.race([step().catch(() => {}), new Promise((r) => setTimeout(r, STOP_STEP_MS).unref())]);
+      }
+      throw e;
+    }
+  }
+
+  private static async compose(cfg: Readonly<GatewayConfig>, log: Logger, opts: GatewayOptions, undo: Array<() => Promise<unknown>>): Promise<Gateway> {
     const registry = await DeviceRegistry.open(cfg.dataDir);
     for (const c of cfg.cameras) {
       // checked before anything listens: the id names the camera in records, policies and the audit log
@@ -108,6 +125,7 @@ export class Gateway {
       throw Object.assign(new Error(msg), { code: 'HTTP_LOGIN_MISSING' });
     }
     const audit = await AuditLog.open(join(cfg.dataDir, 'audit'));
+    undo.push(() => audit.close());
     const activity = new RecentActivity();
     audit.onRecord((e) => activity.see(e));
     const configChange = await configEvent(audit.dir, cfg);
@@ -120,11 +138,13 @@ export class Gateway {
     // device changes made with the CLI (or in the config) while the gateway was stopped
     await auditRegistryChanges(audit.dir, [...registry.list(), ...configuredDevices(cfg)], (e) => audit.record(e));
     const outbox = await DurableOutbox.open(join(cfg.dataDir, 'outbox'), cfg.outbox);
+    undo.push(() => outbox.close());
     const salt = await deploymentSalt(cfg.dataDir);
     const active = new ActivePolicy(cfg.policy, audit, log.child({ module: 'policy' }));
     if (outbox.recovered.entries > 0) log.info({ entries: outbox.recovered.entries, tornBytes: outbox.recovered.tornBytes }, 'outbox recovered records not yet delivered');
     await auditOutboxDamage(outbox, audit, log);
     const frames = opts.frames ?? (await startFramePool(cfg, log));
+    if (!opts.frames) undo.push(() => frames.close());
 
     // late-bound: hooks and the pipeline need the gateway, the gateway needs the broker
     let gw: Gateway | null = null;
@@ -165,6 +185,7 @@ export class Gateway {
     const brokerLog = log.child({ module: 'broker' });
     const limits = cfg.broker.limits;
     const brokerStore = await openBrokerPersistence(join(cfg.dataDir, 'broker'));
+    undo.push(() => brokerStore.close());
     if (brokerStore.damaged) {
       log.error({ detail: brokerStore.damaged }, 'the broker store under dataDir was damaged and set aside');
       await audit.record({ type: 'recovery', detail: brokerStore.damaged });
@@ -179,6 +200,7 @@ export class Gateway {
       maxTopicLevels: limits.maxTopicLevels,
       ...brokerHooks(handlers, { ...cfg.broker, clientCertAuth: cfg.broker.tls.enabled && cfg.broker.tls.clientCertAuth }, brokerLog),
     });
+    undo.push(() => new Promise<void>((r) => broker.close(() => r())));
     broker.on('unsubscribe', (topics, client) => forgetSubscriptions(client, topics));
     const listenOpts: ListenOptions = {
       guard: {
@@ -193,7 +215,8 @@ export class Gateway {
       onConnectionRefused: (remoteAddress) => ready().onLimitBroken('TOO_MANY_CONNECTIONS', `more than ${limits.maxConnections}`, remoteAddress, null),
     };
     const { server, address } = await listenTcp(broker, cfg.broker.host, cfg.broker.port, listenOpts);
-    const extra = await extraListeners(broker, cfg, listenOpts);
+    undo.push(() => new Promise<void>((r) => server.close(() => r())));
+    const extra = await extraListeners(broker, cfg, listenOpts, undo);
     const uplink = new MqttUplink(cfg, outbox, log.child({ module: 'uplink' }));
     gw = new Gateway(cfg, log, registry, audit, outbox, frames, broker, server, address, uplink, ingest, counts, active, salt, activity);
     gw.brokerStore = brokerStore;
@@ -205,6 +228,7 @@ export class Gateway {
     // zones set with `veilgate devices zone` reach the policy without waiting for a reconnect
     // and a device removed or rotated with the CLI is disconnected at once
     gw.watches.push(watchFile(registry.file, () => void gw!.registryChanged()));
+    undo.push(async () => gw!.watches.forEach((w) => w.close()));
     await audit.record({ type: 'gateway', action: 'start', version: VERSION });
     if (cfg.broker.allowAnonymous) log.warn('broker.allowAnonymous is on: clients without credentials may connect (they never see device data)');
     uplink.onConnectionChange = (connected) => {
@@ -213,11 +237,15 @@ export class Gateway {
     await uplink.start();
     outbox.on('dropped', (e, reason) => gw!.onOutboxDrop(e.id, e.key, reason));
     outbox.on('problem', (e) => gw!.storageFailed(e));
+    undo.push(() => uplink.stop());
     gw.timer = setInterval(() => void gw!.tick(Date.now()), 1000);
+    undo.push(async () => clearInterval(gw!.timer!));
     gw.rtsp = cfg.cameras.map(
       (c) => new RtspCamera(c.id, c, { frame: (id, jpeg) => ingest.submit(id, jpeg), problem: (id, code, detail) => gw!.onRtspProblem(id, code, detail) }, { maxFrameBytes: cfg.broker.maxFrameBytes }),
     );
     for (const c of gw.rtsp) c.start();
+    undo.push(() => Promise.all(gw!.rtsp.map((c) => c.stop())));
+    undo.push(async () => gw!.gpio?.close());
     if (cfg.sensors.length) {
       for (const s of cfg.sensors) {
         if (registry.get(s.id)) log.error({ sensor: s.id }, 'a GPIO sensor has the id of a registered MQTT device: their events cannot be told apart; rename one');
@@ -577,7 +605,7 @@ interface Listener {
   close?: () => void;
 }
 
-async function extraListeners(broker: Aedes, cfg: Readonly<GatewayConfig>, o: ListenOptions): Promise<Listener[]> {
+async function extraListeners(broker: Aedes, cfg: Readonly<GatewayConfig>, o: ListenOptions, undo: Array<() => Promise<unknown>>): Promise<Listener[]> {
   const out: Listener[] = [];
   const t = cfg.broker.tls;
   if (t.enabled) {
@@ -590,11 +618,16 @@ async function extraListeners(broker: Aedes, cfg: Readonly<GatewayConfig>, o: Li
       requestCert: t.clientCertAuth,
     }, o);
     out.push({ kind: 'mqtts', server: r.server, address: r.address });
+    undo.push(() => new Promise<void>((done) => r.server.close(() => done())));
   }
   const w = cfg.broker.websocket;
   if (w.enabled) {
     const r = await listenWebSocket(broker, w, o);
     out.push({ kind: 'ws', server: r.server, address: r.address, close: r.close });
+    undo.push(async () => {
+      r.close();
+      await new Promise<void>((done) => r.server.close(() => done()));
+    });
   }
   return out;
 }

@@ -45,4 +45,7 @@ try {
     console.error(`veilgate: ${describeStorageError(e as Error)}`);
     process.exitCode = EXIT.USAGE;
   }
+  // a command that failed part-way may have left a timer or a worker behind: it must not keep the
+  // process alive, or systemd sees a running unit that serves nothing and never restarts it
+  process.exit();
 }
