@@ -1,3 +1,5 @@
+// first: the native library reads it when it loads
+import './no-telemetry.ts';
 import ort from 'onnxruntime-node';
 import type { ModelEntry } from './catalogue.ts';
 import { readVerifiedModel } from './verify.ts';

@@ -8,6 +8,9 @@ import '../broker/quiet-debug.js';
 import { fileURLToPath } from 'node:url';
 import { bundleState } from '../bundle/state.js';
 
+// onnxruntime-node's telemetry (a device id under $HOME, lookups of Microsoft's collector) stays off in
+// every process, before any module loads it (models/no-telemetry.ts says more)
+process.env.ORT_DISABLE_TELEMETRY = '1';
 const bundle = process.env.VEILGATE_SOURCES ? { state: 'absent' } : bundleState(fileURLToPath(new URL('../../', import.meta.url)));
 if (bundle.state === 'stale') console.error(`veilgate: running from the sources, not dist/ (${bundle.reason}); \`veilgate build\` brings it up to date`);
 try {

@@ -1,4 +1,6 @@
 import { Worker } from 'node:worker_threads';
+// in this, the main thread, before any worker loads onnxruntime: see the module
+import '../../../models/no-telemetry.ts';
 import { FrameError, type FrameDropCode } from '../frame.ts';
 import type { FrameOutput, FrameRunner } from '../runner.ts';
 import type { FrameReply, FrameRequest, FrameSettings, WorkerInit, WorkerReady } from './protocol.ts';
