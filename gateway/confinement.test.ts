@@ -44,7 +44,7 @@ test('the gateway with a camera and a sensor writes only under dataDir, opens no
   const trace = join(dir, 'trace.txt');
   // HOME and the temp folder point into the test's folder, so a write to either would show; tsx's
   // transform cache is off (the installed gateway runs the bundle, which has none)
-  const env = { ...process.env, HOME: home, TMPDIR: join(dir, 'tmp'), TSX_DISABLE_CACHE: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, TMPDIR: join(dir, 'tmp'), TSX_DISABLE_CACHE: '1' };
   delete env.ORT_DISABLE_TELEMETRY; // the gateway must switch it off itself
   const gw = spawn('strace', ['-f', '-qq', '-o', trace, '-e', 'trace=openat,open,creat,mkdir,mkdirat,rename,renameat,renameat2,unlink,unlinkat,connect,sendto,sendmsg', process.execPath, BIN, 'start', '--config', join(dir, 'gateway.yaml'), '--log-level', 'warn'], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
