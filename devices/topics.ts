@@ -15,6 +15,11 @@ import { isDeviceId } from './ids.ts';
 export const DEVICES_ROOT = 'devices';
 export const LOCAL_ROOT = 'local';
 
+/** Whether a topic is the root itself or anything below it (`devices`, `devices/cam-1/frames`). */
+export function isUnderRoot(topic: string, root: string): boolean {
+  return topic === root || topic.startsWith(`${root}/`);
+}
+
 export function deviceTopic(deviceId: string, channel: Channel): string {
   return `${DEVICES_ROOT}/${deviceId}/${channel}`;
 }

@@ -1,11 +1,12 @@
 import { describeStorageError } from '../storage/describe-error.ts';
 import type { AedesOptions, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
-import { type DeviceKind, kindAllowsChannel, parseDeviceTopic, DEVICES_ROOT, LOCAL_ROOT, DeviceStatus } from '../../devices/index.ts';
+import { type DeviceKind, kindAllowsChannel, parseDeviceTopic, isUnderRoot, DEVICES_ROOT, LOCAL_ROOT, DeviceStatus } from '../../devices/index.ts';
 import type { Logger } from '../log.ts';
 import type { BrokerHandlers } from './handlers.ts';
 import { identityOf, setIdentity, type Identity } from './identity.ts';
 import { AuthBackoff } from './auth-backoff.ts';
 import { connectionInfo } from './limits/guarded-connection.ts';
+import { storedWillProblem, willProblem, type WillLike } from './wills.ts';
 
 /** The credential of a device that logged in with a client certificate (rotating its secret does not apply). */
 export const CLIENT_CERTIFICATE = 'client-certificate';
@@ -36,6 +37,11 @@ function adopt(client: Client, opts: HookOptions, id: Identity): void {
   connectionInfo(client.conn)?.guard.setPublishLimit(publishLimit(opts, id));
 }
 
+/** The will a client sent with CONNECT (aedes keeps it on the client before it authenticates). */
+function willOf(client: Client): WillLike | null {
+  return (client as unknown as { _will?: WillLike | null })._will ?? null;
+}
+
 const IDENTIFIER_REJECTED = 2;
 const NOT_AUTHORIZED = 5;
 const BAD_CREDENTIALS = 4;
@@ -63,7 +69,18 @@ export function brokerHooks(
       done(null, true);
     },
 
-    authenticate(client, username, password, done) {
+    authenticate(client, username, password, authenticated) {
+      // the identity is known once the credentials are: the will it sent is judged against it before
+      // aedes stores it, so nothing but a device's own offline status is ever kept or published
+      const done = (err: AuthenticateError | null, ok: boolean) => {
+        const will = ok ? willOf(client) : null;
+        const who = identityOf(client);
+        const problem = will && who ? willProblem(who, will) : null;
+        if (!problem) return authenticated(err, ok);
+        if (who?.role === 'device') h.refused(who.deviceId, 'status', 'WILL_DENIED', problem);
+        else log.warn({ clientId: client.id.slice(0, 64), problem }, 'connection refused: will not allowed');
+        authenticated(refuse(`will refused: ${problem}`, NOT_AUTHORIZED), false);
+      };
       if (zeroIdPersistent.has(client)) return done(refuse('a persistent session needs a client id', IDENTIFIER_REJECTED), false);
       const address = addressOf(client);
       const wait = backoff.waitFor(address, Date.now());
@@ -107,10 +124,15 @@ export function brokerHooks(
     authorizePublish(client, packet, done) {
       if (packet.topic.startsWith('$')) return done(new Error('$ topics are reserved for the broker'));
       const who = identityOf(client);
-      if (who === null) return done(null); // the broker's own publishes (wills of devices it already checked)
+      if (who === null) {
+        // a will stored by an earlier run, published for a client no longer connected: the same rules
+        // again (wills.ts); otherwise the gateway's own publishes (derived local/ records)
+        const problem = 'clientId' in packet ? storedWillProblem(packet as unknown as WillLike, h.deviceKind, opts.allowAnonymous) : null;
+        return done(problem ? new Error(`stored will refused: ${problem}`) : null);
+      }
       if (who.role === 'consumer') return done(new Error('local consumers are read-only'));
       if (who.role === 'anonymous') {
-        if (isUnder(packet.topic, DEVICES_ROOT) || isUnder(packet.topic, LOCAL_ROOT)) return done(new Error('anonymous clients may not publish under devices/ or local/'));
+        if (isUnderRoot(packet.topic, DEVICES_ROOT) || isUnderRoot(packet.topic, LOCAL_ROOT)) return done(new Error('anonymous clients may not publish under devices/ or local/'));
         return done(null);
       }
       const parsed = parseDeviceTopic(packet.topic);
@@ -121,9 +143,13 @@ export function brokerHooks(
       switch (parsed.channel) {
         case 'frames':
           return takeFrame(h, who.deviceId, packet, opts.maxFrameBytes, done);
-        case 'events':
+        case 'events': {
           packet.retain = false;
-          h.event(who.deviceId, who.kind, packet.payload as Buffer).then(
+          // blanked before aedes goes on: a QoS 2 message is stored before its PUBREC, and a lab's
+          // persistent subscriber's queue is stored too; neither may hold the raw event
+          const payload = packet.payload as Buffer;
+          packet.payload = Buffer.alloc(0);
+          h.event(who.deviceId, who.kind, payload).then(
             () => done(null),
             (e: Error) => {
               // not stored, so not acknowledged: dropping the connection makes the device send it again
@@ -132,6 +158,7 @@ export function brokerHooks(
             },
           );
           return;
+        }
         case 'status': {
           const status = DeviceStatus.safeParse(packet.payload.toString());
           if (!status.success) {
@@ -154,14 +181,14 @@ export function brokerHooks(
       // devices publish; they have nothing to read here
       if (who?.role === 'device') return done(null, null as unknown as Subscription);
       // local consumers read the derived local/... topics and nothing else; nobody else reads those
-      if (who?.role === 'consumer') return done(null, isUnder(sub.topic, LOCAL_ROOT) ? sub : (null as unknown as Subscription));
-      if (isUnder(sub.topic, LOCAL_ROOT)) return done(null, null as unknown as Subscription);
+      if (who?.role === 'consumer') return done(null, isUnderRoot(sub.topic, LOCAL_ROOT) ? sub : (null as unknown as Subscription));
+      if (isUnderRoot(sub.topic, LOCAL_ROOT)) return done(null, null as unknown as Subscription);
       done(null, sub);
     },
 
     authorizeForward(client, packet) {
-      if (isUnder(packet.topic, DEVICES_ROOT) && !packet.topic.endsWith('/status')) return null;
-      if (identityOf(client)?.role === 'anonymous' && isUnder(packet.topic, LOCAL_ROOT)) return null;
+      if (isUnderRoot(packet.topic, DEVICES_ROOT) && !packet.topic.endsWith('/status')) return null;
+      if (identityOf(client)?.role === 'anonymous' && isUnderRoot(packet.topic, LOCAL_ROOT)) return null;
       return packet;
     },
   };
@@ -196,8 +223,4 @@ function takeFrame(h: BrokerHandlers, deviceId: string, packet: PublishPacket, m
   if (payload.length > maxBytes) h.refused(deviceId, 'frames', 'FRAME_TOO_LARGE', `${payload.length} bytes`);
   else h.frame(deviceId, payload);
   done(null);
-}
-
-function isUnder(topic: string, root: string): boolean {
-  return topic === root || topic.startsWith(`${root}/`);
 }

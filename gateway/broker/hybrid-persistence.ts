@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import MemoryPersistence from 'aedes-persistence/asyncPersistence.js';
 import type AsyncPersistence from 'aedes-persistence-level/asyncPersistence.js';
 import { TopicAnswers } from './topic-answers.ts';
@@ -31,9 +32,35 @@ export class HybridPersistence {
     this.level = level as unknown as Store;
     // everything not routed below is LevelDB's: retained messages, subscriptions, wills, client lists
     for (const name of ['storeRetained', 'createRetainedStreamCombi', 'createRetainedStream', 'subscriptionsByClient', 'countOffline',
-      'putWill', 'getWill', 'delWill', 'streamWill', 'getClientList']) {
+      'putWill', 'getWill', 'delWill', 'getClientList']) {
       (this as unknown as Store)[name] = (...args: unknown[]) => this.level[name]!(...args);
     }
+  }
+
+  /**
+   * Judges the wills stored by an earlier run before aedes publishes them: one that fails (why, or
+   * null) is deleted and reported instead. Stores written before wills were checked at CONNECT may
+   * hold anything: a JPEG on a status topic, a forged local/ record.
+   */
+  willCheck: ((will: { clientId?: string; topic: string; payload: Buffer }) => string | null) | null = null;
+  onWillRefused: ((will: { clientId?: string; topic: string }, problem: string) => void) | null = null;
+
+  streamWill(brokers: unknown): Readable {
+    const stored = this.level.streamWill!(brokers) as AsyncIterable<{ clientId?: string; brokerId?: string; topic: string; payload: Buffer }>;
+    const self = this;
+    return Readable.from(
+      (async function* () {
+        for await (const will of stored) {
+          const problem = self.willCheck?.(will) ?? null;
+          if (!problem) {
+            yield will;
+            continue;
+          }
+          await self.level.delWill!({ id: will.clientId, brokerId: will.brokerId });
+          self.onWillRefused?.(will, problem);
+        }
+      })(),
+    );
   }
 
   async setup(broker: { clients: Record<string, ClientLike | undefined> }): Promise<void> {

@@ -5,3 +5,4 @@ export { identityOf, type Identity } from './identity.ts';
 export { connectionInfo, type GuardedConnection } from './limits/guarded-connection.ts';
 export { GUARD_CODES, type GuardCode } from './limits/guard.ts';
 export { createMessageEmitter } from './message-emitter.ts';
+export { storedWillProblem, willProblem } from './wills.ts';
