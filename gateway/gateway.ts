@@ -5,7 +5,7 @@ import { Aedes, type AedesOptions, type Client } from 'aedes';
 import { openBrokerPersistence } from './broker/persistence.ts';
 import { DEFAULT_VISION, type LoadedPolicy } from '../policies/index.ts';
 import { AuditLog, auditRegistryChanges, configEvent } from './audit/index.ts';
-import { brokerHooks, storedWillProblem, createMessageEmitter, openSockets, CLIENT_CERTIFICATE, forgetSubscriptions, connectionInfo, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
+import { brokerHooks, neverWaitForDrain, storedWillProblem, createMessageEmitter, openSockets, CLIENT_CERTIFICATE, forgetSubscriptions, connectionInfo, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
 import type { GatewayConfig } from './config/index.ts';
 import { CountsAggregator } from './counts.ts';
 import { decide, type DecideContext } from './decide.ts';
@@ -202,6 +202,10 @@ export class Gateway {
     });
     undo.push(() => new Promise<void>((r) => broker.close(() => r())));
     broker.on('unsubscribe', (topics, client) => forgetSubscriptions(client, topics));
+    // a subscriber that stops reading is cut off, never waited for (slow-subscribers.ts)
+    broker.on('client', (client) =>
+      neverWaitForDrain(client, { maxBytes: limits.subscriberBacklogBytes, maxSeconds: limits.subscriberBacklogSeconds }, (reason) => gw?.onLimitBroken('SUBSCRIBER_TOO_SLOW', reason, connectionInfo(client.conn)?.remoteAddress, null)),
+    );
     // aedes reports here what fails outside any client (a stored will it may not publish): logged, never a crash
     (broker as unknown as NodeJS.EventEmitter).on('error', (e: Error) => brokerLog.warn({ err: e.message }, 'broker error'));
     brokerStore.persistence.willCheck = (will) => storedWillProblem(will, (id) => registry.get(id)?.kind ?? null, cfg.broker.allowAnonymous);

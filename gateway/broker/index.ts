@@ -6,3 +6,4 @@ export { connectionInfo, type GuardedConnection } from './limits/guarded-connect
 export { GUARD_CODES, type GuardCode } from './limits/guard.ts';
 export { createMessageEmitter } from './message-emitter.ts';
 export { storedWillProblem, willProblem } from './wills.ts';
+export { neverWaitForDrain, type BacklogBounds } from './slow-subscribers.ts';

@@ -22,6 +22,8 @@ export const BrokerConfig = z.strictObject({
       maxInflightInbound: z.number().int().min(1).max(65_535).default(100).describe('QoS 2 messages a client may leave awaiting PUBREL'),
       maxSubscriptionsPerClient: z.number().int().min(1).max(100_000).default(100).describe('subscription filters one client may hold; one more closes its connection'),
       authFailuresBeforeBackoff: z.number().int().min(1).max(100).default(3).describe('failed logins from one address before it must wait'),
+      subscriberBacklogBytes: z.number().int().min(16 * 1024).max(64 * 1024 * 1024).default(1024 * 1024).describe('bytes a subscriber may leave unread; past this it is disconnected (device intake never waits for a subscriber)'),
+      subscriberBacklogSeconds: z.number().int().min(1).max(600).default(10).describe('seconds a subscriber may leave its socket full; past this it is disconnected'),
     })
     .prefault({})
     .describe('hard limits, enforced on the raw socket before a packet is buffered'),
