@@ -56,9 +56,14 @@ export function upstreamStatusTopic(prefix: string, gatewayId: string): string {
   return `${prefix}/${gatewayId}/status`;
 }
 
-/** The gateway's own upstream messages (its status and audit head), as opposed to records. */
+/** The gateway's own upstream messages (its status and audit heads), as opposed to records. */
 export function isGatewayMessageTopic(topic: string): boolean {
-  return topic.endsWith('/status') || topic.endsWith('/audit-head');
+  return topic.endsWith('/status') || topic.endsWith('/audit-head') || topic.endsWith('/audit-heads');
+}
+
+/** QoS 1, not retained, through the outbox: every signed audit head, for the agency to archive them all. */
+export function upstreamAuditHeadsTopic(prefix: string, gatewayId: string): string {
+  return `${prefix}/${gatewayId}/audit-heads`;
 }
 
 /** Retained: the audit chain's head (seq, hash, time), so the agency can tell if a tail was deleted. */

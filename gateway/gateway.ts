@@ -4,7 +4,8 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import { openBrokerPersistence } from './broker/persistence.ts';
 import { DEFAULT_VISION, type LoadedPolicy } from '../policies/index.ts';
-import { AuditLog, auditRegistryChanges, configEvent } from './audit/index.ts';
+import { AuditLog, auditRegistryChanges, configEvent, HeadKey } from './audit/index.ts';
+import { upstreamAuditHeadsTopic } from '../devices/index.ts';
 import { brokerHooks, neverWaitForDrain, storedWillProblem, createMessageEmitter, openSockets, CLIENT_CERTIFICATE, forgetSubscriptions, connectionInfo, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
 import type { GatewayConfig } from './config/index.ts';
 import { CountsAggregator } from './counts.ts';
@@ -61,6 +62,10 @@ export class Gateway {
   /** previews are made only while someone has the status page open */
   private previewWantedUntil = 0;
   private nextHeadAt = 0;
+  /** signs the chain heads sent upstream; set once at start */
+  private headKey: HeadKey | null = null;
+  /** the last head put in the outbox: an idle chain's head is not sent again */
+  private lastHeadSeq = -1;
   /** the RTSP cameras pulled with ffmpeg (`cameras:` in the config) */
   rtsp: RtspCamera[] = [];
   /** sensors on the gateway's own pins; null when none are configured */
@@ -125,6 +130,7 @@ export class Gateway {
       throw Object.assign(new Error(msg), { code: 'HTTP_LOGIN_MISSING' });
     }
     const audit = await AuditLog.open(join(cfg.dataDir, 'audit'));
+    const headKey = await HeadKey.openOrCreate(cfg.dataDir);
     undo.push(() => audit.close());
     const activity = new RecentActivity();
     audit.onRecord((e) => activity.see(e));
@@ -228,6 +234,7 @@ export class Gateway {
     const uplink = new MqttUplink(cfg, outbox, log.child({ module: 'uplink' }));
     gw = new Gateway(cfg, log, registry, audit, outbox, frames, broker, server, address, uplink, ingest, counts, active, salt, activity);
     gw.brokerStore = brokerStore;
+    gw.headKey = headKey;
     gw.extraListeners = extra;
     gw.sockets = [server, ...extra.map((l) => l.server)].map(openSockets);
     for (const l of extra) log.info({ listener: l.kind, address: `${l.address.address}:${l.address.port}` }, 'broker listening');
@@ -402,8 +409,23 @@ export class Gateway {
     }
     if (now >= this.nextHeadAt) {
       this.nextHeadAt = now + a.headIntervalSeconds * 1000;
-      this.uplink.publishAuditHead(JSON.stringify({ ...this.audit.chainHead, at: new Date(now).toISOString() }));
+      await this.publishHead(new Date(now));
     }
+  }
+
+  /**
+   * The chain's head, signed with the gateway's audit key: retained as the latest, and each new one
+   * as its own QoS 1 record through the outbox, so the agency archives every head and a tail
+   * rewritten after any of them fails `audit verify --heads`.
+   */
+  private async publishHead(at: Date): Promise<void> {
+    const head = this.headKey!.sign(this.cfg.gatewayId, this.audit.chainHead, at);
+    const payload = JSON.stringify(head);
+    this.uplink.publishAuditHead(payload);
+    if (head.seq === this.lastHeadSeq) return;
+    this.lastHeadSeq = head.seq;
+    const topic = upstreamAuditHeadsTopic(this.cfg.upstream.topicPrefix, this.cfg.gatewayId);
+    await this.outbox.put({ id: `audit-head-${head.seq}-${head.hash.slice(0, 16)}`, topic, payload, key: '$audit-heads', at: at.getTime() });
   }
 
   /** A preview for the status page: only when the policy allows it, the config does, and someone is looking; at most one a second. */
@@ -552,7 +574,7 @@ export class Gateway {
     await this.audit.record({ type: 'gateway', action: 'stop', version: VERSION });
     // the stop entry is the last: the disconnect that follows is not an outage
     this.uplink.onConnectionChange = null;
-    this.uplink.publishAuditHead(JSON.stringify({ ...this.audit.chainHead, at: new Date().toISOString() }));
+    await this.publishHead(new Date()).catch((e: Error) => this.storageFailed(e));
     await this.stopStep('uplink stop', this.uplink.stop());
     await Promise.all([this.audit.close(), this.outbox.close(), this.frames.close()]);
     this.log.info('gateway stopped');

@@ -6,3 +6,4 @@ export type { AuditEvent, AuditEntry } from './entry.ts';
 export { configEvent, configDigest } from './config-change.ts';
 export { describeEntry } from './describe.ts';
 export { archivePolicy, readArchivedPolicy } from './policy-archive.ts';
+export { HeadKey, headSignedBy, keyFingerprint, SignedHeadSchema, type SignedHead } from './head-key.ts';

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeEntry, queryAudit, verifyAudit, type AuditEntry } from '../../audit/index.ts';
+import { describeEntry, HeadKey, headSignedBy, queryAudit, SignedHeadSchema, verifyAudit, type AuditEntry, type SignedHead } from '../../audit/index.ts';
 import { DEFAULT_CONFIG, requireConfig } from '../context.ts';
 import { EXIT, UsageError } from '../exit.ts';
 
@@ -23,17 +25,31 @@ export function registerAudit(program: Command): void {
     .command('verify')
     .description("check the log's hash chain across all its files; names the first bad entry (exit 1)")
     .option('--config <file>', 'the config file', DEFAULT_CONFIG)
-    .action(async (o: { config: string }) => {
+    .option('--heads <file>', "signed heads the agency archived (the JSON payloads of {prefix}/{gatewayId}/audit-heads, one per line): the chain must match every one")
+    .option('--key <file>', "the gateway's public audit key (PEM) the heads must be signed with; default: the one in dataDir/keys")
+    .action(async (o: { config: string; heads?: string; key?: string }) => {
       const cfg = await requireConfig(o.config);
-      const r = await verifyAudit(join(cfg.dataDir, 'audit'));
+      const heads = o.heads ? await readHeads(o.heads, o.key ? createPublicKey(await readFile(o.key)) : (await HeadKey.openOrCreate(cfg.dataDir)).publicKey) : undefined;
+      const r = await verifyAudit(join(cfg.dataDir, 'audit'), { heads });
       if (r.ok) {
         const from = r.from.seq > 0 ? `, from #${r.from.seq + 1} (older entries removed by retention)` : '';
-        console.log(`ok: ${r.entries} entries in ${r.files} file(s)${from}, chain head #${r.head.seq} ${r.head.hash}`);
+        const matched = heads ? `; matches all ${r.headsMatched} archived heads${r.headsBeforeRetention ? ` (${r.headsBeforeRetention} older than retention not checked)` : ''}` : '';
+        console.log(`ok: ${r.entries} entries in ${r.files} file(s)${from}, chain head #${r.head.seq} ${r.head.hash}${matched}`);
         process.exitCode = EXIT.OK;
       } else {
         console.log(`FAIL at ${r.file} line ${r.line}${r.badSeq !== null ? ` (entry #${r.badSeq})` : ''}: ${r.problem}; ${r.entries} entries before it verified`);
         process.exitCode = EXIT.CHECK_FAILED;
       }
+    });
+  audit
+    .command('key')
+    .description("print the gateway's public audit key, which signs every head sent upstream (made on first use; the private half never leaves dataDir/keys)")
+    .option('--config <file>', 'the config file', DEFAULT_CONFIG)
+    .action(async (o: { config: string }) => {
+      const cfg = await requireConfig(o.config);
+      const key = await HeadKey.openOrCreate(cfg.dataDir);
+      console.log(`# veilgate audit key of ${cfg.gatewayId}, sha256 ${key.fingerprint()}`);
+      process.stdout.write(key.publicPem);
     });
   audit
     .command('tail')
@@ -71,4 +87,25 @@ export function registerAudit(program: Command): void {
       }
       if (!o.json) console.error(`${n} entr${n === 1 ? 'y' : 'ies'}`);
     });
+}
+
+/** Reads archived heads (JSON lines or one JSON array) and checks each one's signature. */
+async function readHeads(file: string, publicKey: KeyObject): Promise<SignedHead[]> {
+  const text = (await readFile(file, 'utf8')).trim();
+  const raw: unknown[] = text.startsWith('[') ? (JSON.parse(text) as unknown[]) : text.split('\n').filter((l) => l.trim()).map((l, i) => {
+    try {
+      return JSON.parse(l) as unknown;
+    } catch {
+      throw new UsageError(`${file} line ${i + 1} is not JSON: give the heads as the agency received them, one JSON object a line`);
+    }
+  });
+  return raw.map((h, i) => {
+    const r = SignedHeadSchema.safeParse(h);
+    if (!r.success) throw new UsageError(`${file}: head ${i + 1} is not a signed audit head (${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message})`);
+    if (!headSignedBy(r.data, publicKey)) {
+      console.log(`FAIL: the head for entry #${r.data.seq} in ${file} is not signed by this gateway's audit key: forged, or from another gateway`);
+      process.exit(EXIT.CHECK_FAILED);
+    }
+    return r.data;
+  });
 }
