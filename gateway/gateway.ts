@@ -6,7 +6,7 @@ import { openBrokerPersistence } from './broker/persistence.ts';
 import { DEFAULT_VISION, type LoadedPolicy } from '../policies/index.ts';
 import { AuditLog, auditRegistryChanges, configEvent, HeadKey } from './audit/index.ts';
 import { upstreamAuditHeadsTopic } from '../devices/index.ts';
-import { brokerHooks, neverWaitForDrain, storedWillProblem, createMessageEmitter, openSockets, CLIENT_CERTIFICATE, forgetSubscriptions, connectionInfo, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
+import { addressKey, brokerHooks, neverWaitForDrain, PendingConnections, storedWillProblem, createMessageEmitter, openSockets, CLIENT_CERTIFICATE, forgetSubscriptions, connectionInfo, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
 import type { GatewayConfig } from './config/index.ts';
 import { CountsAggregator } from './counts.ts';
 import { decide, type DecideContext } from './decide.ts';
@@ -18,6 +18,7 @@ import { ActivePolicy, deploymentSalt, watchFile, type LoadOutcome } from './pol
 import { DeviceRegistry } from './registry/index.ts';
 import { MqttUplink, type Uplink } from './uplink/index.ts';
 import { VERSION } from './version.ts';
+import { RepeatedWarnings } from './repeated-warnings.ts';
 import { eventRecordId } from './record-id.ts';
 import { describeStorageError } from './storage/describe-error.ts';
 import { createMetricsRegistry, type MetricSources } from './metrics.ts';
@@ -49,6 +50,8 @@ export interface GatewayOptions {
 export class Gateway {
   readonly online = new Map<string, boolean>();
   readonly counters = { refused: {} as Record<string, number>, decisions: { forward: 0, withhold: 0 }, storageErrors: 0 };
+  /** floods of the same warning become one line a minute with a count */
+  private readonly warnings: RepeatedWarnings;
   private timer: NodeJS.Timeout | null = null;
   private brokerStore: { close(): Promise<void> } | null = null;
   /** the mqtts and WebSocket listeners, when configured */
@@ -94,7 +97,9 @@ export class Gateway {
     private readonly active: ActivePolicy,
     private readonly salt: string,
     private readonly activity: RecentActivity,
-  ) {}
+  ) {
+    this.warnings = new RepeatedWarnings(log);
+  }
 
   /** The policy in force, or null: then nothing is forwarded. */
   get policy(): LoadedPolicy | null {
@@ -208,10 +213,13 @@ export class Gateway {
     });
     undo.push(() => new Promise<void>((r) => broker.close(() => r())));
     broker.on('unsubscribe', (topics, client) => forgetSubscriptions(client, topics));
-    // a subscriber that stops reading is cut off, never waited for (slow-subscribers.ts)
-    broker.on('client', (client) =>
-      neverWaitForDrain(client, { maxBytes: limits.subscriberBacklogBytes, maxSeconds: limits.subscriberBacklogSeconds }, (reason) => gw?.onLimitBroken('SUBSCRIBER_TOO_SLOW', reason, connectionInfo(client.conn)?.remoteAddress, null)),
-    );
+    const pending = new PendingConnections(limits.maxPendingPerAddress);
+    broker.on('client', (client) => {
+      // logged in: it no longer counts against its address's connections waiting for CONNECT
+      pending.release(client.conn);
+      // a subscriber that stops reading is cut off, never waited for (slow-subscribers.ts)
+      neverWaitForDrain(client, { maxBytes: limits.subscriberBacklogBytes, maxSeconds: limits.subscriberBacklogSeconds }, (reason) => gw?.onLimitBroken('SUBSCRIBER_TOO_SLOW', reason, connectionInfo(client.conn)?.remoteAddress, null));
+    });
     // aedes reports here what fails outside any client (a stored will it may not publish): logged, never a crash
     (broker as unknown as NodeJS.EventEmitter).on('error', (e: Error) => brokerLog.warn({ err: e.message }, 'broker error'));
     brokerStore.persistence.willCheck = (will) => storedWillProblem(will, (id) => registry.get(id)?.kind ?? null, cfg.broker.allowAnonymous);
@@ -227,6 +235,9 @@ export class Gateway {
       noDelay: cfg.broker.tcpNoDelay,
       onViolation: (v, remoteAddress, conn) => ready().onLimitBroken(v.code, v.detail, remoteAddress, conn),
       onConnectionRefused: (remoteAddress) => ready().onLimitBroken('TOO_MANY_CONNECTIONS', `more than ${limits.maxConnections}`, remoteAddress, null),
+      pending,
+      onTooManyPending: (remoteAddress) => gw?.onLimitBroken('TOO_MANY_PENDING', `more than ${limits.maxPendingPerAddress} connections from this address not logged in`, remoteAddress, null),
+      handshakeTimeoutMs: limits.connectTimeoutMs,
     };
     const { server, address } = await listenTcp(broker, cfg.broker.host, cfg.broker.port, listenOpts);
     undo.push(() => new Promise<void>((r) => server.close(() => r())));
@@ -388,7 +399,7 @@ export class Gateway {
     const who = identityOf(client);
     const deviceId = who?.role === 'device' ? who.deviceId : null;
     this.countRefusal(code);
-    this.log.warn({ code, detail, remoteAddress, deviceId }, 'connection cut: limit broken');
+    this.warnings.warn(`${code} ${addressKey(remoteAddress)} ${deviceId ?? ''}`, { code, detail, remoteAddress, deviceId }, 'connection cut: limit broken');
     if (deviceId) this.audit.record({ type: 'input-rejected', deviceId, channel: 'mqtt', code, detail }).catch((e: Error) => this.storageFailed(e));
   }
 
@@ -536,7 +547,7 @@ export class Gateway {
 
   private onRefused(deviceId: string, channel: string, code: string, detail: string): void {
     this.countRefusal(code);
-    this.log.warn({ deviceId, channel, code, detail }, 'input refused');
+    this.warnings.warn(`${code} ${deviceId}`, { deviceId, channel, code, detail }, 'input refused');
     this.audit.record({ type: 'input-rejected', deviceId, channel, code, detail }).catch((e: Error) => this.storageFailed(e));
   }
 

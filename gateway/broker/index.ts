@@ -7,3 +7,4 @@ export { GUARD_CODES, type GuardCode } from './limits/guard.ts';
 export { createMessageEmitter } from './message-emitter.ts';
 export { storedWillProblem, willProblem } from './wills.ts';
 export { neverWaitForDrain, type BacklogBounds } from './slow-subscribers.ts';
+export { PendingConnections, addressKey } from './pending-connections.ts';

@@ -1,11 +1,13 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import type { Duplex } from 'node:stream';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Aedes } from 'aedes';
 import { batchWrites } from './batch-writes.ts';
 import { guardStream, type GuardedConnection } from './limits/guarded-connection.ts';
 import { MqttGuard, type GuardLimits, type Violation } from './limits/guard.ts';
+import type { PendingConnections } from './pending-connections.ts';
 
 export interface ListenOptions {
   guard: GuardLimits;
@@ -14,11 +16,25 @@ export interface ListenOptions {
   noDelay: boolean;
   onViolation(v: Violation, remoteAddress: string | undefined, conn: GuardedConnection): void;
   onConnectionRefused?(remoteAddress: string | undefined): void;
+  /** connections not logged in yet, per address, shared by every listener */
+  pending?: PendingConnections;
+  onTooManyPending?(remoteAddress: string | undefined): void;
+  /** how long a TLS handshake or a WebSocket upgrade may take (the CONNECT timeout, before aedes starts its own) */
+  handshakeTimeoutMs?: number;
+}
+
+/** Whether one more connection from this address may wait for its CONNECT; ends it at once if not. */
+function admitted(o: ListenOptions, conn: Duplex, address: string | undefined): boolean {
+  if (!o.pending || o.pending.admit(conn, address)) return true;
+  o.onTooManyPending?.(address);
+  conn.destroy();
+  return false;
 }
 
 /** Hands each connection to aedes through the guard; `maxConnections` is enforced by the server itself. */
 export function guardedHandler(broker: Aedes, o: ListenOptions): (socket: Socket) => void {
   return (socket) => {
+    if (!admitted(o, socket, socket.remoteAddress)) return;
     // what a loop turn sends a client leaves in one write (batchWrites), so Nagle's algorithm no
     // longer saves CPU and only delays: off by default (npm run bench broker)
     socket.setNoDelay(o.noDelay);
@@ -68,7 +84,7 @@ export async function listenTls(
   o: ListenOptions,
 ): Promise<{ server: TlsServer; address: AddressInfo }> {
   const server = createTlsServer(
-    { cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca } : {}), requestCert: t.requestCert, rejectUnauthorized: false, minVersion: 'TLSv1.2' },
+    { cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca } : {}), requestCert: t.requestCert, rejectUnauthorized: false, minVersion: 'TLSv1.2', ...(o.handshakeTimeoutMs ? { handshakeTimeout: o.handshakeTimeoutMs } : {}) },
     guardedHandler(broker, o),
   );
   server.maxConnections = o.maxConnections;
@@ -82,9 +98,11 @@ export async function listenTls(
 export async function listenWebSocket(broker: Aedes, w: { host: string; port: number; maxPayload: number }, o: ListenOptions): Promise<{ server: HttpServer; address: AddressInfo; close(): void }> {
   const server = createHttpServer((_req, res) => res.writeHead(426, { connection: 'close' }).end('use MQTT over WebSocket\n'));
   server.maxConnections = o.maxConnections;
+  if (o.handshakeTimeoutMs) server.headersTimeout = server.requestTimeout = o.handshakeTimeoutMs;
   const wss = new WebSocketServer({ server, maxPayload: w.maxPayload });
   wss.on('connection', (ws, req) => {
     const stream = createWebSocketStream(ws);
+    if (!admitted(o, stream, req.socket.remoteAddress)) return ws.terminate();
     stream.on('error', () => ws.terminate());
     batchWrites(stream);
     const address = req.socket.remoteAddress;
