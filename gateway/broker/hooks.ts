@@ -37,6 +37,19 @@ function adopt(client: Client, opts: HookOptions, id: Identity): void {
   connectionInfo(client.conn)?.guard.setPublishLimit(publishLimit(opts, id));
 }
 
+/**
+ * Whose sessions a login may use: a session is taken over by whoever connects with its client id
+ * [MQTT-3.1.4-2]. A client id whose first `/`-separated part is a provisioned id belongs to that
+ * device or consumer alone, and a local consumer connects only with ids it owns (its id, or
+ * `{id}/anything` for several dashboards on one login), so no device can take a consumer's session.
+ */
+function clientIdProblem(clientId: string, id: string, kind: DeviceKind | 'consumer', isRegistered: (id: string) => boolean): string | null {
+  const owner = clientId.split('/')[0]!;
+  if (owner !== id && isRegistered(owner)) return 'this client id belongs to another device or consumer';
+  if (kind === 'consumer' && owner !== id) return `a local consumer connects with its own id (${id}) or ${id}/<name> as client id`;
+  return null;
+}
+
 /** The will a client sent with CONNECT (aedes keeps it on the client before it authenticates). */
 function willOf(client: Client): WillLike | null {
   return (client as unknown as { _will?: WillLike | null })._will ?? null;
@@ -93,13 +106,14 @@ export function brokerHooks(
         // a client certificate from the configured CA, its CN a provisioned device's id
         const kind = h.deviceKind(certCN);
         if (!kind) return done(refuse(`no device ${certCN} for this certificate`, NOT_AUTHORIZED), false);
-        if (client.id !== certCN && h.isDevice(client.id)) return done(refuse('this client id belongs to another device', NOT_AUTHORIZED), false);
+        const taken = clientIdProblem(client.id, certCN, kind, h.isDevice);
+        if (taken) return done(refuse(taken, NOT_AUTHORIZED), false);
         adopt(client, opts, principal(certCN, kind, CLIENT_CERTIFICATE));
         return done(null, true);
       }
       if (!username) {
         // a client id that is a device's would let anyone take over that device's session [MQTT-3.1.4-2]
-        if (opts.allowAnonymous && !h.isDevice(client.id)) {
+        if (opts.allowAnonymous && !h.isDevice(client.id.split('/')[0]!)) {
           adopt(client, opts, { role: 'anonymous' });
           return done(null, true);
         }
@@ -112,7 +126,8 @@ export function brokerHooks(
             log.warn({ address, username: username.slice(0, 64) }, 'login refused: unknown device or wrong secret');
             return done(refuse('unknown device or wrong secret', BAD_CREDENTIALS), false);
           }
-          if (client.id !== device.deviceId && h.isDevice(client.id)) return done(refuse('this client id belongs to another device', NOT_AUTHORIZED), false);
+          const taken = clientIdProblem(client.id, device.deviceId, device.kind, h.isDevice);
+          if (taken) return done(refuse(taken, NOT_AUTHORIZED), false);
           backoff.succeeded(address);
           adopt(client, opts, principal(device.deviceId, device.kind, device.credential));
           done(null, true);
@@ -173,6 +188,8 @@ export function brokerHooks(
 
     authorizeSubscribe(client, sub, done) {
       if (sub.topic.split('/').length > opts.limits.maxTopicLevels) return done(new Error(`a filter may have at most ${opts.limits.maxTopicLevels} levels`));
+      // $SYS names every connected client: not for anyone who connects (the gateway's metrics say the same, behind the status page)
+      if (sub.topic.startsWith('$')) return done(null, null as unknown as Subscription);
       if (!withinSubscriptionLimit(client, sub.topic, opts.limits.maxSubscriptionsPerClient)) {
         log.warn({ clientId: client.id.slice(0, 64), limit: opts.limits.maxSubscriptionsPerClient }, 'connection closed: too many subscriptions');
         return done(new Error(`more than ${opts.limits.maxSubscriptionsPerClient} subscriptions`));

@@ -137,3 +137,22 @@ test('removing or rotating a device with the CLI disconnects it at once, and its
   await c2;
   await assert.rejects(mqtt.connectAsync(h.brokerUrl, { clientId: 'door-1', username: 'door-1', password: s1, reconnectPeriod: 0 }), /Bad username or password/);
 });
+
+test("no device may take a local consumer's session, a consumer connects only with ids it owns, and nobody reads $SYS", async (t) => {
+  const h = await startHarness({ allowAnonymous: true });
+  t.after(() => h.stop());
+  const dash = await h.gateway.registry.add('dash', 'consumer');
+  const door = await h.gateway.registry.add('door-1', 'sensor');
+  const consumer = await mqtt.connectAsync(h.brokerUrl, { clientId: 'dash/wall-screen', username: 'dash', password: dash, reconnectPeriod: 0 });
+  t.after(() => consumer.endAsync(true));
+  await assert.rejects(mqtt.connectAsync(h.brokerUrl, { clientId: 'dash/wall-screen', username: 'door-1', password: door, reconnectPeriod: 0 }), /Not authorized/);
+  await assert.rejects(mqtt.connectAsync(h.brokerUrl, { clientId: 'dash/wall-screen', reconnectPeriod: 0 }), /Not authorized/, 'nor an anonymous client');
+  await assert.rejects(mqtt.connectAsync(h.brokerUrl, { clientId: 'dashboard-a', username: 'dash', password: dash, reconnectPeriod: 0 }), /Not authorized/, 'a consumer uses an id it owns');
+  assert.equal(consumer.connected, true, 'the consumer kept its session');
+  // $SYS names every connected client: an anonymous lab client's subscription to it is refused (granted QoS 128)
+  const lab = await mqtt.connectAsync(h.brokerUrl, { clientId: 'lab', reconnectPeriod: 0 });
+  t.after(() => lab.endAsync(true));
+  await assert.rejects(lab.subscribeAsync('$SYS/#', { qos: 0 }), /Unspecified error/);
+  const granted = await lab.subscribeAsync('lab/#', { qos: 0 });
+  assert.deepEqual(granted.map((g) => g.qos), [0], 'the positive control on the same connection is granted');
+});

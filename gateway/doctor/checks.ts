@@ -175,7 +175,19 @@ const tls: Check = async (cfg) => {
   return out;
 };
 
-export const CHECKS: readonly Check[] = [node, nativeModules, models, bundle, ffmpeg, dataDir, ports, clock, policy, tls];
+/** GPIO sensors read /dev/gpiochipN, which the systemd unit's PrivateDevices=yes hides unless its drop-in is installed. */
+const gpio: Check = async (cfg) => {
+  if (cfg.sensors.length === 0 || cfg.gpio.io !== 'gpiod') return [];
+  const dev = `/dev/${cfg.gpio.chip}`;
+  try {
+    await (await open(dev, 'r')).close();
+    return ok('gpio', `${dev} can be opened`);
+  } catch (e) {
+    return fail('gpio', `${dev}: ${msg(e)}`, `check gpio.chip (gpiodetect lists the chips); under systemd install the drop-in docs/deploy/veilgate-gpio.conf (PrivateDevices=yes hides ${dev}); the service user needs the gpio group`);
+  }
+};
+
+export const CHECKS: readonly Check[] = [node, nativeModules, models, bundle, ffmpeg, dataDir, ports, clock, policy, tls, gpio];
 
 export async function runChecks(cfg: Readonly<GatewayConfig>): Promise<CheckResult[]> {
   const out: CheckResult[] = [];

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,4 +54,25 @@ test('doctor names each problem and says what to fix: a port in use, an unwritab
   assert.match(r.out, /^FAIL +dataDir: .*not-a-dir.*\n +fix: create it/m);
   assert.match(r.out, /^FAIL +policy: .*error.*\n +fix: veilgate policy check/m);
   assert.match(r.out, /3 problem\(s\) to fix/);
+});
+
+test('doctor fails GPIO sensors whose chip cannot be opened and names the systemd drop-in that allows it', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-doctor-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const config = join(dir, 'gateway.yaml');
+  // this machine has no GPIO chip: under PrivateDevices=yes a Pi looks the same
+  await writeFile(config, `dataDir: ./data\npolicy: ${join(REPO, 'policies/default.yaml')}\nbroker: { port: 0 }\nhttp: { port: 0 }\ngpio: { chip: gpiochip-veilgate-none }\nsensors:\n  - { id: door-gpio, kind: door, pin: 4 }\n`);
+  const r = await doctor(config);
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.out, /^FAIL +gpio: \/dev\/gpiochip-veilgate-none: .*ENOENT/m);
+  assert.match(r.out, /docs\/deploy\/veilgate-gpio\.conf/);
+});
+
+test('the GPIO drop-in opens the GPIO chips, and only them, to the hardened unit', async () => {
+  const unit = await readFile(join(REPO, 'docs/deploy/veilgate.service'), 'utf8');
+  const dropIn = await readFile(join(REPO, 'docs/deploy/veilgate-gpio.conf'), 'utf8');
+  assert.match(unit, /^PrivateDevices=yes$/m, 'the unit alone hides every device');
+  assert.match(dropIn, /^PrivateDevices=no$/m);
+  assert.match(dropIn, /^DevicePolicy=closed$/m, 'the drop-in keeps every other device closed');
+  assert.deepEqual(dropIn.match(/^DeviceAllow=.*$/gm), ['DeviceAllow=char-gpiochip rw']);
 });

@@ -32,6 +32,13 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** Whether a request's Host header names this server: a loopback name or address, or the configured host. */
+function hostAllowed(header: string | undefined, configured: string): boolean {
+  if (!header) return false;
+  const name = header.startsWith('[') ? header.slice(1, header.indexOf(']')) : header.replace(/:\d+$/, '');
+  return isLoopback(name) || name === configured;
+}
+
 const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
@@ -53,6 +60,9 @@ export async function serveHttp(src: HttpSources, o: HttpOptions): Promise<{ ser
   };
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if ((req.url ?? '').length > MAX_URL) return send(res, 414, 'text/plain', 'URL too long');
+    // a page served without a login answers only to its own names: a web page elsewhere that points
+    // a name of its own at 127.0.0.1 (DNS rebinding) must not read the status or the metrics
+    if (!o.logins && !hostAllowed(req.headers.host, o.host)) return send(res, 421, 'text/plain', 'this page answers only to its own address (check the Host header)');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET and HEAD', { allow: 'GET, HEAD' });
     if (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding']) {
       res.setHeader('connection', 'close');

@@ -154,3 +154,20 @@ test('hostile requests get a clear status and the page keeps serving', async (t)
   assert.equal(await raw('GET', '/', { 'x-big': 'b'.repeat(32 * 1024) }), 431);
   assert.equal(await raw('GET', '/status.json'), 200);
 });
+
+test('without a login the page answers only to its own names: a rebound DNS name gets 421, not the status', async (t) => {
+  const h = await startHarness();
+  t.after(() => h.stop());
+  const get = (host: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: h.gateway.httpAddress!.port, path: '/status.json', headers: { host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  assert.equal(await get('attacker.example:8080'), 421);
+  assert.equal(await get(`127.0.0.1:${h.gateway.httpAddress!.port}`), 200, 'its own address');
+  assert.equal(await get(`localhost:${h.gateway.httpAddress!.port}`), 200, 'and localhost');
+});
