@@ -246,6 +246,7 @@ export class Gateway {
     gw = new Gateway(cfg, log, registry, audit, outbox, frames, broker, server, address, uplink, ingest, counts, active, salt, activity);
     gw.brokerStore = brokerStore;
     gw.headKey = headKey;
+    uplink.auditKey = headKey.publicPem;
     gw.extraListeners = extra;
     gw.sockets = [server, ...extra.map((l) => l.server)].map(openSockets);
     for (const l of extra) log.info({ listener: l.kind, address: `${l.address.address}:${l.address.port}` }, 'broker listening');

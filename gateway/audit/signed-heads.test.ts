@@ -83,4 +83,6 @@ test('every signed head goes upstream as a QoS 1 record; a tail rewritten or cut
 
   const key = await cli(['audit', 'key', '--config', config]);
   assert.match(key.out, /BEGIN PUBLIC KEY/);
+  const published = h.upstream.find((r) => r.topic === 'veilgate/gw-test/audit-key')?.payload.toString();
+  assert.ok(published && key.out.includes(published.trim()), 'the same public key was published upstream, retained');
 });

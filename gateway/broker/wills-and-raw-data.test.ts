@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { filesUnder } from '../test/files-under.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes, type AedesOptions } from 'aedes';
@@ -99,10 +100,6 @@ test('wills an earlier run stored are checked again before aedes publishes them:
   const getWill = (store.persistence as unknown as { getWill(c: { id: string }): Promise<unknown> }).getWill({ id: 'cam-1' });
   assert.equal(await getWill, undefined, 'and the forged will is gone from the store');
 });
-
-async function filesUnder(dir: string): Promise<string[]> {
-  return (await readdir(dir, { withFileTypes: true, recursive: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-}
 
 test('nothing a device sends reaches the broker store raw: persistent sessions, QoS 2, wills and lab mode, then every file under dataDir is searched', { timeout: 60_000 }, async (t) => {
   const h = await startHarness({ frames: new InlineRunner(null), allowAnonymous: true });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, open, readdir, rm, stat, truncate, appendFile } from 'node:fs/promises';
+import { cp, mkdtemp, open, rm, stat, truncate, appendFile } from 'node:fs/promises';
+import { filesUnder } from '../test/files-under.ts';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import mqtt from 'mqtt';
@@ -25,15 +26,6 @@ async function damage(file: string, how: Damage): Promise<void> {
   } finally {
     await fh.close();
   }
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    // LevelDB's own lock and its text log of what it did are not data
-    if (e.isFile() && !['LOCK', 'LOG', 'LOG.old'].includes(e.name)) out.push(join(e.parentPath, e.name));
-  }
-  return out.sort();
 }
 
 /** A data dir as a running gateway leaves it: devices, logins, audit, pending records, a consumer's persistent session. */
@@ -63,7 +55,8 @@ test('damage at any offset of any file in dataDir: the gateway starts, or refuse
   const base = await mkdtemp(join(tmpdir(), 'veilgate-damaged-'));
   t.after(() => rm(base, { recursive: true, force: true }));
   const { dataDir, pending } = await populatedDataDir(base);
-  const files = await filesUnder(dataDir);
+  // LevelDB's own lock and its text log of what it did are not data
+  const files = await filesUnder(dataDir, ['LOCK', 'LOG', 'LOG.old']);
   const names = files.map((f) => relative(dataDir, f));
   for (const must of ['devices.json', 'http-logins.json', 'salt', 'audit/audit.jsonl', 'audit/config-seen.json', 'audit/registry-seen.json', 'outbox/outbox.jsonl']) {
     assert.ok(names.includes(must), `${must} is among the files checked (${names.join(', ')})`);

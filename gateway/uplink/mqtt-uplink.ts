@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { upstreamAuditHeadTopic, upstreamStatusTopic } from '../../devices/index.ts';
+import { upstreamAuditHeadTopic, upstreamAuditKeyTopic, upstreamStatusTopic } from '../../devices/index.ts';
 import type { GatewayConfig } from '../config/index.ts';
 import type { OutboxStore } from '../outbox/index.ts';
 import type { Uplink } from './uplink.ts';
@@ -24,6 +24,8 @@ export class MqttUplink implements Uplink {
   readonly stats = { delivered: 0, reconnects: 0, retried: 0 };
   onConnectionChange: ((connected: boolean) => void) | null = null;
   private auditHead: string | null = null;
+  /** the public audit key (PEM), published retained on each connect so the agency can check the heads */
+  auditKey: string | null = null;
   private wasConnected = false;
 
   constructor(
@@ -63,6 +65,7 @@ export class MqttUplink implements Uplink {
       this.log.info({ url: redactUrl(upstream.url) }, 'upstream connected');
       client.publish(status, 'online', { qos: 1, retain: true });
       if (this.auditHead) this.publishAuditHead(this.auditHead);
+      if (this.auditKey) client.publish(upstreamAuditKeyTopic(upstream.topicPrefix, gatewayId), this.auditKey, { qos: 1, retain: true });
       this.setConnected(true);
       this.backoff.reset();
       this.inFlight.clear();
