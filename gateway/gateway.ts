@@ -12,7 +12,7 @@ import { CountsAggregator } from './counts.ts';
 import { decide, type DecideContext } from './decide.ts';
 import { parseEventPayload } from './event-input.ts';
 import type { Logger } from './log.ts';
-import { DurableOutbox } from './outbox/index.ts';
+import { DurableOutbox, OutboxFullError } from './outbox/index.ts';
 import { FrameIngest, FramePool, SnapshotSchedule, type FrameRunner, type Observation, type Snapshot } from './pipeline/index.ts';
 import { ActivePolicy, deploymentSalt, watchFile, type LoadOutcome } from './policy/index.ts';
 import { DeviceRegistry } from './registry/index.ts';
@@ -435,9 +435,15 @@ export class Gateway {
     const payload = JSON.stringify(head);
     this.uplink.publishAuditHead(payload);
     if (head.seq === this.lastHeadSeq) return;
-    this.lastHeadSeq = head.seq;
     const topic = upstreamAuditHeadsTopic(this.cfg.upstream.topicPrefix, this.cfg.gatewayId);
-    await this.outbox.put({ id: `audit-head-${head.seq}-${head.hash.slice(0, 16)}`, topic, payload, key: '$audit-heads', at: at.getTime() });
+    try {
+      await this.outbox.put({ id: `audit-head-${head.seq}-${head.hash.slice(0, 16)}`, topic, payload, key: '$audit-heads', at: at.getTime() });
+      this.lastHeadSeq = head.seq;
+    } catch (e) {
+      // a full outbox that refuses new records is not a disk fault: the next head is tried next time
+      if (!(e instanceof OutboxFullError)) throw e;
+      this.warnings.warn('audit-head-outbox-full', { seq: head.seq }, 'signed audit head not queued upstream: the outbox is full');
+    }
   }
 
   /** A preview for the status page: only when the policy allows it, the config does, and someone is looking; at most one a second. */

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, open, rm, stat, truncate, appendFile } from 'node:fs/promises';
 import { filesUnder } from '../test/files-under.ts';
+import { DurableOutbox } from '../outbox/index.ts';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import mqtt from 'mqtt';
@@ -45,9 +46,12 @@ async function populatedDataDir(base: string): Promise<{ dataDir: string; pendin
   const door = await connectDevice({ url: h.brokerUrl, deviceId: 'door-1', secret: doorSecret });
   for (let n = 0; n < 20; n++) await door.publishAsync(deviceTopic('door-1', 'events'), JSON.stringify(sampleEvent('door', n, new Date(YESTERDAY + n * 1000))), { qos: 1 });
   await waitFor('records pending', () => h.gateway.outbox.size >= 20);
-  const pending = h.gateway.outbox.size;
   await door.endAsync(true);
   await h.stop();
+  // as the files hold them: the stop adds the last signed audit head
+  const box = await DurableOutbox.open(join(dataDir, 'outbox'));
+  const pending = box.size;
+  await box.close();
   return { dataDir, pending };
 }
 

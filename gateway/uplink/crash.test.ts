@@ -61,6 +61,7 @@ test('kill -9 at random points during a QoS 1 stream, with an upstream outage to
   await startGateway();
   const devices = await startSequencedDevices(`mqtt://127.0.0.1:${brokerPort}`, creds, 4);
 
+  const onlines = () => received.filter((m) => m.topic === 'veilgate/gw-crash/status' && m.payload.toString() === 'online').length;
   const kills = 4;
   for (let i = 0; i < kills; i++) {
     await sleep(between(400, 1200));
@@ -69,11 +70,15 @@ test('kill -9 at random points during a QoS 1 stream, with an upstream outage to
     gw!.kill('SIGKILL');
     await exited;
     await sleep(between(100, 600));
+    const onlineBefore = onlines();
     await startGateway();
     if (i === 1) {
       await sleep(800);
       await upstream.start();
     }
+    // each start says online before the next kill: the agency's subscriber, back after the outage,
+    // must have seen it, or the count below would race the kill's will
+    await waitFor('the restarted gateway online upstream', () => onlines() > onlineBefore, 30_000);
   }
   await sleep(800);
   await devices.stop();
