@@ -135,8 +135,8 @@ export class Gateway {
       throw Object.assign(new Error(msg), { code: 'HTTP_LOGIN_MISSING' });
     }
     const audit = await AuditLog.open(join(cfg.dataDir, 'audit'));
-    const headKey = await HeadKey.openOrCreate(cfg.dataDir);
     undo.push(() => audit.close());
+    const headKey = await HeadKey.openOrCreate(cfg.dataDir);
     const activity = new RecentActivity();
     audit.onRecord((e) => activity.see(e));
     const configChange = await configEvent(audit.dir, cfg);

@@ -114,10 +114,13 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     await rm(`${box.file}.next`, { force: true });
     const { lines, tornBytes, corrupt, corruptLines } = await box.log.open();
     const settled = new Set<string>();
+    let invalid = 0;
     for (const [i, raw] of lines.entries()) {
       const op = OutboxOpSchema.safeParse(raw);
       if (!op.success) {
-        corrupt.push({ line: i + 1, text: JSON.stringify(raw) ?? '' });
+        // JSON, but not an operation (`null`, a field missing): as damaged as a line that is not JSON
+        invalid++;
+        corrupt.push({ line: i + 1 + corruptLines, text: JSON.stringify(raw) ?? '' });
         continue;
       }
       const line = op.data;
@@ -127,7 +130,6 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
         box.remove(line.id);
       }
     }
-    const invalid = corrupt.length - Math.min(corruptLines, corrupt.length);
     const lost: LostRecord[] = [];
     for (const c of corrupt) {
       const what = salvage(c);
