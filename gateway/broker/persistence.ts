@@ -16,6 +16,8 @@ export async function openBrokerPersistence(dir: string): Promise<{ persistence:
     if (e.cause?.code === 'LEVEL_LOCKED') {
       throw Object.assign(new Error(`${dir} is in use by another process: is another veilgate running with the same dataDir?`), { code: 'BROKER_STORE_LOCKED' });
     }
+    // a disk that refuses (permissions, read-only, full) is not damage: setting the store aside would not help
+    if (/Permission denied|Read-only file system|No space left/i.test(`${e.cause?.message ?? ''} ${e.message}`)) throw e;
     // only sessions, subscriptions, retained status and wills live here: starting afresh loses no
     // acknowledged device data (that is in the outbox), so a damaged store is set aside, not fatal
     damaged = `${dir} could not be read (${e.cause?.message ?? e.message}); set aside as ${await setAside(dir)}: local consumers' persistent sessions start afresh`;
