@@ -34,12 +34,15 @@ export function keyFingerprint(publicKey: KeyObject): string {
  * check that the heads it archives come from this box.
  */
 export class HeadKey {
+  /** sha256 of the public key: which key signed a head */
+  readonly fingerprint: string;
+
   private constructor(
     private readonly privateKey: KeyObject,
     readonly publicKey: KeyObject,
-  ) {}
-
-  readonly fingerprint = (): string => keyFingerprint(this.publicKey);
+  ) {
+    this.fingerprint = keyFingerprint(publicKey);
+  }
 
   get publicPem(): string {
     return this.publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -64,7 +67,7 @@ export class HeadKey {
 
   sign(gatewayId: string, head: { seq: number; hash: string }, at: Date): SignedHead {
     const h = { gatewayId, seq: head.seq, hash: head.hash, at: at.toISOString() };
-    return { ...h, key: this.fingerprint(), sig: sign(null, signedBytes(h), this.privateKey).toString('base64') };
+    return { ...h, key: this.fingerprint, sig: sign(null, signedBytes(h), this.privateKey).toString('base64') };
   }
 }
 

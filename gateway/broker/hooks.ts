@@ -6,7 +6,7 @@ import type { BrokerHandlers } from './handlers.ts';
 import { identityOf, setIdentity, type Identity } from './identity.ts';
 import { AuthBackoff } from './auth-backoff.ts';
 import { connectionInfo } from './limits/guarded-connection.ts';
-import { storedWillProblem, willProblem, type WillLike } from './wills.ts';
+import { anonymousMayPublish, storedWillProblem, willProblem, type WillLike } from './wills.ts';
 
 /** The credential of a device that logged in with a client certificate (rotating its secret does not apply). */
 export const CLIENT_CERTIFICATE = 'client-certificate';
@@ -147,7 +147,7 @@ export function brokerHooks(
       }
       if (who.role === 'consumer') return done(new Error('local consumers are read-only'));
       if (who.role === 'anonymous') {
-        if (isUnderRoot(packet.topic, DEVICES_ROOT) || isUnderRoot(packet.topic, LOCAL_ROOT)) return done(new Error('anonymous clients may not publish under devices/ or local/'));
+        if (!anonymousMayPublish(packet.topic)) return done(new Error('anonymous clients may not publish under devices/ or local/'));
         return done(null);
       }
       const parsed = parseDeviceTopic(packet.topic);

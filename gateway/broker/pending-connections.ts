@@ -32,10 +32,6 @@ export class PendingConnections {
     if (n <= 0) this.byKey.delete(key);
     else this.byKey.set(key, n);
   }
-
-  get addresses(): number {
-    return this.byKey.size;
-  }
 }
 
 /** The unit an address is counted by: an IPv4 address, or an IPv6 /64 (IPv4-mapped ones as IPv4). */

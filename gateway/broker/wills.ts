@@ -1,4 +1,4 @@
-import { deviceTopic, DEVICES_ROOT, isUnderRoot, LOCAL_ROOT } from '../../devices/index.ts';
+import { deviceTopic, DEVICES_ROOT, isUnderRoot, LOCAL_ROOT, type DeviceKind } from '../../devices/index.ts';
 import type { Identity } from './identity.ts';
 
 /** A will as aedes keeps it: from CONNECT, or stored by an earlier run (with the client id it belongs to). */
@@ -6,6 +6,11 @@ export interface WillLike {
   topic: string;
   payload: Buffer | string;
   clientId?: string;
+}
+
+/** Where an anonymous lab client may publish (and so leave a will): anywhere but devices/ and local/. */
+export function anonymousMayPublish(topic: string): boolean {
+  return !isUnderRoot(topic, DEVICES_ROOT) && !isUnderRoot(topic, LOCAL_ROOT);
 }
 
 /**
@@ -19,7 +24,7 @@ export interface WillLike {
 export function willProblem(who: Identity, will: WillLike): string | null {
   if (who.role === 'consumer') return 'local consumers are read-only and may leave no will';
   if (who.role === 'anonymous') {
-    if (will.topic.startsWith('$') || isUnderRoot(will.topic, DEVICES_ROOT) || isUnderRoot(will.topic, LOCAL_ROOT)) return 'an anonymous client may not leave a will under devices/, local/ or $';
+    if (will.topic.startsWith('$') || !anonymousMayPublish(will.topic)) return 'an anonymous client may not leave a will under devices/, local/ or $';
     return null;
   }
   if (will.topic !== deviceTopic(who.deviceId, 'status')) return `a will may only be published on ${deviceTopic(who.deviceId, 'status')}`;
@@ -32,12 +37,12 @@ export function willProblem(who: Identity, will: WillLike): string | null {
  * now: a device's by the device rule, anyone else's as an anonymous client's, and only while
  * anonymous clients are allowed at all.
  */
-export function storedWillProblem(will: WillLike, kindOf: (id: string) => string | null, allowAnonymous: boolean): string | null {
+export function storedWillProblem(will: WillLike, kindOf: (id: string) => DeviceKind | 'consumer' | null, allowAnonymous: boolean): string | null {
   const id = will.clientId;
   if (!id) return 'a stored will without a client id';
   const kind = kindOf(id);
   if (kind === 'consumer') return willProblem({ role: 'consumer', consumerId: id, credential: '' }, will);
-  if (kind) return willProblem({ role: 'device', deviceId: id, kind: kind as 'camera', credential: '' }, will);
+  if (kind) return willProblem({ role: 'device', deviceId: id, kind, credential: '' }, will);
   if (!allowAnonymous) return `${id} is not a provisioned device, and anonymous clients are not allowed`;
   return willProblem({ role: 'anonymous' }, will);
 }

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import type { Low } from 'lowdb';
 import { JSONFilePreset } from 'lowdb/node';
 import { z } from 'zod';
-import { hashSecret, newSecret, secretMatches } from '../registry/secret.ts';
+import { hashSecret, newSecret, secretMatches, StoredSecretSchema } from '../registry/secret.ts';
 import { readStateFile } from '../storage/state-file.ts';
 
 export const LOGINS_FILE = 'http-logins.json';
 const CACHE_MS = 10 * 60_000;
 
 const LoginsSchema = z.strictObject({
-  logins: z.array(z.strictObject({ name: z.string(), secret: z.strictObject({ algo: z.literal('scrypt'), salt: z.string(), hash: z.string() }), createdAt: z.string() })),
+  logins: z.array(z.strictObject({ name: z.string(), secret: StoredSecretSchema, createdAt: z.string() })),
 });
 type LoginsData = z.infer<typeof LoginsSchema>;
 const DAMAGED_TODO = 'Move it aside and make the logins again with `veilgate status-login NAME`.';

@@ -5,7 +5,7 @@ import type { Low } from 'lowdb';
 import { z } from 'zod';
 import { DeviceKind } from '../../devices/index.ts';
 import { readStateFile } from '../storage/state-file.ts';
-import { hashSecret, newSecret, secretMatches, type StoredSecret } from './secret.ts';
+import { hashSecret, newSecret, secretMatches, StoredSecretSchema, type StoredSecret } from './secret.ts';
 
 /** A device, or a local consumer: a read-only identity for the derived local/... topics. */
 export type PrincipalKind = DeviceKind | 'consumer';
@@ -20,7 +20,6 @@ export interface DeviceRecord {
   rotatedAt?: string;
 }
 
-const StoredSecretSchema = z.strictObject({ algo: z.literal('scrypt'), salt: z.string(), hash: z.string() });
 const RegistrySchema = z.strictObject({
   devices: z.array(
     z.strictObject({

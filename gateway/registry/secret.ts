@@ -1,16 +1,15 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { z } from 'zod';
 
 const scryptAsync = promisify(scrypt) as (pw: string | Buffer, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
 /** scrypt N=2^14, r=8, p=1: ~40 ms on a Pi, slow enough to make stolen hashes expensive. */
 const PARAMS = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 const KEY_LEN = 32;
 
-export interface StoredSecret {
-  algo: 'scrypt';
-  salt: string;
-  hash: string;
-}
+/** A secret as stored (device registry, status page logins): its scrypt hash, never the secret. */
+export const StoredSecretSchema = z.strictObject({ algo: z.literal('scrypt'), salt: z.string(), hash: z.string() });
+export type StoredSecret = z.infer<typeof StoredSecretSchema>;
 
 /** A new device secret: 24 random bytes, URL-safe, shown once. */
 export function newSecret(): string {

@@ -48,7 +48,7 @@ export function registerAudit(program: Command): void {
     .action(async (o: { config: string }) => {
       const cfg = await requireConfig(o.config);
       const key = await HeadKey.openOrCreate(cfg.dataDir);
-      console.log(`# veilgate audit key of ${cfg.gatewayId}, sha256 ${key.fingerprint()}`);
+      console.log(`# veilgate audit key of ${cfg.gatewayId}, sha256 ${key.fingerprint}`);
       process.stdout.write(key.publicPem);
     });
   audit
