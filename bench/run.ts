@@ -5,6 +5,7 @@ import { benchOutboxDrain } from './outbox-drain.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchPolicyEval } from './policy-eval.ts';
 import { benchVision } from './vision.ts';
+import { benchStorage } from './storage.ts';
 
 const SUITES: Record<string, () => Promise<void>> = {
   policy: benchPolicyEval,
@@ -12,6 +13,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   broker: benchBroker,
   pipeline: benchPipeline,
   vision: benchVision,
+  storage: benchStorage,
 };
 
 const wanted = process.argv.slice(2);

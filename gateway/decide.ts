@@ -1,7 +1,7 @@
 import { newRecordId } from './record-id.ts';
 import { localTopic, upstreamRecordTopic } from '../devices/index.ts';
 import { evaluate, policyRef, withZone, type Candidate, type Decision } from '../policies/index.ts';
-import type { AuditLog } from './audit/index.ts';
+import type { DecisionEvent } from './audit/index.ts';
 import { OutboxFullError, type OutboxStore } from './outbox/index.ts';
 import type { PolicyInForce } from './policy/index.ts';
 
@@ -22,10 +22,17 @@ export interface DecideContext {
   zoneOf(deviceId: string): string | undefined;
   /** publishes a forwarded record on the embedded broker for local consumers */
   publishLocal?(topic: string, payload: string): void;
-  audit: AuditLog;
+  audit: DecisionAudit;
   outbox: OutboxStore;
   gatewayId: string;
   topicPrefix: string;
+}
+
+/** Where decisions are recorded: the gateway counts frequent ones per window and writes the rest (gateway/audit-routing.ts). */
+export interface DecisionAudit {
+  /** resolves once the decision is recorded as far as the gateway promises for its kind */
+  decided(ev: DecisionEvent, candidate: Candidate): Promise<void>;
+  outboxDropped(deviceId: string, recordId: string, reason: string): void;
 }
 
 /**
@@ -45,7 +52,7 @@ export async function decide(
   const ref = loaded ? policyRef(loaded) : null;
   const base = { type: 'decision' as const, deviceId: c.deviceId, recordType: c.recordType, rules: decision.rules, policy: ref, ...extra };
   if (decision.action === 'withhold') {
-    await ctx.audit.record({ ...base, action: 'withhold', reason: decision.reason });
+    await ctx.audit.decided({ ...base, action: 'withhold', reason: decision.reason }, candidate);
     return decision;
   }
   const record: UpstreamRecord = { id: recordId ?? newRecordId(), deviceId: c.deviceId, recordType: c.recordType, policy: ref!, fields: decision.fields };
@@ -54,11 +61,11 @@ export async function decide(
   // both written at once (one fsync wait, not two); a refused put is audited as a drop right after
   const [stored, audited] = await Promise.allSettled([
     ctx.outbox.put({ id: record.id, topic, payload, key: c.deviceId, at: Date.now() }),
-    ctx.audit.record({ ...base, action: 'forward', fields: Object.keys(decision.fields), recordId: record.id }),
+    ctx.audit.decided({ ...base, action: 'forward', fields: Object.keys(decision.fields), recordId: record.id }, candidate),
   ]);
   if (stored.status === 'rejected') {
     const reason = stored.reason instanceof OutboxFullError ? 'OUTBOX_FULL' : 'STORAGE_ERROR';
-    await ctx.audit.record({ type: 'outbox-drop', recordId: record.id, deviceId: c.deviceId, reason }).catch(() => {});
+    ctx.audit.outboxDropped(c.deviceId, record.id, reason);
     throw stored.reason;
   }
   if (audited.status === 'rejected') throw audited.reason;

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { readLines } from './storage/jsonl-log.ts';
-import { verifyAudit, type AuditEntry } from './audit/index.ts';
+import { verifyAudit } from './audit/index.ts';
+import { sum, tallyAudit } from './test/audit-tally.ts';
 import { loadJpegFrames, startCameraSim, startSensorSim, connectDevice } from '../simulators/index.ts';
 import { deviceTopic, isGatewayMessageTopic } from '../devices/index.ts';
 import { PHOTOS, startHarness, waitFor } from './test/harness.ts';
@@ -77,15 +77,17 @@ test('simulated devices through the real broker, models and policy reach upstrea
   assert.equal(h.gateway.online.get('cam-1'), true);
 
   // every decision is recorded with the policy that made it; the real model ran and redacted
-  await h.gateway.audit.drain();
-  const lines = (await readLines(join(h.gateway.cfg.dataDir, 'audit', 'audit.jsonl'))).lines as AuditEntry[];
-  const decisions = lines.map((l) => l.event).filter((e) => e.type === 'decision');
+  await h.gateway.recordWindowsNow();
+  const audit = await tallyAudit(join(h.gateway.cfg.dataDir, 'audit'));
+  const decisions = audit.decisions;
   assert.ok(decisions.some((d) => d.action === 'withhold' && d.recordType === 'observation' && d.reason === 'NO_RULE'));
   assert.ok(decisions.every((d) => d.policy?.sha256 === policy.sha256));
-  const faces = decisions.filter((d) => d.recordType === 'observation' && (d.redactions?.face ?? 0) > 0);
-  assert.ok(faces.length > 0, 'BlazeFace found and redacted the faces in the photos');
-  assert.ok(faces[0]!.models!.includes('blazeface-front-128'));
-  assert.equal(lines.filter((l) => l.event.type === 'input-rejected').length, 2);
-  assert.doesNotMatch(JSON.stringify(lines), /not json|not a time/, 'a rejected payload is described, never quoted');
+  // every frame the camera sent is accounted for: one observation decision per processed frame
+  const observed = sum(decisions.filter((d) => d.deviceId === 'cam-1' && d.recordType === 'observation'));
+  assert.equal(observed, audit.framesProcessed['cam-1']);
+  assert.ok((audit.redactions['cam-1']?.face ?? 0) > 0, 'BlazeFace found and redacted the faces in the photos');
+  assert.ok(audit.models['cam-1']!.includes('blazeface-front-128'));
+  assert.equal(sum(audit.refused), 2);
+  assert.doesNotMatch(JSON.stringify(audit.entries), /not json|not a time/, 'a rejected payload is described, never quoted');
   assert.equal((await verifyAudit(join(h.gateway.cfg.dataDir, 'audit'))).ok, true);
 });

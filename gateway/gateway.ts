@@ -10,6 +10,8 @@ import { addressKey, brokerHooks, neverWaitForDrain, PendingConnections, storedW
 import type { GatewayConfig } from './config/index.ts';
 import { CountsAggregator } from './counts.ts';
 import { decide, type DecideContext } from './decide.ts';
+import { DecisionAuditRouter } from './decision-audit.ts';
+import { auditGapSince, recordAuditGap } from './audit-recovery.ts';
 import { parseEventPayload } from './event-input.ts';
 import type { Logger } from './log.ts';
 import { DurableOutbox, OutboxFullError } from './outbox/index.ts';
@@ -97,6 +99,7 @@ export class Gateway {
     private readonly active: ActivePolicy,
     private readonly salt: string,
     private readonly activity: RecentActivity,
+    private readonly decisions: DecisionAuditRouter,
   ) {
     this.warnings = new RepeatedWarnings(log);
   }
@@ -148,8 +151,11 @@ export class Gateway {
     await configChange.commit();
     // device changes made with the CLI (or in the config) while the gateway was stopped
     await auditRegistryChanges(audit.dir, [...registry.list(), ...configuredDevices(cfg)], (e) => audit.record(e));
-    const outbox = await DurableOutbox.open(join(cfg.dataDir, 'outbox'), cfg.outbox);
+    const outbox = await DurableOutbox.open(join(cfg.dataDir, 'outbox'), cfg.outbox, { commitWindowMs: cfg.outbox.commitWindowMs, recentSince: auditGapSince(audit) });
     undo.push(() => outbox.close());
+    const gap = await recordAuditGap(audit, outbox.recentPuts);
+    outbox.recentPuts = [];
+    if (gap) log.warn({ recoveredForwards: gap.recovered }, 'the last stop was unclean: forwards not yet in the audit log were recorded from the outbox');
     const salt = await deploymentSalt(cfg.dataDir);
     const active = new ActivePolicy(cfg.policy, audit, log.child({ module: 'policy' }));
     if (outbox.recovered.entries > 0) log.info({ entries: outbox.recovered.entries, tornBytes: outbox.recovered.tornBytes }, 'outbox recovered records not yet delivered');
@@ -161,6 +167,10 @@ export class Gateway {
     let gw: Gateway | null = null;
     const ready = () => gw!;
     const counts = new CountsAggregator(() => active.inForce?.loaded.policy.counts ?? { intervalSeconds: 10, classes: ['person', 'vehicle'] });
+    const decisionAudit = new DecisionAuditRouter(audit, () => cfg.audit.windowSeconds * 1000);
+    decisionAudit.onDecision = (ev) => activity.seeDecision(new Date().toISOString(), ev.deviceId, ev);
+    // a compaction forgets delivered records: the counted decisions about them are recorded first
+    outbox.beforeCompact = () => decisionAudit.flush(Number.POSITIVE_INFINITY, { now: true });
     const snapshots = new SnapshotSchedule(() => active.inForce?.loaded.policy.vision.snapshots ?? null);
     const ingest = new FrameIngest(
       frames,
@@ -173,7 +183,7 @@ export class Gateway {
       }),
       cfg.vision.queueLength,
       {
-        observation: (o, snapshot, preview) => ready().onObservation(o, snapshot, preview),
+        observation: (o, snapshot, preview, reused) => ready().onObservation(o, snapshot, preview, reused),
         dropped: (deviceId, code, detail) => ready().onFrameDropped(deviceId, code, detail),
       },
     );
@@ -243,7 +253,7 @@ export class Gateway {
     undo.push(() => new Promise<void>((r) => server.close(() => r())));
     const extra = await extraListeners(broker, cfg, listenOpts, undo);
     const uplink = new MqttUplink(cfg, outbox, log.child({ module: 'uplink' }));
-    gw = new Gateway(cfg, log, registry, audit, outbox, frames, broker, server, address, uplink, ingest, counts, active, salt, activity);
+    gw = new Gateway(cfg, log, registry, audit, outbox, frames, broker, server, address, uplink, ingest, counts, active, salt, activity, decisionAudit);
     gw.brokerStore = brokerStore;
     gw.headKey = headKey;
     uplink.auditKey = headKey.publicPem;
@@ -309,6 +319,12 @@ export class Gateway {
     return gw;
   }
 
+  /** Records every device's open window now, cut short, and waits until it is on disk (tests, and before a report of the running box). */
+  async recordWindowsNow(): Promise<void> {
+    await this.decisions.flush(Number.POSITIVE_INFINITY, { now: true });
+    await this.audit.drain();
+  }
+
   /** Re-reads the policy file (on change, SIGHUP or request). Never throws: a failure keeps the policy in force. */
   async reloadPolicy(trigger: 'file-changed' | 'signal' | 'command'): Promise<LoadOutcome | null> {
     if (this.stopping) return null;
@@ -327,7 +343,7 @@ export class Gateway {
       zoneOf: (id) => this.registry.get(id)?.zone,
       // what the policy let out upstream, also for local consumers (never frames, never raw events)
       publishLocal: (topic, payload) => this.broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false }, () => {}),
-      audit: this.audit,
+      audit: this.decisions,
       outbox: this.outbox,
       gatewayId: this.cfg.gatewayId,
       topicPrefix: this.cfg.upstream.topicPrefix,
@@ -347,13 +363,13 @@ export class Gateway {
     this.counters.decisions[d.action]++;
   }
 
-  private onObservation(o: Observation, snapshot: Snapshot | null, preview: Snapshot | null): void {
+  private onObservation(o: Observation, snapshot: Snapshot | null, preview: Snapshot | null, reused: boolean): void {
     if (preview) this.previews.set(o.deviceId, { jpeg: preview.jpeg, at: Date.now() });
-    const closed = this.counts.add(o);
+    this.decisions.frame(o.deviceId, { processed: true, reused, redactions: o.redactions, redactionMethods: o.redactionMethods, models: o.models });
+    this.counts.add(o);
     const work = [
       ...(snapshot ? [decide(this.decideCtx(), { deviceId: o.deviceId, deviceKind: 'camera', recordType: 'snapshot', fields: snapshotFields(o, snapshot) }, { redactions: o.redactions, redactionMethods: o.redactionMethods, models: o.models })] : []),
       decide(this.decideCtx(), { deviceId: o.deviceId, deviceKind: 'camera', recordType: 'observation', fields: observationFields(o) }, { redactions: o.redactions, redactionMethods: o.redactionMethods, models: o.models }),
-      ...closed.map((c) => decide(this.decideCtx(), c)),
     ];
     void Promise.all(work).then(
       (ds) => ds.forEach((d) => this.counters.decisions[d.action]++),
@@ -361,15 +377,16 @@ export class Gateway {
     );
   }
 
+  /** Every camera's window closes in the same second: their records share one outbox commit. */
   private async flushCounts(now: number): Promise<void> {
-    for (const { candidate, redactions, models } of this.counts.flush(now)) {
-      try {
-        const d = await decide(this.decideCtx(), candidate, { redactions, models });
-        this.counters.decisions[d.action]++;
-      } catch (e) {
-        this.storageFailed(e as Error);
-      }
-    }
+    await Promise.all(
+      this.counts.flush(now).map(({ candidate, redactions, models }) =>
+        decide(this.decideCtx(), candidate, { redactions, models }).then(
+          (d) => void this.counters.decisions[d.action]++,
+          (e: Error) => this.storageFailed(e),
+        ),
+      ),
+    );
   }
 
   /** Re-reads the registry; a connected device that was removed, or whose secret was rotated, is disconnected. */
@@ -401,11 +418,12 @@ export class Gateway {
     const deviceId = who?.role === 'device' ? who.deviceId : null;
     this.countRefusal(code);
     this.warnings.warn(`${code} ${addressKey(remoteAddress)} ${deviceId ?? ''}`, { code, detail, remoteAddress, deviceId }, 'connection cut: limit broken');
-    if (deviceId) this.audit.record({ type: 'input-rejected', deviceId, channel: 'mqtt', code, detail }).catch((e: Error) => this.storageFailed(e));
+    if (deviceId) this.decisions.refused(deviceId, 'mqtt', code, detail);
   }
 
   private async tick(now: number): Promise<void> {
     await this.flushCounts(now);
+    await this.decisions.flush(now).catch((e: Error) => this.storageFailed(e));
     await this.outbox.expire(now).catch((e: Error) => this.storageFailed(e));
     await this.maintainAudit(now).catch((e: Error) => this.storageFailed(e));
   }
@@ -516,8 +534,8 @@ export class Gateway {
   }
 
   private onOutboxDrop(recordId: string, deviceId: string, reason: string): void {
-    this.log.warn({ recordId, deviceId, reason }, 'approved record dropped from the outbox');
-    this.audit.record({ type: 'outbox-drop', recordId, deviceId, reason }).catch((e: Error) => this.storageFailed(e));
+    this.warnings.warn(`outbox-drop ${reason}`, { recordId, deviceId, reason }, 'approved record dropped from the outbox');
+    this.decisions.outboxDropped(deviceId, recordId, reason);
   }
 
   metricSources(): MetricSources {
@@ -536,8 +554,8 @@ export class Gateway {
   }
 
   private onFrameDropped(deviceId: string, code: string, detail: string): void {
-    this.log.warn({ deviceId, code, detail }, 'frame withheld');
-    this.audit.record({ type: 'frame-withheld', deviceId, code }).catch((e: Error) => this.storageFailed(e));
+    this.warnings.warn(`frame-withheld ${deviceId} ${code}`, { deviceId, code, detail }, 'frame withheld');
+    this.decisions.frame(deviceId, { processed: false, code });
   }
 
   /** An RTSP stream interrupted: counted, logged (without credentials) and audited; ffmpeg restarts by itself. */
@@ -555,7 +573,7 @@ export class Gateway {
   private onRefused(deviceId: string, channel: string, code: string, detail: string): void {
     this.countRefusal(code);
     this.warnings.warn(`${code} ${deviceId}`, { deviceId, channel, code, detail }, 'input refused');
-    this.audit.record({ type: 'input-rejected', deviceId, channel, code, detail }).catch((e: Error) => this.storageFailed(e));
+    this.decisions.refused(deviceId, channel, code, detail);
   }
 
   /** `veilgate_broker_refused_total{code}` and the status page read these */
@@ -589,6 +607,7 @@ export class Gateway {
     await this.gpio?.close();
     await this.ingest.idle();
     await this.flushCounts(Number.POSITIVE_INFINITY); // the last, partial window of each camera
+    await this.decisions.flush(Number.POSITIVE_INFINITY).catch((e: Error) => this.storageFailed(e));
     await this.audit.record({ type: 'gateway', action: 'stop', version: VERSION });
     // the stop entry is the last: the disconnect that follows is not an outage
     this.uplink.onConnectionChange = null;

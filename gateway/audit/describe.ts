@@ -30,5 +30,19 @@ export function describeEntry(e: AuditEntry): string {
       return `${head} config ${ev.sha256.slice(0, 12)}${ev.changed ? ` changed (was ${ev.previous?.slice(0, 12)})` : ''}`;
     case 'uplink':
       return `${head} uplink-${ev.action}`;
+    case 'window': {
+      const parts = [`${head} window ${ev.deviceId} ${ev.from.slice(11, 19)}-${ev.to.slice(11, 19)}`];
+      const f = ev.frames;
+      if (f) parts.push(`frames ${f.seen} (processed ${f.processed}, reused ${f.reused}${Object.keys(f.withheld).length ? `, withheld ${counts(f.withheld)}` : ''})`);
+      for (const d of ev.decisions ?? []) parts.push(`${d.action} ${d.recordType} x${d.count} by ${d.rules.join(',') || '-'} (${pol(d.policy)})${d.reason ? ` reason ${d.reason}` : ''}`);
+      for (const r of ev.refused ?? []) parts.push(`refused ${r.channel} ${r.code} x${r.count}`);
+      for (const o of ev.outboxDrops ?? []) parts.push(`outbox-drop ${o.reason} x${o.count}`);
+      if (ev.redactions && Object.keys(ev.redactions).length) parts.push(`redacted ${Object.entries(ev.redactions).map(([k, v]) => `${k}:${v}${ev.redactionMethods?.[k] ? `(${ev.redactionMethods[k]})` : ''}`).join(',')}`);
+      return parts.join('; ');
+    }
   }
+}
+
+function counts(c: Record<string, number>): string {
+  return Object.entries(c).map(([k, v]) => `${k}:${v}`).join(',');
 }

@@ -1,6 +1,39 @@
 import { createHash } from 'node:crypto';
 
-type PolicyRef = { id: string; version: number; sha256: string };
+export type PolicyRef = { id: string; version: number; sha256: string };
+
+/** Identical decisions in one window: how many, and for forwards the ids of the records sent. */
+export interface DecisionGroup {
+  recordType: string;
+  action: 'forward' | 'withhold';
+  rules: string[];
+  reason?: string;
+  fields?: string[];
+  policy: PolicyRef | null;
+  count: number;
+  /** the forwarded records' ids, up to a bound; `recordIdsOmitted` counts the rest */
+  recordIds?: string[];
+  recordIdsOmitted?: number;
+}
+
+/** Identical refusals (same channel and code) in one window: the first one's detail, how many, first and last time. */
+export interface RefusalGroup {
+  channel: string;
+  code: string;
+  detail: string;
+  count: number;
+  first: string;
+  last: string;
+}
+
+/** What happened to a camera's frames in one window. seen = processed + every withheld one. */
+export interface FrameTally {
+  seen: number;
+  processed: number;
+  /** processed with the last detections, reused by the motion gate */
+  reused: number;
+  withheld: Record<string, number>;
+}
 
 /** What the audit log records. Never personal data: no images, no raw identifiers, no field values. */
 export type AuditEvent =
@@ -19,6 +52,8 @@ export type AuditEvent =
       /** how each class was obscured: pixelate, blur or fill */
       redactionMethods?: Record<string, string>;
       models?: string[];
+      /** recorded at the start after an unclean stop, from the outbox: the decision's own entry was not yet on disk */
+      recovered?: true;
     }
   | { type: 'input-rejected'; deviceId: string; channel: string; code: string; detail: string }
   | { type: 'policy-activated'; policy: PolicyRef; previous: PolicyRef | null; source: string; trigger: string }
@@ -32,7 +67,26 @@ export type AuditEvent =
   | { type: 'audit-pruned'; throughSeq: number; throughHash: string; files: number; before: string }
   /** the configuration the gateway started with: its sha256 (secrets left out) and whether it differs from the last start's */
   | { type: 'config'; sha256: string; changed: boolean; previous: string | null }
-  | { type: 'uplink'; action: 'connected' | 'disconnected' };
+  | { type: 'uplink'; action: 'connected' | 'disconnected' }
+  /**
+   * One device's window (`from` to `to`): everything frequent about it, by count. A camera's frames,
+   * its decisions, a device's repeated refusals and withholds, records dropped from the outbox.
+   */
+  | {
+      type: 'window';
+      deviceId: string;
+      from: string;
+      to: string;
+      frames?: FrameTally;
+      decisions?: DecisionGroup[];
+      refused?: RefusalGroup[];
+      outboxDrops?: Array<{ reason: string; count: number; recordIds: string[]; recordIdsOmitted?: number }>;
+      redactions?: Record<string, number>;
+      redactionMethods?: Record<string, string>;
+      models?: string[];
+    };
+
+export type DecisionEvent = Extract<AuditEvent, { type: 'decision' }>;
 
 export interface AuditEntry {
   seq: number;

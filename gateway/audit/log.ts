@@ -17,9 +17,12 @@ export class AuditLog {
   private head = GENESIS;
   private log: JsonlLog;
   private rotating = false;
+  private syncsBefore = 0;
+  /** how the last run ended, read from the tail at open (for recovering forwards after an unclean stop) */
+  previous: PreviousRun = { lastAt: null, cleanStop: true, forwardIds: new Set(), windowMs: 60_000 };
   private readonly listeners: Array<(e: AuditEntry) => void> = [];
   /** events recorded but not yet written: chained only when written, so a failed write leaves no gap */
-  private queued: Array<{ event: AuditEvent; at: string; resolve: () => void; reject: (e: Error) => void }> = [];
+  private queued: Array<{ event: AuditEvent; at: string; sync: boolean; resolve: () => void; reject: (e: Error) => void }> = [];
   private writing: Promise<void> | null = null;
 
   private constructor(
@@ -35,11 +38,13 @@ export class AuditLog {
     const audit = new AuditLog(dir, active);
     const { tornBytes, tailLines } = await audit.log.openTailOnly();
     // an empty active file right after a rotation: the head is in the newest segment
-    const last = lastEntry(tailLines) ?? (segments.length > 0 ? lastEntry(await tailOf(segments.at(-1)!.path)) : null);
+    const tail = lastEntry(tailLines) ? tailLines : segments.length > 0 ? await tailOf(segments.at(-1)!.path) : [];
+    const last = lastEntry(tail);
     if (last) {
       audit.seq = last.seq;
       audit.head = last.hash;
     }
+    audit.previous = previousRun(tail, last);
     if (tornBytes > 0) await audit.record({ type: 'recovery', detail: `cut a torn last entry of ${tornBytes} bytes after an unclean stop` });
     const unreadable = unreadableTail(tailLines);
     // left in place as evidence: audit verify names them; the chain goes on from the last good entry
@@ -55,10 +60,13 @@ export class AuditLog {
    * Resolves once the entry is on disk. The chain (seq and head) advances only when a line is
    * written: after a failed write (disk full) the next entry chains to the last one on disk, so a
    * transient fault never looks like a removed entry to `audit verify`.
+   * With `sync: false` it resolves once written, and reaches the disk with the next synced entry or
+   * `sync()` (the gateway syncs once per audit window): for entries that a crash cannot lose
+   * unnoticed (a forward is also in the synced outbox, from which the start recovers it).
    */
-  record(event: AuditEvent, now = new Date()): Promise<void> {
+  record(event: AuditEvent, now = new Date(), { sync = true }: { sync?: boolean } = {}): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queued.push({ event, at: now.toISOString(), resolve, reject });
+      this.queued.push({ event, at: now.toISOString(), sync, resolve, reject });
       this.writing ??= this.writeQueued();
     });
   }
@@ -78,7 +86,7 @@ export class AuditLog {
       });
       try {
         // appended in one synchronous loop, so they land in one batch of the log: all written or none
-        await Promise.all(entries.map((e) => this.log.append(e)));
+        await Promise.all(entries.map((e, i) => this.log.append(e, { sync: batch[i]!.sync })));
       } catch (e) {
         for (const b of batch) b.reject(e as Error);
         continue;
@@ -112,6 +120,7 @@ export class AuditLog {
       const old = this.log;
       this.log = fresh;
       await old.close();
+      this.syncsBefore += old.syncs;
       return segment;
     } finally {
       this.rotating = false;
@@ -144,6 +153,17 @@ export class AuditLog {
     return old.length;
   }
 
+  /** Makes everything recorded so far durable: one fdatasync if anything was written unsynced. */
+  async sync(): Promise<void> {
+    while (this.writing) await this.writing;
+    await this.log.sync();
+  }
+
+  /** fdatasync calls so far on the active file, for the storage bench */
+  get syncs(): number {
+    return this.syncsBefore + this.log.syncs;
+  }
+
   /** Resolves once everything recorded so far is on disk (or has failed). */
   async drain(): Promise<void> {
     while (this.writing) await this.writing;
@@ -154,6 +174,37 @@ export class AuditLog {
     await this.drain();
     await this.log.close();
   }
+}
+
+export interface PreviousRun {
+  /** the time of the last entry on disk, or null for a new log */
+  lastAt: string | null;
+  /** the last entry is the gateway's stop: nothing recorded was left unwritten */
+  cleanStop: boolean;
+  /** the ids of the forwarded records the tail names */
+  forwardIds: Set<string>;
+  /** the longest window in the tail (ms): how far back before `lastAt` counted decisions may be missing */
+  windowMs: number;
+}
+
+function previousRun(tail: string[], last: AuditEntry | null): PreviousRun {
+  const forwardIds = new Set<string>();
+  let windowMs = 0;
+  for (const line of tail) {
+    let e: AuditEntry;
+    try {
+      e = JSON.parse(line) as AuditEntry;
+    } catch {
+      continue;
+    }
+    const ev = e?.event;
+    if (ev?.type === 'decision' && ev.recordId) forwardIds.add(ev.recordId);
+    if (ev?.type !== 'window') continue;
+    windowMs = Math.max(windowMs, Date.parse(ev.to) - Date.parse(ev.from) || 0);
+    for (const d of ev.decisions ?? []) for (const id of d.recordIds ?? []) forwardIds.add(id);
+  }
+  const cleanStop = last === null || (last.event?.type === 'gateway' && last.event.action === 'stop');
+  return { lastAt: last?.at ?? null, cleanStop, forwardIds, windowMs: windowMs || 60_000 };
 }
 
 /** The complete lines at the end of a file (up to 1 MiB): enough to find its last entry. */

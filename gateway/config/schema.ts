@@ -77,6 +77,7 @@ export const OutboxConfig = z.strictObject({
     .enum(['refuse-new', 'drop-oldest'])
     .default('refuse-new')
     .describe('refuse-new keeps every record already accepted (devices are refused and retry); drop-oldest keeps the newest'),
+  commitWindowMs: z.number().int().min(0).max(1000).default(25).describe('group commit: an accepted event waits up to this long for others to share its write and fsync before its PUBACK (fewer SD card writes, a little more latency)'),
 });
 
 export const HttpConfig = z.strictObject({
@@ -157,6 +158,7 @@ export const AuditConfig = z.strictObject({
   segmentBytes: z.number().int().min(64 * 1024).default(16 * 1024 * 1024).describe('the active audit file is closed as a numbered segment once it is this large'),
   retainDays: z.number().int().min(1).default(400).describe('segments last written longer ago are removed; the chain stays verifiable from an anchor recorded in it'),
   maxTotalBytes: z.number().int().min(1024 * 1024).default(2 * 1024 * 1024 * 1024).describe('the oldest segments are removed while the audit files together are larger than this (the SD card must not fill up)'),
+  windowSeconds: z.number().int().min(1).max(3600).default(60).describe('frequent events (a camera\'s frames and their decisions, repeated refusals, withholds) are counted per device and recorded, and synced, once per window of this length: longer spares the SD card, shorter loses fewer counts in a power cut'),
   headIntervalSeconds: z.number().int().min(5).default(300).describe('how often the chain head (seq and hash) is published upstream, retained, so a deleted tail is detectable'),
 });
 

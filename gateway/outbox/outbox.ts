@@ -1,7 +1,7 @@
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { JsonlLog } from '../storage/jsonl-log.ts';
+import { JsonlLog, type JsonlLogOptions } from '../storage/jsonl-log.ts';
 import { syncDir } from '../storage/sync-dir.ts';
 import { OutboxOpSchema, salvage, type LostRecord, type OutboxOp } from './replay.ts';
 import { OutboxFullError, type OutboxDropReason } from './drops.ts';
@@ -87,7 +87,12 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
   /** set only while a finished copy is swapped in: operations wait for it (a rename and a sync) */
   private gate: Promise<void> | null = null;
   private pendingBytes = 0;
+  private syncsBefore = 0;
   recovered: OutboxRecovery = { entries: 0, tornBytes: 0, corruptLines: 0, lost: [], quarantined: null };
+  /** puts found in the log at open that were made at or after `recentSince`, delivered or not (for audit recovery) */
+  recentPuts: OutboxEntry[] = [];
+  /** runs before a compaction forgets delivered records: the audit log makes their decisions durable first */
+  beforeCompact: (() => Promise<void>) | null = null;
   readonly drops: Partial<Record<OutboxDropReason, number>> = {};
 
   private readonly file: string;
@@ -96,10 +101,11 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     readonly dir: string,
     private readonly bounds: OutboxBounds,
     private readonly compactAtBytes: number,
+    private readonly logOptions: JsonlLogOptions,
   ) {
     super();
     this.file = join(dir, 'outbox.jsonl');
-    this.log = new JsonlLog(this.file);
+    this.log = new JsonlLog(this.file, logOptions);
   }
 
   /**
@@ -107,9 +113,10 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
    * aside (`outbox.jsonl.corrupt-<time>`), the records that can be read are kept, the log is
    * rewritten clean, and each approved record that was lost is in `recovered.lost`.
    */
-  static async open(dir: string, bounds: OutboxBounds = UNBOUNDED, opts: { compactAtBytes?: number } = {}): Promise<DurableOutbox> {
+  static async open(dir: string, bounds: OutboxBounds = UNBOUNDED, opts: { compactAtBytes?: number; recentSince?: number } & JsonlLogOptions = {}): Promise<DurableOutbox> {
     await mkdir(dir, { recursive: true });
-    const box = new DurableOutbox(dir, bounds, opts.compactAtBytes ?? MIN_COMPACT_BYTES);
+    const { compactAtBytes, recentSince = Number.POSITIVE_INFINITY, ...logOptions } = opts;
+    const box = new DurableOutbox(dir, bounds, compactAtBytes ?? MIN_COMPACT_BYTES, logOptions);
     // a compaction that crashed before its rename left a partial copy; the main log is complete
     await rm(`${box.file}.next`, { force: true });
     const { lines, tornBytes, corrupt, corruptLines } = await box.log.open();
@@ -124,8 +131,10 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
         continue;
       }
       const line = op.data;
-      if (line.op === 'put') box.insert(line.e);
-      else {
+      if (line.op === 'put') {
+        box.insert(line.e);
+        if (line.e.at >= recentSince) box.recentPuts.push(line.e);
+      } else {
         settled.add(line.id);
         box.remove(line.id);
       }
@@ -148,6 +157,11 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
 
   get size(): number {
     return this.all.size;
+  }
+
+  /** fdatasync calls so far, for the storage bench */
+  get syncs(): number {
+    return this.syncsBefore + this.log.syncs;
   }
 
   get bytes(): number {
@@ -174,7 +188,7 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     // in the maps before the append, so a compaction starting meanwhile copies it
     this.insert(entry);
     try {
-      await this.write({ op: 'put', e: entry }, true);
+      await this.write({ op: 'put', e: entry }, 'sync');
     } catch (e) {
       this.remove(entry.id);
       throw e;
@@ -182,9 +196,15 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     this.emit('put');
   }
 
+  /**
+   * Settles as soon as the record is no longer pending. Its line is written lazily, with the next
+   * put (or within `lazyMaxMs`): a lost ack only sends the record again, and receivers drop
+   * duplicates by id, while a write of its own per ack would dirty a page of the SD card each time.
+   */
   async ack(id: string): Promise<void> {
     if (!this.remove(id)) return;
-    await this.write({ op: 'ack', id }, false);
+    // a failed write (a full disk) loses only the note; the put's own write reports the fault
+    this.write({ op: 'ack', id }, 'lazy').catch(() => {});
     this.maybeCompact();
   }
 
@@ -201,7 +221,7 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     if (!this.remove(e.id)) return;
     this.count(reason);
     this.emit('dropped', e, reason);
-    await this.write({ op: 'drop', id: e.id, reason }, false);
+    await this.write({ op: 'drop', id: e.id, reason }, 'write');
   }
 
   private count(reason: OutboxDropReason): void {
@@ -212,12 +232,13 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
    * Appends one operation. While a compaction copies the log it goes to the copy as well, and only
    * settles once both have it: whichever file is the log after a crash holds every settled operation.
    */
-  private async write(op: Op, sync: boolean): Promise<void> {
+  private async write(op: Op, how: 'sync' | 'write' | 'lazy'): Promise<void> {
     while (this.gate) await this.gate;
-    const main = this.log.append(op, { sync });
+    const mode = { sync: how === 'sync', lazy: how === 'lazy' };
+    const main = this.log.append(op, mode);
     const m = this.mirror;
     if (!m) return main;
-    const copy = m.log.append(op, { sync });
+    const copy = m.log.append(op, mode);
     const both = Promise.allSettled([main, copy]).then(([a, b]) => {
       if (a.status === 'rejected') m.failed ??= a.reason as Error;
       if (b.status === 'rejected') m.failed ??= b.reason as Error;
@@ -282,8 +303,9 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
    * A failed copy (disk full) is abandoned and the old log stays in use.
    */
   private async compact(): Promise<void> {
+    await this.beforeCompact?.();
     const nextPath = `${this.file}.next`;
-    const next = new JsonlLog(nextPath);
+    const next = new JsonlLog(nextPath, this.logOptions);
     await rm(nextPath, { force: true });
     await next.open();
     const mirror: Mirror = { log: next, failed: null, writes: [] };
@@ -294,10 +316,13 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     try {
       await Promise.all(snapshot.map((e) => next.append({ op: 'put', e } satisfies Op)));
       this.gate = new Promise<void>((r) => (release = r));
+      // lazy lines (acks) are written now, not when their timer would have run
+      await Promise.all([this.log.drain(), next.drain()]);
       await Promise.all(mirror.writes);
       if (mirror.failed) throw mirror.failed;
       await rename(nextPath, this.file);
       const old = this.log;
+      this.syncsBefore += old.syncs;
       this.log = next;
       this.mirror = null;
       await old.close().catch(() => {});

@@ -4,7 +4,7 @@ import type { FrameRunner } from './runner.ts';
 import type { FrameSettings } from './workers/protocol.ts';
 
 export interface IngestEvents {
-  observation(o: Observation, snapshot: Snapshot | null, preview: Snapshot | null): void;
+  observation(o: Observation, snapshot: Snapshot | null, preview: Snapshot | null, reused: boolean): void;
   dropped(deviceId: string, code: FrameDropCode, detail: string): void;
 }
 
@@ -48,7 +48,7 @@ export class FrameIngest {
         if (reused) this.stats.reused++;
         else this.stats.detected++;
         this.cameraStats(deviceId).frame(Date.now(), performance.now() - started);
-        this.on.observation(observation, snapshot, preview);
+        this.on.observation(observation, snapshot, preview, reused);
       } catch (e) {
         if (e instanceof FrameError) this.drop(deviceId, e.code, e.message);
         else this.drop(deviceId, 'REDACT_FAILED', (e as Error).message);

@@ -61,6 +61,23 @@ export async function collectReport(auditDir: string, gatewayId: string, period:
     uplinkDownSince = null;
   };
 
+  /** one decision, or a window's group of identical ones */
+  const countDecision = (deviceId: string, at: string, d: { recordType: string; action: 'forward' | 'withhold'; reason?: string | undefined; count: number }) => {
+    const t = (r.decisions.byType[d.recordType] ??= { forwarded: 0, withheld: 0 });
+    const day = daily.get(at.slice(0, 10)) ?? { forwarded: 0, withheld: 0 };
+    daily.set(at.slice(0, 10), day);
+    if (d.action === 'forward') {
+      r.decisions.forwarded += d.count;
+      t.forwarded += d.count;
+      day.forwarded += d.count;
+      devices.get(deviceId)?.leaving.add(d.recordType);
+    } else {
+      r.decisions.withheld += d.count;
+      t.withheld += d.count;
+      day.withheld += d.count;
+      inc(r.decisions.withheldByReason, d.reason ?? 'UNKNOWN', d.count);
+    }
+  };
   for await (const e of queryAudit(auditDir, { until: new Date(until) })) {
     const ev = e.event;
     const inside = inPeriod(e.at);
@@ -85,24 +102,23 @@ export async function collectReport(auditDir: string, gatewayId: string, period:
         break;
       case 'decision': {
         if (!inside) break;
-        const t = (r.decisions.byType[ev.recordType] ??= { forwarded: 0, withheld: 0 });
-        const day = (daily.get(e.at.slice(0, 10)) ?? { forwarded: 0, withheld: 0 });
-        daily.set(e.at.slice(0, 10), day);
-        if (ev.action === 'forward') {
-          r.decisions.forwarded++;
-          t.forwarded++;
-          day.forwarded++;
-          devices.get(ev.deviceId)?.leaving.add(ev.recordType);
-        } else {
-          r.decisions.withheld++;
-          t.withheld++;
-          day.withheld++;
-          inc(r.decisions.withheldByReason, ev.reason ?? 'UNKNOWN');
-        }
+        countDecision(ev.deviceId, e.at, { recordType: ev.recordType, action: ev.action, reason: ev.reason, count: 1 });
         if (ev.recordType === 'observation') {
           r.redactions.frames++;
           for (const [cls, n] of Object.entries(ev.redactions ?? {})) inc(r.redactions.byClass, cls, n);
         }
+        break;
+      }
+      case 'window': {
+        if (!inside) break;
+        for (const d of ev.decisions ?? []) countDecision(ev.deviceId, e.at, d);
+        if (ev.frames) {
+          r.redactions.frames += ev.frames.processed;
+          for (const [code, n] of Object.entries(ev.frames.withheld)) inc(r.frameDrops, code, n);
+        }
+        for (const [cls, n] of Object.entries(ev.redactions ?? {})) inc(r.redactions.byClass, cls, n);
+        for (const x of ev.refused ?? []) inc(r.inputRejected, x.code, x.count);
+        for (const o of ev.outboxDrops ?? []) inc(r.outboxDrops, o.reason, o.count);
         break;
       }
       case 'frame-withheld':

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { deviceTopic } from '../../devices/index.ts';
 import { connectDevice, loadVideoFrames, rtspSimMissing, sampleEvent, startRtspCameraSim } from '../../simulators/index.ts';
 import { VTEST, vtestMissing } from '../../fixtures/vtest.ts';
-import { queryAudit } from '../audit/index.ts';
+import { sum, tallyAudit } from '../test/audit-tally.ts';
 import type { GatewayStatus } from '../http/index.ts';
 import { PHOTOS, startHarness, waitFor } from '../test/harness.ts';
 import { ffmpegInput, JpegSplitter, sanitizeFfmpegMessage } from './index.ts';
@@ -79,10 +79,8 @@ test('an RTSP camera behind a password: frames are pulled, redacted and decided 
   const cam = s.devices.find((d) => d.id === 'pole-cam');
   assert.equal(cam?.kind, 'camera (rtsp)');
   assert.equal(cam?.online, true);
-  let faces = 0;
-  for await (const e of queryAudit(join(h.gateway.cfg.dataDir, 'audit'), { deviceId: 'pole-cam', types: ['decision'] })) {
-    if (e.event.type === 'decision' && e.event.recordType === 'observation') faces += e.event.redactions?.face ?? 0;
-  }
+  await h.gateway.recordWindowsNow();
+  const faces = (await tallyAudit(join(h.gateway.cfg.dataDir, 'audit'), 'pole-cam')).redactions['pole-cam']?.face ?? 0;
   assert.ok(faces >= 1, 'faces in the stream were found and redacted');
   await h.gateway.stop();
   assert.deepEqual(ffmpegCommandLines(), [], 'ffmpeg is stopped with the gateway');
@@ -149,8 +147,8 @@ test('RTSP sources that stall, send garbage or hang up are restarted with back-o
   }
   const stalled = h.gateway.rtsp.find((c) => c.id === 'cam-stall')!;
   assert.ok((stalled.stats.problems.RTSP_STALLED ?? 0) + (stalled.stats.problems.RTSP_EXITED ?? 0) >= 1);
-  let audited = 0;
-  for await (const e of queryAudit(join(h.gateway.cfg.dataDir, 'audit'), { types: ['input-rejected'] })) if (e.event.type === 'input-rejected' && e.event.channel === 'rtsp') audited++;
+  await h.gateway.recordWindowsNow();
+  const audited = sum((await tallyAudit(join(h.gateway.cfg.dataDir, 'audit'))).refused.filter((r) => r.channel === 'rtsp'));
   assert.ok(audited >= 3, `${audited} RTSP interruptions audited`);
 });
 
@@ -163,9 +161,7 @@ test('an RTSP camera serving real CCTV (vtest.avi): the heads of the people walk
     await sim.stop();
   });
   await waitFor('frames from the CCTV stream redacted', () => (h.gateway.ingest.health()['street-cam']?.processed ?? 0) >= 4, 60_000);
-  let heads = 0;
-  for await (const e of queryAudit(join(h.gateway.cfg.dataDir, 'audit'), { deviceId: 'street-cam', types: ['decision'] })) {
-    if (e.event.type === 'decision' && e.event.recordType === 'observation') heads += e.event.redactions?.head ?? 0;
-  }
+  await h.gateway.recordWindowsNow();
+  const heads = (await tallyAudit(join(h.gateway.cfg.dataDir, 'audit'), 'street-cam')).redactions['street-cam']?.head ?? 0;
   assert.ok(heads >= 4, `heads redacted: ${heads}`);
 });

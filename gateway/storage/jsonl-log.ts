@@ -8,14 +8,45 @@ import { StringDecoder } from 'node:string_decoder';
  * A failed write (disk full, read-only) is cut back to the last good line, so the file never
  * holds half a line followed by good ones; if even that fails, the log refuses appends until reopened.
  */
+export interface JsonlLogOptions {
+  /**
+   * Group commit: a synced append waits this long for others to share its write and fdatasync.
+   * 0 shares only the appends of the same turn of the event loop.
+   */
+  commitWindowMs?: number;
+  /** a lazy append is written with the next synced one, or after this long at the latest */
+  lazyMaxMs?: number;
+}
+
+/**
+ * An append-only JSON-lines file with group commit: appends close together share one write and one
+ * fdatasync, and each append's promise settles only once its line is on disk.
+ * A torn last line (power cut mid-write) is detected on open and cut off, never parsed as data.
+ * A failed write (disk full, read-only) is cut back to the last good line, so the file never
+ * holds half a line followed by good ones; if even that fails, the log refuses appends until reopened.
+ */
 export class JsonlLog {
   private fh: FileHandle | null = null;
   private pending: { line: string; sync: boolean; resolve: () => void; reject: (e: Error) => void }[] = [];
   private broken: Error | null = null;
   private flushing: Promise<void> | null = null;
+  private timer: { kind: 'timeout'; t: NodeJS.Timeout } | { kind: 'immediate'; t: NodeJS.Immediate } | null = null;
+  private timerDue = Number.POSITIVE_INFINITY;
+  /** written since the last fdatasync */
+  private dirty = false;
+  private readonly commitWindowMs: number;
+  private readonly lazyMaxMs: number;
   bytes = 0;
+  /** fdatasync calls made, for the storage bench and tests */
+  syncs = 0;
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    opts: JsonlLogOptions = {},
+  ) {
+    this.commitWindowMs = opts.commitWindowMs ?? 0;
+    this.lazyMaxMs = opts.lazyMaxMs ?? 30_000;
+  }
 
   /** Opens the file for appending and returns its valid lines, in order, with what had to be cut. */
   async open(): Promise<{ lines: unknown[]; tornBytes: number; corruptLines: number; corrupt: CorruptLine[] }> {
@@ -61,15 +92,59 @@ export class JsonlLog {
 
   /**
    * Appends a line. With `sync: false` the promise settles once the line is written, not synced:
-   * for lines whose loss in a power cut is harmless (an outbox ack: the record is sent again and
-   * the receiver drops the duplicate by id). Lines are still written in order.
+   * for lines whose loss in a power cut is harmless or made good otherwise. With `lazy` it is not
+   * even written at once: it waits for the next synced append (or `lazyMaxMs`), so a stream of
+   * small notes (outbox acks) does not dirty a page of the SD card each. Lines keep their order.
    */
-  append(value: unknown, { sync = true }: { sync?: boolean } = {}): Promise<void> {
+  append(value: unknown, { sync = true, lazy = false }: { sync?: boolean; lazy?: boolean } = {}): Promise<void> {
     const line = `${JSON.stringify(value)}\n`;
     return new Promise((resolve, reject) => {
-      this.pending.push({ line, sync, resolve, reject });
-      if (!this.flushing) this.flushing = new Promise((r) => setImmediate(r)).then(() => this.flush());
+      this.pending.push({ line, sync: sync && !lazy, resolve, reject });
+      this.schedule(lazy ? this.lazyMaxMs : sync ? this.commitWindowMs : 0, lazy);
     });
+  }
+
+  /** Makes everything appended so far durable now: written and, if anything is unsynced, one fdatasync. */
+  async sync(): Promise<void> {
+    if (this.pending.length > 0 || this.flushing) {
+      this.pending.push({ line: '', sync: true, resolve: () => {}, reject: () => {} });
+      this.schedule(0, false);
+      await this.drain();
+      return;
+    }
+    if (!this.dirty || !this.fh) return;
+    this.dirty = false;
+    this.syncs++;
+    await this.fh.datasync();
+  }
+
+  /** Runs a flush after `delayMs`, or sooner if one is already due sooner. A flush in progress picks up what comes meanwhile. */
+  private schedule(delayMs: number, lazy: boolean): void {
+    if (this.flushing) return;
+    const due = Date.now() + delayMs;
+    if (this.timer && this.timerDue <= due) return;
+    this.cancelTimer();
+    this.timerDue = due;
+    const run = () => {
+      this.timer = null;
+      this.timerDue = Number.POSITIVE_INFINITY;
+      this.flushing = this.flush();
+    };
+    if (delayMs === 0) this.timer = { kind: 'immediate', t: setImmediate(run) };
+    else {
+      const t = setTimeout(run, delayMs);
+      // lines that are only notes must not keep the process alive; close() writes them
+      if (lazy) t.unref();
+      this.timer = { kind: 'timeout', t };
+    }
+  }
+
+  private cancelTimer(): void {
+    if (!this.timer) return;
+    if (this.timer.kind === 'timeout') clearTimeout(this.timer.t);
+    else clearImmediate(this.timer.t);
+    this.timer = null;
+    this.timerDue = Number.POSITIVE_INFINITY;
   }
 
   private async flush(): Promise<void> {
@@ -81,8 +156,15 @@ export class JsonlLog {
         if (this.broken) throw this.broken;
         if (!fh) throw Object.assign(new Error(`${this.path} is not open`), { code: 'ECLOSED' });
         const chunk = Buffer.from(batch.map((p) => p.line).join(''));
-        await writeAll(fh, chunk);
-        if (batch.some((p) => p.sync)) await fh.datasync();
+        if (chunk.length > 0) {
+          await writeAll(fh, chunk);
+          this.dirty = true;
+        }
+        if (batch.some((p) => p.sync) && this.dirty) {
+          this.syncs++;
+          await fh.datasync();
+          this.dirty = false;
+        }
         this.bytes += chunk.length;
         for (const p of batch) p.resolve();
       } catch (e) {
@@ -102,8 +184,12 @@ export class JsonlLog {
     }
   }
 
-  /** Waits for every append so far to reach the disk. */
+  /** Waits for every append so far to be written (lazy ones too) and the synced ones to reach the disk. */
   async drain(): Promise<void> {
+    if (this.timer) {
+      this.cancelTimer();
+      this.flushing ??= this.flush();
+    }
     while (this.flushing) await this.flushing;
   }
 

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { verifyAudit } from '../audit/index.ts';
 import { DeviceRegistry } from '../registry/index.ts';
 import { waitFor } from '../test/harness.ts';
+import { tallyAudit } from '../test/audit-tally.ts';
+import { isGatewayMessageTopic } from '../../devices/index.ts';
 import { checkDelivery, SEQUENCE_POLICY, startSequencedDevices } from '../test/sequenced-events.ts';
 import { agencySubscriber, freePort, MOSQUITTO_MISSING, startMosquitto } from '../test/upstream-brokers.ts';
 
@@ -102,6 +104,14 @@ test('kill -9 at random points during a QoS 1 stream, with an upstream outage to
   assert.ok(chain.ok, JSON.stringify(chain));
   const heads = received.filter((m) => m.topic === 'veilgate/gw-crash/audit-head').map((m) => JSON.parse(m.payload.toString()) as { seq: number; hash: string });
   assert.deepEqual({ seq: heads.at(-1)?.seq, hash: heads.at(-1)?.hash }, chain.head, 'the last published head is the chain head after the clean stop');
+  // every record that left is in the audit log: by its own entry, a window's ids, or recovered from the outbox at a restart
+  const audited = new Set<string>();
+  for (const e of (await tallyAudit(join(dataDir, 'audit'))).entries) {
+    if (e.event.type === 'decision' && e.event.recordId) audited.add(e.event.recordId);
+    if (e.event.type === 'window') for (const d of e.event.decisions ?? []) for (const id of d.recordIds ?? []) audited.add(id);
+  }
+  const left = received.filter((m) => !isGatewayMessageTopic(m.topic)).map((m) => (JSON.parse(m.payload.toString()) as { id: string }).id);
+  assert.deepEqual(left.filter((id) => !audited.has(id)), [], 'forwarded without an audit entry');
   const r = checkDelivery(devices.acked, received);
   assert.ok(r.acked > 500, `${r.acked} events acknowledged`);
   assert.doesNotMatch(output, /Unhandled|TypeError|RangeError/);
