@@ -31,13 +31,14 @@ export interface DecideContext {
 /** Where decisions are recorded: the gateway counts frequent ones per window and writes the rest (gateway/audit-routing.ts). */
 export interface DecisionAudit {
   /** resolves once the decision is recorded as far as the gateway promises for its kind */
-  decided(ev: DecisionEvent, candidate: Candidate): Promise<void>;
+  decided(ev: DecisionEvent): Promise<void>;
   outboxDropped(deviceId: string, recordId: string, reason: string): void;
 }
 
 /**
- * Evaluates a candidate against the active policy and records the outcome. A forward is written
- * to the outbox and the audit log before this resolves; a withhold is audited with its reason.
+ * Evaluates a candidate against the active policy and records the outcome. A forward is on disk in
+ * the outbox before this resolves, and counted in its device's audit window with its record id; a
+ * withhold is counted with its reason.
  * The record id reveals nothing the policy rounded away: random, or for a device's event a keyed hash (gateway/record-id.ts).
  */
 export async function decide(
@@ -52,7 +53,7 @@ export async function decide(
   const ref = loaded ? policyRef(loaded) : null;
   const base = { type: 'decision' as const, deviceId: c.deviceId, recordType: c.recordType, rules: decision.rules, policy: ref, ...extra };
   if (decision.action === 'withhold') {
-    await ctx.audit.decided({ ...base, action: 'withhold', reason: decision.reason }, candidate);
+    await ctx.audit.decided({ ...base, action: 'withhold', reason: decision.reason });
     return decision;
   }
   const record: UpstreamRecord = { id: recordId ?? newRecordId(), deviceId: c.deviceId, recordType: c.recordType, policy: ref!, fields: decision.fields };
@@ -61,7 +62,7 @@ export async function decide(
   // both written at once (one fsync wait, not two); a refused put is audited as a drop right after
   const [stored, audited] = await Promise.allSettled([
     ctx.outbox.put({ id: record.id, topic, payload, key: c.deviceId, at: Date.now() }),
-    ctx.audit.decided({ ...base, action: 'forward', fields: Object.keys(decision.fields), recordId: record.id }, candidate),
+    ctx.audit.decided({ ...base, action: 'forward', fields: Object.keys(decision.fields), recordId: record.id }),
   ]);
   if (stored.status === 'rejected') {
     const reason = stored.reason instanceof OutboxFullError ? 'OUTBOX_FULL' : 'STORAGE_ERROR';

@@ -1,4 +1,3 @@
-import type { Candidate } from '../policies/index.ts';
 import { AuditWindows, type AuditEvent, type AuditLog, type DecisionEvent, type FrameOutcome } from './audit/index.ts';
 import type { DecisionAudit } from './decide.ts';
 
@@ -6,11 +5,10 @@ const MAX_UNWRITTEN = 10_000;
 
 /**
  * Where each decision and refusal goes in the audit log, and when it reaches the disk:
- * - a camera's frames and decisions, every withhold, refusal and outbox drop: counted in the
- *   device's window, recorded as one `window` entry when it ends, synced once per window;
- * - a forward of any other device (a sensor's event): its own entry, written at once and synced
- *   with the next window. Its record is in the outbox, synced before the PUBACK, so a power cut
- *   before that sync cannot lose it unnoticed: the next start records it from the outbox
+ * - every decision (forwards with their record ids), a camera's frames, refusals and outbox drops:
+ *   counted in the device's window, recorded as one `window` entry when it ends, synced once per
+ *   window. A forward's record is in the outbox, synced before the PUBACK, so a power cut before
+ *   the window is written cannot lose it unnoticed: the next start records it from the outbox
  *   (gateway/audit-recovery.ts);
  * - everything rare (policy, device, start and stop, outage): its own entry, synced at once (AuditLog).
  */
@@ -30,13 +28,10 @@ export class DecisionAuditRouter implements DecisionAudit {
   /** sees every decision as it is made (the status page's recent activity) */
   onDecision: ((ev: DecisionEvent) => void) | null = null;
 
-  decided(ev: DecisionEvent, c: Candidate): Promise<void> {
+  decided(ev: DecisionEvent): Promise<void> {
     this.onDecision?.(ev);
-    if (c.deviceKind === 'camera' || ev.action === 'withhold') {
-      this.windows.decision(ev);
-      return Promise.resolve();
-    }
-    return this.audit.record(ev, new Date(), { sync: false });
+    this.windows.decision(ev);
+    return Promise.resolve();
   }
 
   outboxDropped(deviceId: string, recordId: string, reason: string): void {

@@ -1,7 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readLines } from '../storage/jsonl-log.ts';
-import type { AuditEntry } from '../audit/index.ts';
 import { sum, tallyAudit } from '../test/audit-tally.ts';
 import { InlineRunner } from '../pipeline/index.ts';
 import { isGatewayMessageTopic } from '../../devices/index.ts';
@@ -32,9 +30,11 @@ test('a door opened on a GPIO pin reaches upstream as the policy allows, with it
   assert.deepEqual(Object.keys(doors[0]!.body.fields).sort(), ['at', 'type']);
   assert.match(String(doors[0]!.body.fields.at), /:00(\.000)?Z$/);
   assert.equal(doors[0]!.body.policy.version, h.gateway.policy!.policy.version);
-  const audit = (await readLines(join(h.gateway.cfg.dataDir, 'audit', 'audit.jsonl'))).lines as AuditEntry[];
-  const decisions = audit.map((e) => e.event).filter((e) => e.type === 'decision' && e.deviceId === 'door-gpio');
-  assert.deepEqual(decisions.map((d) => d.type === 'decision' && [d.action, d.policy?.version]), [['forward', h.gateway.policy!.policy.version], ['forward', h.gateway.policy!.policy.version]]);
+  await h.gateway.recordWindowsNow();
+  const tally = await tallyAudit(join(h.gateway.cfg.dataDir, 'audit'));
+  const audit = tally.entries;
+  const decisions = tally.decisions.filter((d) => d.deviceId === 'door-gpio');
+  assert.deepEqual(decisions.map((d) => [d.action, d.policy?.version, d.count]), [['forward', h.gateway.policy!.policy.version, 2]]);
   // listed with the provisioned devices, for the transparency report
   assert.ok(audit.some((e) => e.event.type === 'device' && e.event.action === 'added' && e.event.deviceId === 'door-gpio' && e.event.kind === 'sensor'));
   const status = h.gateway.status();

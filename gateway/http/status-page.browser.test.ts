@@ -90,6 +90,7 @@ test('in a real browser the transparency report renders its charts, with nothing
   const door = await startSensorSim({ url: h.brokerUrl, deviceId: 'door-1', secret: await h.gateway.registry.add('door-1', 'sensor'), type: 'door', every: 0.2 });
   await waitFor('door records', () => h.gateway.uplink.stats.delivered >= 3);
   await door.stop();
+  await h.gateway.recordWindowsNow(); // decisions are in the audit log once their window is recorded
   const { collectReport, renderHtml } = await import('../report/index.ts');
   const html = renderHtml(await collectReport(join(h.gateway.cfg.dataDir, 'audit'), 'gw-test', {}));
   const page = await browser.newPage({ viewport: { width: 900, height: 1200 } });

@@ -4,11 +4,10 @@ import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DurableOutbox } from './index.ts';
+import { sum, tallyAudit } from '../test/audit-tally.ts';
 import { startHarness, waitFor, YESTERDAY } from '../test/harness.ts';
 import { connectDevice, sampleEvent } from '../../simulators/index.ts';
 import { deviceTopic } from '../../devices/index.ts';
-import { readLines } from '../storage/jsonl-log.ts';
-import type { AuditEntry } from '../audit/index.ts';
 
 const entry = (i: number, key = 'dev-1', at = Date.now()) => ({ id: `r${i}`, topic: `t/${i}`, payload: JSON.stringify({ i }), key, at });
 
@@ -144,8 +143,9 @@ test('a gateway whose outbox is full drops the oldest records, counts them and w
   assert.ok(h.gateway.outbox.bytes <= 1024 * 1024);
   // the gateway's own signed audit head goes through the outbox too, and may drop one more meanwhile
   await waitFor('the drops audited', async () => {
-    const events = (await readLines(join(h.gateway.cfg.dataDir, 'audit', 'audit.jsonl'))).lines as AuditEntry[];
-    return events.filter((e) => e.event.type === 'outbox-drop' && e.event.reason === 'OUTBOX_FULL').length === h.gateway.outbox.drops.OUTBOX_FULL;
+    await h.gateway.recordWindowsNow();
+    const drops = (await tallyAudit(join(h.gateway.cfg.dataDir, 'audit'))).outboxDrops;
+    return sum(drops.filter((d) => d.reason === 'OUTBOX_FULL')) === h.gateway.outbox.drops.OUTBOX_FULL;
   });
   const body = await (await fetch(`http://127.0.0.1:${h.gateway.httpAddress!.port}/metrics`)).text();
   assert.match(body, new RegExp(`veilgate_outbox_dropped_total\\{reason="OUTBOX_FULL"\\} ${h.gateway.outbox.drops.OUTBOX_FULL}`));

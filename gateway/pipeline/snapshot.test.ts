@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { startCameraSim } from '../../simulators/index.ts';
+import { tallyAudit } from '../test/audit-tally.ts';
 import { PHOTOS, startHarness, waitFor } from '../test/harness.ts';
 import { detailInside } from '../test/image-metrics.ts';
-import { readLines } from '../storage/jsonl-log.ts';
 
 const FACE = { x1: 173, y1: 74, x2: 277, y2: 178 }; // astronaut.png, 512x512
 
@@ -52,7 +52,8 @@ test('with the default policy no snapshot is ever made', async (t) => {
   const cam = await startCameraSim({ url: h.brokerUrl, deviceId: 'cam-1', secret: await h.gateway.registry.add('cam-1', 'camera'), frames, fps: 5 });
   t.after(() => cam.stop());
   await waitFor('several frames processed', () => h.gateway.ingest.stats.processed >= 4);
-  const events = (await readLines(join(h.gateway.cfg.dataDir, 'audit', 'audit.jsonl'))).lines as Array<{ event: { type: string; recordType?: string } }>;
-  assert.ok(events.some((e) => e.event.recordType === 'observation'));
-  assert.ok(!events.some((e) => e.event.recordType === 'snapshot'), 'not even a withheld one: nothing was encoded');
+  await h.gateway.recordWindowsNow();
+  const decisions = (await tallyAudit(join(h.gateway.cfg.dataDir, 'audit'))).decisions;
+  assert.ok(decisions.some((d) => d.recordType === 'observation'));
+  assert.ok(!decisions.some((d) => d.recordType === 'snapshot'), 'not even a withheld one: nothing was encoded');
 });
