@@ -31,7 +31,7 @@ function rechainedAfterEdit(entries: AuditEntry[], seq: number): AuditEntry[] {
 }
 
 test('every signed head goes upstream as a QoS 1 record; a tail rewritten or cut after an archived head fails audit verify --heads', { timeout: 90_000 }, async (t) => {
-  const h = await startHarness({ frames: new InlineRunner(null), audit: { headIntervalSeconds: 5 } });
+  const h = await startHarness({ frames: new InlineRunner(null), audit: { headIntervalSeconds: 5, windowSeconds: 1 } });
   t.after(() => h.stop());
   const door = await connectDevice({ url: h.brokerUrl, deviceId: 'door-1', secret: await h.gateway.registry.add('door-1', 'sensor') });
   const heads = () => h.upstream.filter((r) => r.topic === 'veilgate/gw-test/audit-heads').map((r) => JSON.parse(r.payload.toString()) as { seq: number; hash: string });

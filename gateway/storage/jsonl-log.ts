@@ -1,13 +1,6 @@
 import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 
-/**
- * An append-only JSON-lines file with group commit: appends made in the same tick share one
- * write and one fdatasync, and each append's promise settles only once its line is on disk.
- * A torn last line (power cut mid-write) is detected on open and cut off, never parsed as data.
- * A failed write (disk full, read-only) is cut back to the last good line, so the file never
- * holds half a line followed by good ones; if even that fails, the log refuses appends until reopened.
- */
 export interface JsonlLogOptions {
   /**
    * Group commit: a synced append waits this long for others to share its write and fdatasync.
@@ -107,9 +100,9 @@ export class JsonlLog {
   /** Makes everything appended so far durable now: written and, if anything is unsynced, one fdatasync. */
   async sync(): Promise<void> {
     if (this.pending.length > 0 || this.flushing) {
-      this.pending.push({ line: '', sync: true, resolve: () => {}, reject: () => {} });
+      const synced = new Promise<void>((resolve, reject) => this.pending.push({ line: '', sync: true, resolve, reject }));
       this.schedule(0, false);
-      await this.drain();
+      await Promise.all([synced, this.drain()]);
       return;
     }
     if (!this.dirty || !this.fh) return;
