@@ -7,7 +7,7 @@ export function describeEntry(e: AuditEntry): string {
   const pol = (p: { id: string; version: number } | null) => (p ? `${p.id} v${p.version}` : 'no policy');
   switch (ev.type) {
     case 'decision':
-      return `${head} ${ev.action} ${ev.deviceId} ${ev.recordType} by ${ev.rules.join(',') || '-'} (${pol(ev.policy)})${ev.reason ? ` reason ${ev.reason}` : ''}${ev.fields ? ` fields ${ev.fields.join(',')}` : ''}${ev.redactions && Object.keys(ev.redactions).length ? ` redacted ${Object.entries(ev.redactions).map(([k, v]) => `${k}:${v}${ev.redactionMethods?.[k] ? `(${ev.redactionMethods[k]})` : ''}`).join(',')}` : ''}`;
+      return `${head} ${ev.action} ${ev.deviceId} ${ev.recordType} by ${ev.rules.join(',') || '-'} (${pol(ev.policy)})${ev.reason ? ` reason ${ev.reason}` : ''}${ev.fields ? ` fields ${ev.fields.join(',')}` : ''}${ev.recovered ? ' (recovered from the outbox after an unclean stop)' : ''}${ev.redactions && Object.keys(ev.redactions).length ? ` redacted ${Object.entries(ev.redactions).map(([k, v]) => `${k}:${v}${ev.redactionMethods?.[k] ? `(${ev.redactionMethods[k]})` : ''}`).join(',')}` : ''}`;
     case 'input-rejected':
       return `${head} input-rejected ${ev.deviceId} ${ev.channel} ${ev.code}`;
     case 'policy-activated':

@@ -74,7 +74,7 @@ export function registerAudit(program: Command): void {
     .option('--since <time>', 'from this time (ISO 8601)')
     .option('--until <time>', 'before this time (ISO 8601)')
     .option('--device <id>', 'only entries about this device')
-    .option('--type <type...>', 'only these entry types (decision, device, policy-activated, outbox-drop, …)')
+    .option('--type <type...>', 'only these entry types (window: a device\'s counted decisions, frames and refusals; decision, device, policy-activated, recovery, …)')
     .option('--json', 'whole entries as JSON lines')
     .option('--config <file>', 'the config file', DEFAULT_CONFIG)
     .action(async (o: QueryOpts) => {
