@@ -7,7 +7,7 @@ export function describeEntry(e: AuditEntry): string {
   const pol = (p: { id: string; version: number } | null) => (p ? `${p.id} v${p.version}` : 'no policy');
   switch (ev.type) {
     case 'decision':
-      return `${head} ${ev.action} ${ev.deviceId} ${ev.recordType} by ${ev.rules.join(',') || '-'} (${pol(ev.policy)})${ev.reason ? ` reason ${ev.reason}` : ''}${ev.fields ? ` fields ${ev.fields.join(',')}` : ''}${ev.recovered ? ' (recovered from the outbox after an unclean stop)' : ''}${ev.redactions && Object.keys(ev.redactions).length ? ` redacted ${Object.entries(ev.redactions).map(([k, v]) => `${k}:${v}${ev.redactionMethods?.[k] ? `(${ev.redactionMethods[k]})` : ''}`).join(',')}` : ''}`;
+      return `${head} ${ev.action} ${ev.deviceId} ${ev.recordType} by ${ev.rules.join(',') || '-'} (${pol(ev.policy)})${ev.reason ? ` reason ${ev.reason}` : ''}${ev.fields ? ` fields ${ev.fields.join(',')}` : ''}${ev.recovered ? ' (recovered from the outbox after an unclean stop)' : ''}${ev.redactions && Object.keys(ev.redactions).length ? ` ${redacted(ev.redactions, ev.redactionMethods)}` : ''}`;
     case 'input-rejected':
       return `${head} input-rejected ${ev.deviceId} ${ev.channel} ${ev.code}`;
     case 'policy-activated':
@@ -37,7 +37,7 @@ export function describeEntry(e: AuditEntry): string {
       for (const d of ev.decisions ?? []) parts.push(`${d.action} ${d.recordType} x${d.count} by ${d.rules.join(',') || '-'} (${pol(d.policy)})${d.reason ? ` reason ${d.reason}` : ''}`);
       for (const r of ev.refused ?? []) parts.push(`refused ${r.channel} ${r.code} x${r.count}`);
       for (const o of ev.outboxDrops ?? []) parts.push(`outbox-drop ${o.reason} x${o.count}`);
-      if (ev.redactions && Object.keys(ev.redactions).length) parts.push(`redacted ${Object.entries(ev.redactions).map(([k, v]) => `${k}:${v}${ev.redactionMethods?.[k] ? `(${ev.redactionMethods[k]})` : ''}`).join(',')}`);
+      if (ev.redactions && Object.keys(ev.redactions).length) parts.push(redacted(ev.redactions, ev.redactionMethods));
       return parts.join('; ');
     }
   }
@@ -45,4 +45,9 @@ export function describeEntry(e: AuditEntry): string {
 
 function counts(c: Record<string, number>): string {
   return Object.entries(c).map(([k, v]) => `${k}:${v}`).join(',');
+}
+
+/** `redacted face:3(pixelate),head:2(pixelate)`: redactions by class, each with how it was obscured */
+function redacted(r: Record<string, number>, methods: Record<string, string> | undefined): string {
+  return `redacted ${Object.entries(r).map(([k, v]) => `${k}:${v}${methods?.[k] ? `(${methods[k]})` : ''}`).join(',')}`;
 }
