@@ -65,8 +65,13 @@ test('kill -9 at random points during a QoS 1 stream, with an upstream outage to
 
   const onlines = () => received.filter((m) => m.topic === 'veilgate/gw-crash/status' && m.payload.toString() === 'online').length;
   const kills = 4;
+  const ackedCount = () => [...devices.acked.values()].reduce((n, s) => n + s.size, 0);
   for (let i = 0; i < kills; i++) {
-    await sleep(between(400, 1200));
+    // each run acknowledges a share of the stream before its kill, however slow the machine,
+    // then dies at a random point after that
+    const before = ackedCount();
+    await waitFor('the devices to be acknowledged again', () => ackedCount() >= before + 150, 30_000);
+    await sleep(between(0, 800));
     if (i === 1) await upstream.stop(); // and the agency's broker goes away while the gateway crashes
     const exited = new Promise((r) => gw!.once('exit', r));
     gw!.kill('SIGKILL');
