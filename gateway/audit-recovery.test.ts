@@ -28,7 +28,7 @@ test('after an unclean stop, forwards whose audit entries never reached the disk
   const box = await DurableOutbox.open(join(dir, 'outbox'));
   for (const id of ['r1', 'r2', 'r3']) await box.put({ id, topic: 't/cam-1/counts', payload: record(id), key: 'cam-1', at: now });
   await box.put({ id: 'audit-head-1', topic: 't/audit-heads', payload: '{}', key: '$audit-heads', at: now });
-  await box.ack('r2'); // r2 already left
+  box.ack((await box.list()).find((e) => e.id === 'r2')!.seq); // r2 already left
   await box.close();
   await audit.drain(); // written, but no stop entry: the process died here
 

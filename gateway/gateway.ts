@@ -169,8 +169,8 @@ export class Gateway {
     const counts = new CountsAggregator(() => active.inForce?.loaded.policy.counts ?? { intervalSeconds: 10, classes: ['person', 'vehicle'] });
     const decisionAudit = new DecisionAuditRouter(audit, () => cfg.audit.windowSeconds * 1000);
     decisionAudit.onDecision = (ev) => activity.seeDecision(new Date().toISOString(), ev.deviceId, ev);
-    // a compaction forgets delivered records: the counted decisions about them are recorded first
-    outbox.beforeCompact = () => decisionAudit.flush(Number.POSITIVE_INFINITY, { now: true });
+    // deleting a delivered segment forgets its records: the counted decisions about them are recorded first
+    outbox.beforeForget = () => decisionAudit.flush(Number.POSITIVE_INFINITY, { now: true });
     const snapshots = new SnapshotSchedule(() => active.inForce?.loaded.policy.vision.snapshots ?? null);
     const ingest = new FrameIngest(
       frames,
@@ -638,8 +638,8 @@ async function auditOutboxDamage(outbox: DurableOutbox, audit: AuditLog, log: Lo
   const r = outbox.recovered;
   if (r.corruptLines === 0) return;
   log.error(
-    { file: join(outbox.dir, 'outbox.jsonl'), damagedLines: r.corruptLines, lostRecords: r.lost.length, copy: r.quarantined },
-    'the outbox file had damaged lines: the readable records were kept and the file rewritten; the damaged copy is kept for inspection (check the SD card: veilgate doctor)',
+    { dir: outbox.dir, damagedLines: r.corruptLines, lostRecords: r.lost.length, copy: r.quarantined },
+    'the outbox had damaged lines: the readable records were kept; a copy of the damaged file is kept for inspection (check the SD card: veilgate doctor)',
   );
   for (const lost of r.lost) {
     outbox.drops.OUTBOX_CORRUPT = (outbox.drops.OUTBOX_CORRUPT ?? 0) + 1;

@@ -36,7 +36,7 @@ async function countCalls(dir: string, phase: 'work' | 'recover'): Promise<Recor
 /** Every record acknowledged to a device is, after the restart, pending or already delivered. */
 async function assertNothingAckedLost(dir: string, run: Run, what: string): Promise<void> {
   const box = await DurableOutbox.open(dir);
-  const pending = new Set([...box.pending()].map((e) => e.id));
+  const pending = new Set((await box.list()).map((e) => e.id));
   await box.close();
   const lost = [...run.acked].filter((id) => !pending.has(id) && !run.delivered.has(id));
   assert.deepEqual(lost, [], `${what}: acknowledged and lost after the restart`);
@@ -55,11 +55,12 @@ function points(counts: Record<string, number>): Array<[string, number]> {
   return Object.entries(counts).flatMap(([op, n]) => Array.from({ length: n }, (_, i) => [op, i + 1] as [string, number]));
 }
 
-test('killed at every filesystem step of put, ack and compaction, the outbox loses no acknowledged record', { timeout: 180_000 }, async (t) => {
+test('killed at every filesystem step of put, ack, a new segment and deleting delivered ones, the outbox loses no acknowledged record', { timeout: 180_000 }, async (t) => {
   const base = await mkdtemp(join(tmpdir(), 'veilgate-crash-'));
   t.after(() => rm(base, { recursive: true, force: true }));
   const counts = await countCalls(await mkdtemp(join(base, 'count-')), 'work');
-  assert.ok((counts.rename ?? 0) >= 2, `the workload compacts at least twice (${JSON.stringify(counts)})`);
+  // each delivered segment is two rm calls (the file and its index)
+  assert.ok((counts.rm ?? 0) >= 4 && (counts.writeFile ?? 0) >= 2, `the workload seals and deletes segments at least twice (${JSON.stringify(counts)})`);
   let kills = 0;
   await inPairs(points(counts), async ([op, n]) => {
     const dir = join(await mkdtemp(join(base, 'k-')), 'ob');
@@ -67,8 +68,8 @@ test('killed at every filesystem step of put, ack and compaction, the outbox los
     if (run.killed) kills++;
     await assertNothingAckedLost(dir, run, `killed at ${op} #${n}`);
   });
-  // group commit makes the number of calls vary a little from run to run
-  assert.ok(kills >= points(counts).length - 2, `steps reached and killed: ${kills} of ${points(counts).length}`);
+  // group commit makes the number of calls vary from run to run, more on a slow machine: the last few may not be reached
+  assert.ok(kills >= points(counts).length * 0.8, `steps reached and killed: ${kills} of ${points(counts).length}`);
 });
 
 test('a disk that fails one write, sync, rename or open (ENOSPC, EIO) loses no acknowledged record, then or after a clean restart', { timeout: 180_000 }, async (t) => {
@@ -85,14 +86,14 @@ test('a disk that fails one write, sync, rename or open (ENOSPC, EIO) loses no a
   });
 });
 
-test('killed at every step of its recovery, after a crash mid-compaction, the outbox still loses nothing', { timeout: 120_000 }, async (t) => {
+test('killed at every step of its recovery, after a crash while deleting a delivered segment, the outbox still loses nothing', { timeout: 120_000 }, async (t) => {
   const base = await mkdtemp(join(tmpdir(), 'veilgate-recover-'));
   t.after(() => rm(base, { recursive: true, force: true }));
   const counts = await countCalls(await mkdtemp(join(base, 'count-')), 'work');
-  // killed just before the first compaction's rename: the copy is left beside the log
+  // killed between deleting a delivered segment and its index file
   const crashed = async () => {
     const dir = join(await mkdtemp(join(base, 'r-')), 'ob');
-    return { dir, run: await runWorker(dir, 'work', { VEILGATE_FAULT: 'rename:1:kill' }) };
+    return { dir, run: await runWorker(dir, 'work', { VEILGATE_FAULT: 'rm:2:kill' }) };
   };
   const probe = await crashed();
   const recoverCounts = await (async () => {
@@ -100,7 +101,7 @@ test('killed at every step of its recovery, after a crash mid-compaction, the ou
     await runWorker(probe.dir, 'recover', { VEILGATE_FAULT_COUNT: file });
     return JSON.parse(await readFile(file, 'utf8')) as Record<string, number>;
   })();
-  assert.ok((counts.rename ?? 0) >= 1 && (recoverCounts.rm ?? 0) >= 1, JSON.stringify(recoverCounts));
+  assert.ok((counts.rm ?? 0) >= 2 && (recoverCounts.rm ?? 0) >= 1, JSON.stringify(recoverCounts));
   await inPairs(points(recoverCounts), async ([op, n]) => {
     const { dir, run } = await crashed();
     await runWorker(dir, 'recover', { VEILGATE_FAULT: `${op}:${n}:kill` });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DurableOutbox } from './index.ts';
@@ -11,17 +11,41 @@ import { deviceTopic } from '../../devices/index.ts';
 
 const entry = (i: number, key = 'dev-1', at = Date.now()) => ({ id: `r${i}`, topic: `t/${i}`, payload: JSON.stringify({ i }), key, at });
 
+/** acknowledges by record id, as the uplink does by seq after the agency's PUBACK */
+async function ackIds(box: DurableOutbox, ...ids: string[]): Promise<void> {
+  const seqs = new Map((await box.list()).map((e) => [e.id, e.seq]));
+  for (const id of ids) box.ack(seqs.get(id)!);
+}
+const ids = async (box: DurableOutbox) => (await box.list()).map((e) => e.id);
+const segmentFiles = async (dir: string) => (await readdir(dir)).filter((n) => /^seg-\d+\.log$/.test(n)).sort();
+
 test('entries put and not acknowledged come back, in order, after reopening', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-outbox-'));
   t.after(() => rm(dir, { recursive: true }));
   const box = await DurableOutbox.open(dir);
   for (let i = 0; i < 10; i++) await box.put(entry(i));
-  await box.ack('r0');
-  await box.ack('r5');
+  await ackIds(box, 'r0', 'r5');
   await box.close();
   const again = await DurableOutbox.open(dir);
-  assert.deepEqual([...again.pending()].map((e) => e.id), ['r1', 'r2', 'r3', 'r4', 'r6', 'r7', 'r8', 'r9']);
+  assert.deepEqual(await ids(again), ['r1', 'r2', 'r3', 'r4', 'r6', 'r7', 'r8', 'r9']);
+  assert.equal(again.size, 8);
   await again.close();
+});
+
+test('take hands each pending entry out once until a rewind, then everything not acknowledged again', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-outbox-'));
+  t.after(() => rm(dir, { recursive: true }));
+  const box = await DurableOutbox.open(dir);
+  for (let i = 0; i < 5; i++) await box.put(entry(i));
+  const first = await box.take(3);
+  assert.deepEqual(first.map((e) => e.id), ['r0', 'r1', 'r2']);
+  assert.deepEqual(first[0], { ...entry(0, 'dev-1', first[0]!.at), seq: first[0]!.seq }, 'the entry as it was put');
+  assert.deepEqual((await box.take(10)).map((e) => e.id), ['r3', 'r4']);
+  assert.deepEqual(await box.take(10), []);
+  box.ack(first[1]!.seq);
+  box.rewind();
+  assert.deepEqual((await box.take(10)).map((e) => e.id), ['r0', 'r2', 'r3', 'r4']);
+  await box.close();
 });
 
 test('a torn last entry from a power cut is cut off, not parsed as a record', async (t) => {
@@ -30,14 +54,16 @@ test('a torn last entry from a power cut is cut off, not parsed as a record', as
   const box = await DurableOutbox.open(dir);
   await box.put(entry(1));
   await box.close();
-  await appendFile(join(dir, 'outbox.jsonl'), '{"op":"put","e":{"id":"r2","topic":"t/2","payl');
+  const [head] = await segmentFiles(dir);
+  await appendFile(join(dir, head!), '{"s":1,"e":{"id":"r2","topic":"t/2","payl');
   const again = await DurableOutbox.open(dir);
-  assert.deepEqual([...again.pending()].map((e) => e.id), ['r1']);
+  assert.deepEqual(await ids(again), ['r1']);
   assert.ok(again.recovered.tornBytes > 0);
   await again.put(entry(3));
   await again.close();
   const third = await DurableOutbox.open(dir);
-  assert.deepEqual([...third.pending()].map((e) => e.id), ['r1', 'r3']);
+  assert.deepEqual(await ids(third), ['r1', 'r3']);
+  assert.equal(third.recovered.corruptLines, 0);
   await third.close();
 });
 
@@ -46,6 +72,7 @@ test('concurrent puts share fsyncs and all survive', async (t) => {
   t.after(() => rm(dir, { recursive: true }));
   const box = await DurableOutbox.open(dir);
   await Promise.all(Array.from({ length: 2000 }, (_, i) => box.put(entry(i))));
+  assert.ok(box.syncs < 200, `${box.syncs} syncs for 2000 puts`);
   await box.close();
   const again = await DurableOutbox.open(dir);
   assert.equal(again.size, 2000);
@@ -58,8 +85,8 @@ test('devices take turns: a long backlog from one device does not hold up anothe
   const box = await DurableOutbox.open(dir);
   for (let i = 0; i < 5; i++) await box.put(entry(i, 'busy'));
   await box.put(entry(100, 'quiet'));
-  assert.deepEqual([...box.pending()].map((e) => e.id).slice(0, 3), ['r0', 'r100', 'r1']);
-  assert.deepEqual([...box.pending()].filter((e) => e.key === 'busy').map((e) => e.id), ['r0', 'r1', 'r2', 'r3', 'r4'], 'each device in order');
+  assert.deepEqual((await box.take(3)).map((e) => e.id), ['r0', 'r100', 'r1']);
+  assert.deepEqual((await box.list()).filter((e) => e.key === 'busy').map((e) => e.id), ['r0', 'r1', 'r2', 'r3', 'r4'], 'each device in order');
   await box.close();
 });
 
@@ -71,7 +98,7 @@ test('when full, refuse-new refuses and keeps every accepted entry', async (t) =
   for (let i = 0; i < 50; i++) await box.put(entry(i)).catch((e: Error & { code?: string }) => (assert.equal(e.code, 'OUTBOX_FULL'), refused++));
   assert.ok(refused > 0 && box.size > 0 && box.size + refused === 50);
   assert.ok(box.bytes <= 1000);
-  assert.deepEqual([...box.pending()].map((e) => e.id), Array.from({ length: box.size }, (_, i) => `r${i}`), 'the first ones kept');
+  assert.deepEqual(await ids(box), Array.from({ length: box.size }, (_, i) => `r${i}`), 'the first ones kept');
   assert.equal(box.drops.OUTBOX_FULL, refused);
   await box.close();
 });
@@ -82,15 +109,16 @@ test('when full, drop-oldest drops the oldest entries, tells why, and the drops 
   const bounds = { maxBytes: 1000, maxAgeSeconds: 3600, whenFull: 'drop-oldest' as const };
   const box = await DurableOutbox.open(dir, bounds);
   const dropped: string[] = [];
-  box.on('dropped', (e, reason) => dropped.push(`${e.id}:${reason}`));
+  box.on('dropped', (e, reason) => dropped.push(`${e.id}:${e.key}:${reason}`));
   for (let i = 0; i < 50; i++) await box.put(entry(i));
-  const kept = [...box.pending()].map((e) => e.id);
+  const kept = await ids(box);
   assert.equal(kept.at(-1), 'r49', 'the newest kept');
-  assert.equal(dropped[0], 'r0:OUTBOX_FULL');
+  assert.equal(dropped[0], 'r0:dev-1:OUTBOX_FULL');
   assert.equal(dropped.length + kept.length, 50);
+  assert.ok(box.bytes <= 1000);
   await box.close();
   const again = await DurableOutbox.open(dir, bounds);
-  assert.deepEqual([...again.pending()].map((e) => e.id), kept);
+  assert.deepEqual(await ids(again), kept);
   await again.close();
 });
 
@@ -103,27 +131,125 @@ test('entries older than the age bound are dropped as expired', async (t) => {
   await box.put(entry(2, 'd', t0 + 30_000));
   assert.equal(box.oldestAt, t0);
   await box.expire(t0 + 61_000);
-  assert.deepEqual([...box.pending()].map((e) => e.id), ['r2']);
+  assert.deepEqual(await ids(box), ['r2']);
   assert.equal(box.drops.OUTBOX_EXPIRED, 1);
+  assert.equal(box.oldestAt, t0 + 30_000);
   await box.close();
 });
 
-test('a large backlog is not rewritten on every acknowledgement', async (t) => {
+test('segments are deleted, oldest first, once everything in them is delivered; the rest reopen from their index files', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-outbox-'));
+  t.after(() => rm(dir, { recursive: true }));
+  const box = await DurableOutbox.open(dir, undefined, { segmentBytes: 4096 });
+  for (let i = 0; i < 300; i++) await box.put(entry(i, `dev-${i % 3}`));
+  await waitFor('the segments sealed', async () => (await readdir(dir)).filter((n) => n.endsWith('.idx')).length >= 5);
+  const many = (await segmentFiles(dir)).length;
+  // the uplink delivers the first 200 (each device's oldest, in turn)
+  for (const e of await box.take(200)) box.ack(e.seq);
+  await waitFor('the delivered segments deleted', async () => (await segmentFiles(dir)).length < many);
+  const left = (await ids(box)).sort();
+  assert.equal(left.length, 100);
+  await box.close();
+  const indexed = await DurableOutbox.open(dir, undefined, { segmentBytes: 4096 });
+  assert.ok(indexed.recovered.readIndexes >= 1, 'sealed segments read through their index files');
+  assert.deepEqual((await ids(indexed)).sort(), left);
+  assert.deepEqual((await indexed.list()).filter((e) => e.key === 'dev-0').map((e) => e.id), left.filter((id) => Number(id.slice(1)) % 3 === 0).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))), 'each device in order');
+  await indexed.close();
+  // lost or damaged index files are rebuilt from their segments
+  const idx = (await readdir(dir)).filter((n) => n.endsWith('.idx'));
+  assert.ok(idx.length >= 2);
+  await rm(join(dir, idx[0]!));
+  await writeFile(join(dir, idx[1]!), 'garbage');
+  const rebuilt = await DurableOutbox.open(dir, undefined, { segmentBytes: 4096 });
+  assert.deepEqual((await ids(rebuilt)).sort(), left);
+  assert.equal(rebuilt.recovered.corruptLines, 0);
+  assert.equal(rebuilt.recovered.rebuiltIndexes, 2);
+  await rebuilt.close();
+  assert.ok((await readdir(dir)).filter((n) => n.endsWith('.idx')).includes(idx[0]!), 'and written again');
+});
+
+test('a long drain with no new records fills segments with acks alone, each its own file, and the head keeps what comes next', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-outbox-'));
+  t.after(() => rm(dir, { recursive: true }));
+  const box = await DurableOutbox.open(dir, undefined, { segmentBytes: 2048 });
+  await Promise.all(Array.from({ length: 2000 }, (_, i) => box.put(entry(i))));
+  await box.close();
+  const draining = await DurableOutbox.open(dir, undefined, { segmentBytes: 2048 });
+  for (let got = await draining.take(50); got.length > 0; got = await draining.take(50)) {
+    for (const e of got) draining.ack(e.seq);
+    await new Promise((r) => setImmediate(r));
+  }
+  // each segment its own file: a head that only took acks is not followed by one of the same name
+  await waitFor('the delivered segments deleted, one file for each segment left', async () => {
+    const files = (await segmentFiles(dir)).length;
+    return files <= 3 && files === draining.segmentCount;
+  }, 5000);
+  await draining.close();
+  const drained = await DurableOutbox.open(dir, undefined, { segmentBytes: 2048 });
+  assert.equal(drained.size, 0, 'every ack reached a file that is still there');
+  await drained.put(entry(1000));
+  await drained.close();
+  const again = await DurableOutbox.open(dir, undefined, { segmentBytes: 2048 });
+  assert.deepEqual(await ids(again), ['r1000'], 'the record put after the drain is still there');
+  await again.close();
+});
+
+test('a damaged line in a sealed segment is found when it is read: an audited OUTBOX_CORRUPT drop, and the others go on', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-outbox-'));
+  t.after(() => rm(dir, { recursive: true }));
+  const box = await DurableOutbox.open(dir, undefined, { segmentBytes: 2048 });
+  for (let i = 0; i < 60; i++) await box.put(entry(i));
+  await box.close();
+  const [first] = await segmentFiles(dir);
+  const text = await readFile(join(dir, first!), 'utf8');
+  // the card flips bytes in the middle of r3's payload, keeping the file's size
+  const at = text.indexOf('"id":"r3"') + 30;
+  await writeFile(join(dir, first!), text.slice(0, at) + '\u0000\u0000' + text.slice(at + 2));
+  const again = await DurableOutbox.open(dir, undefined, { segmentBytes: 2048 });
+  const dropped: string[] = [];
+  again.on('dropped', (e, reason) => dropped.push(`${e.id}:${reason}`));
+  const sent = (await again.take(100)).map((e) => e.id);
+  assert.deepEqual(dropped, ['r3:OUTBOX_CORRUPT']);
+  assert.deepEqual(sent, Array.from({ length: 60 }, (_, i) => `r${i}`).filter((id) => id !== 'r3'));
+  assert.equal(again.drops.OUTBOX_CORRUPT, 1);
+  await again.close();
+});
+
+test('a damaged line in the newest segment is a lost record at open, copied aside, and not counted again at the next open', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-outbox-'));
   t.after(() => rm(dir, { recursive: true }));
   const box = await DurableOutbox.open(dir);
-  const big = 'x'.repeat(2000);
-  await Promise.all(Array.from({ length: 3000 }, (_, i) => box.put({ ...entry(i), payload: big })));
-  const file = join(dir, 'outbox.jsonl');
-  const before = (await stat(file)).ino;
-  for (let i = 0; i < 100; i++) await box.ack(`r${i}`);
-  assert.equal((await stat(file)).ino, before, 'no compaction while the log is mostly pending entries');
-  for (let i = 100; i < 2900; i++) await box.ack(`r${i}`);
-  // compaction runs beside the acks, not inside them
-  await waitFor('compacted once it was mostly acknowledged history', async () => (await stat(file)).ino !== before);
+  for (let i = 0; i < 5; i++) await box.put(entry(i));
   await box.close();
+  const [head] = await segmentFiles(dir);
+  const lines = (await readFile(join(dir, head!), 'utf8')).split('\n');
+  lines[2] = lines[2]!.slice(0, 40) + '#'.repeat(10) + lines[2]!.slice(50);
+  await writeFile(join(dir, head!), lines.join('\n'));
   const again = await DurableOutbox.open(dir);
-  assert.equal(again.size, 100);
+  assert.deepEqual(again.recovered.lost.map((l) => l.id), ['r2']);
+  assert.equal(again.recovered.corruptLines, 1);
+  assert.ok(again.recovered.quarantined && (await stat(again.recovered.quarantined)).size > 0, 'the damaged file is kept for inspection');
+  assert.deepEqual(await ids(again), ['r0', 'r1', 'r3', 'r4']);
+  await again.put(entry(5));
+  await again.close();
+  const third = await DurableOutbox.open(dir);
+  assert.deepEqual(third.recovered.lost, [], 'reported once');
+  assert.deepEqual(await ids(third), ['r0', 'r1', 'r3', 'r4', 'r5']);
+  await third.close();
+});
+
+test('an outbox.jsonl left by an earlier version is moved into segments, its delivered records left behind', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-outbox-'));
+  t.after(() => rm(dir, { recursive: true }));
+  const put = (i: number) => JSON.stringify({ op: 'put', e: entry(i, 'dev-1', 1_700_000_000_000 + i) });
+  await writeFile(join(dir, 'outbox.jsonl'), [put(0), put(1), JSON.stringify({ op: 'ack', id: 'r0' }), put(2), ''].join('\n'));
+  const box = await DurableOutbox.open(dir);
+  assert.deepEqual(await ids(box), ['r1', 'r2']);
+  assert.equal(box.recovered.entries, 2);
+  await box.close();
+  assert.ok(!(await readdir(dir)).includes('outbox.jsonl'));
+  const again = await DurableOutbox.open(dir);
+  assert.deepEqual(await ids(again), ['r1', 'r2']);
   await again.close();
 });
 

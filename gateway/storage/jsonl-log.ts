@@ -9,6 +9,15 @@ export interface JsonlLogOptions {
   commitWindowMs?: number;
   /** a lazy append is written with the next synced one, or after this long at the latest */
   lazyMaxMs?: number;
+  /** or once this many lines wait, so a crash loses a bounded number of them */
+  lazyMaxLines?: number;
+}
+
+export interface AppendOptions {
+  sync?: boolean;
+  lazy?: boolean;
+  /** runs once the line is in the file (and synced, if asked), in file order, before any append's promise settles, with the line's offset */
+  onWritten?: (offset: number) => void;
 }
 
 /**
@@ -20,7 +29,7 @@ export interface JsonlLogOptions {
  */
 export class JsonlLog {
   private fh: FileHandle | null = null;
-  private pending: { line: string; sync: boolean; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private pending: { line: string; sync: boolean; onWritten?: (offset: number) => void; resolve: () => void; reject: (e: Error) => void }[] = [];
   private broken: Error | null = null;
   private flushing: Promise<void> | null = null;
   private timer: { kind: 'timeout'; t: NodeJS.Timeout } | { kind: 'immediate'; t: NodeJS.Immediate } | null = null;
@@ -29,6 +38,7 @@ export class JsonlLog {
   private dirty = false;
   private readonly commitWindowMs: number;
   private readonly lazyMaxMs: number;
+  private readonly lazyMaxLines: number;
   bytes = 0;
   /** fdatasync calls made, for the storage bench and tests */
   syncs = 0;
@@ -39,6 +49,7 @@ export class JsonlLog {
   ) {
     this.commitWindowMs = opts.commitWindowMs ?? 0;
     this.lazyMaxMs = opts.lazyMaxMs ?? 30_000;
+    this.lazyMaxLines = opts.lazyMaxLines ?? Number.POSITIVE_INFINITY;
   }
 
   /** Opens the file for appending and returns its valid lines, in order, with what had to be cut. */
@@ -89,11 +100,17 @@ export class JsonlLog {
    * even written at once: it waits for the next synced append (or `lazyMaxMs`), so a stream of
    * small notes (outbox acks) does not dirty a page of the SD card each. Lines keep their order.
    */
-  append(value: unknown, { sync = true, lazy = false }: { sync?: boolean; lazy?: boolean } = {}): Promise<void> {
-    const line = `${JSON.stringify(value)}\n`;
+  append(value: unknown, opts: AppendOptions = {}): Promise<void> {
+    return this.appendLine(JSON.stringify(value), opts);
+  }
+
+  /** Appends a line already serialised (without its newline). */
+  appendLine(text: string, { sync = true, lazy = false, onWritten }: AppendOptions = {}): Promise<void> {
+    const line = `${text}\n`;
     return new Promise((resolve, reject) => {
-      this.pending.push({ line, sync: sync && !lazy, resolve, reject });
-      this.schedule(lazy ? this.lazyMaxMs : sync ? this.commitWindowMs : 0, lazy);
+      this.pending.push({ line, sync: sync && !lazy, onWritten, resolve, reject });
+      const wait = lazy ? (this.pending.length >= this.lazyMaxLines ? 0 : this.lazyMaxMs) : sync ? this.commitWindowMs : 0;
+      this.schedule(wait, lazy);
     });
   }
 
@@ -159,6 +176,11 @@ export class JsonlLog {
           this.dirty = false;
         }
         this.bytes += chunk.length;
+        let offset = this.bytes - chunk.length;
+        for (const p of batch) {
+          p.onWritten?.(offset);
+          offset += Buffer.byteLength(p.line);
+        }
         for (const p of batch) p.resolve();
       } catch (e) {
         if (fh && !this.broken) await this.cutBack(fh);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { upstreamAuditHeadTopic, upstreamAuditKeyTopic, upstreamStatusTopic } from '../../devices/index.ts';
 import type { GatewayConfig } from '../config/index.ts';
-import type { OutboxStore } from '../outbox/index.ts';
+import type { OutboxStore, PendingEntry } from '../outbox/index.ts';
 import type { Uplink } from './uplink.ts';
 import type { Logger } from '../log.ts';
 import { Backoff } from './backoff.ts';
@@ -14,12 +14,16 @@ import { Backoff } from './backoff.ts';
  */
 export class MqttUplink implements Uplink {
   private client: MqttClient | null = null;
-  private readonly inFlight = new Set<string>();
-  /** ids published at least once and not yet acknowledged: a second publish is a retry */
-  private readonly sent = new Set<string>();
+  private readonly inFlight = new Set<number>();
+  /** seqs published at least once and not yet acknowledged: a second publish is a retry */
+  private readonly sent = new Set<number>();
   private pumping = false;
+  private pumpAgain = false;
+  /** counts connections: a batch read from the outbox before a reconnect is not sent after it */
+  private generation = 0;
   private stopping = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
   private readonly backoff: Backoff;
   readonly stats = { delivered: 0, reconnects: 0, retried: 0 };
   onConnectionChange: ((connected: boolean) => void) | null = null;
@@ -35,7 +39,7 @@ export class MqttUplink implements Uplink {
   ) {
     this.backoff = new Backoff(cfg.upstream.reconnectMinMs, cfg.upstream.reconnectMaxMs);
     outbox.on('put', () => this.pump());
-    outbox.on('dropped', (e) => this.sent.delete(e.id));
+    outbox.on('dropped', (e) => this.sent.delete(e.seq));
   }
 
   get connected(): boolean {
@@ -68,12 +72,16 @@ export class MqttUplink implements Uplink {
       if (this.auditKey) client.publish(upstreamAuditKeyTopic(upstream.topicPrefix, gatewayId), this.auditKey, { qos: 1, retain: true });
       this.setConnected(true);
       this.backoff.reset();
+      // everything not acknowledged goes again, each device's records in order
       this.inFlight.clear();
+      this.generation++;
+      this.outbox.rewind();
       this.pump();
     });
     client.on('close', () => {
       this.setConnected(false);
       this.inFlight.clear();
+      this.generation++;
       this.scheduleReconnect(client);
     });
     client.on('error', (e) => this.log.warn({ err: e.message }, 'upstream error'));
@@ -103,37 +111,63 @@ export class MqttUplink implements Uplink {
     }, delay);
   }
 
-  /** Sends pending entries (devices in turn, each in order), keeping at most `inFlight` unacknowledged. */
+  /**
+   * Sends pending entries (devices in turn, each in order), keeping at most `inFlight`
+   * unacknowledged. Entries are read from disk a batch at a time; a call while one runs makes it go round again.
+   */
   private pump(): void {
-    const client = this.client;
-    if (this.pumping || !client?.connected) return;
-    this.pumping = true;
-    try {
-      for (const entry of this.outbox.pending()) {
-        if (this.inFlight.size >= this.cfg.upstream.inFlight) break;
-        if (this.inFlight.has(entry.id)) continue;
-        this.inFlight.add(entry.id);
-        if (this.sent.has(entry.id)) this.stats.retried++;
-        else this.sent.add(entry.id);
-        client.publish(entry.topic, entry.payload, { qos: 1 }, (err) => {
-          if (!this.inFlight.delete(entry.id) || err) return;
-          this.sent.delete(entry.id);
-          this.stats.delivered++;
-          this.outbox.ack(entry.id).then(
-            () => this.pump(),
-            (e: Error) => this.log.error({ err: e.message }, 'outbox ack failed'),
-          );
-        });
-      }
-    } finally {
-      this.pumping = false;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
     }
+    this.pumping = true;
+    void this.pumpLoop()
+      .catch((e: Error) => {
+        this.log.error({ err: e.message }, 'reading the outbox failed; trying again in a second');
+        this.retryTimer ??= setTimeout(() => {
+          this.retryTimer = null;
+          this.pump();
+        }, 1000);
+      })
+      .finally(() => {
+        this.pumping = false;
+        if (this.pumpAgain) this.pump();
+      });
+  }
+
+  private async pumpLoop(): Promise<void> {
+    for (;;) {
+      this.pumpAgain = false;
+      const client = this.client;
+      const room = this.cfg.upstream.inFlight - this.inFlight.size;
+      if (!client?.connected || room <= 0) return;
+      const generation = this.generation;
+      const batch = await this.outbox.take(room);
+      // a reconnect meanwhile handed everything out again: this batch is stale
+      if (generation !== this.generation) continue;
+      if (batch.length === 0 && !this.pumpAgain) return;
+      for (const entry of batch) this.publish(client, entry);
+    }
+  }
+
+  private publish(client: MqttClient, entry: PendingEntry): void {
+    this.inFlight.add(entry.seq);
+    if (this.sent.has(entry.seq)) this.stats.retried++;
+    else this.sent.add(entry.seq);
+    client.publish(entry.topic, entry.payload, { qos: 1 }, (err) => {
+      if (!this.inFlight.delete(entry.seq) || err) return;
+      this.sent.delete(entry.seq);
+      this.stats.delivered++;
+      this.outbox.ack(entry.seq);
+      this.pump();
+    });
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.reconnectTimer = this.retryTimer = null;
     const client = this.client;
     this.client = null;
     if (!client) return;

@@ -1,0 +1,104 @@
+import { crc32 } from 'node:zlib';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { NO_RECORD, Segment, type KeyTable } from './segment.ts';
+
+const MAGIC = Buffer.from('VGOBXI01');
+
+/**
+ * The index file beside a sealed segment, so a start reads a few bytes per record instead of
+ * parsing every line: the records' offsets, devices and put times, and the seqs its ack and drop
+ * lines settle. Written once, when the segment is sealed, and not synced: one that is missing,
+ * torn or does not match its segment is rebuilt from the segment (segment-scan.ts).
+ * Typed arrays are stored as the machine holds them (little-endian on every target).
+ */
+export async function writeSegmentIndex(segment: Segment, keys: KeyTable, fileBytes: number): Promise<void> {
+  const { offsets, lens, keys: keyIdx, at } = segment.arrays();
+  const local = new Map<number, number>();
+  const names: string[] = [];
+  const localKeys = new Uint32Array(keyIdx.length);
+  for (let i = 0; i < keyIdx.length; i++) {
+    const k = keyIdx[i]!;
+    if (k === NO_RECORD) {
+      localKeys[i] = NO_RECORD;
+      continue;
+    }
+    let l = local.get(k);
+    if (l === undefined) {
+      local.set(k, (l = names.length));
+      names.push(keys.name(k));
+    }
+    localKeys[i] = l;
+  }
+  const namesBuf = Buffer.from(JSON.stringify(names));
+  const head = Buffer.alloc(16);
+  head.writeUInt32LE(segment.count, 0);
+  head.writeUInt32LE(namesBuf.length, 4);
+  head.writeUInt32LE(segment.settles.length, 8);
+  head.writeUInt32LE(fileBytes, 12);
+  const body = Buffer.concat([
+    MAGIC,
+    head,
+    namesBuf,
+    bytesOf(offsets),
+    bytesOf(lens),
+    bytesOf(localKeys),
+    bytesOf(at),
+    bytesOf(Float64Array.from(segment.settles)),
+  ]);
+  const sum = Buffer.alloc(4);
+  sum.writeUInt32LE(crc32(body));
+  await writeFile(segment.indexPath, Buffer.concat([body, sum]));
+}
+
+/** Reads a segment's index; null when it is missing, damaged or does not match the segment file. */
+export async function readSegmentIndex(dir: string, first: number, keys: KeyTable): Promise<{ segment: Segment; settles: Float64Array } | null> {
+  const probe = new Segment(dir, first, 0);
+  let buf: Buffer;
+  let fileBytes: number;
+  try {
+    [buf, fileBytes] = await Promise.all([readFile(probe.indexPath), stat(probe.path).then((s) => s.size)]);
+  } catch {
+    return null;
+  }
+  if (buf.length < MAGIC.length + 20 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return null;
+  if (crc32(buf.subarray(0, buf.length - 4)) !== buf.readUInt32LE(buf.length - 4)) return null;
+  let at = MAGIC.length;
+  const count = buf.readUInt32LE(at);
+  const namesLen = buf.readUInt32LE(at + 4);
+  const settleCount = buf.readUInt32LE(at + 8);
+  const size = buf.readUInt32LE(at + 12);
+  at += 16;
+  if (size !== fileBytes || buf.length !== at + namesLen + 20 * count + 8 * settleCount + 4) return null;
+  let names: string[];
+  try {
+    names = JSON.parse(buf.toString('utf8', at, at + namesLen)) as string[];
+  } catch {
+    return null;
+  }
+  at += namesLen;
+  const take = <T>(n: number, make: (b: ArrayBuffer) => T): T => {
+    // copied out: typed arrays need their own aligned buffer
+    const b = new Uint8Array(buf.subarray(at, at + n)).buffer;
+    at += n;
+    return make(b);
+  };
+  const offsets = take(4 * count, (b) => new Uint32Array(b));
+  const lens = take(4 * count, (b) => new Uint32Array(b));
+  const localKeys = take(4 * count, (b) => new Uint32Array(b));
+  const putAt = take(8 * count, (b) => new Float64Array(b));
+  const settles = take(8 * settleCount, (b) => new Float64Array(b));
+  const global = names.map((n) => keys.of(n));
+  for (let i = 0; i < count; i++) {
+    const l = localKeys[i]!;
+    if (l !== NO_RECORD) {
+      const g = global[l];
+      if (g === undefined) return null;
+      localKeys[i] = g;
+    }
+  }
+  return { segment: Segment.from(dir, first, { offsets, lens, keys: localKeys, at: putAt }), settles };
+}
+
+function bytesOf(a: Uint32Array | Float64Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
