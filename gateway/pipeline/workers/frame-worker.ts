@@ -15,6 +15,8 @@ import type { FrameReply, FrameRequest, WorkerInit, WorkerReady } from './protoc
 const init = workerData as WorkerInit;
 const port = parentPort!;
 sharp.concurrency(init.imageThreads);
+// every frame is new: libvips's operation cache (up to 50 MiB of decoded images) would only hold memory
+sharp.cache(false);
 
 let detector: Detector | null = null;
 let ready: WorkerReady;
