@@ -6,6 +6,7 @@ import { benchPipeline } from './pipeline.ts';
 import { benchPolicyEval } from './policy-eval.ts';
 import { benchVision } from './vision.ts';
 import { benchStorage } from './storage.ts';
+import { benchBacklog } from './backlog.ts';
 
 const SUITES: Record<string, () => Promise<void>> = {
   policy: benchPolicyEval,
@@ -14,6 +15,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   pipeline: benchPipeline,
   vision: benchVision,
   storage: benchStorage,
+  backlog: benchBacklog,
 };
 
 const wanted = process.argv.slice(2);

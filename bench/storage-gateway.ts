@@ -1,6 +1,7 @@
-// The storage bench's gateway, alone in its process so that /proc/self/io counts only its writes
-// (frame workers included: they are threads of this process). Logs at info go to stderr, which the
-// bench counts; the bench talks to it over IPC: `mark` answers with the counters, `stop` stops it.
+// The storage and backlog benches' gateway, alone in its process so that /proc/self/io counts only
+// its writes (frame workers included: they are threads of this process). Logs at info go to stderr,
+// which the bench counts; the bench talks to it over IPC: `mark` answers with the counters, `stop`
+// stops it. A fifth argument, JSON, is merged into the config.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configFromObject } from '../gateway/config/index.ts';
@@ -8,7 +9,7 @@ import { Gateway } from '../gateway/gateway.ts';
 import { createLogger } from '../gateway/log.ts';
 import { REPO } from '../gateway/repo.ts';
 
-const [upstreamUrl, dir, cameras, sensors] = process.argv.slice(2) as [string, string, string, string];
+const [upstreamUrl, dir, cameras, sensors, overrides = '{}'] = process.argv.slice(2) as [string, string, string, string, string?];
 
 async function io(): Promise<{ writeBytes: number; syscw: number }> {
   const text = await readFile('/proc/self/io', 'utf8');
@@ -17,7 +18,7 @@ async function io(): Promise<{ writeBytes: number; syscw: number }> {
 }
 
 const cfg = configFromObject(
-  { gatewayId: 'bench', dataDir: join(dir, 'data'), policy: join(REPO, 'policies/default.yaml'), broker: { port: 0 }, upstream: { url: upstreamUrl }, http: { enabled: false } },
+  { gatewayId: 'bench', dataDir: join(dir, 'data'), policy: join(REPO, 'policies/default.yaml'), broker: { port: 0 }, upstream: { url: upstreamUrl }, http: { enabled: false }, ...(JSON.parse(overrides) as object) },
   dir,
 );
 const gw = await Gateway.start(cfg, createLogger('info'));
@@ -40,9 +41,12 @@ process.on('message', (m: string) => {
       ...(await io()),
       syncs: gw.outbox.syncs + gw.audit.syncs,
       rssMiB: process.memoryUsage().rss / 2 ** 20,
+      heapMiB: process.memoryUsage().heapTotal / 2 ** 20,
+      buffersMiB: process.memoryUsage().arrayBuffers / 2 ** 20,
       processed: gw.ingest.stats.processed,
       decisions: gw.counters.decisions,
       outbox: gw.outbox.size,
+      uplink: gw.uplink.connected,
       auditSeq: gw.audit.chainHead.seq,
     });
   })();

@@ -45,14 +45,14 @@ const SCENARIOS: Scenario[] = [
 const STRACE = spawnSync('strace', ['-V']).status === 0;
 
 /** Real CCTV frames (vtest.avi) when opencv-doc is installed, else the test photos at 768x576. */
-async function frames(): Promise<{ frames: Buffer[]; source: string }> {
+export async function frames(): Promise<{ frames: Buffer[]; source: string }> {
   if (!vtestMissing()) return { frames: await vtestFrames(5, 40), source: 'vtest.avi' };
   const dir = join(REPO, 'fixtures/photos');
   const photos = readdirSync(dir).filter((f) => f.endsWith('.jpg')).map((f) => readFileSync(join(dir, f)));
   return { frames: await Promise.all(photos.map((p) => sharp(p).resize(768, 576, { fit: 'cover' }).jpeg({ quality: 85 }).toBuffer())), source: 'test photos (opencv-doc missing)' };
 }
 
-function ask<T>(child: ChildProcess, msg: string): Promise<T> {
+export function ask<T>(child: ChildProcess, msg: string): Promise<T> {
   return new Promise((r) => {
     child.once('message', (m) => r(m as T));
     child.send(msg);
