@@ -56,3 +56,15 @@ test('bounded: listed ids stop at a limit and the rest are counted; distinct dec
   assert.equal(e!.decisions!.reduce((n, d) => n + d.count, 0), 1400);
   assert.ok(JSON.stringify(e).length < 32_000, 'one window entry stays a few KB');
 });
+
+test('distinct refusals past the limit are folded into one group that says so, still counted', () => {
+  const w = new AuditWindows(() => 60_000);
+  for (let i = 0; i < 100; i++) w.refusal('bad', 'events', `CODE_${i}`, `detail ${i}`, T0 + i);
+  const [e] = w.take(Number.POSITIVE_INFINITY) as WindowEvent[];
+  assert.ok(e!.refused!.length <= 65);
+  assert.equal(e!.refused!.reduce((n, r) => n + r.count, 0), 100);
+  const other = e!.refused!.find((r) => r.code === 'MANY_DISTINCT_REFUSALS')!;
+  assert.equal(other.count, 100 - (e!.refused!.length - 1));
+  assert.match(other.detail, /CODE_64: detail 64/);
+  assert.ok(e!.refused!.filter((r) => r.code === 'CODE_63').length === 1 && other.channel === '(several)', 'the folded ones are not counted as the last code');
+});

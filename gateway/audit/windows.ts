@@ -73,7 +73,7 @@ export class AuditWindows {
     if (!g) {
       g = { channel, code, detail: detail.slice(0, 300), count: 0, first: at, last: at };
       if (w.refused.size < MAX_GROUPS) w.refused.set(key, g);
-      else g = [...w.refused.values()].at(-1)!;
+      else g = foldRefusal(w.refused, g);
     }
     g.count++;
     g.last = at;
@@ -136,6 +136,14 @@ function fold(groups: Map<string, DecisionGroup>, g: DecisionGroup): DecisionGro
   const key = `other\0${g.action}`;
   let other = groups.get(key);
   if (!other) groups.set(key, (other = { recordType: '(several)', action: g.action, rules: [], reason: 'MANY_DISTINCT_DECISIONS', policy: g.policy, count: 0 }));
+  return other;
+}
+
+/** The same for refusals: past MAX_GROUPS distinct channel and code pairs, one group counts the rest. */
+function foldRefusal(groups: Map<string, RefusalGroup>, g: RefusalGroup): RefusalGroup {
+  const key = 'other';
+  let other = groups.get(key);
+  if (!other) groups.set(key, (other = { channel: '(several)', code: 'MANY_DISTINCT_REFUSALS', detail: `more distinct refusals than a window keeps apart; the first of them: ${g.code}: ${g.detail}`.slice(0, 300), count: 0, first: g.first, last: g.last }));
   return other;
 }
 
