@@ -169,8 +169,11 @@ export class Gateway {
     const counts = new CountsAggregator(() => active.inForce?.loaded.policy.counts ?? { intervalSeconds: 10, classes: ['person', 'vehicle'] });
     const decisionAudit = new DecisionAuditRouter(audit, () => cfg.audit.windowSeconds * 1000);
     decisionAudit.onDecision = (ev) => activity.seeDecision(new Date().toISOString(), ev.deviceId, ev);
-    // deleting a delivered segment forgets its records: the counted decisions about them are recorded first
-    outbox.beforeForget = () => decisionAudit.flush(Number.POSITIVE_INFINITY, { now: true });
+    // deleting a delivered segment forgets its records: the counted decisions about them are recorded
+    // first, if a window that may still be open holds them (a drain of old records needs nothing)
+    outbox.beforeForget = async (newestAt) => {
+      if (newestAt >= Date.now() - 2 * cfg.audit.windowSeconds * 1000) await decisionAudit.flush(Number.POSITIVE_INFINITY, { now: true });
+    };
     const snapshots = new SnapshotSchedule(() => active.inForce?.loaded.policy.vision.snapshots ?? null);
     const ingest = new FrameIngest(
       frames,

@@ -88,8 +88,8 @@ export interface OutboxRecovery {
 const SEGMENT_BYTES = 8 * 1024 * 1024;
 /** after a failed roll to a new segment (a full disk), how long before the next try */
 const ROLL_RETRY_MS = 30_000;
-/** how many acknowledgements may wait in memory before they are written (a kill -9 sends at most these again) */
-const LAZY_MAX_LINES = 2000;
+/** how many batches of acknowledgements (one per turn of the event loop) may wait before they are written: a kill -9 sends at most these again */
+const LAZY_MAX_LINES = 64;
 /** the most bytes a put line adds around its entry: `{"s":<seq>,"e":` ... `}\n` */
 const LINE_OVERHEAD = 28;
 const UNBOUNDED: OutboxBounds = { maxBytes: Number.MAX_SAFE_INTEGER, maxAgeSeconds: Number.MAX_SAFE_INTEGER, whenFull: 'refuse-new' };
@@ -122,13 +122,18 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
   /** bytes of puts admitted and not yet written, so concurrent puts cannot overshoot maxBytes together */
   private reserved = 0;
   private pendingCount = 0;
+  /** acknowledged seqs whose lines are not yet handed to the log */
+  private acks: number[] = [];
   private pendingBytes = 0;
   private syncsBefore = 0;
   recovered: OutboxRecovery = { entries: 0, tornBytes: 0, corruptLines: 0, lost: [], quarantined: null, readIndexes: 0, rebuiltIndexes: 0 };
   /** puts found at open that were made at or after `recentSince`, delivered or not (for audit recovery) */
   recentPuts: OutboxEntry[] = [];
-  /** runs before delivered records are deleted: the audit log makes their decisions durable first */
-  beforeForget: (() => Promise<void>) | null = null;
+  /**
+   * Runs before delivered records are deleted, with the newest put time among them: the audit log
+   * makes the decisions about them durable first, if its windows may still hold them.
+   */
+  beforeForget: ((newestAt: number) => Promise<void>) | null = null;
   readonly drops: Partial<Record<OutboxDropReason, number>> = {};
   private readonly segmentBytes: number;
 
@@ -400,7 +405,22 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
    */
   ack(seq: number): void {
     // a failed write (a full disk) loses only the note; the put's own write reports the fault
-    this.settle(seq, { ack: seq }, true)?.catch(() => {});
+    if (!this.markSettled(seq)) return;
+    // one line per ack, but one append per turn of the event loop: a drain acknowledges thousands a second
+    if (this.acks.push(seq) === 1) setImmediate(() => this.writeAcks());
+  }
+
+  private writeAcks(): void {
+    const seqs = this.acks;
+    if (seqs.length === 0) return;
+    this.acks = [];
+    const head = this.head;
+    const onWritten = () => {
+      for (const seq of seqs) head.settles.push(seq);
+    };
+    // a failed write (a full disk) loses only the notes; the put's own write reports the fault
+    this.log.appendLine(seqs.map((seq) => `{"ack":${seq}}`).join('\n'), { sync: false, lazy: true, onWritten }).catch(() => {});
+    this.maybeRoll();
   }
 
   /** Every pending entry, in the order `take` hands them out after a rewind (for tests and tools: it reads them all). */
@@ -459,7 +479,7 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
       const s = this.segmentOf(seq);
       if (!s) continue;
       const key = this.keys.name(s.key(seq));
-      const w = this.settle(seq, { drop: seq, reason }, false);
+      const w = this.dropOne(seq, reason);
       if (!w) continue; // settled meanwhile: delivered, or dropped by a concurrent call
       writes.push(w);
       this.count(reason);
@@ -470,18 +490,25 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
   }
 
   /** Marks a seq settled and appends the line that says so; null if it was settled already. */
-  private settle(seq: number, line: { ack: number } | { drop: number; reason: string }, lazy: boolean): Promise<void> | null {
-    const s = this.segmentOf(seq);
-    if (!s) return null;
-    const bytes = s.bytesOf(seq);
-    if (!s.settle(seq)) return null;
-    this.pendingCount--;
-    this.pendingBytes -= bytes;
+  /** Marks a seq dropped and appends the line that says so; null if it was settled already. */
+  private dropOne(seq: number, reason: OutboxDropReason): Promise<void> | null {
+    if (!this.markSettled(seq)) return null;
     const head = this.head;
-    const written = this.log.appendLine(JSON.stringify(line), { sync: false, lazy, onWritten: () => head.settles.push(seq) });
-    if (s.live === 0) this.maybeForget();
+    const written = this.log.appendLine(JSON.stringify({ drop: seq, reason }), { sync: false, onWritten: () => head.settles.push(seq) });
     this.maybeRoll();
     return written;
+  }
+
+  /** Marks a seq delivered or dropped in memory; false if it already was. */
+  private markSettled(seq: number): boolean {
+    const s = this.segmentOf(seq);
+    if (!s) return false;
+    const bytes = s.bytesOf(seq);
+    if (!s.settle(seq)) return false;
+    this.pendingCount--;
+    this.pendingBytes -= bytes;
+    if (s.live === 0) this.maybeForget();
+    return true;
   }
 
   /**
@@ -610,7 +637,7 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
           done.push(s);
         }
         if (done.length === 0) break;
-        await this.beforeForget?.();
+        await this.beforeForget?.(Math.max(...done.map((s) => s.newestAt())));
         this.segments = this.segments.slice(done.length);
         for (const s of done) {
           await this.reader.forget(s);
@@ -627,6 +654,7 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
   }
 
   async close(): Promise<void> {
+    this.writeAcks();
     while (this.rolling || this.forgetting) await (this.rolling ?? this.forgetting);
     await this.log.close();
     await this.reader.close();

@@ -188,6 +188,13 @@ export class Segment {
     return this.lens[seq - this.first]!;
   }
 
+  /** The latest put time of its records (0 when it has none). */
+  newestAt(): number {
+    let max = 0;
+    for (let i = 0; i < this.count; i++) if (this.keyIdx[i] !== NO_RECORD && this.putAt[i]! > max) max = this.putAt[i]!;
+    return max;
+  }
+
   /** The oldest seq not yet settled, or null. */
   firstLive(): number | null {
     while (this.low < this.count && (this.bits[this.low >> 3]! & (1 << (this.low & 7))) !== 0) this.low++;
