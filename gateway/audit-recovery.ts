@@ -1,18 +1,9 @@
-import { z } from 'zod';
 import type { AuditLog } from './audit/index.ts';
 import type { OutboxEntry } from './outbox/index.ts';
+import { UpstreamRecordSchema, type UpstreamRecord } from './decide.ts';
 
 /** clocks and the delay between a decision and its audit entry */
 const SLACK_MS = 5_000;
-
-/** What a forwarded record says of its decision; read back from disk, so checked. */
-const ForwardedRecord = z.strictObject({
-  id: z.string(),
-  deviceId: z.string(),
-  recordType: z.string(),
-  policy: z.object({ id: z.string(), version: z.number(), sha256: z.string() }),
-  fields: z.record(z.string(), z.unknown()),
-});
 
 /** From when on the outbox's puts must be compared with the audit log at this start; Infinity after a clean stop. */
 export function auditGapSince(audit: AuditLog): number {
@@ -34,9 +25,10 @@ export async function recordAuditGap(audit: AuditLog, recentPuts: readonly Outbo
   let recovered = 0;
   for (const put of recentPuts) {
     if (put.key.startsWith('$') || p.forwardIds.has(put.id)) continue;
-    let parsed: z.infer<typeof ForwardedRecord>;
+    let parsed: UpstreamRecord;
     try {
-      parsed = ForwardedRecord.parse(JSON.parse(put.payload));
+      // what a forwarded record says of its decision; read back from disk, so checked
+      parsed = UpstreamRecordSchema.parse(JSON.parse(put.payload));
     } catch {
       continue;
     }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { newRecordId } from './record-id.ts';
 import { localTopic, upstreamRecordTopic } from '../devices/index.ts';
 import { evaluate, policyRef, withZone, type Candidate, type Decision } from '../policies/index.ts';
@@ -6,13 +7,14 @@ import { OutboxFullError, type OutboxStore } from './outbox/index.ts';
 import type { PolicyInForce } from './policy/index.ts';
 
 /** The upstream record: only what the policy allowed, the policy that allowed it, and an id to de-duplicate. */
-export interface UpstreamRecord {
-  id: string;
-  deviceId: string;
-  recordType: string;
-  policy: { id: string; version: number; sha256: string };
-  fields: Record<string, unknown>;
-}
+export const UpstreamRecordSchema = z.strictObject({
+  id: z.string(),
+  deviceId: z.string(),
+  recordType: z.string(),
+  policy: z.object({ id: z.string(), version: z.number(), sha256: z.string() }),
+  fields: z.record(z.string(), z.unknown()),
+});
+export type UpstreamRecord = z.infer<typeof UpstreamRecordSchema>;
 
 export interface DecideContext {
   policy(): PolicyInForce | null;
