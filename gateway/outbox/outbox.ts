@@ -180,7 +180,6 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     let tornBytes = 0;
     let readIndexes = 0;
     let rebuiltIndexes = 0;
-    let headSettles: number[] = [];
     let headBytes = 0;
     for (const [i, first] of firsts.entries()) {
       const isHead = i === firsts.length - 1;
@@ -197,12 +196,11 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
       this.segments.push(scanned.segment);
       settles.push(scanned.settles);
       damaged.push(...scanned.damaged.map((line) => ({ path, line })));
-      if (isHead) {
-        headSettles = scanned.settles;
-        headBytes = scanned.fileBytes;
-      } else {
+      // what its index will list when it is sealed (now, or as the head later)
+      scanned.segment.settles = scanned.settles;
+      if (isHead) headBytes = scanned.fileBytes;
+      else {
         rebuiltIndexes++;
-        scanned.segment.settles = scanned.settles;
         await this.sealIndex(scanned.segment, scanned.fileBytes);
       }
     }
@@ -248,9 +246,9 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
       }
     }
     this.recentPuts = await this.readRecent(recentSince);
-    await this.openHead(last && headBytes < this.segmentBytes ? last : null, headBytes, headSettles);
+    await this.openHead(last && headBytes < this.segmentBytes ? last : null, headBytes);
     // written so the next start does not count them again
-    await Promise.all(lostSeqs.map((seq) => this.log.append({ drop: seq, reason: 'OUTBOX_CORRUPT' }, { sync: false })));
+    await Promise.all(lostSeqs.map((seq) => this.appendDrop(seq, 'OUTBOX_CORRUPT')));
     this.recovered = { entries: this.pendingCount, tornBytes, corruptLines: damaged.length, lost, quarantined, readIndexes, rebuiltIndexes };
     this.maybeForget();
   }
@@ -271,19 +269,15 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
   }
 
   /** Opens the head for appending: the last segment found, or a new one. */
-  private async openHead(last: Segment | null, bytes: number, settles: number[]): Promise<void> {
+  private async openHead(last: Segment | null, bytes: number): Promise<void> {
     if (last) {
-      last.settles = settles;
       this.head = last;
       this.log = new JsonlLog(last.path, this.logOptions);
       await this.log.openTailOnly();
       return;
     }
     const full = this.segments.at(-1);
-    if (full) {
-      full.settles = settles;
-      await this.sealIndex(full, bytes);
-    }
+    if (full) await this.sealIndex(full, bytes);
     const head = this.newSegment();
     this.log = new JsonlLog(head.path, this.logOptions);
     await this.log.openTailOnly();
@@ -324,7 +318,7 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     return this.syncsBefore + this.log.syncs;
   }
 
-  /** segment files on disk, for tests and the status page */
+  /** segment files on disk (for tests) */
   get segmentCount(): number {
     return this.segments.length;
   }
@@ -404,7 +398,6 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
    * receivers drop duplicates by id, while a write of its own per ack would dirty a page of the SD card each time.
    */
   ack(seq: number): void {
-    // a failed write (a full disk) loses only the note; the put's own write reports the fault
     if (!this.markSettled(seq)) return;
     // one line per ack, but one append per turn of the event loop: a drain acknowledges thousands a second
     if (this.acks.push(seq) === 1) setImmediate(() => this.writeAcks());
@@ -489,14 +482,18 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     this.maybeForget();
   }
 
-  /** Marks a seq settled and appends the line that says so; null if it was settled already. */
   /** Marks a seq dropped and appends the line that says so; null if it was settled already. */
   private dropOne(seq: number, reason: OutboxDropReason): Promise<void> | null {
     if (!this.markSettled(seq)) return null;
-    const head = this.head;
-    const written = this.log.appendLine(JSON.stringify({ drop: seq, reason }), { sync: false, onWritten: () => head.settles.push(seq) });
+    const written = this.appendDrop(seq, reason);
     this.maybeRoll();
     return written;
+  }
+
+  /** The drop line, written (not synced); the head's index will list the seq it settles. */
+  private appendDrop(seq: number, reason: OutboxDropReason): Promise<void> {
+    const head = this.head;
+    return this.log.appendLine(JSON.stringify({ drop: seq, reason }), { sync: false, onWritten: () => head.settles.push(seq) });
   }
 
   /** Marks a seq delivered or dropped in memory; false if it already was. */

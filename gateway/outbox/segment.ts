@@ -152,10 +152,6 @@ export class Segment {
     this.bits = this.bits.slice(0, Math.ceil(this.count / 8));
   }
 
-  has(seq: number): boolean {
-    return seq >= this.first && seq < this.end;
-  }
-
   isSettled(seq: number): boolean {
     const i = seq - this.first;
     return (this.bits[i >> 3]! & (1 << (i & 7))) !== 0;
