@@ -8,14 +8,15 @@ import { REPO } from '../gateway/repo.ts';
 import { MOSQUITTO_MISSING, startAedesUpstream, startMosquitto, type UpstreamBroker } from '../gateway/test/upstream-brokers.ts';
 import { startCameraSim } from '../simulators/index.ts';
 import { ask, frames } from './storage.ts';
+import { unitLaunch } from './as-installed.ts';
 
 const RECORDS = Number(process.env.BENCH_BACKLOG_RECORDS ?? 2_000_000);
 const DEVICES = 24; // 4 cameras and 20 sensors, as at the reference site
 const CAMERA_SECONDS = Number(process.env.BENCH_BACKLOG_CAMERA_SECONDS ?? 60);
 const BUNDLE = '.bench-dist';
 const MiB = 2 ** 20;
-/** the V8 flags of docs/deploy/veilgate.service */
-const UNIT_NODE_OPTIONS = '--max-semi-space-size=2';
+/** node's flags and environment as docs/deploy/veilgate.service runs the gateway */
+const UNIT = unitLaunch();
 
 interface Mark {
   at: number;
@@ -67,10 +68,15 @@ async function run(backlog: number, clip: Buffer[]): Promise<Run> {
     await upstream.stop();
     const overrides = { outbox: { maxBytes: 4 * 2 ** 30 }, upstream: { url: upstream.url, reconnectMinMs: 200, reconnectMaxMs: 1000 } };
     const t0 = performance.now();
-    const child: ChildProcess = spawn(process.execPath, [join(REPO, BUNDLE, 'storage-gateway.js'), upstream.url, dir, '4', '0', JSON.stringify(overrides)], {
+    let stopping = false;
+    const flags = process.env.BENCH_GATEWAY_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? UNIT.flags;
+    const child: ChildProcess = spawn(process.execPath, [...flags, join(REPO, BUNDLE, 'storage-gateway.js'), upstream.url, dir, '4', '0', JSON.stringify(overrides)], {
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-      // as docs/deploy/veilgate.service runs it
-      env: { ...process.env, MALLOC_ARENA_MAX: '2', NODE_OPTIONS: process.env.BENCH_GATEWAY_NODE_OPTIONS ?? UNIT_NODE_OPTIONS },
+      env: { ...process.env, ...UNIT.env },
+    });
+    child.once('exit', (code) => {
+      if (!stopping) console.error(`the gateway exited with ${code} before the bench was done`);
+      if (!stopping) process.exit(1);
     });
     const ready = await new Promise<{ url: string; creds: Array<{ deviceId: string; secret: string }> }>((r) => child.once('message', (m) => r(m as never)));
     const readySeconds = (performance.now() - t0) / 1000;
@@ -100,6 +106,7 @@ async function run(backlog: number, clip: Buffer[]): Promise<Run> {
     }
     const drainPerSecond = from && last !== from ? (from.outbox - last.outbox) / ((last.at - from.at) / 1000) : NaN;
     await Promise.all(sims.map((s) => s.stop()));
+    stopping = true;
     await ask(child, 'stop');
     await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
     await upstream.dispose();

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { buildBundle, GATEWAY_ENTRIES } from '../gateway/bundle/index.ts';
 import { REPO } from '../gateway/repo.ts';
 import { startCameraSim } from '../simulators/index.ts';
+import { unitLaunch } from './as-installed.ts';
 
 interface Sample { rssMiB: number; processed: number; detected: number }
 
@@ -17,15 +18,15 @@ const BENCH_BUNDLE = '.bench-dist';
 async function gatewayCommand(form: GatewayForm): Promise<string[]> {
   if (form === 'sources') return ['--import', 'tsx', join(REPO, 'bench/gateway-process.ts')];
   await buildBundle(REPO, BENCH_BUNDLE, { 'gateway-process': 'bench/gateway-process.ts', entry: GATEWAY_ENTRIES.entry! });
-  return [join(REPO, BENCH_BUNDLE, 'gateway-process.js')];
+  return [...unitLaunch().flags, join(REPO, BENCH_BUNDLE, 'gateway-process.js')];
 }
 
 /**
  * Resident memory of a real gateway in its own process (broker, audit, outbox, frame worker with
  * the four models), at start and after `count` frames sent over MQTT at 5 fps by a simulated camera.
- * MALLOC_ARENA_MAX=2 as in docs/deploy/veilgate.service.
+ * The environment and (bundled) node's flags are docs/deploy/veilgate.service's.
  */
-export async function gatewayRss(frames: Buffer[], count: number, form: GatewayForm, env: NodeJS.ProcessEnv = { ...process.env, MALLOC_ARENA_MAX: '2' }): Promise<{ start: number; end: number; processed: number }> {
+export async function gatewayRss(frames: Buffer[], count: number, form: GatewayForm, env: NodeJS.ProcessEnv = { ...process.env, ...unitLaunch().env }): Promise<{ start: number; end: number; processed: number }> {
   const child = spawn(process.execPath, await gatewayCommand(form), { stdio: ['pipe', 'pipe', 'inherit'], env });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async <T>(): Promise<T> => JSON.parse(String((await lines.next()).value)) as T;

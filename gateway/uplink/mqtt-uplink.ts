@@ -56,6 +56,11 @@ export class MqttUplink implements Uplink {
       reconnectPeriod: 0, // reconnects are ours: exponential back-off with jitter
       connectTimeout: 10_000,
       will: { topic: status, payload: Buffer.from('offline'), qos: 1, retain: true },
+      // otherwise mqtt.js re-arms its keep-alive timer on every packet, thousands a second in a drain
+      reschedulePings: false,
+      // mqtt-packet's cache of a Buffer for each of the 65,536 packet ids: 6 MiB of heap for the
+      // process (the broker shares the module), which V8 then grows the heap in proportion to
+      writeCache: false,
       ...(upstream.username ? { username: upstream.username } : {}),
       ...(upstream.password ? { password: upstream.password } : {}),
       ...(upstream.caFile ? { ca: readFileSync(upstream.caFile) } : {}),
