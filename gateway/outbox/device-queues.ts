@@ -1,17 +1,22 @@
-/** One device's pending seqs in put order, with a cursor for what has been handed to the uplink. */
+/**
+ * One device's pending seqs in put order, with a cursor for what has been handed to the uplink.
+ * Held as four-byte distances from a base seq: what a device has pending spans far fewer than 2^32 seqs.
+ */
 class Queue {
-  private buf = new Float64Array(16);
+  private buf = new Uint32Array(16);
+  private base = 0;
   private head = 0;
   private cursor = 0;
   private tail = 0;
 
   push(seq: number): void {
+    if (this.head === this.tail) this.base = seq;
     if (this.tail === this.buf.length) {
       if (this.head > this.buf.length / 2) {
         // mostly delivered: move what is left to the front instead of growing
         this.buf.copyWithin(0, this.head, this.tail);
       } else {
-        const bigger = new Float64Array(this.buf.length * 2);
+        const bigger = new Uint32Array(this.buf.length * 2);
         bigger.set(this.buf.subarray(this.head, this.tail));
         this.buf = bigger;
       }
@@ -19,12 +24,24 @@ class Queue {
       this.cursor -= this.head;
       this.head = 0;
     }
-    this.buf[this.tail++] = seq;
+    if (seq - this.base > 0xffffffff) this.rebase();
+    this.buf[this.tail++] = seq - this.base;
+  }
+
+  /** Measures from the oldest seq held, so the distances fit again. */
+  private rebase(): void {
+    const by = this.buf[this.head]!;
+    for (let i = this.head; i < this.tail; i++) this.buf[i]! -= by;
+    this.base += by;
+  }
+
+  private at(i: number): number {
+    return this.base + this.buf[i]!;
   }
 
   /** Forgets settled seqs at the front; true once nothing is left. */
   trim(settled: (seq: number) => boolean): boolean {
-    while (this.head < this.tail && settled(this.buf[this.head]!)) this.head++;
+    while (this.head < this.tail && settled(this.at(this.head))) this.head++;
     if (this.cursor < this.head) this.cursor = this.head;
     if (this.head < this.tail) return false;
     this.head = this.cursor = this.tail = 0;
@@ -34,7 +51,7 @@ class Queue {
   /** The next seq not handed out and not settled, or null. */
   next(settled: (seq: number) => boolean): number | null {
     while (this.cursor < this.tail) {
-      const seq = this.buf[this.cursor++]!;
+      const seq = this.at(this.cursor++);
       if (!settled(seq)) return seq;
     }
     return null;
@@ -45,7 +62,7 @@ class Queue {
   }
 
   *all(settled: (seq: number) => boolean): Generator<number> {
-    for (let i = this.head; i < this.tail; i++) if (!settled(this.buf[i]!)) yield this.buf[i]!;
+    for (let i = this.head; i < this.tail; i++) if (!settled(this.at(i))) yield this.at(i);
   }
 }
 

@@ -2,17 +2,18 @@ import { crc32 } from 'node:zlib';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { NO_RECORD, Segment, type KeyTable } from './segment.ts';
 
-const MAGIC = Buffer.from('VGOBXI01');
+// 02: put times in whole seconds (four bytes); an 01 index is not read, so its segment is scanned and indexed again
+const MAGIC = Buffer.from('VGOBXI02');
 
 /**
  * The index file beside a sealed segment, so a start reads a few bytes per record instead of
- * parsing every line: the records' offsets, devices and put times, and the seqs its ack and drop
+ * parsing every line: the records' offsets, devices and put times (whole seconds), and the seqs its ack and drop
  * lines settle. Written once, when the segment is sealed, and not synced: one that is missing,
  * torn or does not match its segment is rebuilt from the segment (segment-scan.ts).
  * Typed arrays are stored as the machine holds them (little-endian on every target).
  */
 export async function writeSegmentIndex(segment: Segment, keys: KeyTable, fileBytes: number): Promise<void> {
-  const { offsets, lens, keys: keyIdx, at } = segment.arrays();
+  const { offsets, lens, keys: keyIdx, atSeconds } = segment.arrays();
   const local = new Map<number, number>();
   const names: string[] = [];
   const localKeys = new Uint32Array(keyIdx.length);
@@ -42,7 +43,7 @@ export async function writeSegmentIndex(segment: Segment, keys: KeyTable, fileBy
     bytesOf(offsets),
     bytesOf(lens),
     bytesOf(localKeys),
-    bytesOf(at),
+    bytesOf(atSeconds),
     bytesOf(Float64Array.from(segment.settles)),
   ]);
   const sum = Buffer.alloc(4);
@@ -68,7 +69,7 @@ export async function readSegmentIndex(dir: string, first: number, keys: KeyTabl
   const settleCount = buf.readUInt32LE(at + 8);
   const size = buf.readUInt32LE(at + 12);
   at += 16;
-  if (size !== fileBytes || buf.length !== at + namesLen + 20 * count + 8 * settleCount + 4) return null;
+  if (size !== fileBytes || buf.length !== at + namesLen + 16 * count + 8 * settleCount + 4) return null;
   let names: string[];
   try {
     names = JSON.parse(buf.toString('utf8', at, at + namesLen)) as string[];
@@ -85,7 +86,7 @@ export async function readSegmentIndex(dir: string, first: number, keys: KeyTabl
   const offsets = take(4 * count, (b) => new Uint32Array(b));
   const lens = take(4 * count, (b) => new Uint32Array(b));
   const localKeys = take(4 * count, (b) => new Uint32Array(b));
-  const putAt = take(8 * count, (b) => new Float64Array(b));
+  const atSeconds = take(4 * count, (b) => new Uint32Array(b));
   const settles = take(8 * settleCount, (b) => new Float64Array(b));
   const global = names.map((n) => keys.of(n));
   for (let i = 0; i < count; i++) {
@@ -96,7 +97,7 @@ export async function readSegmentIndex(dir: string, first: number, keys: KeyTabl
       localKeys[i] = g;
     }
   }
-  return { segment: Segment.from(dir, first, { offsets, lens, keys: localKeys, at: putAt }), settles };
+  return { segment: Segment.from(dir, first, { offsets, lens, keys: localKeys, atSeconds }), settles };
 }
 
 function bytesOf(a: Uint32Array | Float64Array): Buffer {

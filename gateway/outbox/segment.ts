@@ -23,12 +23,13 @@ export class KeyTable {
   }
 }
 
-/** A segment's index as arrays of `count` records each. */
+/** A segment's index as arrays of `count` records each; put times in whole seconds, rounded up. */
 export interface SegmentArrays {
   offsets: Uint32Array;
   lens: Uint32Array;
+  /** KeyTable numbers, NO_RECORD for a seq without a record */
   keys: Uint32Array;
-  at: Float64Array;
+  atSeconds: Uint32Array;
 }
 
 const NAME = /^seg-(\d{16})\.log$/;
@@ -43,16 +44,25 @@ export function segmentFirst(name: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** A put time as the index holds it: whole seconds, rounded up, so the age bound never drops a record early. */
+export function toIndexSeconds(at: number): number {
+  return Math.min(0xffffffff, Math.max(0, Math.ceil(at / 1000)));
+}
+
+/** Device numbers in two bytes each while the KeyTable has fewer than 65,535 devices, four after. */
+type KeyArray = Uint16Array | Uint32Array;
+const NO_KEY16 = 0xffff;
+
 /**
  * The in-memory index of one segment file: for each seq from `first`, where its line is, its
  * device, when it was put, and whether it is settled (delivered or dropped). Typed arrays, about
- * 21 bytes a record, so two million pending records cost tens of MB, not a JavaScript object each.
+ * 14 bytes a record, so two million pending records cost tens of MB, not a JavaScript object each.
  */
 export class Segment {
   private offsets: Uint32Array;
   private lens: Uint32Array;
-  private keyIdx: Uint32Array;
-  private putAt: Float64Array;
+  private keyIdx: KeyArray;
+  private putAt: Uint32Array;
   private bits: Uint8Array;
   count = 0;
   /** records neither delivered nor dropped, and their bytes in the file */
@@ -71,18 +81,18 @@ export class Segment {
   ) {
     this.offsets = new Uint32Array(capacity);
     this.lens = new Uint32Array(capacity);
-    this.keyIdx = new Uint32Array(capacity);
-    this.putAt = new Float64Array(capacity);
+    this.keyIdx = new Uint16Array(capacity);
+    this.putAt = new Uint32Array(capacity);
     this.bits = new Uint8Array(Math.ceil(capacity / 8));
   }
 
   /** Rebuilds an index read from disk (arrays of exactly `count` records). */
-  static from(dir: string, first: number, { offsets, lens, keys, at }: SegmentArrays): Segment {
+  static from(dir: string, first: number, { offsets, lens, keys, atSeconds }: SegmentArrays): Segment {
     const s = new Segment(dir, first, 0);
     s.offsets = offsets;
     s.lens = lens;
-    s.keyIdx = keys;
-    s.putAt = at;
+    s.keyIdx = keys.some((k) => k !== NO_RECORD && k >= NO_KEY16) ? keys : Uint16Array.from(keys, (k) => (k === NO_RECORD ? NO_KEY16 : k));
+    s.putAt = atSeconds;
     s.count = keys.length;
     s.bits = new Uint8Array(Math.ceil(s.count / 8));
     for (let i = 0; i < s.count; i++) {
@@ -116,16 +126,27 @@ export class Segment {
 
   private push(offset: number, bytes: number, key: number, at: number): void {
     if (this.count === this.keyIdx.length) this.grow();
+    if (key !== NO_RECORD && key >= NO_KEY16 && this.keyIdx instanceof Uint16Array) this.widenKeys();
     const i = this.count++;
     this.offsets[i] = offset;
     this.lens[i] = bytes;
-    this.keyIdx[i] = key;
-    this.putAt[i] = at;
+    this.keyIdx[i] = key === NO_RECORD ? this.noKey : key;
+    this.putAt[i] = toIndexSeconds(at);
     if (key === NO_RECORD) this.bits[i >> 3]! |= 1 << (i & 7);
     else {
       this.live++;
       this.liveBytes += bytes;
     }
+  }
+
+  private get noKey(): number {
+    return this.keyIdx instanceof Uint16Array ? NO_KEY16 : NO_RECORD;
+  }
+
+  private widenKeys(): void {
+    const wide = new Uint32Array(this.keyIdx.length);
+    for (let i = 0; i < this.count; i++) wide[i] = this.keyIdx[i] === NO_KEY16 ? NO_RECORD : this.keyIdx[i]!;
+    this.keyIdx = wide;
   }
 
   private grow(): void {
@@ -134,9 +155,9 @@ export class Segment {
     offsets.set(this.offsets);
     const lens = new Uint32Array(n);
     lens.set(this.lens);
-    const keys = new Uint32Array(n);
+    const keys = this.keyIdx instanceof Uint16Array ? new Uint16Array(n) : new Uint32Array(n);
     keys.set(this.keyIdx);
-    const at = new Float64Array(n);
+    const at = new Uint32Array(n);
     at.set(this.putAt);
     const bits = new Uint8Array(Math.ceil(n / 8));
     bits.set(this.bits);
@@ -167,12 +188,15 @@ export class Segment {
     return true;
   }
 
+  /** its KeyTable number, or NO_RECORD */
   key(seq: number): number {
-    return this.keyIdx[seq - this.first]!;
+    const k = this.keyIdx[seq - this.first]!;
+    return k === this.noKey ? NO_RECORD : k;
   }
 
+  /** when it was put, ms since the epoch, to the second (rounded up) */
   at(seq: number): number {
-    return this.putAt[seq - this.first]!;
+    return this.putAt[seq - this.first]! * 1000;
   }
 
   offsetOf(seq: number): number {
@@ -184,11 +208,12 @@ export class Segment {
     return this.lens[seq - this.first]!;
   }
 
-  /** The latest put time of its records (0 when it has none). */
+  /** The latest put time of its records (0 when it has none), ms since the epoch. */
   newestAt(): number {
     let max = 0;
-    for (let i = 0; i < this.count; i++) if (this.keyIdx[i] !== NO_RECORD && this.putAt[i]! > max) max = this.putAt[i]!;
-    return max;
+    const none = this.noKey;
+    for (let i = 0; i < this.count; i++) if (this.keyIdx[i] !== none && this.putAt[i]! > max) max = this.putAt[i]!;
+    return max * 1000;
   }
 
   /** The oldest seq not yet settled, or null. */
@@ -200,6 +225,7 @@ export class Segment {
   /** The index as stored beside a sealed segment (segment-index.ts). */
   arrays(): SegmentArrays {
     const n = this.count;
-    return { offsets: this.offsets.subarray(0, n), lens: this.lens.subarray(0, n), keys: this.keyIdx.subarray(0, n), at: this.putAt.subarray(0, n) };
+    const keys = this.keyIdx instanceof Uint32Array ? this.keyIdx.subarray(0, n) : Uint32Array.from(this.keyIdx.subarray(0, n), (k) => (k === NO_KEY16 ? NO_RECORD : k));
+    return { offsets: this.offsets.subarray(0, n), lens: this.lens.subarray(0, n), keys, atSeconds: this.putAt.subarray(0, n) };
   }
 }
