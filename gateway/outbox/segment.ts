@@ -3,7 +3,7 @@ import { join } from 'node:path';
 /** The key of a seq with no readable record: a damaged line, or a put whose write failed. Always settled. */
 export const NO_RECORD = 0xffffffff;
 
-/** Device ids as small numbers, so the index holds four bytes per record instead of a string. */
+/** Device ids as small numbers, so the index holds two bytes per record instead of a string. */
 export class KeyTable {
   private readonly ids = new Map<string, number>();
   readonly names: string[] = [];
