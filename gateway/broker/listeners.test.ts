@@ -10,6 +10,7 @@ import { deviceTopic } from '../../devices/index.ts';
 import { sampleEvent } from '../../simulators/index.ts';
 import { startHarness, waitFor, type Harness } from '../test/harness.ts';
 import { makeTestPki } from '../test/test-pki.ts';
+import { cleanups } from '../test/cleanup.ts';
 
 const BIN = new URL('../cli/bin.js', import.meta.url).pathname;
 const cli = (args: string[]) => promisify(execFile)(process.execPath, [BIN, ...args]);
@@ -17,8 +18,9 @@ const listener = (h: Harness, kind: 'mqtts' | 'ws') => h.gateway.extraListeners.
 const event = () => JSON.stringify(sampleEvent('door', 0));
 
 test('mqtts: certs init makes a CA and server certificate; devices log in with a password or with their own client certificate', async (t) => {
+  const defer = cleanups(t);
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-tls-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  defer(() => rm(dir, { recursive: true, force: true }));
   const cfg = join(dir, 'gateway.yaml');
   await writeFile(cfg, 'dataDir: ./data\n');
   const init = await cli(['certs', 'init', '--name', '127.0.0.1', 'gw.local', '--config', cfg]);
@@ -31,7 +33,7 @@ test('mqtts: certs init makes a CA and server certificate; devices log in with a
     dataDir: join(dir, 'data'),
     broker: { tls: { enabled: true, port: 0, certFile: join(certs, 'server.pem'), keyFile: join(certs, 'server.key'), caFile: join(certs, 'ca.pem'), clientCertAuth: true } },
   });
-  t.after(() => h.stop());
+  defer(() => h.stop());
   const ca = await readFile(join(certs, 'ca.pem'));
   const url = `mqtts://127.0.0.1:${listener(h, 'mqtts')}`;
 

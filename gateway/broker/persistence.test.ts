@@ -7,10 +7,12 @@ import mqtt from 'mqtt';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { startHarness } from '../test/harness.ts';
 import { rawClient } from '../test/raw-mqtt.ts';
+import { cleanups } from '../test/cleanup.ts';
 
 test('QoS 1 messages for an offline persistent session survive a gateway restart', async (t) => {
+  const defer = cleanups(t);
   const dataDir = await mkdtemp(join(tmpdir(), 'veilgate-persist-'));
-  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  defer(() => rm(dataDir, { recursive: true, force: true }));
   const first = await startHarness({ allowAnonymous: true, dataDir });
   // a local monitor with a persistent session [MQTT-3.1.2-4], then away
   const monitor = await mqtt.connectAsync(first.brokerUrl, { clientId: 'monitor', clean: false, reconnectPeriod: 0 });
@@ -23,7 +25,7 @@ test('QoS 1 messages for an offline persistent session survive a gateway restart
   await first.stop();
 
   const second = await startHarness({ allowAnonymous: true, dataDir });
-  t.after(() => second.stop());
+  defer(() => second.stop());
   const back = await mqtt.connectAsync(second.brokerUrl, { clientId: 'monitor', clean: false, reconnectPeriod: 0 });
   const got: string[] = [];
   back.on('message', (topic, payload) => got.push(`${topic}=${payload.toString()}`));

@@ -17,6 +17,7 @@ import { createLogger } from '../log.ts';
 import { brokerHooks, storedWillProblem, type BrokerHandlers } from './index.ts';
 import { openBrokerPersistence } from './persistence.ts';
 import { listenTcp } from './listen.ts';
+import { cleanups } from '../test/cleanup.ts';
 
 const connect = (url: string, o: mqtt.IClientOptions) => mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...o });
 
@@ -46,8 +47,9 @@ test('a will is checked at CONNECT: a device may leave only offline on its own s
 });
 
 test('wills an earlier run stored are checked again before aedes publishes them: forged ones are deleted, a device offline is delivered', async (t) => {
+  const defer = cleanups(t);
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-wills-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  defer(() => rm(dir, { recursive: true, force: true }));
   const [jpeg] = await loadJpegFrames(PHOTOS);
   // what an earlier version, which checked no will, left in the store
   {
@@ -82,14 +84,14 @@ test('wills an earlier run stored are checked again before aedes publishes them:
     ...brokerHooks(handlers, { allowAnonymous: true, maxFrameBytes: 1 << 20, limits }, createLogger('silent')),
   });
   const { server, address } = await listenTcp(broker, '127.0.0.1', 0, { guard: { publishBytes: 1 << 21, controlBytes: 65536, maxTopicBytes: 512, maxTopicLevels: 8 }, maxConnections: 100, noDelay: true, onViolation: () => {}, onConnectionRefused: () => {} });
-  t.after(async () => {
+  defer(async () => {
     await new Promise<void>((r) => broker.close(() => r()));
     await new Promise<void>((r) => server.close(() => r()));
     await store.close();
   });
   const got: Array<{ topic: string; bytes: number }> = [];
   const lab = await connect(`mqtt://127.0.0.1:${address.port}`, { clientId: 'lab' });
-  t.after(() => lab.endAsync(true));
+  defer(() => lab.endAsync(true));
   lab.on('message', (topic, payload) => got.push({ topic, bytes: payload.length }));
   await lab.subscribeAsync('#', { qos: 1 });
   await waitFor('the legitimate stored will delivered', () => got.some((m) => m.topic === deviceTopic('door-1', 'status')), 10_000);

@@ -9,6 +9,7 @@ import { startCameraSim, startSensorSim } from '../../simulators/index.ts';
 import { PHOTOS, startHarness, waitFor, writeFastDefaultPolicy } from '../test/harness.ts';
 import { detailInside } from '../test/image-metrics.ts';
 import { HttpLogins, type GatewayStatus } from './index.ts';
+import { cleanups } from '../test/cleanup.ts';
 
 const FACE = { x1: 173, y1: 74, x2: 277, y2: 178 }; // astronaut.png, 512x512
 
@@ -110,13 +111,14 @@ test('the allowAnonymous warning is on the status page', async (t) => {
 });
 
 test('with a login required, every page but the health checks asks for it, and wrong passwords back off', async (t) => {
+  const defer = cleanups(t);
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-login-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  defer(() => rm(dir, { recursive: true, force: true }));
   const dataDir = join(dir, 'data');
   await assert.rejects(startHarness({ dataDir, http: { requireLogin: true } }), /needs a login .*status-login/);
   const password = await (await HttpLogins.open(dataDir)).set('officer');
   const h = await startHarness({ dataDir, http: { requireLogin: true } });
-  t.after(() => h.stop());
+  defer(() => h.stop());
   const base = `http://127.0.0.1:${h.gateway.httpAddress!.port}`;
   const auth = (user: string, pw: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}` });
   assert.equal((await fetch(`${base}/healthz`)).status, 200);
