@@ -16,6 +16,12 @@ import { SSD_SIZE } from './size.ts';
 import { calibrationImages } from '../test/calibration.ts';
 
 const float = readVerifiedModel(CATALOGUE['ssd-mobilenet-v2-coco']);
+/** the most the int8 model may move a confident box's edge, as a share of its side, at the 95th percentile */
+const BOX_EDGE_P95 = 0.05;
+/** confident detections needed before that percentile means anything (CCTV frames give hundreds) */
+const MIN_FOR_PERCENTILE = 20;
+/** below that, each confident box's overlap with the float model's: two edges off by 5% of the side give about 0.9 */
+const FEW_MIN_IOU = 0.85;
 
 /** the committed photos, and spread real CCTV frames where opencv-doc is installed */
 async function images(vtestEvery: number, vtestCount: number): Promise<{ name: string; img: RgbImage }[]> {
@@ -55,8 +61,11 @@ test('the int8 SSD finds the people and vehicles the float SSD finds, on real CC
   ]);
   const found: Record<'person' | 'confident' | 'vehicle', [number, number]> = { person: [0, 0], confident: [0, 0], vehicle: [0, 0] };
   const twin = (d: Detection, in_: Detection[]) => in_.filter((e) => e.cls === d.cls && iou(d.box, e.box) >= 0.5).sort((x, y) => iou(y.box, d.box) - iou(x.box, d.box))[0];
-  // how far each edge of a confident box moved, in pixels: a head region is the top 15% of a person
+  // how far each edge of a confident box moved, as a share of the box's side (its width for the
+  // left and right edges, its height for the top and bottom): a head region is the top 15% of a
+  // person however large the image, and a pixel bound set on 768x576 CCTV did not fit the photos
   const edges: number[] = [];
+  const ious: number[] = [];
   const all = await images(6, 100);
   for (const { img } of all) {
     const [a, b] = [await f.detect(img), await q.detect(img)];
@@ -67,13 +76,19 @@ test('the int8 SSD finds the people and vehicles the float SSD finds, on real CC
       const e = twin(d, b);
       if (!e) continue;
       found[k][1]++;
-      if (d.score >= 0.5) edges.push(...(['x1', 'x2'] as const).map((s) => Math.abs(e.box[s] - d.box[s]) * img.width), ...(['y1', 'y2'] as const).map((s) => Math.abs(e.box[s] - d.box[s]) * img.height));
+      if (d.score < 0.5) continue;
+      const [w, h] = [d.box.x2 - d.box.x1, d.box.y2 - d.box.y1];
+      ious.push(iou(d.box, e.box));
+      edges.push(...(['x1', 'x2'] as const).map((s) => Math.abs(e.box[s] - d.box[s]) / w), ...(['y1', 'y2'] as const).map((s) => Math.abs(e.box[s] - d.box[s]) / h));
     }
   }
   edges.sort((x, y) => x - y);
   const p95 = edges[Math.floor(edges.length * 0.95)]!;
-  t.diagnostic(`box edges of confident detections: median ${edges[edges.length >> 1]!.toFixed(2)} px, 95th percentile ${p95.toFixed(2)} px from the float model's`);
-  assert.ok(p95 <= 2, `box edges moved ${p95.toFixed(2)} px (95th percentile)`);
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  t.diagnostic(`box edges of confident detections moved from the float model's: median ${pct(edges[edges.length >> 1]!)}, 95th percentile ${pct(p95)}, largest ${pct(edges.at(-1)!)} of the box's side; lowest IoU ${Math.min(...ious).toFixed(3)} over ${ious.length}`);
+  if (ious.length >= MIN_FOR_PERCENTILE) assert.ok(p95 <= BOX_EDGE_P95, `box edges moved ${pct(p95)} of the box's side (95th percentile)`);
+  // the committed photos alone hold two people: too few for a percentile, so each one is judged
+  else for (const v of ious) assert.ok(v >= FEW_MIN_IOU, `a confident box overlaps its float twin by IoU ${v.toFixed(3)}`);
   t.diagnostic(`${all.length} images; matched by int8 (IoU >= 0.5) / found by float: persons 0.2-0.5 ${found.person[1]}/${found.person[0]}, persons >= 0.5 ${found.confident[1]}/${found.confident[0]}, vehicles >= 0.5 ${found.vehicle[1]}/${found.vehicle[0]}`);
   assert.ok(found.confident[0] >= 2, 'the float model finds people, so the comparison means something');
   assert.equal(found.confident[1], found.confident[0], 'every person the float model is sure of');
