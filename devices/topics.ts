@@ -2,7 +2,7 @@ import { Channel } from './kinds/index.ts';
 import { isDeviceId } from './ids.ts';
 
 /**
- * The MQTT contract, built and parsed in one place (DESIGN.md section 2).
+ * The MQTT contract, built and parsed in one place (docs/architecture.md, "The MQTT contract").
  *
  * | topic                                   | from    | payload                      |
  * | devices/{deviceId}/frames               | camera  | raw JPEG bytes (never routed) |

@@ -5,7 +5,7 @@ import { join, relative, resolve, dirname } from 'node:path';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 
-/** Which top-level folders each folder's non-test code may import (DESIGN.md section 1). */
+/** Which top-level folders each folder's non-test code may import (docs/architecture.md, "Folders and the direction of imports"). */
 const ALLOWED: Record<string, string[]> = {
   devices: [],
   policies: ['devices'],

@@ -10,7 +10,7 @@ type Variant = Extract<ModelId, 'blazeface-front-128' | 'blazeface-back-256'>;
 
 export interface BlazefaceOptions {
   variant: Variant;
-  /** minimum sigmoid score; 0.5 fires on coffee cups and cats (DESIGN.md section 4) */
+  /** minimum sigmoid score; 0.5 fires on coffee cups and cats (docs/architecture.md, "Detection and redaction") */
   threshold: number;
 }
 
