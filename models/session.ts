@@ -17,7 +17,7 @@ export async function openSession(entry: ModelEntry, adapt: (verified: Uint8Arra
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
     // ORT's memory pattern keeps a planned block per input shape (PP-OCR sees crops of every size):
-    // off, the gateway stays 20-40 MiB smaller at the same speed (README, "Resource budget")
+    // off, the gateway is smaller at the same speed (docs/performance.md, "Figures behind code choices")
     enableMemPattern: false,
   });
 }

@@ -41,7 +41,7 @@ export async function createVisionDetector(opts: VisionOptions): Promise<Detecto
     models: [...whole.flatMap((p) => [...p.models]), ...text.models],
     async detect(img: RgbImage, scene?: string): Promise<Detection[]> {
       // together: one detector's libvips resize runs on the thread pool while the other's model runs
-      // (about 2 ms less per 768x576 frame, the same CPU)
+      // (less wall time a frame for the same CPU: docs/performance.md, "Figures behind code choices")
       const all: Detection[] = (await Promise.all(whole.map((p) => p.detect(img)))).flat();
       const vehicles = all.filter((d) => d.cls === 'vehicle').map((d) => growBox(d.box, VEHICLE_MARGIN));
       if (vehicles.length > 0) {

@@ -12,9 +12,9 @@ interface QueueFields {
 /**
  * aedes's message emitter, as aedes makes it (MQTT-4.7.1-3 empty levels, `concurrency` deliveries at
  * once), but with O(1) queues. mqemitter 7.1 keeps the messages that wait for a delivery slot in
- * arrays it shift()s from the front, which copies the rest each time: with 50 publishers sending to
- * one subscriber thousands wait, and 60% of the broker's CPU went into those copies (a CPU profile
- * of `npm run bench broker`'s fan-in), for 13-15k messages/s. With these queues: about 60k.
+ * arrays it shift()s from the front, which copies the rest each time: with many publishers sending
+ * to one subscriber thousands wait, and most of the broker's CPU went into those copies
+ * (docs/performance.md, "Figures behind code choices").
  * Its topic matcher remembers its answers until the subscriptions change (match-cache.ts).
  */
 export function createMessageEmitter(concurrency: number): mqemitter.MQEmitter {

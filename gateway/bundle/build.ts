@@ -21,8 +21,8 @@ export interface BundleResult {
 
 /**
  * Bundles the TypeScript sources into plain JavaScript in `root/outDir`, so the gateway and its
- * frame workers run without tsx's loader: about 30 MiB less resident memory for each (README,
- * "Resource budget"). npm packages stay outside the bundle (native modules, model files). The
+ * frame workers run without tsx's loader, which costs resident memory in each of them
+ * (docs/performance.md, "Figures behind code choices"). npm packages stay outside the bundle (native modules, model files). The
  * folder must sit one level below `root`, as gateway/ and models/ do: the sources find models/build,
  * policies/ and package.json as "one level up".
  */
@@ -32,7 +32,7 @@ export async function buildBundle(root: string, outDir = 'dist', entries = GATEW
   const dir = join(root, outDir);
   // the manifest goes first and comes back last: an interrupted build is never taken for a fresh one
   await rm(join(dir, 'manifest.json'), { force: true });
-  // loaded here, not with the module: a running gateway never needs esbuild (14 MiB resident)
+  // loaded here, not with the module: a running gateway never needs esbuild, nor its memory
   const { build, version: esbuildVersion } = await import('esbuild');
   const result = await build({
     absWorkingDir: root,
@@ -41,8 +41,8 @@ export async function buildBundle(root: string, outDir = 'dist', entries = GATEW
     bundle: true,
     platform: 'node',
     format: 'esm',
-    // one file per entry: split into shared chunks, the same gateway measured 30-60 MiB more
-    // resident (npm run bench vision); what only some commands need is loaded by require instead
+    // one file per entry: split into shared chunks, the same gateway was larger in memory
+    // (docs/performance.md, "Figures behind code choices"); what only some commands need is loaded by require instead
     target: 'node20',
     packages: 'external',
     metafile: true,

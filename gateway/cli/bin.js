@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `veilgate` command. It runs the bundle that `veilgate build` makes in dist/ when that was built
-// from the sources as they are now (no TypeScript loader: about 60 MiB less resident memory), and
+// from the sources as they are now (no TypeScript loader, so less resident memory), and
 // otherwise the TypeScript sources through tsx's loader, so an edit or a forgotten build never runs
 // old code. VEILGATE_SOURCES=1 runs the sources whatever dist/ holds.
 // quiet-debug first: it changes how mqtt-packet's loggers are made, so it must precede its loading

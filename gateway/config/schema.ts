@@ -10,7 +10,7 @@ export const BrokerConfig = z.strictObject({
   port: Port.default(1883).describe('plain MQTT listener port (0 picks a free one)'),
   allowAnonymous: z.boolean().default(false).describe('labs only: let clients without credentials use topics outside devices/ and local/'),
   maxFrameBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024).describe('largest JPEG frame a camera may publish (its PUBLISH packet limit, plus room for the topic)'),
-  tcpNoDelay: z.boolean().default(true).describe("send each client's writes at once (TCP_NODELAY). The broker already sends all that one loop turn delivers to a client in one write, so Nagle's algorithm (false) saves no CPU measurably and delays delivery: p99 about 6 ms instead of 1.3 ms at 1,000 msg/s here"),
+  tcpNoDelay: z.boolean().default(true).describe("send each client's writes at once (TCP_NODELAY). The broker already sends all that one loop turn delivers to a client in one write, so Nagle's algorithm (false) saves no CPU measurably and only delays delivery (docs/performance.md)"),
   limits: z
     .strictObject({
       sensorPacketBytes: z.number().int().min(256).max(1024 * 1024).default(16 * 1024).describe('largest PUBLISH a sensor may send'),

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { z } from 'zod';
 
 const scryptAsync = promisify(scrypt) as (pw: string | Buffer, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
-/** scrypt N=2^14, r=8, p=1: ~40 ms on a Pi, slow enough to make stolen hashes expensive. */
+/** scrypt N=2^14, r=8, p=1: slow enough to make stolen hashes expensive, quick enough for a login on a Pi. */
 const PARAMS = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 const KEY_LEN = 32;
 

@@ -58,7 +58,7 @@ export class MqttUplink implements Uplink {
       will: { topic: status, payload: Buffer.from('offline'), qos: 1, retain: true },
       // otherwise mqtt.js re-arms its keep-alive timer on every packet, thousands a second in a drain
       reschedulePings: false,
-      // mqtt-packet's cache of a Buffer for each of the 65,536 packet ids: 6 MiB of heap for the
+      // mqtt-packet's cache of a Buffer for each of the 65,536 packet ids: live heap for the whole
       // process (the broker shares the module), which V8 then grows the heap in proportion to
       writeCache: false,
       ...(upstream.username ? { username: upstream.username } : {}),

@@ -29,8 +29,8 @@ export async function createBlazeface(opts: BlazefaceOptions): Promise<Detector>
 
 /**
  * Near (128) and far (256) faces from one resize of the frame: the near model's input is the far
- * model's averaged 2x2, which costs a fraction of a millisecond where a second libvips resize of
- * the whole frame cost about 3 ms.
+ * model's averaged 2x2, far cheaper than a second libvips resize of the whole frame
+ * (docs/performance.md, "Figures behind code choices").
  */
 export async function createFaceDetector(opts: { nearThreshold: number; farThreshold: number }): Promise<Detector> {
   const [near, far] = await Promise.all([

@@ -18,8 +18,8 @@ interface Remembered {
 }
 
 /**
- * PP-OCR on a parked car finds the same plate in every frame: at 768x576 that was 23 ms a frame,
- * as much as the SSD. For each scene (camera) this remembers the text found inside each vehicle area
+ * PP-OCR on a parked car finds the same plate in every frame, at about the SSD's cost
+ * (docs/performance.md, "Figures behind code choices"). For each scene (camera) this remembers the text found inside each vehicle area
  * with a grey thumbnail of the pixels it searched. In the next frame, a vehicle area that lies
  * inside a searched one whose pixels have not changed in any cell gets the remembered text without
  * running the model: the same pixels hold the same plate at the same place, and nothing of the new
