@@ -63,6 +63,8 @@ test('with no valid policy the gateway runs, forwards nothing, and records why',
   assert.equal(h.gateway.counters.decisions.forward, 0);
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(h.upstream.filter((r) => !isGatewayMessageTopic(r.topic)).length, 0);
+  // positive control: the agency's broker does hear from this gateway, only no record
+  assert.ok(h.upstream.some((r) => isGatewayMessageTopic(r.topic)), 'the gateway\'s own messages arrived upstream');
 });
 
 test('a QoS 1 event is in the outbox before its PUBACK reaches the device', async (t) => {

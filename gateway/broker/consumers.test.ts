@@ -29,6 +29,9 @@ test('a local consumer reads what the policy forwarded on local/..., and can nei
   await waitFor('the record on local/', () => seen.some((m) => m.topic === 'local/door-1/door'));
   const rec = JSON.parse(seen.find((m) => m.topic === 'local/door-1/door')!.body) as { fields: Record<string, unknown> };
   assert.deepEqual(Object.keys(rec.fields), ['type', 'at'], 'exactly what went upstream');
+  // positive control: the lab's subscription to # does deliver, only nothing under local/
+  await lab.publishAsync('lab/control', 'x', { qos: 1 });
+  await waitFor('the lab\'s own message', () => labSeen.includes('lab/control'));
   assert.ok(!labSeen.some((topic) => topic.startsWith('local/')));
 
   const closed = new Promise<void>((r) => monitor.once('close', () => r()));
