@@ -75,8 +75,9 @@ async function run(backlog: number, clip: Buffer[]): Promise<Run> {
       env: { ...process.env, ...UNIT.env },
     });
     child.once('exit', (code) => {
-      if (!stopping) console.error(`the gateway exited with ${code} before the bench was done`);
-      if (!stopping) process.exit(1);
+      if (stopping) return;
+      console.error(`the gateway exited with ${code} before the bench was done`);
+      process.exit(1);
     });
     const ready = await new Promise<{ url: string; creds: Array<{ deviceId: string; secret: string }> }>((r) => child.once('message', (m) => r(m as never)));
     const readySeconds = (performance.now() - t0) / 1000;

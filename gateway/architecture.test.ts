@@ -5,7 +5,10 @@ import { join, relative, resolve, dirname } from 'node:path';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 
-/** Which top-level folders each folder's non-test code may import (docs/architecture.md, "Folders and the direction of imports"). */
+/**
+ * Which top-level folders each folder's non-test code may import (docs/architecture.md, "Folders
+ * and the direction of imports").
+ */
 const ALLOWED: Record<string, string[]> = {
   devices: [],
   policies: ['devices'],

@@ -6,8 +6,8 @@ import { readVerifiedModel } from './verify.ts';
 
 /**
  * One ONNX session per model per worker (BlazeFace: per input shape, see blazeface/input-size.ts),
- * one intra-op thread: these models are too small for two threads to help (docs/architecture.md, "Detection and redaction");
- * parallelism comes from running streams in workers. `adapt` may change the verified bytes.
+ * one intra-op thread: these models are too small for two threads to help (docs/architecture.md,
+ * "Detection and redaction"); parallelism comes from running streams in workers. `adapt` may change the verified bytes.
  */
 export async function openSession(entry: ModelEntry, adapt: (verified: Uint8Array) => Uint8Array = (b) => b): Promise<ort.InferenceSession> {
   const bytes = adapt(await readVerifiedModel(entry));

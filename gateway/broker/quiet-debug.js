@@ -4,8 +4,9 @@
 // mqtt-packet calls `debug()` about twenty times for each message it parses or writes, and mqtt.js
 // once or more per packet. A switched-off debug function still takes a rest-argument array and reads
 // a getter on every call: a measurable share of the broker's CPU for many publishers to one
-// subscriber (docs/performance.md, "Figures behind code choices"). This gives every namespace of those two packages that
-// DEBUG leaves off a function that does nothing; a namespace DEBUG switches on gets the real logger.
+// subscriber (docs/performance.md, "Figures behind code choices"). This gives every namespace of
+// those two packages that DEBUG leaves off a function that does nothing; a namespace DEBUG switches
+// on gets the real logger.
 // It works only for modules loaded after it, which is why bin.js imports it first.
 import { createRequire } from 'node:module';
 

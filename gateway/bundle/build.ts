@@ -22,7 +22,8 @@ export interface BundleResult {
 /**
  * Bundles the TypeScript sources into plain JavaScript in `root/outDir`, so the gateway and its
  * frame workers run without tsx's loader, which costs resident memory in each of them
- * (docs/performance.md, "Figures behind code choices"). npm packages stay outside the bundle (native modules, model files). The
+ * (docs/performance.md, "Figures behind code choices"). npm packages stay outside the bundle
+ * (native modules, model files). The
  * folder must sit one level below `root`, as gateway/ and models/ do: the sources find models/build,
  * policies/ and package.json as "one level up".
  */
@@ -42,7 +43,8 @@ export async function buildBundle(root: string, outDir = 'dist', entries = GATEW
     platform: 'node',
     format: 'esm',
     // one file per entry: split into shared chunks, the same gateway was larger in memory
-    // (docs/performance.md, "Figures behind code choices"); what only some commands need is loaded by require instead
+    // (docs/performance.md, "Figures behind code choices"); what only some commands need is
+    // loaded by require instead
     target: 'node20',
     packages: 'external',
     metafile: true,

@@ -81,7 +81,10 @@ const models: Check = async () =>
     }),
   );
 
-/** The bundle saves memory a 2 GB board notices (docs/performance.md, "Figures behind code choices"); without it the gateway works, from the sources. */
+/**
+ * The bundle saves memory a 2 GB board notices (docs/performance.md, "Figures behind code
+ * choices"); without it the gateway works, from the sources.
+ */
 const bundle: Check = async () => {
   const b = bundleState(REPO);
   if (b.state === 'fresh') return ok('bundle', `dist/ built ${b.builtAt} from these sources (${b.sources} files): runs without the TypeScript loader`);

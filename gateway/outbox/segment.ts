@@ -45,13 +45,18 @@ export function segmentFirst(name: string): number | null {
 }
 
 /** A put time as the index holds it: whole seconds, rounded up, so the age bound never drops a record early. */
-export function toIndexSeconds(at: number): number {
+function toIndexSeconds(at: number): number {
   return Math.min(0xffffffff, Math.max(0, Math.ceil(at / 1000)));
 }
 
 /** Device numbers in two bytes each while the KeyTable has fewer than 65,535 devices, four after. */
 type KeyArray = Uint16Array | Uint32Array;
 const NO_KEY16 = 0xffff;
+
+/** Two-byte device numbers as four-byte ones, NO_RECORD kept. */
+function widen(keys: Uint16Array): Uint32Array {
+  return Uint32Array.from(keys, (k) => (k === NO_KEY16 ? NO_RECORD : k));
+}
 
 /**
  * The in-memory index of one segment file: for each seq from `first`, where its line is, its
@@ -91,7 +96,8 @@ export class Segment {
     const s = new Segment(dir, first, 0);
     s.offsets = offsets;
     s.lens = lens;
-    s.keyIdx = keys.some((k) => k !== NO_RECORD && k >= NO_KEY16) ? keys : Uint16Array.from(keys, (k) => (k === NO_RECORD ? NO_KEY16 : k));
+    const narrow = keys.every((k) => k === NO_RECORD || k < NO_KEY16);
+    s.keyIdx = narrow ? Uint16Array.from(keys, (k) => (k === NO_RECORD ? NO_KEY16 : k)) : keys;
     s.putAt = atSeconds;
     s.count = keys.length;
     s.bits = new Uint8Array(Math.ceil(s.count / 8));
@@ -126,7 +132,7 @@ export class Segment {
 
   private push(offset: number, bytes: number, key: number, at: number): void {
     if (this.count === this.keyIdx.length) this.grow();
-    if (key !== NO_RECORD && key >= NO_KEY16 && this.keyIdx instanceof Uint16Array) this.widenKeys();
+    if (key !== NO_RECORD && key >= NO_KEY16 && this.keyIdx instanceof Uint16Array) this.keyIdx = widen(this.keyIdx);
     const i = this.count++;
     this.offsets[i] = offset;
     this.lens[i] = bytes;
@@ -141,12 +147,6 @@ export class Segment {
 
   private get noKey(): number {
     return this.keyIdx instanceof Uint16Array ? NO_KEY16 : NO_RECORD;
-  }
-
-  private widenKeys(): void {
-    const wide = new Uint32Array(this.keyIdx.length);
-    for (let i = 0; i < this.count; i++) wide[i] = this.keyIdx[i] === NO_KEY16 ? NO_RECORD : this.keyIdx[i]!;
-    this.keyIdx = wide;
   }
 
   private grow(): void {
@@ -225,7 +225,7 @@ export class Segment {
   /** The index as stored beside a sealed segment (segment-index.ts). */
   arrays(): SegmentArrays {
     const n = this.count;
-    const keys = this.keyIdx instanceof Uint32Array ? this.keyIdx.subarray(0, n) : Uint32Array.from(this.keyIdx.subarray(0, n), (k) => (k === NO_KEY16 ? NO_RECORD : k));
+    const keys = this.keyIdx instanceof Uint32Array ? this.keyIdx.subarray(0, n) : widen(this.keyIdx.subarray(0, n));
     return { offsets: this.offsets.subarray(0, n), lens: this.lens.subarray(0, n), keys, atSeconds: this.putAt.subarray(0, n) };
   }
 }

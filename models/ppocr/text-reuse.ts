@@ -19,8 +19,8 @@ interface Remembered {
 
 /**
  * PP-OCR on a parked car finds the same plate in every frame, at about the SSD's cost
- * (docs/performance.md, "Figures behind code choices"). For each scene (camera) this remembers the text found inside each vehicle area
- * with a grey thumbnail of the pixels it searched. In the next frame, a vehicle area that lies
+ * (docs/performance.md, "Figures behind code choices"). For each scene (camera) this remembers
+ * the text found inside each vehicle area with a grey thumbnail of the pixels it searched. In the next frame, a vehicle area that lies
  * inside a searched one whose pixels have not changed in any cell gets the remembered text without
  * running the model: the same pixels hold the same plate at the same place, and nothing of the new
  * area went unsearched. Anything that changes those pixels (the car moves, someone walks in front of

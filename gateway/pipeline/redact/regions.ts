@@ -12,7 +12,8 @@ export interface Redaction {
 /**
  * What to obscure, from what was detected. Faces, text, and the head (or, if the policy says so,
  * the whole body) of every person: on real CCTV faces are 10-20 px and face detectors miss them
- * (docs/architecture.md, "Detection and redaction"), so the top of each person box is redacted whether or not a face was found.
+ * (docs/architecture.md, "Detection and redaction"), so the top of each person box is redacted
+ * whether or not a face was found.
  * Vehicles themselves are not redacted; their plates are text.
  */
 export function regionsFor(dets: readonly Detection[], width: number, height: number, redaction: Redaction): Region[] {
