@@ -6,7 +6,7 @@ import { openBrokerPersistence } from './broker/persistence.ts';
 import { DEFAULT_VISION, type LoadedPolicy } from '../policies/index.ts';
 import { AuditLog, auditRegistryChanges, configEvent, HeadKey } from './audit/index.ts';
 import { upstreamAuditHeadsTopic } from '../devices/index.ts';
-import { addressKey, brokerHooks, neverWaitForDrain, PendingConnections, storedWillProblem, createMessageEmitter, openSockets, CLIENT_CERTIFICATE, forgetSubscriptions, connectionInfo, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
+import { addressKey, brokerHooks, neverWaitForDrain, PendingConnections, storedWillProblem, createMessageEmitter, openSockets, forgetSubscriptions, connectionInfo, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
 import type { GatewayConfig } from './config/index.ts';
 import { CountsAggregator } from './counts.ts';
 import { decide, type DecideContext } from './decide.ts';
@@ -17,7 +17,7 @@ import type { Logger } from './log.ts';
 import { DurableOutbox, OutboxFullError } from './outbox/index.ts';
 import { FrameIngest, FramePool, SnapshotSchedule, type FrameRunner, type Observation, type Snapshot } from './pipeline/index.ts';
 import { ActivePolicy, deploymentSalt, watchFile, type LoadOutcome } from './policy/index.ts';
-import { DeviceRegistry } from './registry/index.ts';
+import { certificateCredential, certificateLogin, DeviceRegistry } from './registry/index.ts';
 import { MqttUplink, type Uplink } from './uplink/index.ts';
 import { VERSION } from './version.ts';
 import { RepeatedWarnings } from './repeated-warnings.ts';
@@ -78,6 +78,7 @@ export class Gateway {
   /** sensor id (or '' for all of them) -> why its pin cannot be read */
   private readonly gpioProblems = new Map<string, string>();
   private nextPruneAt = 0;
+  private nextCredentialCheckAt = 0;
   private readonly watches: Array<{ close(): void }> = [];
   private stopping: Promise<void> | null = null;
   /** the open sockets of each broker listener, to end the ones that outlive the broker at stop */
@@ -199,6 +200,12 @@ export class Gateway {
       },
       isDevice: (id) => registry.get(id) !== undefined,
       deviceKind: (id) => registry.get(id)?.kind ?? null,
+      certificate: async (id, fingerprint256, error) => {
+        await registry.reload();
+        const r = certificateLogin(registry.get(id), id, fingerprint256, error);
+        if ('code' in r && registry.get(id)) ready().onRefused(id, 'mqtt', r.code, r.problem);
+        return r;
+      },
       frame: (deviceId, jpeg) => ingest.submit(deviceId, jpeg),
       event: (deviceId, kind, payload) => ready().onEvent(deviceId, kind, payload),
       status: (deviceId, online) => ready().online.set(deviceId, online),
@@ -400,6 +407,15 @@ export class Gateway {
       this.log.warn({ err: (e as Error).message }, 'device registry could not be re-read');
       return;
     }
+    this.disconnectStaleCredentials(Date.now());
+    await auditRegistryChanges(this.audit.dir, [...this.registry.list(), ...configuredDevices(this.cfg)], (e) => this.audit.record(e)).catch((e: Error) => this.storageFailed(e));
+  }
+
+  /**
+   * Closes each session whose credential no longer counts: removed, rotated, re-issued, revoked, or a
+   * certificate past its end. Run on each registry change and once a minute; public for tests.
+   */
+  disconnectStaleCredentials(now = Date.now()): void {
     // aedes keeps its connected clients in `clients` (by client id); its types do not declare it
     const clients = (this.broker as unknown as { clients: Record<string, Client> }).clients;
     for (const client of Object.values(clients)) {
@@ -407,11 +423,14 @@ export class Gateway {
       if (who?.role !== 'device' && who?.role !== 'consumer') continue;
       const id = who.role === 'device' ? who.deviceId : who.consumerId;
       const d = this.registry.get(id);
-      if (d && (d.secret.hash === who.credential || who.credential === CLIENT_CERTIFICATE)) continue;
-      this.log.info({ id, role: who.role, reason: d ? 'secret rotated' : 'removed' }, 'disconnecting');
+      const kind = who.role === 'device' ? who.kind : 'consumer';
+      const bySecret = d?.secret.hash === who.credential;
+      const byCertificate = d?.certificate !== undefined && who.credential === certificateCredential(d.certificate.fingerprint256);
+      const expired = byCertificate && Date.parse(d!.certificate!.notAfter) <= now;
+      if (d && d.kind === kind && (bySecret || byCertificate) && !expired) continue;
+      this.log.info({ id, role: who.role, reason: !d ? 'removed' : expired ? 'certificate expired' : 'its secret or certificate changed' }, 'disconnecting');
       client.close();
     }
-    await auditRegistryChanges(this.audit.dir, [...this.registry.list(), ...configuredDevices(this.cfg)], (e) => this.audit.record(e)).catch((e: Error) => this.storageFailed(e));
   }
 
   /** A connection cut by a hard limit: counted, logged, and audited against the device when known. */
@@ -429,6 +448,11 @@ export class Gateway {
     await this.decisions.flush(now).catch((e: Error) => this.storageFailed(e));
     await this.outbox.expire(now).catch((e: Error) => this.storageFailed(e));
     await this.maintainAudit(now).catch((e: Error) => this.storageFailed(e));
+    if (now >= this.nextCredentialCheckAt) {
+      this.nextCredentialCheckAt = now + 60_000;
+      // a certificate that ends while its session is open: the session ends with it, within a minute
+      this.disconnectStaleCredentials(now);
+    }
   }
 
   /** Rotates and prunes the audit log, and publishes its head upstream now and then. */

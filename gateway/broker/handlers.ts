@@ -7,6 +7,11 @@ export interface BrokerHandlers {
   isDevice(id: string): boolean;
   /** the kind of a provisioned device, or null */
   deviceKind(id: string): DeviceKind | 'consumer' | null;
+  /**
+   * A login with a client certificate the TLS listener verified, or found expired: the device it is the
+   * current certificate of, or why it is not accepted (a stable code and the words for the log).
+   */
+  certificate(cn: string, fingerprint256: string, error: string | null): Promise<{ deviceId: string; kind: DeviceKind | 'consumer'; credential: string } | { code: string; problem: string }>;
   /** takes ownership of a frame's bytes; must not throw */
   frame(deviceId: string, jpeg: Buffer): void;
   /** resolves once the event is decided and durably recorded; rejects if it could not be stored */

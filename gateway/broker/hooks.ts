@@ -8,9 +8,6 @@ import { AuthBackoff } from './auth-backoff.ts';
 import { connectionInfo } from './limits/guarded-connection.ts';
 import { anonymousMayPublish, storedWillProblem, willProblem, type WillLike } from './wills.ts';
 
-/** The credential of a device that logged in with a client certificate (rotating its secret does not apply). */
-export const CLIENT_CERTIFICATE = 'client-certificate';
-
 export interface HookOptions {
   allowAnonymous: boolean;
   clientCertAuth?: boolean;
@@ -74,6 +71,10 @@ export function brokerHooks(
   log: Logger,
 ): Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'> {
   const backoff = new AuthBackoff(opts.limits.authFailuresBeforeBackoff);
+  const tooMany = (address: string, waitMs: number) => {
+    log.warn({ address, waitMs }, 'login refused: too many failed logins from this address');
+    return refuse(`too many failed logins from ${address}; wait ${Math.ceil(waitMs / 1000)} s`, NOT_AUTHORIZED);
+  };
   const zeroIdPersistent = new WeakSet<Client>();
   return {
     preConnect(client, packet, done) {
@@ -97,19 +98,30 @@ export function brokerHooks(
       if (zeroIdPersistent.has(client)) return done(refuse('a persistent session needs a client id', IDENTIFIER_REJECTED), false);
       const address = addressOf(client);
       const wait = backoff.waitFor(address, Date.now());
-      if (wait > 0) {
-        log.warn({ address, waitMs: wait }, 'login refused: too many failed logins from this address');
-        return done(refuse(`too many failed logins from ${address}; wait ${Math.ceil(wait / 1000)} s`, NOT_AUTHORIZED), false);
+      if (wait > 0) return done(tooMany(address, wait), false);
+      const cert = opts.clientCertAuth ? connectionInfo(client.conn)?.clientCertificate ?? null : null;
+      // a certificate from the configured CA (or one of ours that has expired: the device's registry
+      // entry says so), its CN a provisioned device's id and its fingerprint that device's current one
+      if (!username && cert && cert.cn && (cert.verified || cert.error === 'CERT_HAS_EXPIRED')) {
+        const cn = cert.cn;
+        h.certificate(cn, cert.fingerprint256, cert.verified ? null : cert.error).then(
+          (r) => {
+            if ('code' in r) {
+              log.warn({ address, cn: cn.slice(0, 64), code: r.code, problem: r.problem }, 'certificate login refused');
+              return done(refuse(r.problem, NOT_AUTHORIZED), false);
+            }
+            const taken = clientIdProblem(client.id, r.deviceId, r.kind, h.isDevice);
+            if (taken) return done(refuse(taken, NOT_AUTHORIZED), false);
+            adopt(client, opts, principal(r.deviceId, r.kind, r.credential));
+            done(null, true);
+          },
+          (e: Error) => done(refuse(`authentication failed: ${e.message}`, NOT_AUTHORIZED), false),
+        );
+        return;
       }
-      const certCN = opts.clientCertAuth ? connectionInfo(client.conn)?.verifiedCertificateCN ?? null : null;
-      if (!username && certCN) {
-        // a client certificate from the configured CA, its CN a provisioned device's id
-        const kind = h.deviceKind(certCN);
-        if (!kind) return done(refuse(`no device ${certCN} for this certificate`, NOT_AUTHORIZED), false);
-        const taken = clientIdProblem(client.id, certCN, kind, h.isDevice);
-        if (taken) return done(refuse(taken, NOT_AUTHORIZED), false);
-        adopt(client, opts, principal(certCN, kind, CLIENT_CERTIFICATE));
-        return done(null, true);
+      if (!username && cert && !cert.verified) {
+        log.warn({ address, cn: cert.cn?.slice(0, 64) ?? null, error: cert.error }, 'certificate login refused: not from the configured CA');
+        return done(refuse(`client certificate not accepted: ${cert.error ?? 'not verified'}`, NOT_AUTHORIZED), false);
       }
       if (!username) {
         // a client id that is a device's would let anyone take over that device's session [MQTT-3.1.4-2]
@@ -119,21 +131,26 @@ export function brokerHooks(
         }
         return done(refuse(opts.allowAnonymous ? 'this client id belongs to a device' : 'credentials required', NOT_AUTHORIZED), false);
       }
-      h.authenticate(username, password ?? Buffer.alloc(0)).then(
-        (device) => {
-          if (!device) {
-            backoff.failed(address, Date.now());
-            log.warn({ address, username: username.slice(0, 64) }, 'login refused: unknown device or wrong secret');
-            return done(refuse('unknown device or wrong secret', BAD_CREDENTIALS), false);
-          }
-          const taken = clientIdProblem(client.id, device.deviceId, device.kind, h.isDevice);
-          if (taken) return done(refuse(taken, NOT_AUTHORIZED), false);
-          backoff.succeeded(address);
-          adopt(client, opts, principal(device.deviceId, device.kind, device.credential));
-          done(null, true);
-        },
-        (e: Error) => done(refuse(`authentication failed: ${e.message}`, NOT_AUTHORIZED), false),
-      );
+      // taken before the secret is checked: CONNECTs sent at once cannot all slip past the back-off
+      void backoff.begin(address, Date.now()).then(async (attempt) => {
+        if (!('ok' in attempt)) return done(attempt.reason === 'backoff' ? tooMany(address, attempt.waitMs) : refuse('too many logins from this address at once; try again in a moment', NOT_AUTHORIZED), false);
+        let device: Awaited<ReturnType<BrokerHandlers['authenticate']>>;
+        try {
+          device = await h.authenticate(username, password ?? Buffer.alloc(0));
+        } catch (e) {
+          attempt.end(false, Date.now());
+          return done(refuse(`authentication failed: ${(e as Error).message}`, NOT_AUTHORIZED), false);
+        }
+        attempt.end(device !== null, Date.now());
+        if (!device) {
+          log.warn({ address, username: username.slice(0, 64) }, 'login refused: unknown device or wrong secret');
+          return done(refuse('unknown device or wrong secret', BAD_CREDENTIALS), false);
+        }
+        const taken = clientIdProblem(client.id, device.deviceId, device.kind, h.isDevice);
+        if (taken) return done(refuse(taken, NOT_AUTHORIZED), false);
+        adopt(client, opts, principal(device.deviceId, device.kind, device.credential));
+        done(null, true);
+      }).catch((e: Error) => log.error({ err: e.message }, 'login could not be completed'));
     },
 
     authorizePublish(client, packet, done) {

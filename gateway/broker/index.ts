@@ -1,4 +1,4 @@
-export { brokerHooks, CLIENT_CERTIFICATE, forgetSubscriptions, type HookOptions } from './hooks.ts';
+export { brokerHooks, forgetSubscriptions, type HookOptions } from './hooks.ts';
 export type { BrokerHandlers } from './handlers.ts';
 export { listenTcp, listenTls, listenWebSocket, listen, guardedHandler, openSockets, type ListenOptions } from './listen.ts';
 export { identityOf, type Identity } from './identity.ts';

@@ -10,6 +10,7 @@ import { deviceTopic } from '../../devices/index.ts';
 import { sampleEvent } from '../../simulators/index.ts';
 import { startHarness, waitFor, type Harness } from '../test/harness.ts';
 import { makeTestPki } from '../test/test-pki.ts';
+import { issueDeviceCert } from '../certs/pki.ts';
 import { cleanups } from '../test/cleanup.ts';
 
 const BIN = new URL('../cli/bin.js', import.meta.url).pathname;
@@ -25,8 +26,9 @@ test('mqtts: certs init makes a CA and server certificate; devices log in with a
   await writeFile(cfg, 'dataDir: ./data\n');
   const init = await cli(['certs', 'init', '--name', '127.0.0.1', 'gw.local', '--config', cfg]);
   assert.match(init.stdout, /clientCertAuth: true/);
+  await assert.rejects(cli(['certs', 'device', 'door-2', '--config', cfg]), /no device door-2: add it first/);
+  await cli(['devices', 'add', 'door-2', '--kind', 'sensor', '--config', cfg]);
   await cli(['certs', 'device', 'door-2', '--config', cfg]);
-  await cli(['certs', 'device', 'stranger', '--config', cfg]);
   await assert.rejects(cli(['certs', 'init', '--config', cfg]), /exists already/);
   const certs = join(dir, 'data', 'certs');
   const h = await startHarness({
@@ -42,7 +44,6 @@ test('mqtts: certs init makes a CA and server certificate; devices log in with a
   await byPassword.publishAsync(deviceTopic('door-1', 'events'), event(), { qos: 1 });
   await byPassword.endAsync();
 
-  await h.gateway.registry.add('door-2', 'sensor');
   const cert = await readFile(join(certs, 'device-door-2.pem'));
   const key = await readFile(join(certs, 'device-door-2.key'));
   const byCert = await mqtt.connectAsync(url, { ca, cert, key, clientId: 'door-2', reconnectPeriod: 0 });
@@ -51,7 +52,8 @@ test('mqtts: certs init makes a CA and server certificate; devices log in with a
   await waitFor('both records upstream', () => ['door-1', 'door-2'].every((d) => h.upstream.some((r) => r.topic.includes(`/${d}/door`))));
 
   // a certificate from the CA for an id that is not a provisioned device
-  const strangerCert = { cert: await readFile(join(certs, 'device-stranger.pem')), key: await readFile(join(certs, 'device-stranger.key')) };
+  const stranger = await issueDeviceCert(certs, 'stranger', 2);
+  const strangerCert = { cert: await readFile(stranger.cert), key: await readFile(stranger.key) };
   await assert.rejects(mqtt.connectAsync(url, { ca, ...strangerCert, clientId: 'stranger', reconnectPeriod: 0 }), /Not authorized/);
   // a certificate from some other CA, naming a real device: not verified, so it counts for nothing
   const other = await makeTestPki(join(dir, 'other'), 'door-2');

@@ -66,6 +66,7 @@ test('wills an earlier run stored are checked again before aedes publishes them:
     authenticate: async () => null,
     isDevice: (id) => id in kinds,
     deviceKind: (id) => kinds[id] ?? null,
+    certificate: async () => ({ code: 'CERT_UNKNOWN_DEVICE', problem: 'no certificates here' }),
     frame: () => {},
     event: async () => {},
     status: () => {},

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { certificateFacts, type CertificateFacts } from '../registry/index.ts';
 
 const run = promisify(execFile);
 
@@ -62,12 +63,16 @@ export async function initPki(dir: string, names: string[], days = 825): Promise
   return f;
 }
 
-/** A client certificate whose CN is the device id, signed by the local CA. */
-export async function issueDeviceCert(dir: string, deviceId: string, days = 825): Promise<{ cert: string; key: string }> {
+/**
+ * A client certificate whose CN is the device id, signed by the local CA, valid for `days` (a negative
+ * number makes one that has already expired, for tests). Re-issuing replaces the files; the registry
+ * is what makes the old certificate stop working (see `certs device`).
+ */
+export async function issueDeviceCert(dir: string, deviceId: string, days: number): Promise<{ cert: string; key: string; facts: CertificateFacts }> {
   const cert = join(dir, `device-${deviceId}.pem`);
   const key = join(dir, `device-${deviceId}.key`);
   const csr = join(dir, `device-${deviceId}.csr`);
   await newKeyAndCsr(key, csr, deviceId);
   await sign(dir, csr, cert, 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n', days);
-  return { cert, key };
+  return { cert, key, facts: certificateFacts(await readFile(cert)) };
 }

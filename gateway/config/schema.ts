@@ -36,7 +36,8 @@ export const BrokerConfig = z.strictObject({
       certFile: z.string().optional().describe('server certificate (PEM); `veilgate certs init` makes one'),
       keyFile: z.string().optional().describe('server key (PEM)'),
       caFile: z.string().optional().describe('CA (PEM) whose client certificates identify devices'),
-      clientCertAuth: z.boolean().default(false).describe('a device may log in with a client certificate from caFile whose CN is its id, instead of a password'),
+      clientCertAuth: z.boolean().default(false).describe('a device may log in with a client certificate from caFile whose CN is its id and that the registry holds as its current one (`veilgate certs device`), instead of a password'),
+      deviceCertDays: z.number().int().min(1).max(825).default(90).describe('days a device certificate made by `veilgate certs device` is valid; `veilgate doctor` warns 30 days before one expires'),
     })
     .refine((t) => !t.enabled || (t.certFile && t.keyFile), 'tls.enabled needs certFile and keyFile (veilgate certs init makes them)')
     .refine((t) => !t.clientCertAuth || t.caFile, 'tls.clientCertAuth needs caFile: the CA that signs device certificates')

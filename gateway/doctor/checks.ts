@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, open, readFile, rm, unlink } from 'node:fs/promises';
+import { access, mkdtemp, open, readFile, rm, unlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import type { GatewayConfig } from '../config/index.ts';
 import { readPolicyFile } from '../policy/file.ts';
 import { bundleState } from '../bundle/index.ts';
 import { REPO } from '../repo.ts';
+import { certificateFacts, DeviceRegistry } from '../registry/index.ts';
 
 export interface CheckResult {
   name: string;
@@ -19,7 +20,7 @@ export interface CheckResult {
   fix?: string;
 }
 
-type Check = (cfg: Readonly<GatewayConfig>) => Promise<CheckResult | CheckResult[]>;
+type Check = (cfg: Readonly<GatewayConfig>, now?: Date) => Promise<CheckResult | CheckResult[]>;
 
 const ok = (name: string, detail: string): CheckResult => ({ name, status: 'ok', detail });
 const fail = (name: string, detail: string, fix: string): CheckResult => ({ name, status: 'fail', detail, fix });
@@ -178,6 +179,35 @@ const tls: Check = async (cfg) => {
   return out;
 };
 
+const EXPIRY_WARNING_DAYS = 30;
+
+/** Certificates that expire soon: the broker's and the status page's own, and each device's (from the registry). */
+const certificates: Check = async (cfg, now = new Date()) => {
+  const out: CheckResult[] = [];
+  const judge = (name: string, notAfter: Date, fix: string) => {
+    const days = (notAfter.getTime() - now.getTime()) / 86_400_000;
+    if (days <= 0) out.push(fail(name, `expired on ${notAfter.toISOString()}`, fix));
+    else if (days <= EXPIRY_WARNING_DAYS) out.push(warn(name, `expires on ${notAfter.toISOString()}, in ${Math.floor(days)} days`, fix));
+    else out.push(ok(name, `valid until ${notAfter.toISOString()}`));
+  };
+  const own = [cfg.broker.tls.enabled ? cfg.broker.tls.certFile : undefined, cfg.http.certFile].filter((f): f is string => typeof f === 'string');
+  for (const f of own) {
+    try {
+      judge(`certificate ${f}`, certificateFacts(await readFile(f)).notAfter, 'make a new one (veilgate certs init for the local CA, or from the agency\'s PKI) and restart the gateway');
+    } catch {
+      /* unreadable or not PEM: the tls check says so */
+    }
+  }
+  if (!(await access(join(cfg.dataDir, 'devices.json')).then(() => true, () => false))) return out;
+  try {
+    const registry = await DeviceRegistry.open(cfg.dataDir);
+    for (const d of registry.list()) if (d.certificate) judge(`certificate of ${d.id}`, new Date(d.certificate.notAfter), `veilgate certs device ${d.id} (then install the new certificate and key on the device)`);
+  } catch (e) {
+    out.push(fail('device registry', msg(e), 'restore devices.json from a backup'));
+  }
+  return out;
+};
+
 /** GPIO sensors read /dev/gpiochipN, which the systemd unit's PrivateDevices=yes hides unless its drop-in is installed. */
 const gpio: Check = async (cfg) => {
   if (cfg.sensors.length === 0 || cfg.gpio.io !== 'gpiod') return [];
@@ -190,7 +220,7 @@ const gpio: Check = async (cfg) => {
   }
 };
 
-export const CHECKS: readonly Check[] = [node, nativeModules, models, bundle, ffmpeg, dataDir, ports, clock, policy, tls, gpio];
+export const CHECKS: readonly Check[] = [node, nativeModules, models, bundle, ffmpeg, dataDir, ports, clock, policy, tls, certificates, gpio];
 
 export async function runChecks(cfg: Readonly<GatewayConfig>): Promise<CheckResult[]> {
   const out: CheckResult[] = [];

@@ -76,3 +76,21 @@ test('the GPIO drop-in opens the GPIO chips, and only them, to the hardened unit
   assert.match(dropIn, /^DevicePolicy=closed$/m, 'the drop-in keeps every other device closed');
   assert.deepEqual(dropIn.match(/^DeviceAllow=.*$/gm), ['DeviceAllow=char-gpiochip rw']);
 });
+
+test('doctor warns about a device certificate that expires within 30 days and names the command that re-issues it', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-doctor-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const config = join(dir, 'gateway.yaml');
+  await writeFile(config, `dataDir: ./data\npolicy: ${join(REPO, 'policies/default.yaml')}\nbroker: { port: 0 }\nhttp: { port: 0 }\n`);
+  const cli = (...args: string[]) => promisify(execFile)(process.execPath, [BIN, ...args, '--config', config]);
+  await cli('certs', 'init');
+  await cli('devices', 'add', 'cam-soon', '--kind', 'camera');
+  await cli('devices', 'add', 'cam-later', '--kind', 'camera');
+  await cli('certs', 'device', 'cam-soon', '--days', '10');
+  await cli('certs', 'device', 'cam-later');
+  await assert.rejects(cli('certs', 'device', 'cam-later', '--days', '0'), /--days must be a whole number from 1 to 825/);
+  const r = await doctor(config);
+  assert.equal(r.code, 0, 'a warning is not a failure');
+  assert.match(r.out, /^WARN +certificate of cam-soon: expires on \S+, in 9 days\n +fix: veilgate certs device cam-soon/m);
+  assert.match(r.out, /^OK +certificate of cam-later: valid until/m);
+});

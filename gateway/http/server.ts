@@ -26,6 +26,7 @@ export interface HttpOptions {
 
 const MAX_URL = 2048;
 const MAX_HEADER_BYTES = 16 * 1024;
+const TOO_MANY = 'too many failed logins from this address: wait and try again (at most 5 minutes), or log in from another address';
 const PREVIEW = /^\/preview\/([^/]+)\.jpg$/;
 
 export function isLoopback(host: string): boolean {
@@ -102,17 +103,20 @@ export async function serveHttp(src: HttpSources, o: HttpOptions): Promise<{ ser
       send(res, 401, 'text/plain', msg, { 'www-authenticate': 'Basic realm="veilgate", charset="UTF-8"' });
       return false;
     };
-    if (backoff.waitFor(address, Date.now()) > 0) return deny('too many failed logins: wait and try again');
     const m = /^Basic ([A-Za-z0-9+/=]{1,1024})$/.exec(req.headers.authorization ?? '');
-    if (!m) return deny('login required');
-    const text = Buffer.from(m[1]!, 'base64').toString('utf8');
-    const colon = text.indexOf(':');
-    if (colon > 0 && (await o.logins!.check(text.slice(0, colon), text.slice(colon + 1)))) {
-      backoff.succeeded(address);
-      return true;
+    if (!m) return deny(backoff.waitFor(address, Date.now()) > 0 ? TOO_MANY : 'login required');
+    // taken before the check is awaited: requests sent at once cannot all slip past the back-off
+    const attempt = await backoff.begin(address, Date.now());
+    if (!('ok' in attempt)) return deny(attempt.reason === 'busy' ? 'too many logins from this address at once: try again in a moment' : TOO_MANY);
+    let ok = false;
+    try {
+      const text = Buffer.from(m[1]!, 'base64').toString('utf8');
+      const colon = text.indexOf(':');
+      ok = colon > 0 && (await o.logins!.check(text.slice(0, colon), text.slice(colon + 1)));
+    } finally {
+      attempt.end(ok, Date.now());
     }
-    backoff.failed(address, Date.now());
-    return deny('wrong name or password');
+    return ok || deny('wrong name or password');
   }
   const server = o.cert && o.key
     ? createHttps({ cert: o.cert, key: o.key, maxHeaderSize: MAX_HEADER_BYTES }, handler)

@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { startCameraSim, startSensorSim } from '../../simulators/index.ts';
 import { PHOTOS, startHarness, waitFor, writeFastDefaultPolicy } from '../test/harness.ts';
 import { detailInside } from '../test/image-metrics.ts';
+import { secretChecksRun } from '../registry/secret.ts';
 import { HttpLogins, type GatewayStatus } from './index.ts';
 import { cleanups } from '../test/cleanup.ts';
 
@@ -132,6 +133,41 @@ test('with a login required, every page but the health checks asks for it, and w
   const r = await fetch(`${base}/status.json`, { headers: auth('officer', password) });
   assert.equal(r.status, 401, 'after repeated failures even the right password waits');
   assert.match(await r.text(), /wait/);
+});
+
+test('status page logins: a burst of wrong passwords runs at most the free checks, and an unknown name costs a check as a known one does', async (t) => {
+  const defer = cleanups(t);
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-login-'));
+  defer(() => rm(dir, { recursive: true, force: true }));
+  const dataDir = join(dir, 'data');
+  await (await HttpLogins.open(dataDir)).set('officer');
+  const h = await startHarness({ dataDir, http: { requireLogin: true } });
+  defer(() => h.stop());
+  const base = `http://127.0.0.1:${h.gateway.httpAddress!.port}`;
+  const get = (user: string, pw: string) => fetch(`${base}/status.json`, { headers: { authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}` } });
+  let before = secretChecksRun();
+  assert.equal((await get('nobody', 'guess')).status, 401);
+  assert.equal(secretChecksRun() - before, 1, 'an unknown name runs scrypt too');
+  before = secretChecksRun();
+  assert.equal((await get('officer', 'guess')).status, 401);
+  assert.equal(secretChecksRun() - before, 1);
+  before = secretChecksRun();
+  const burst = await Promise.all(Array.from({ length: 30 }, (_, i) => get('officer', `guess-${i}`).then(async (r) => [r.status, await r.text()] as const)));
+  assert.ok(burst.every(([status]) => status === 401));
+  const checks = secretChecksRun() - before;
+  assert.equal(checks, 3, 'checks ran for the five free failures only, two of them spent before the burst');
+  assert.equal(burst.filter(([, text]) => /too many failed logins .*at most 5 minutes/.test(text)).length, 27, 'the wait, and how long it can be, is said');
+  // from anywhere in 127.0.0.0/8: one address for the back-off
+  const other = await new Promise<number>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', localAddress: '127.0.0.9', port: h.gateway.httpAddress!.port, path: '/status.json', headers: { authorization: `Basic ${Buffer.from('officer:x').toString('base64')}` } }, (res) => {
+      res.resume();
+      resolve(res.statusCode!);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(other, 401);
+  assert.ok(h.gateway.httpAddress && secretChecksRun() - before === checks, 'no check ran for the other loopback address either');
 });
 
 test('hostile requests get a clear status and the page keeps serving', async (t) => {

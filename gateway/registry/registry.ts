@@ -5,6 +5,7 @@ import type { Low } from 'lowdb';
 import { z } from 'zod';
 import { DeviceKind } from '../../devices/index.ts';
 import { readStateFile } from '../storage/state-file.ts';
+import { DeviceCertificateSchema, type DeviceCertificate } from './certificate.ts';
 import { hashSecret, newSecret, secretMatches, StoredSecretSchema, type StoredSecret } from './secret.ts';
 
 /** A device, or a local consumer: a read-only identity for the derived local/... topics. */
@@ -18,6 +19,8 @@ export interface DeviceRecord {
   secret: StoredSecret;
   createdAt: string;
   rotatedAt?: string;
+  /** the one client certificate this device may log in with; any other, even from the same CA, is refused */
+  certificate?: DeviceCertificate;
 }
 
 const RegistrySchema = z.strictObject({
@@ -29,6 +32,7 @@ const RegistrySchema = z.strictObject({
       secret: StoredSecretSchema,
       createdAt: z.string(),
       rotatedAt: z.string().optional(),
+      certificate: DeviceCertificateSchema.optional(),
     }),
   ),
 });
@@ -95,8 +99,28 @@ export class DeviceRegistry {
     if (!d) throw Object.assign(new Error(`no device ${id}`), { code: 'DEVICE_UNKNOWN' });
     d.secret = stored;
     d.rotatedAt = now.toISOString();
+    // a rotation answers a leaked credential: the certificate, if any, ends with the secret
+    delete d.certificate;
     await this.db.write();
     return secret;
+  }
+
+  /** Records the device's certificate; whichever it had before is refused from now on. */
+  async setCertificate(id: string, certificate: DeviceCertificate): Promise<void> {
+    const d = this.get(id);
+    if (!d) throw Object.assign(new Error(`no device ${id}`), { code: 'DEVICE_UNKNOWN' });
+    d.certificate = certificate;
+    await this.db.write();
+  }
+
+  /** Ends the device's certificate; false when it had none. */
+  async revokeCertificate(id: string): Promise<boolean> {
+    const d = this.get(id);
+    if (!d) throw Object.assign(new Error(`no device ${id}`), { code: 'DEVICE_UNKNOWN' });
+    if (!d.certificate) return false;
+    delete d.certificate;
+    await this.db.write();
+    return true;
   }
 
   /** Moves a device to another zone (or none); a running gateway sees the change at once (it watches the file). */
@@ -119,9 +143,8 @@ export class DeviceRegistry {
   /** The device if id and secret match, else null. Unknown ids cost the same time as wrong secrets. */
   async authenticate(id: string, secret: string | Buffer): Promise<DeviceRecord | null> {
     const d = this.get(id);
-    const ok = await secretMatches(secret, d?.secret ?? DUMMY);
+    const ok = await secretMatches(secret, d?.secret);
     return d && ok ? d : null;
   }
 }
 
-const DUMMY: StoredSecret = { algo: 'scrypt', salt: 'AAAAAAAAAAAAAAAAAAAAAA==', hash: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' };

@@ -10,8 +10,18 @@ type Inner = Duplex & { remoteAddress?: string | undefined };
 export interface GuardedConnection {
   guard: MqttGuard;
   remoteAddress: string | undefined;
-  /** the CN of a client certificate the TLS listener verified against its CA, if any */
-  verifiedCertificateCN: string | null;
+  /** the client certificate a TLS client presented, verified against the listener's CA or not; null if none */
+  clientCertificate: PresentedCertificate | null;
+}
+
+export interface PresentedCertificate {
+  cn: string | null;
+  fingerprint256: string;
+  validTo: string;
+  /** true when it chains to the CA and is within its dates */
+  verified: boolean;
+  /** OpenSSL's reason when it is not, e.g. CERT_HAS_EXPIRED */
+  error: string | null;
 }
 
 const info = new WeakMap<object, GuardedConnection>();
@@ -31,10 +41,13 @@ export function guardStream<S extends Inner>(stream: S, guard: MqttGuard, onViol
   const conn: GuardedConnection = {
     guard,
     remoteAddress: address,
-    get verifiedCertificateCN() {
-      if (!(stream instanceof TLSSocket) || !stream.authorized) return null;
-      const cn = stream.getPeerCertificate().subject?.CN;
-      return typeof cn === 'string' ? cn : null;
+    get clientCertificate() {
+      if (!(stream instanceof TLSSocket)) return null;
+      const c = stream.getPeerCertificate();
+      if (!c || !c.fingerprint256) return null;
+      const cn = c.subject?.CN;
+      const error = stream.authorizationError;
+      return { cn: typeof cn === 'string' ? cn : null, fingerprint256: c.fingerprint256, validTo: c.valid_to, verified: stream.authorized, error: error ? String((error as NodeJS.ErrnoException).code ?? error) : null };
     },
   };
   info.set(stream, conn);

@@ -51,7 +51,10 @@ export function registerDevices(program: Command): void {
     .option('--config <file>', 'the config file', DEFAULT_CONFIG)
     .action(async (o: Opts) => {
       const { registry } = await open(o);
-      for (const d of registry.list()) console.log(`${d.id}\t${d.kind}\t${d.zone ?? '-'}\tadded ${d.createdAt}${d.rotatedAt ? `\trotated ${d.rotatedAt}` : ''}`);
+      for (const d of registry.list()) {
+        const cert = d.certificate ? `\tcertificate ${d.certificate.serial.slice(0, 16)} until ${d.certificate.notAfter}` : '';
+        console.log(`${d.id}\t${d.kind}\t${d.zone ?? '-'}\tadded ${d.createdAt}${d.rotatedAt ? `\trotated ${d.rotatedAt}` : ''}${cert}`);
+      }
     });
   devices
     .command('remove')
@@ -65,13 +68,16 @@ export function registerDevices(program: Command): void {
     });
   devices
     .command('rotate')
+    .description('a new secret for a device whose credentials leaked: the old secret and its certificate stop working, and a running gateway disconnects it')
     .argument('<id>')
     .option('--config <file>', 'the config file', DEFAULT_CONFIG)
     .action(async (id: string, o: Opts) => {
       const { registry } = await open(o);
       if (!registry.get(parseId(id))) throw new UsageError(`no device ${id}`);
+      const hadCertificate = registry.get(id)!.certificate !== undefined;
       const secret = await registry.rotate(id);
       console.log(`rotated ${id}\nMQTT password: ${secret}\n(store it now: it is not kept and cannot be shown again)`);
+      if (hadCertificate) console.log(`its client certificate is ended too: issue a new one with "veilgate certs device ${id}"`);
     });
   devices
     .command('zone')
