@@ -28,6 +28,7 @@ test('the metrics endpoint shows outbox depth and age, deliveries, drops, the up
   assert.equal(value('veilgate_audit_seq'), h.gateway.audit.chainHead.seq);
   assert.equal(value('veilgate_storage_errors_total'), 0);
   assert.match(body, /# TYPE veilgate_detections_total counter/);
+  assert.ok(value('veilgate_login_checks_total') >= 1, 'the sensor login ran a check');
   assert.ok(value('veilgate_broker_connections') >= 0);
   assert.equal((await fetch(url.replace('/metrics', '/no-such-page'))).status, 404);
   assert.equal(h.gateway.httpAddress!.address, '127.0.0.1');

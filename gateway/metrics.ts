@@ -1,3 +1,4 @@
+import { secretChecksRun } from './registry/secret.ts';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { OutboxDropReason } from './outbox/index.ts';
 
@@ -57,5 +58,6 @@ export function createMetricsRegistry(m: MetricSources, now: () => number = Date
   gaugeFrom(reg, 'veilgate_audit_seq', 'sequence number of the audit chain head', () => m.audit.chainHead.seq);
   counterFrom(reg, 'veilgate_detections_total', 'frames by whether the detector ran or, nothing having moved, its last detections were reused', (): Record<string, number> => (m.motion ? { detected: m.motion.detected, reused: m.motion.reused } : {}), 'outcome');
   counterFrom(reg, 'veilgate_storage_errors_total', 'failed writes to the audit log or outbox', m.storageErrors);
+  counterFrom(reg, 'veilgate_login_checks_total', 'password checks (scrypt) run for MQTT and status page logins: the CPU that logins, guessing included, cost', secretChecksRun);
   return reg;
 }
