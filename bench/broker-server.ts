@@ -13,7 +13,7 @@ if (kind === 'aedes') {
   console.log(address.port);
 } else if (kind === 'gateway') {
   // as the veilgate command starts (gateway/cli/bin.js): quiet-debug before mqtt-packet loads
-  await import('../gateway/broker/quiet-debug.js');
+  await import('../gateway/broker/patches/quiet-debug.js');
   const { configFromObject } = await import('../gateway/config/index.ts');
   const { Gateway } = await import('../gateway/gateway.ts');
   const { createLogger } = await import('../gateway/log.ts');

@@ -6,7 +6,7 @@ import { openBrokerPersistence } from './broker/persistence.ts';
 import { DEFAULT_VISION, type LoadedPolicy } from '../policies/index.ts';
 import { AuditLog, auditRegistryChanges, configEvent, HeadKey } from './audit/index.ts';
 import { upstreamAuditHeadsTopic } from '../devices/index.ts';
-import { addressKey, brokerHooks, neverWaitForDrain, PendingConnections, storedWillProblem, createMessageEmitter, openSockets, forgetSubscriptions, connectionInfo, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
+import { addressKey, brokerHooks, connectedClients, neverWaitForDrain, PendingConnections, storedWillProblem, createMessageEmitter, openSockets, forgetSubscriptions, connectionInfo, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
 import type { GatewayConfig } from './config/index.ts';
 import { CountsAggregator } from './counts.ts';
 import { decide, type DecideContext } from './decide.ts';
@@ -237,7 +237,7 @@ export class Gateway {
     broker.on('client', (client) => {
       // logged in: it no longer counts against its address's connections waiting for CONNECT
       pending.release(client.conn);
-      // a subscriber that stops reading is cut off, never waited for (slow-subscribers.ts)
+      // a subscriber that stops reading is cut off, never waited for (broker/patches/slow-subscribers.ts)
       neverWaitForDrain(client, { maxBytes: limits.subscriberBacklogBytes, maxSeconds: limits.subscriberBacklogSeconds }, (reason) => gw?.onLimitBroken('SUBSCRIBER_TOO_SLOW', reason, connectionInfo(client.conn)?.remoteAddress, null));
     });
     // aedes reports here what fails outside any client (a stored will it may not publish): logged, never a crash
@@ -416,9 +416,7 @@ export class Gateway {
    * certificate past its end. Run on each registry change and once a minute; public for tests.
    */
   disconnectStaleCredentials(now = Date.now()): void {
-    // aedes keeps its connected clients in `clients` (by client id); its types do not declare it
-    const clients = (this.broker as unknown as { clients: Record<string, Client> }).clients;
-    for (const client of Object.values(clients)) {
+    for (const client of connectedClients(this.broker)) {
       const who = identityOf(client);
       if (who?.role !== 'device' && who?.role !== 'consumer') continue;
       const id = who.role === 'device' ? who.deviceId : who.consumerId;
@@ -728,8 +726,7 @@ async function extraListeners(broker: Aedes, cfg: Readonly<GatewayConfig>, o: Li
 
 /** The aedes client on a guarded connection (aedes sets `conn.client`; we hold the connection's info). */
 function clientOfConnection(broker: Aedes, conn: GuardedConnection): Client | undefined {
-  const clients = (broker as unknown as { clients: Record<string, Client> }).clients;
-  return Object.values(clients).find((c) => connectionInfo(c.conn) === conn);
+  return connectedClients(broker).find((c) => connectionInfo(c.conn) === conn);
 }
 
 /**

@@ -6,6 +6,7 @@ import type { BrokerHandlers } from './handlers.ts';
 import { identityOf, setIdentity, type Identity } from './identity.ts';
 import { AuthBackoff } from './auth-backoff.ts';
 import { connectionInfo } from './limits/guarded-connection.ts';
+import { grantedFilters, willOf } from './patches/aedes-internals.ts';
 import { anonymousMayPublish, storedWillProblem, willProblem, type WillLike } from './wills.ts';
 
 export interface HookOptions {
@@ -45,11 +46,6 @@ function clientIdProblem(clientId: string, id: string, kind: DeviceKind | 'consu
   if (owner !== id && isRegistered(owner)) return 'this client id belongs to another device or consumer';
   if (kind === 'consumer' && owner !== id) return `a local consumer connects with its own id (${id}) or ${id}/<name> as client id`;
   return null;
-}
-
-/** The will a client sent with CONNECT (aedes keeps it on the client before it authenticates). */
-function willOf(client: Client): WillLike | null {
-  return (client as unknown as { _will?: WillLike | null })._will ?? null;
 }
 
 const IDENTIFIER_REJECTED = 2;
@@ -237,7 +233,7 @@ const granted = new WeakMap<Client, Set<string>>();
 
 function withinSubscriptionLimit(client: Client, topic: string, max: number): boolean {
   let set = granted.get(client);
-  if (!set) granted.set(client, (set = new Set(Object.keys((client as unknown as { subscriptions?: object }).subscriptions ?? {}))));
+  if (!set) granted.set(client, (set = new Set(grantedFilters(client))));
   if (set.has(topic)) return true;
   if (set.size >= max) return false;
   set.add(topic);

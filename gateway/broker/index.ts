@@ -4,7 +4,8 @@ export { listenTcp, listenTls, listenWebSocket, listen, guardedHandler, openSock
 export { identityOf, type Identity } from './identity.ts';
 export { connectionInfo, type GuardedConnection } from './limits/guarded-connection.ts';
 export { GUARD_CODES, type GuardCode } from './limits/guard.ts';
-export { createMessageEmitter } from './message-emitter.ts';
+export { createMessageEmitter } from './patches/message-emitter.ts';
 export { storedWillProblem, willProblem } from './wills.ts';
-export { neverWaitForDrain, type BacklogBounds } from './slow-subscribers.ts';
+export { neverWaitForDrain, type BacklogBounds } from './patches/slow-subscribers.ts';
 export { PendingConnections, addressKey } from './pending-connections.ts';
+export { connectedClients } from './patches/aedes-internals.ts';

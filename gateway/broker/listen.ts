@@ -4,7 +4,7 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Aedes } from 'aedes';
-import { batchWrites } from './batch-writes.ts';
+import { batchWrites } from './patches/batch-writes.ts';
 import { guardStream, type GuardedConnection } from './limits/guarded-connection.ts';
 import { MqttGuard, type GuardLimits, type Violation } from './limits/guard.ts';
 import type { PendingConnections } from './pending-connections.ts';

@@ -4,7 +4,7 @@
 // otherwise the TypeScript sources through tsx's loader, so an edit or a forgotten build never runs
 // old code. VEILGATE_SOURCES=1 runs the sources whatever dist/ holds.
 // quiet-debug first: it changes how mqtt-packet's loggers are made, so it must precede its loading
-import '../broker/quiet-debug.js';
+import '../broker/patches/quiet-debug.js';
 import { fileURLToPath } from 'node:url';
 import { bundleState } from '../bundle/state.js';
 

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import type { MqttGuard, Violation } from './guard.ts';
-import { READ_BYTES, readWholePackets } from './whole-packet-reads.ts';
+import { READ_BYTES, readWholePackets } from '../patches/whole-packet-reads.ts';
 
 /** What the guard wraps: a TCP or TLS socket, or a WebSocket stream. */
 type Inner = Duplex & { remoteAddress?: string | undefined };

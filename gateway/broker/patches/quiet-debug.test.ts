@@ -51,7 +51,7 @@ test('a namespace DEBUG switches on keeps its real logger', async () => {
 });
 
 test('the veilgate command loads it before anything else', async () => {
-  const bin = await readFile(new URL('../cli/bin.js', import.meta.url), 'utf8');
+  const bin = await readFile(new URL('../../cli/bin.js', import.meta.url), 'utf8');
   const imports = [...bin.matchAll(/^import .*'([^']+)';$/gm)].map((m) => m[1]);
-  assert.equal(imports[0], '../broker/quiet-debug.js');
+  assert.equal(imports[0], '../broker/patches/quiet-debug.js');
 });

@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import mqtt from 'mqtt';
-import { deviceTopic } from '../../devices/index.ts';
-import { sampleEvent } from '../../simulators/index.ts';
-import { startHarness, waitFor, YESTERDAY } from '../test/harness.ts';
-import { InlineRunner } from '../pipeline/runner.ts';
-import { connectPacket, remainingLength } from '../test/raw-mqtt.ts';
+import { deviceTopic } from '../../../devices/index.ts';
+import { sampleEvent } from '../../../simulators/index.ts';
+import { startHarness, waitFor, YESTERDAY } from '../../test/harness.ts';
+import { InlineRunner } from '../../pipeline/runner.ts';
+import { connectPacket, remainingLength } from '../../test/raw-mqtt.ts';
 
 const PYTHON_MISSING = (() => {
   try {

@@ -7,8 +7,8 @@ import { InlineRunner } from '../../pipeline/index.ts';
 import { startHarness, waitFor } from '../../test/harness.ts';
 import { connectPacket, publishHeader, rawClient } from '../../test/raw-mqtt.ts';
 import { socketPair } from '../../test/socket-pair.ts';
-import { MqttGuard } from './guard.ts';
-import { guardStream } from './guarded-connection.ts';
+import { MqttGuard } from '../limits/guard.ts';
+import { guardStream } from '../limits/guarded-connection.ts';
 import { READ_BYTES } from './whole-packet-reads.ts';
 
 const LIMITS = { publishBytes: 64 * 1024, controlBytes: 64 * 1024, maxTopicBytes: 256, maxTopicLevels: 8 };

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
-import { InlineRunner } from '../pipeline/index.ts';
-import { startHarness, waitFor } from '../test/harness.ts';
-import { Fifo } from './fifo.ts';
+import { InlineRunner } from '../../pipeline/index.ts';
+import { startHarness, waitFor } from '../../test/harness.ts';
+import { Fifo } from '../fifo.ts';
 import { createMessageEmitter } from './message-emitter.ts';
 
 test('the queue gives items back in the order they came, across its compaction', () => {

@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
 import { createWebSocketStream, WebSocket, WebSocketServer } from 'ws';
-import { socketPair } from '../test/socket-pair.ts';
+import { socketPair } from '../../test/socket-pair.ts';
 import { batchWrites } from './batch-writes.ts';
 
 /** Counts the writes a socket hands to the system (after the Writable's own buffering). */

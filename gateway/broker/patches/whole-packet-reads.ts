@@ -3,10 +3,9 @@ import type { Fifo } from '../fifo.ts';
 
 /**
  * Bytes aedes is given at a time, when they hold whole packets: aedes reads all that a connection
- * has buffered and keeps every packet of it in memory until the last is delivered. Fifty
- * publishers flooding one subscriber held 28,000 messages and a 170-180 MB heap that way; in 4 KiB
- * reads the heap stays at 40-55 MB, and with fewer messages surviving each garbage collection the
- * broker spends 15-25% less CPU per message (50->1 QoS 0 as in npm run bench broker).
+ * has buffered and keeps every packet of it in memory until the last is delivered, so publishers
+ * flooding one subscriber held tens of thousands of messages; in small reads far fewer survive each
+ * garbage collection (docs/performance.md, "Figures behind code choices").
  */
 export const READ_BYTES = 4096;
 

@@ -1,4 +1,4 @@
-import { TopicAnswers } from './topic-answers.ts';
+import { TopicAnswers } from '../topic-answers.ts';
 
 /** The part of qlobber's matcher that mqemitter uses. */
 export interface TopicMatcher {
@@ -9,9 +9,9 @@ export interface TopicMatcher {
 
 /**
  * Remembers which handlers a topic matched until the subscriptions change. mqemitter asks qlobber
- * for every message, and qlobber splits the topic and walks its tree each time (308 ns a match for
- * the bench's fan-in topics, 35 ns from this cache), for an answer that changes only when someone
- * subscribes or unsubscribes.
+ * for every message, and qlobber splits the topic and walks its tree each time, for an answer that
+ * changes only when someone subscribes or unsubscribes (docs/performance.md, "Figures behind code
+ * choices").
  */
 export function cacheMatches(matcher: TopicMatcher): void {
   const cache = new TopicAnswers<unknown[]>();

@@ -1,5 +1,5 @@
 import mqemitter from 'mqemitter';
-import { Fifo } from './fifo.ts';
+import { Fifo } from '../fifo.ts';
 import { cacheMatches, type TopicMatcher } from './match-cache.ts';
 
 /** the fields of mqemitter 7 that hold messages waiting for a delivery slot */
