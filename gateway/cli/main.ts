@@ -1,19 +1,5 @@
-import { Command, CommanderError } from 'commander';
-import { VERSION } from '../version.ts';
-import { registerAudit } from './commands/audit.ts';
-import { registerBuild } from './commands/build.ts';
-import { registerCerts } from './commands/certs.ts';
-import { registerConfig } from './commands/config.ts';
-import { registerDemo } from './commands/demo.ts';
-import { registerSimulate } from './commands/simulate.ts';
-import { registerDevices } from './commands/devices.ts';
-import { registerDoctor } from './commands/doctor.ts';
-import { registerModels } from './commands/models.ts';
-import { registerPolicy } from './commands/policy.ts';
-import { registerRedact } from './commands/redact.ts';
-import { registerReport } from './commands/report.ts';
-import { registerStart } from './commands/start.ts';
-import { registerStatusLogin } from './commands/status-login.ts';
+import { CommanderError } from 'commander';
+import { buildProgram } from './program.ts';
 import { EXIT, UsageError } from './exit.ts';
 import { describeStorageError } from '../storage/describe-error.ts';
 
@@ -23,14 +9,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-const program = new Command('veilgate')
-  .description('privacy-first edge gateway for cameras and sensors')
-  .version(VERSION)
-  .exitOverride()
-  .showHelpAfterError();
-
-for (const register of [registerDemo, registerSimulate, registerStart, registerDevices, registerCerts, registerPolicy, registerConfig, registerAudit, registerReport, registerStatusLogin, registerRedact, registerModels, registerBuild, registerDoctor]) register(program);
-for (const cmd of program.commands) cmd.exitOverride();
+const program = buildProgram();
 
 try {
   await program.parseAsync(process.argv);
