@@ -31,7 +31,7 @@ const node: Check = async () => {
   const major = Number(process.versions.node.split('.')[0]);
   return major >= 20
     ? ok('node', `Node ${process.versions.node} on ${process.platform}-${process.arch}`)
-    : fail('node', `Node ${process.versions.node}`, 'install Node 20 or newer (see the README, "Install on a Raspberry Pi")');
+    : fail('node', `Node ${process.versions.node}`, 'install Node 20 or newer (docs/install.md)');
 };
 
 /** Native modules ship per CPU; an install copied from another machine, or with install scripts skipped, fails here. */
