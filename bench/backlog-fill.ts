@@ -4,7 +4,11 @@
 import { DurableOutbox } from '../gateway/outbox/index.ts';
 
 const [dir, total, devices] = [process.argv[2]!, Number(process.argv[3]), Number(process.argv[4])];
-const box = await DurableOutbox.open(dir, { maxBytes: 4 * 2 ** 30, maxAgeSeconds: 14 * 86_400, whenFull: 'refuse-new' });
+const box = await DurableOutbox.open(dir, {
+  maxBytes: 4 * 2 ** 30,
+  maxAgeSeconds: 14 * 86_400,
+  whenFull: 'refuse-new',
+});
 const now = Date.now();
 const spanMs = 3 * 86_400_000;
 const policy = { id: 'default', version: 1, sha256: 'a'.repeat(64) };
@@ -15,9 +19,23 @@ for (let start = 0; start < total; start += 2000) {
       const device = i % devices < 4 ? `cam-${i % devices}` : `sensor-${i % devices}`;
       const at = now - spanMs + Math.floor((i / total) * spanMs);
       const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-      const fields = device.startsWith('cam') ? { windowStart: new Date(at).toISOString(), windowSeconds: 10, person: i % 7, vehicle: i % 3 } : { at: new Date(at).toISOString(), type: 'door', open: i % 2 === 0 };
-      const payload = JSON.stringify({ id, deviceId: device, recordType: device.startsWith('cam') ? 'counts' : 'door', policy, fields });
-      return box.put({ id, topic: `veilgate/bench/${device}/${device.startsWith('cam') ? 'counts' : 'door'}`, payload, key: device, at });
+      const fields = device.startsWith('cam')
+        ? { windowStart: new Date(at).toISOString(), windowSeconds: 10, person: i % 7, vehicle: i % 3 }
+        : { at: new Date(at).toISOString(), type: 'door', open: i % 2 === 0 };
+      const payload = JSON.stringify({
+        id,
+        deviceId: device,
+        recordType: device.startsWith('cam') ? 'counts' : 'door',
+        policy,
+        fields,
+      });
+      return box.put({
+        id,
+        topic: `veilgate/bench/${device}/${device.startsWith('cam') ? 'counts' : 'door'}`,
+        payload,
+        key: device,
+        at,
+      });
     }),
   );
   if ((start + 2000) % 100_000 === 0) console.log(JSON.stringify({ put: start + 2000 }));

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { buildBundle, GATEWAY_ENTRIES } from '../gateway/bundle/index.ts';
 import { REPO } from '../gateway/repo.ts';
-import { MOSQUITTO_MISSING, startAedesUpstream, startMosquitto, type UpstreamBroker } from '../gateway/test/upstream-brokers.ts';
+import {
+  MOSQUITTO_MISSING,
+  startAedesUpstream,
+  startMosquitto,
+  type UpstreamBroker,
+} from '../gateway/test/upstream-brokers.ts';
 import { startCameraSim } from '../simulators/index.ts';
 import { ask, frames } from './storage.ts';
 import { unitLaunch } from './as-installed.ts';
@@ -31,7 +36,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Fills an outbox in a process of its own, then kills it with SIGKILL once every put is on disk. */
 async function fill(outboxDir: string, records: number): Promise<number> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'bench/backlog-fill.ts'), outboxDir, String(records), String(DEVICES)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(REPO, 'bench/backlog-fill.ts'), outboxDir, String(records), String(DEVICES)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   for await (const line of createInterface({ input: child.stdout! })) {
     if ((JSON.parse(line) as { done?: number }).done !== undefined) break;
   }
@@ -66,23 +75,36 @@ async function run(backlog: number, clip: Buffer[]): Promise<Run> {
     // the agency's broker, away for now: its port is reserved
     const upstream: UpstreamBroker = MOSQUITTO_MISSING ? await startAedesUpstream(() => {}) : await startMosquitto();
     await upstream.stop();
-    const overrides = { outbox: { maxBytes: 4 * 2 ** 30 }, upstream: { url: upstream.url, reconnectMinMs: 200, reconnectMaxMs: 1000 } };
+    const overrides = {
+      outbox: { maxBytes: 4 * 2 ** 30 },
+      upstream: { url: upstream.url, reconnectMinMs: 200, reconnectMaxMs: 1000 },
+    };
     const t0 = performance.now();
     let stopping = false;
     const flags = process.env.BENCH_GATEWAY_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? UNIT.flags;
-    const child: ChildProcess = spawn(process.execPath, [...flags, join(REPO, BUNDLE, 'storage-gateway.js'), upstream.url, dir, '4', '0', JSON.stringify(overrides)], {
-      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-      env: { ...process.env, ...UNIT.env },
-    });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [...flags, join(REPO, BUNDLE, 'storage-gateway.js'), upstream.url, dir, '4', '0', JSON.stringify(overrides)],
+      {
+        stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+        env: { ...process.env, ...UNIT.env },
+      },
+    );
     child.once('exit', (code) => {
       if (stopping) return;
       console.error(`the gateway exited with ${code} before the bench was done`);
       process.exit(1);
     });
-    const ready = await new Promise<{ url: string; creds: Array<{ deviceId: string; secret: string }> }>((r) => child.once('message', (m) => r(m as never)));
+    const ready = await new Promise<{ url: string; creds: Array<{ deviceId: string; secret: string }> }>((r) =>
+      child.once('message', (m) => r(m as never)),
+    );
     const readySeconds = (performance.now() - t0) / 1000;
     const atReady = await ask<Mark>(child, 'mark');
-    const sims = await Promise.all(ready.creds.map((c) => startCameraSim({ url: ready.url, deviceId: c.deviceId, secret: c.secret, frames: clip, fps: 5 })));
+    const sims = await Promise.all(
+      ready.creds.map((c) =>
+        startCameraSim({ url: ready.url, deviceId: c.deviceId, secret: c.secret, frames: clip, fps: 5 }),
+      ),
+    );
     let rssCameras = atReady.rssMiB;
     let m = atReady;
     for (let t = 0; t < CAMERA_SECONDS; t += 5) {
@@ -111,7 +133,15 @@ async function run(backlog: number, clip: Buffer[]): Promise<Run> {
     await ask(child, 'stop');
     await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
     await upstream.dispose();
-    return { backlog, readySeconds, rssReady: atReady.rssMiB, rssCameras, rssDraining, drainPerSecond, processedPerSecond };
+    return {
+      backlog,
+      readySeconds,
+      rssReady: atReady.rssMiB,
+      rssCameras,
+      rssDraining,
+      drainPerSecond,
+      processedPerSecond,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -124,7 +154,9 @@ async function run(backlog: number, clip: Buffer[]): Promise<Run> {
  */
 export async function benchBacklog(): Promise<void> {
   const { frames: clip, source } = await frames();
-  console.log(`\n## backlog: the bundled gateway restarted on 0 and ${RECORDS.toLocaleString('en')} pending records, 4 cameras at 5 fps for ${CAMERA_SECONDS} s (${source}), then the uplink back (${MOSQUITTO_MISSING ? 'aedes' : 'mosquitto'})`);
+  console.log(
+    `\n## backlog: the bundled gateway restarted on 0 and ${RECORDS.toLocaleString('en')} pending records, 4 cameras at 5 fps for ${CAMERA_SECONDS} s (${source}), then the uplink back (${MOSQUITTO_MISSING ? 'aedes' : 'mosquitto'})`,
+  );
   await buildBundle(REPO, BUNDLE, { 'storage-gateway': 'bench/storage-gateway.ts', entry: GATEWAY_ENTRIES.entry! });
   try {
     const rows: Run[] = [];
@@ -142,8 +174,11 @@ export async function benchBacklog(): Promise<void> {
       })),
     );
     const mb = (mib: number) => (mib * MiB) / 1e6;
-    console.log(`backlog vs empty: ready ${(full.readySeconds / empty.readySeconds).toFixed(2)}x, peak RSS ${(Math.max(full.rssCameras, full.rssDraining) / Math.max(empty.rssCameras, empty.rssDraining)).toFixed(2)}x`);
-    const met = full.readySeconds <= 15 && mb(Math.max(full.rssCameras, full.rssDraining)) < 300 && full.drainPerSecond >= 5000;
+    console.log(
+      `backlog vs empty: ready ${(full.readySeconds / empty.readySeconds).toFixed(2)}x, peak RSS ${(Math.max(full.rssCameras, full.rssDraining) / Math.max(empty.rssCameras, empty.rssDraining)).toFixed(2)}x`,
+    );
+    const met =
+      full.readySeconds <= 15 && mb(Math.max(full.rssCameras, full.rssDraining)) < 300 && full.drainPerSecond >= 5000;
     console.log(`targets (ready ≤ 15 s, RSS < 300 MB, drain ≥ 5,000/s): ${met ? 'met' : 'NOT met'}`);
   } finally {
     await rm(join(REPO, BUNDLE), { recursive: true, force: true });

@@ -23,7 +23,17 @@ if (kind === 'aedes') {
   await writeFile(policy, 'id: bench\nversion: 1\ntitle: nothing leaves\nrules: []\n');
   // the whole gateway: hooks, ACLs, the socket guard and LevelDB persistence on; anonymous lab
   // clients, because no role may both publish and subscribe on one topic (devices only publish)
-  const cfg = configFromObject({ gatewayId: 'bench', dataDir: join(dir, 'data'), policy, broker: { port: 0, allowAnonymous: true, limits: { maxConnections: 10_000 } }, http: { enabled: false }, upstream: { url: 'mqtt://127.0.0.1:9' } }, dir);
+  const cfg = configFromObject(
+    {
+      gatewayId: 'bench',
+      dataDir: join(dir, 'data'),
+      policy,
+      broker: { port: 0, allowAnonymous: true, limits: { maxConnections: 10_000 } },
+      http: { enabled: false },
+      upstream: { url: 'mqtt://127.0.0.1:9' },
+    },
+    dir,
+  );
   const gw = await Gateway.start(cfg, createLogger('silent'), { frames: new InlineRunner(null) });
   console.log(gw.address.port);
 } else {

@@ -25,7 +25,9 @@ function cpuSeconds(pid: number | undefined): number {
 }
 
 async function inProcessOf(kind: 'gateway' | 'aedes'): Promise<Target> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVER, kind], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVER, kind], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
     child.once('exit', (code) => reject(new Error(`${kind} broker exited with ${code}`)));
@@ -42,11 +44,14 @@ async function inProcessOf(kind: 'gateway' | 'aedes'): Promise<Target> {
   };
 }
 
-const connect = (url: string, id: string) => mqtt.connectAsync(url, { clientId: id, protocolVersion: 4, reconnectPeriod: 0 });
+const connect = (url: string, id: string) =>
+  mqtt.connectAsync(url, { clientId: id, protocolVersion: 4, reconnectPeriod: 0 });
 
 /** A subscriber in a process of its own (bench/broker-subscriber.ts), ready to count messages. */
 async function subscriberProcess(url: string, qos: 0 | 1, clientId: string, topic: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', SUBSCRIBER, url, String(qos), clientId, topic], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', SUBSCRIBER, url, String(qos), clientId, topic], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const exited = new Promise<number | null>((r) => child.once('exit', r));
   const next = async (): Promise<string> => {
@@ -75,7 +80,12 @@ async function subscriberProcess(url: string, qos: 0 | 1, clientId: string, topi
  * as the client allows, and the broker's CPU time per message in microseconds. The publishers share
  * this process; the subscriber has its own, as a consumer of a real broker would.
  */
-async function throughput({ url, pid }: Target, publishers: number, qos: 0 | 1, total: number): Promise<[rate: number, cpuMicros: number]> {
+async function throughput(
+  { url, pid }: Target,
+  publishers: number,
+  qos: 0 | 1,
+  total: number,
+): Promise<[rate: number, cpuMicros: number]> {
   const sub = await subscriberProcess(url, qos, `sub-${qos}-${publishers}`, 'bench/+/t');
   const pubs: MqttClient[] = [];
   for (let i = 0; i < publishers; i++) pubs.push(await connect(url, `pub-${qos}-${publishers}-${i}`));
@@ -84,17 +94,24 @@ async function throughput({ url, pid }: Target, publishers: number, qos: 0 | 1, 
   const per = Math.ceil(total / publishers);
   const t0 = performance.timeOrigin + performance.now();
   const cpu0 = cpuSeconds(pid);
-  await Promise.all(pubs.map(async (p, i) => {
-    const sends: Promise<unknown>[] = [];
-    for (let k = 0; k < per && i * per + k < total; k++) {
-      if (qos === 0) p.publish(`bench/${i}/t`, PAYLOAD, { qos: 0 });
-      else sends.push(p.publishAsync(`bench/${i}/t`, PAYLOAD, { qos: 1 }));
-      if (k % 500 === 499) await new Promise((r) => setImmediate(r)); // let the sockets drain
-    }
-    await Promise.all(sends);
-  }));
+  await Promise.all(
+    pubs.map(async (p, i) => {
+      const sends: Promise<unknown>[] = [];
+      for (let k = 0; k < per && i * per + k < total; k++) {
+        if (qos === 0) p.publish(`bench/${i}/t`, PAYLOAD, { qos: 0 });
+        else sends.push(p.publishAsync(`bench/${i}/t`, PAYLOAD, { qos: 1 }));
+        if (k % 500 === 499) await new Promise((r) => setImmediate(r)); // let the sockets drain
+      }
+      await Promise.all(sends);
+    }),
+  );
   // unref: a pending timer kept the bench alive for two minutes after its last run
-  const last = await Promise.race([all, new Promise<never>((_, j) => setTimeout(() => j(new Error(`not all ${total} messages arrived in 120 s`)), 120_000).unref())]);
+  const last = await Promise.race([
+    all,
+    new Promise<never>((_, j) =>
+      setTimeout(() => j(new Error(`not all ${total} messages arrived in 120 s`)), 120_000).unref(),
+    ),
+  ]);
   const rate = total / ((last - t0) / 1000);
   const cpuMicros = ((cpuSeconds(pid) - cpu0) / total) * 1e6;
   await Promise.all([...pubs.map((c) => c.endAsync(true)), sub.end()]);
@@ -132,8 +149,12 @@ const SCENARIOS: { label: string; publishers: number; qos: 0 | 1; total: number 
 ];
 
 export async function benchBroker(): Promise<void> {
-  console.log('\n## broker: messages per second (100-byte payloads, loopback), and publish-to-delivery latency at 1,000 msg/s QoS 1');
-  console.log('each broker in its own process; the publishers share one mqtt.js process, the subscriber has its own; the same for all brokers; medians of 3 interleaved rounds');
+  console.log(
+    '\n## broker: messages per second (100-byte payloads, loopback), and publish-to-delivery latency at 1,000 msg/s QoS 1',
+  );
+  console.log(
+    'each broker in its own process; the publishers share one mqtt.js process, the subscriber has its own; the same for all brokers; medians of 3 interleaved rounds',
+  );
   const targets: Target[] = [await inProcessOf('gateway'), await inProcessOf('aedes')];
   if (MOSQUITTO_MISSING) console.log(`Mosquitto skipped: ${MOSQUITTO_MISSING}`);
   else {
@@ -148,7 +169,8 @@ export async function benchBroker(): Promise<void> {
     // the brokers take turns at each scenario, so that a burst of load from elsewhere on the machine
     // falls on all of them rather than on one broker's whole round
     const runs = new Map<string, [number, number][]>(targets.map((t) => [t.name, []]));
-    for (const sc of SCENARIOS) for (const t of targets) runs.get(t.name)!.push(await throughput(t, sc.publishers, sc.qos, sc.total));
+    for (const sc of SCENARIOS)
+      for (const t of targets) runs.get(t.name)!.push(await throughput(t, sc.publishers, sc.qos, sc.total));
     for (const t of targets) {
       const lat = await latency(t.url, 1000, 2);
       const r = runs.get(t.name)!;
@@ -157,18 +179,35 @@ export async function benchBroker(): Promise<void> {
   }
   for (const t of targets) await t.stop();
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const rows = targets.map((t) => ({ name: t.name, r: samples.get(t.name)![0]!.map((_, i) => median(samples.get(t.name)!.map((s) => s[i]!))) }));
+  const rows = targets.map((t) => ({
+    name: t.name,
+    r: samples.get(t.name)![0]!.map((_, i) => median(samples.get(t.name)!.map((s) => s[i]!))),
+  }));
   const n = SCENARIOS.length;
   const fmt = (x: number) => Math.round(x).toLocaleString('en').padStart(9);
   const header = SCENARIOS.map((sc) => sc.label.padStart(9)).join(' ');
   console.log(`${'msg/s'.padEnd(16)} ${header}   p50 ms  p99 ms`);
-  for (const { name, r } of rows) console.log(`${name.padEnd(16)} ${r.slice(0, n).map(fmt).join(' ')}   ${r[n]!.toFixed(2).padStart(6)}  ${r[n + 1]!.toFixed(2).padStart(6)}`);
+  for (const { name, r } of rows)
+    console.log(
+      `${name.padEnd(16)} ${r.slice(0, n).map(fmt).join(' ')}   ${r[n]!.toFixed(2).padStart(6)}  ${r[n + 1]!.toFixed(2).padStart(6)}`,
+    );
   const gw = rows.find((x) => x.name === 'veilgate broker')!.r;
   for (const other of rows.filter((x) => x.name !== 'veilgate broker')) {
-    console.log(`veilgate / ${other.name}: ${other.r.slice(0, n).map((v, i) => `${(gw[i]! / v).toFixed(2)}x`).join('  ')}   (target: >= 0.90 of bare aedes, >= 1.00 of mosquitto)`);
+    console.log(
+      `veilgate / ${other.name}: ${other.r
+        .slice(0, n)
+        .map((v, i) => `${(gw[i]! / v).toFixed(2)}x`)
+        .join('  ')}   (target: >= 0.90 of bare aedes, >= 1.00 of mosquitto)`,
+    );
   }
   // the load generator and the broker share two cores, so a broker that needs less CPU per message
   // also leaves more to the clients: this is the cost that decides the rates above
   console.log(`${'broker CPU µs/msg'.padEnd(16)} ${header}`);
-  for (const { name, r } of rows) console.log(`${name.padEnd(16)} ${r.slice(n + 2).map((x) => x.toFixed(1).padStart(9)).join(' ')}`);
+  for (const { name, r } of rows)
+    console.log(
+      `${name.padEnd(16)} ${r
+        .slice(n + 2)
+        .map((x) => x.toFixed(1).padStart(9))
+        .join(' ')}`,
+    );
 }

@@ -13,7 +13,14 @@ const REPO = new URL('../', import.meta.url).pathname;
 const dir = await mkdtemp(join(tmpdir(), 'veilgate-rss-'));
 const cfg = configFromObject(
   // the uplink points at a closed port: records wait in the outbox, as on a box that is offline
-  { gatewayId: 'rss', dataDir: join(dir, 'data'), policy: join(REPO, 'policies/default.yaml'), broker: { port: 0 }, upstream: { url: 'mqtt://127.0.0.1:9' }, http: { port: 0 } },
+  {
+    gatewayId: 'rss',
+    dataDir: join(dir, 'data'),
+    policy: join(REPO, 'policies/default.yaml'),
+    broker: { port: 0 },
+    upstream: { url: 'mqtt://127.0.0.1:9' },
+    http: { port: 0 },
+  },
   dir,
 );
 const gw = await Gateway.start(cfg, createLogger('silent'));

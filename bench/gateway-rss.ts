@@ -7,7 +7,11 @@ import { REPO } from '../gateway/repo.ts';
 import { startCameraSim } from '../simulators/index.ts';
 import { unitLaunch } from './as-installed.ts';
 
-interface Sample { rssMiB: number; processed: number; detected: number }
+interface Sample {
+  rssMiB: number;
+  processed: number;
+  detected: number;
+}
 
 export type GatewayForm = 'bundled' | 'sources';
 
@@ -17,7 +21,10 @@ const BENCH_BUNDLE = '.bench-dist';
 /** The command line of the bench's gateway process: the bundle (as installed) or the sources through tsx. */
 async function gatewayCommand(form: GatewayForm): Promise<string[]> {
   if (form === 'sources') return ['--import', 'tsx', join(REPO, 'bench/gateway-process.ts')];
-  await buildBundle(REPO, BENCH_BUNDLE, { 'gateway-process': 'bench/gateway-process.ts', entry: GATEWAY_ENTRIES.entry! });
+  await buildBundle(REPO, BENCH_BUNDLE, {
+    'gateway-process': 'bench/gateway-process.ts',
+    entry: GATEWAY_ENTRIES.entry!,
+  });
   return [...unitLaunch().flags, join(REPO, BENCH_BUNDLE, 'gateway-process.js')];
 }
 
@@ -26,7 +33,12 @@ async function gatewayCommand(form: GatewayForm): Promise<string[]> {
  * the four models), at start and after `count` frames sent over MQTT at 5 fps by a simulated camera.
  * The environment and (bundled) node's flags are docs/deploy/veilgate.service's.
  */
-export async function gatewayRss(frames: Buffer[], count: number, form: GatewayForm, env: NodeJS.ProcessEnv = { ...process.env, ...unitLaunch().env }): Promise<{ start: number; end: number; processed: number }> {
+export async function gatewayRss(
+  frames: Buffer[],
+  count: number,
+  form: GatewayForm,
+  env: NodeJS.ProcessEnv = { ...process.env, ...unitLaunch().env },
+): Promise<{ start: number; end: number; processed: number }> {
   const child = spawn(process.execPath, await gatewayCommand(form), { stdio: ['pipe', 'pipe', 'inherit'], env });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async <T>(): Promise<T> => JSON.parse(String((await lines.next()).value)) as T;

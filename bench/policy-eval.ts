@@ -1,12 +1,25 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { evaluate, parseCaseFile, parsePolicy, RateLimits, toCandidate, type Candidate, type Policy } from '../policies/index.ts';
+import {
+  evaluate,
+  parseCaseFile,
+  parsePolicy,
+  RateLimits,
+  toCandidate,
+  type Candidate,
+  type Policy,
+} from '../policies/index.ts';
 
 const POLICIES = new URL('../policies/', import.meta.url).pathname;
 const TARGET = 100_000;
 
 function examples(): Array<{ name: string; policy: Policy; inputs: Array<{ candidate: Candidate; now: number }> }> {
-  const files = ['default.yaml', ...readdirSync(join(POLICIES, 'examples')).filter((f) => !f.endsWith('.cases.yaml')).map((f) => join('examples', f))];
+  const files = [
+    'default.yaml',
+    ...readdirSync(join(POLICIES, 'examples'))
+      .filter((f) => !f.endsWith('.cases.yaml'))
+      .map((f) => join('examples', f)),
+  ];
   return files.map((f) => {
     const p = parsePolicy(readFileSync(join(POLICIES, f), 'utf8'), f);
     const c = parseCaseFile(readFileSync(join(POLICIES, f.replace(/\.yaml$/, '.cases.yaml')), 'utf8'), f);
@@ -20,7 +33,9 @@ function examples(): Array<{ name: string; policy: Policy; inputs: Array<{ candi
  * and withholds, every transform, rate limits on), one thread, against the 100,000/s target.
  */
 export async function benchPolicyEval(): Promise<void> {
-  console.log('\n## policy evaluator: decisions per second on one core (the example policies\' case inputs, rate limits on)');
+  console.log(
+    "\n## policy evaluator: decisions per second on one core (the example policies' case inputs, rate limits on)",
+  );
   console.log('policy                           decisions/s   x target (100k/s)');
   for (const { name, policy, inputs } of examples()) {
     const limits = new RateLimits();
@@ -39,6 +54,8 @@ export async function benchPolicyEval(): Promise<void> {
     const forwards = run(n);
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     const rate = n / s;
-    console.log(`${name.padEnd(32)} ${Math.round(rate).toLocaleString('en').padStart(11)}   ${(rate / TARGET).toFixed(1).padStart(5)}x   (${Math.round((forwards / n) * 100)}% forwarded)`);
+    console.log(
+      `${name.padEnd(32)} ${Math.round(rate).toLocaleString('en').padStart(11)}   ${(rate / TARGET).toFixed(1).padStart(5)}x   (${Math.round((forwards / n) * 100)}% forwarded)`,
+    );
   }
 }

@@ -9,7 +9,13 @@ import { Gateway } from '../gateway/gateway.ts';
 import { createLogger } from '../gateway/log.ts';
 import { REPO } from '../gateway/repo.ts';
 
-const [upstreamUrl, dir, cameras, sensors, overrides = '{}'] = process.argv.slice(2) as [string, string, string, string, string?];
+const [upstreamUrl, dir, cameras, sensors, overrides = '{}'] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string?,
+];
 
 async function io(): Promise<{ writeBytes: number; syscw: number }> {
   const text = await readFile('/proc/self/io', 'utf8');
@@ -18,7 +24,15 @@ async function io(): Promise<{ writeBytes: number; syscw: number }> {
 }
 
 const cfg = configFromObject(
-  { gatewayId: 'bench', dataDir: join(dir, 'data'), policy: join(REPO, 'policies/default.yaml'), broker: { port: 0 }, upstream: { url: upstreamUrl }, http: { enabled: false }, ...(JSON.parse(overrides) as object) },
+  {
+    gatewayId: 'bench',
+    dataDir: join(dir, 'data'),
+    policy: join(REPO, 'policies/default.yaml'),
+    broker: { port: 0 },
+    upstream: { url: upstreamUrl },
+    http: { enabled: false },
+    ...(JSON.parse(overrides) as object),
+  },
   dir,
 );
 const gw = await Gateway.start(cfg, createLogger('info'));

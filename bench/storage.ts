@@ -37,9 +37,27 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
-  { name: 'cameras only (4 at 5 fps), uplink up', cameras: 4, sensors: 0, uplink: true, target: { syncsPerSecond: 0.5, mbPerDay: 100 } },
-  { name: 'reference site (4 cameras, 20 sensors), uplink up', cameras: 4, sensors: 20, uplink: true, target: { syncsPerSecond: 3, mbPerDay: 1000 } },
-  { name: 'reference site, uplink down', cameras: 4, sensors: 20, uplink: false, target: { syncsPerSecond: 3, mbPerDay: 1000 } },
+  {
+    name: 'cameras only (4 at 5 fps), uplink up',
+    cameras: 4,
+    sensors: 0,
+    uplink: true,
+    target: { syncsPerSecond: 0.5, mbPerDay: 100 },
+  },
+  {
+    name: 'reference site (4 cameras, 20 sensors), uplink up',
+    cameras: 4,
+    sensors: 20,
+    uplink: true,
+    target: { syncsPerSecond: 3, mbPerDay: 1000 },
+  },
+  {
+    name: 'reference site, uplink down',
+    cameras: 4,
+    sensors: 20,
+    uplink: false,
+    target: { syncsPerSecond: 3, mbPerDay: 1000 },
+  },
 ];
 
 const STRACE = spawnSync('strace', ['-V']).status === 0;
@@ -48,8 +66,15 @@ const STRACE = spawnSync('strace', ['-V']).status === 0;
 export async function frames(): Promise<{ frames: Buffer[]; source: string }> {
   if (!vtestMissing()) return { frames: await vtestFrames(5, 40), source: 'vtest.avi' };
   const dir = join(REPO, 'fixtures/photos');
-  const photos = readdirSync(dir).filter((f) => f.endsWith('.jpg')).map((f) => readFileSync(join(dir, f)));
-  return { frames: await Promise.all(photos.map((p) => sharp(p).resize(768, 576, { fit: 'cover' }).jpeg({ quality: 85 }).toBuffer())), source: 'test photos (opencv-doc missing)' };
+  const photos = readdirSync(dir)
+    .filter((f) => f.endsWith('.jpg'))
+    .map((f) => readFileSync(join(dir, f)));
+  return {
+    frames: await Promise.all(
+      photos.map((p) => sharp(p).resize(768, 576, { fit: 'cover' }).jpeg({ quality: 85 }).toBuffer()),
+    ),
+    source: 'test photos (opencv-doc missing)',
+  };
 }
 
 export function ask<T>(child: ChildProcess, msg: string): Promise<T> {
@@ -69,16 +94,41 @@ async function runScenario(s: Scenario, clip: Buffer[]): Promise<Record<string, 
   const node = [process.execPath, '--import', 'tsx', ...entry];
   const traceFile = join(dir, 'syncs.trace');
   // strace counts every fsync and fdatasync of every thread (LevelDB's, libraries'), not only ours
-  const [cmd, ...args] = STRACE ? ['strace', '-f', '-qq', '-ttt', '-y', '-e', process.env.BENCH_STORAGE_TRACE ?? 'trace=fsync,fdatasync,sync_file_range,syncfs', '-o', traceFile, ...node] : node;
-  const child = spawn(cmd!, args, { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], env: { ...process.env, MALLOC_ARENA_MAX: '2' } });
+  const [cmd, ...args] = STRACE
+    ? [
+        'strace',
+        '-f',
+        '-qq',
+        '-ttt',
+        '-y',
+        '-e',
+        process.env.BENCH_STORAGE_TRACE ?? 'trace=fsync,fdatasync,sync_file_range,syncfs',
+        '-o',
+        traceFile,
+        ...node,
+      ]
+    : node;
+  const child = spawn(cmd!, args, {
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    env: { ...process.env, MALLOC_ARENA_MAX: '2' },
+  });
   let logBytes = 0;
   child.stderr!.on('data', (d: Buffer) => (logBytes += d.length));
-  const ready = await new Promise<{ url: string; creds: Array<{ deviceId: string; kind: 'camera' | 'sensor'; secret: string }> }>((r) => child.once('message', (m) => r(m as never)));
+  const ready = await new Promise<{
+    url: string;
+    creds: Array<{ deviceId: string; kind: 'camera' | 'sensor'; secret: string }>;
+  }>((r) => child.once('message', (m) => r(m as never)));
   const sims = await Promise.all(
     ready.creds.map((c, i) =>
       c.kind === 'camera'
         ? startCameraSim({ url: ready.url, deviceId: c.deviceId, secret: c.secret, frames: clip, fps: 5 })
-        : startSensorSim({ url: ready.url, deviceId: c.deviceId, secret: c.secret, type: SENSOR_TYPES[i % SENSOR_TYPES.length]!, every: 10 }),
+        : startSensorSim({
+            url: ready.url,
+            deviceId: c.deviceId,
+            secret: c.secret,
+            type: SENSOR_TYPES[i % SENSOR_TYPES.length]!,
+            every: 10,
+          }),
     ),
   );
   await new Promise((r) => setTimeout(r, WARMUP_SECONDS * 1000));
@@ -102,10 +152,11 @@ async function runScenario(s: Scenario, clip: Buffer[]): Promise<Record<string, 
     }).length;
     syncSource = 'strace, every thread';
   }
-  // BENCH_STORAGE_KEEP=1 keeps the data and the trace to look at (with BENCH_STORAGE_TRACE=trace=%file,write,fdatasync,... -y)
+  // BENCH_STORAGE_KEEP=1 keeps the data and the trace to look at (with
+  // BENCH_STORAGE_TRACE=trace=%file,write,fdatasync,... -y)
   if (process.env.BENCH_STORAGE_KEEP) console.log(`kept ${dir}`);
   else await rm(dir, { recursive: true, force: true });
-  const mbPerDay = ((b.writeBytes - a.writeBytes) / secs) * DAY / 1e6;
+  const mbPerDay = (((b.writeBytes - a.writeBytes) / secs) * DAY) / 1e6;
   const syncsPerSecond = syncs / secs;
   return {
     scenario: s.name,
@@ -115,7 +166,7 @@ async function runScenario(s: Scenario, clip: Buffer[]): Promise<Record<string, 
     'target syncs/s': `≤ ${s.target.syncsPerSecond}`,
     'written MB/day': mbPerDay.toFixed(0),
     'target MB/day': `≤ ${s.target.mbPerDay}`,
-    'log KB/day': ((logB - logA) / secs * DAY / 1e3).toFixed(0),
+    'log KB/day': ((((logB - logA) / secs) * DAY) / 1e3).toFixed(0),
     'audit entries/min': (((b.auditSeq - a.auditSeq) / secs) * 60).toFixed(1),
     'outbox at end': b.outbox,
     'RSS MiB': b.rssMiB.toFixed(0),
@@ -131,7 +182,9 @@ async function runScenario(s: Scenario, clip: Buffer[]): Promise<Record<string, 
  */
 export async function benchStorage(): Promise<void> {
   const { frames: clip, source } = await frames();
-  console.log(`\nstorage: ${SECONDS} s per scenario after ${WARMUP_SECONDS} s of warm-up, frames from ${source}, dataDir on ${tmpdir()}`);
+  console.log(
+    `\nstorage: ${SECONDS} s per scenario after ${WARMUP_SECONDS} s of warm-up, frames from ${source}, dataDir on ${tmpdir()}`,
+  );
   const rows = [];
   // BENCH_STORAGE_ONLY=0,2 runs only those scenarios
   const only = process.env.BENCH_STORAGE_ONLY?.split(',').map(Number);

@@ -28,7 +28,7 @@ export const IncidentEvent = z.strictObject({
   at,
   category: z.enum(['assault', 'disorder', 'medical', 'theft', 'traffic', 'welfare', 'other']),
   location: Location.optional(),
-  officer: z.string().min(1).max(64).optional().describe('the wearer\'s badge or staff number: an identifier'),
+  officer: z.string().min(1).max(64).optional().describe("the wearer's badge or staff number: an identifier"),
 });
 export const SoundLevelEvent = z.strictObject({
   type: z.literal('sound_level'),
@@ -36,7 +36,13 @@ export const SoundLevelEvent = z.strictObject({
   dbA: z.number().min(0).max(200),
 });
 
-export const SensorEvent = z.discriminatedUnion('type', [MotionEvent, DoorEvent, PanicEvent, SoundLevelEvent, IncidentEvent]);
+export const SensorEvent = z.discriminatedUnion('type', [
+  MotionEvent,
+  DoorEvent,
+  PanicEvent,
+  SoundLevelEvent,
+  IncidentEvent,
+]);
 export type SensorEvent = z.infer<typeof SensorEvent>;
 
 export const SENSOR_EVENT_TYPES = ['motion', 'door', 'panic', 'sound_level', 'incident'] as const;

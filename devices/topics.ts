@@ -58,7 +58,12 @@ export function upstreamStatusTopic(prefix: string, gatewayId: string): string {
 
 /** The gateway's own upstream messages (its status and audit heads), as opposed to records. */
 export function isGatewayMessageTopic(topic: string): boolean {
-  return topic.endsWith('/status') || topic.endsWith('/audit-head') || topic.endsWith('/audit-heads') || topic.endsWith('/audit-key');
+  return (
+    topic.endsWith('/status') ||
+    topic.endsWith('/audit-head') ||
+    topic.endsWith('/audit-heads') ||
+    topic.endsWith('/audit-key')
+  );
 }
 
 /** Retained: the public half (PEM) of the key that signs the gateway's audit heads. */

@@ -44,14 +44,28 @@ test('only the demo, the simulate command and the scenario runner, compositions 
   for await (const file of sources(join(ROOT, 'gateway'))) {
     if (/simulators\/[\w./-]+'/.test(await readFile(file, 'utf8'))) users.push(relative(ROOT, file));
   }
-  assert.deepEqual(users.sort(), ['gateway/cli/commands/demo.ts', 'gateway/cli/commands/simulate.ts', 'gateway/scenario/run.ts', 'gateway/scenario/schema.ts']);
+  assert.deepEqual(users.sort(), [
+    'gateway/cli/commands/demo.ts',
+    'gateway/cli/commands/simulate.ts',
+    'gateway/scenario/run.ts',
+    'gateway/scenario/schema.ts',
+  ]);
 });
 
 test('policies/ is pure: no files, no network, no clock of its own (time is passed in)', async () => {
   const impure: string[] = [];
   for await (const file of sources(join(ROOT, 'policies'))) {
     const text = await readFile(file, 'utf8');
-    for (const bad of ['node:fs', 'node:net', 'node:http', 'node:child_process', 'Date.now(', 'new Date()', 'setTimeout(', 'Math.random(']) {
+    for (const bad of [
+      'node:fs',
+      'node:net',
+      'node:http',
+      'node:child_process',
+      'Date.now(',
+      'new Date()',
+      'setTimeout(',
+      'Math.random(',
+    ]) {
       if (text.includes(bad)) impure.push(`${relative(ROOT, file)} uses ${bad}`);
     }
   }

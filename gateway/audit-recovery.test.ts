@@ -8,7 +8,8 @@ import { DurableOutbox } from './outbox/index.ts';
 import { auditGapSince, recordAuditGap } from './audit-recovery.ts';
 
 const policy = { id: 'p', version: 1, sha256: 'b'.repeat(64) };
-const record = (id: string) => JSON.stringify({ id, deviceId: 'cam-1', recordType: 'counts', policy, fields: { person: 1 } });
+const record = (id: string) =>
+  JSON.stringify({ id, deviceId: 'cam-1', recordType: 'counts', policy, fields: { person: 1 } });
 
 async function entries(dir: string): Promise<AuditEntry[]> {
   const out: AuditEntry[] = [];
@@ -24,9 +25,16 @@ test('after an unclean stop, forwards whose audit entries never reached the disk
   const audit = await AuditLog.open(auditDir);
   await audit.record({ type: 'gateway', action: 'start', version: 'test' });
   // r1's window was recorded; r2 and r3 were counted in a window the crash took with it
-  await audit.record({ type: 'window', deviceId: 'cam-1', from: new Date(now - 10_000).toISOString(), to: new Date(now).toISOString(), decisions: [{ recordType: 'counts', action: 'forward', rules: ['c'], policy, count: 1, recordIds: ['r1'] }] });
+  await audit.record({
+    type: 'window',
+    deviceId: 'cam-1',
+    from: new Date(now - 10_000).toISOString(),
+    to: new Date(now).toISOString(),
+    decisions: [{ recordType: 'counts', action: 'forward', rules: ['c'], policy, count: 1, recordIds: ['r1'] }],
+  });
   const box = await DurableOutbox.open(join(dir, 'outbox'));
-  for (const id of ['r1', 'r2', 'r3']) await box.put({ id, topic: 't/cam-1/counts', payload: record(id), key: 'cam-1', at: now });
+  for (const id of ['r1', 'r2', 'r3'])
+    await box.put({ id, topic: 't/cam-1/counts', payload: record(id), key: 'cam-1', at: now });
   await box.put({ id: 'audit-head-1', topic: 't/audit-heads', payload: '{}', key: '$audit-heads', at: now });
   box.ack((await box.list()).find((e) => e.id === 'r2')!.seq); // r2 already left
   await box.close();

@@ -19,7 +19,10 @@ export function auditGapSince(audit: AuditLog): number {
  * forward marked `recovered`; and a `recovery` entry says which window's counts (frames,
  * withholds, refusals) may be missing. So no forward ever goes unrecorded.
  */
-export async function recordAuditGap(audit: AuditLog, recentPuts: readonly OutboxEntry[]): Promise<{ recovered: number } | null> {
+export async function recordAuditGap(
+  audit: AuditLog,
+  recentPuts: readonly OutboxEntry[],
+): Promise<{ recovered: number } | null> {
   const p = audit.previous;
   if (p.cleanStop || p.lastAt === null) return null;
   let recovered = 0;
@@ -33,7 +36,20 @@ export async function recordAuditGap(audit: AuditLog, recentPuts: readonly Outbo
       continue;
     }
     const r = parsed;
-    await audit.record({ type: 'decision', action: 'forward', deviceId: r.deviceId, recordType: r.recordType, rules: [], fields: Object.keys(r.fields), recordId: r.id, policy: r.policy, recovered: true }, new Date(put.at));
+    await audit.record(
+      {
+        type: 'decision',
+        action: 'forward',
+        deviceId: r.deviceId,
+        recordType: r.recordType,
+        rules: [],
+        fields: Object.keys(r.fields),
+        recordId: r.id,
+        policy: r.policy,
+        recovered: true,
+      },
+      new Date(put.at),
+    );
     recovered++;
   }
   await audit.record({

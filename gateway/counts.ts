@@ -44,7 +44,11 @@ export class CountsAggregator {
    */
   flush(now: number): Array<{ candidate: Candidate; redactions: Record<string, number>; models: string[] }> {
     const ms = this.settings().intervalSeconds * 1000;
-    const out = this.ended.map(({ deviceId, w, ms: wms }) => ({ candidate: this.toCandidate(deviceId, w, wms), redactions: w.redactions, models: [...w.models] }));
+    const out = this.ended.map(({ deviceId, w, ms: wms }) => ({
+      candidate: this.toCandidate(deviceId, w, wms),
+      redactions: w.redactions,
+      models: [...w.models],
+    }));
     this.ended = [];
     for (const [deviceId, w] of this.windows) {
       if (w.start + ms > now) continue;

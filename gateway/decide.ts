@@ -30,7 +30,10 @@ export interface DecideContext {
   topicPrefix: string;
 }
 
-/** Where decisions are recorded: the gateway counts frequent ones per window and writes the rest (gateway/audit-routing.ts). */
+/**
+ * Where decisions are recorded: the gateway counts frequent ones per window and writes the rest
+ * (gateway/audit-routing.ts).
+ */
 export interface DecisionAudit {
   /** resolves once the decision is recorded as far as the gateway promises for its kind */
   decided(ev: DecisionEvent): Promise<void>;
@@ -41,24 +44,50 @@ export interface DecisionAudit {
  * Evaluates a candidate against the active policy and records the outcome. A forward is on disk in
  * the outbox before this resolves, and counted in its device's audit window with its record id; a
  * withhold is counted with its reason.
- * The record id reveals nothing the policy rounded away: random, or for a device's event a keyed hash (gateway/record-id.ts).
+ * The record id reveals nothing the policy rounded away: random, or for a device's event a keyed hash
+ * (gateway/record-id.ts).
  */
 export async function decide(
   ctx: DecideContext,
   c: Candidate,
-  { recordId, ...extra }: { redactions?: Record<string, number>; redactionMethods?: Record<string, string>; models?: string[]; recordId?: string } = {},
+  {
+    recordId,
+    ...extra
+  }: {
+    redactions?: Record<string, number>;
+    redactionMethods?: Record<string, string>;
+    models?: string[];
+    recordId?: string;
+  } = {},
 ): Promise<Decision> {
   const inForce = ctx.policy(); // read once: a reload mid-decision cannot mix two policies
   const loaded = inForce?.loaded ?? null;
   const candidate = withZone(c, ctx.zoneOf(c.deviceId));
-  const decision = evaluate(loaded?.policy ?? null, candidate, { now: Date.now(), salt: ctx.salt, limits: inForce?.limits });
+  const decision = evaluate(loaded?.policy ?? null, candidate, {
+    now: Date.now(),
+    salt: ctx.salt,
+    limits: inForce?.limits,
+  });
   const ref = loaded ? policyRef(loaded) : null;
-  const base = { type: 'decision' as const, deviceId: c.deviceId, recordType: c.recordType, rules: decision.rules, policy: ref, ...extra };
+  const base = {
+    type: 'decision' as const,
+    deviceId: c.deviceId,
+    recordType: c.recordType,
+    rules: decision.rules,
+    policy: ref,
+    ...extra,
+  };
   if (decision.action === 'withhold') {
     await ctx.audit.decided({ ...base, action: 'withhold', reason: decision.reason });
     return decision;
   }
-  const record: UpstreamRecord = { id: recordId ?? newRecordId(), deviceId: c.deviceId, recordType: c.recordType, policy: ref!, fields: decision.fields };
+  const record: UpstreamRecord = {
+    id: recordId ?? newRecordId(),
+    deviceId: c.deviceId,
+    recordType: c.recordType,
+    policy: ref!,
+    fields: decision.fields,
+  };
   const topic = upstreamRecordTopic(ctx.topicPrefix, ctx.gatewayId, c.deviceId, c.recordType);
   const payload = JSON.stringify(record);
   // both written at once (one fsync wait, not two); a refused put is audited as a drop right after

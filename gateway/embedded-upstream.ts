@@ -17,10 +17,15 @@ export interface EmbeddedUpstream {
  * gateway). `port` 0 picks a free one; a given port lets a scenario take the uplink down and bring
  * it back at the same address. For `veilgate demo`, `veilgate simulate` and the end-to-end tests.
  */
-export async function startEmbeddedUpstream(prefix: string, onRecord: (r: ReceivedRecord) => void, port = 0): Promise<EmbeddedUpstream> {
+export async function startEmbeddedUpstream(
+  prefix: string,
+  onRecord: (r: ReceivedRecord) => void,
+  port = 0,
+): Promise<EmbeddedUpstream> {
   const broker = await Aedes.createBroker({ id: 'embedded-upstream' });
   broker.on('publish', (packet, client) => {
-    if (client && packet.topic.startsWith(`${prefix}/`)) onRecord({ topic: packet.topic, payload: Buffer.from(packet.payload) });
+    if (client && packet.topic.startsWith(`${prefix}/`))
+      onRecord({ topic: packet.topic, payload: Buffer.from(packet.payload) });
   });
   const { server, address } = await listenTcp(broker, '127.0.0.1', port);
   const sockets = openSockets(server);

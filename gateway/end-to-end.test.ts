@@ -14,7 +14,11 @@ test('simulated devices through the real broker, models and policy reach upstrea
   const h = await startHarness({ allowAnonymous: true });
   t.after(() => h.stop());
   const reg = h.gateway.registry;
-  const creds = async (id: string, kind: 'camera' | 'sensor') => ({ url: h.brokerUrl, deviceId: id, secret: await reg.add(id, kind) });
+  const creds = async (id: string, kind: 'camera' | 'sensor') => ({
+    url: h.brokerUrl,
+    deviceId: id,
+    secret: await reg.add(id, kind),
+  });
 
   // a curious local client subscribed to everything
   const spy = await mqtt.connectAsync(h.brokerUrl, { clientId: 'spy', protocolVersion: 4 });
@@ -40,7 +44,9 @@ test('simulated devices through the real broker, models and policy reach upstrea
   await bad.endAsync();
 
   const records = () =>
-    h.upstream.filter((r) => !isGatewayMessageTopic(r.topic)).map((r) => ({ topic: r.topic, body: JSON.parse(r.payload.toString()) as Record<string, unknown> }));
+    h.upstream
+      .filter((r) => !isGatewayMessageTopic(r.topic))
+      .map((r) => ({ topic: r.topic, body: JSON.parse(r.payload.toString()) as Record<string, unknown> }));
   await waitFor('counts, door and motion records upstream', () => {
     const types = new Set(records().map((r) => r.topic.split('/').at(-1)));
     return types.has('counts') && types.has('door') && types.has('motion');
@@ -65,7 +71,11 @@ test('simulated devices through the real broker, models and policy reach upstrea
     }
     assert.notEqual(device, 'bad-1');
   }
-  assert.equal(records().filter((r) => r.topic.endsWith('/observation')).length, 0, 'per-frame observations are withheld');
+  assert.equal(
+    records().filter((r) => r.topic.endsWith('/observation')).length,
+    0,
+    'per-frame observations are withheld',
+  );
 
   for (const r of [...h.upstream, ...seen]) {
     assert.equal(r.payload.includes(JPEG_MAGIC), false, `JPEG bytes on ${r.topic}`);
@@ -73,7 +83,10 @@ test('simulated devices through the real broker, models and policy reach upstrea
   }
   assert.equal(seen.filter((m) => m.topic.endsWith('/frames')).length, 0, 'no frame reaches a subscriber on #');
   assert.equal(seen.filter((m) => m.topic.endsWith('/events')).length, 0, 'no raw event reaches a subscriber on #');
-  assert.ok(seen.some((m) => m.topic === 'devices/cam-1/status'), 'device status is visible');
+  assert.ok(
+    seen.some((m) => m.topic === 'devices/cam-1/status'),
+    'device status is visible',
+  );
   assert.equal(h.gateway.online.get('cam-1'), true);
 
   // every decision is recorded with the policy that made it; the real model ran and redacted
@@ -88,6 +101,10 @@ test('simulated devices through the real broker, models and policy reach upstrea
   assert.ok((audit.redactions['cam-1']?.face ?? 0) > 0, 'BlazeFace found and redacted the faces in the photos');
   assert.ok(audit.models['cam-1']!.includes('blazeface-front-128'));
   assert.equal(sum(audit.refused), 2);
-  assert.doesNotMatch(JSON.stringify(audit.entries), /not json|not a time/, 'a rejected payload is described, never quoted');
+  assert.doesNotMatch(
+    JSON.stringify(audit.entries),
+    /not json|not a time/,
+    'a rejected payload is described, never quoted',
+  );
   assert.equal((await verifyAudit(join(h.gateway.cfg.dataDir, 'audit'))).ok, true);
 });

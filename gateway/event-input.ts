@@ -2,7 +2,11 @@ import { MAX_EVENT_BYTES, SensorEvent } from '../devices/index.ts';
 
 export type EventInput =
   | { ok: true; event: SensorEvent }
-  | { ok: false; code: 'EVENT_TOO_LARGE' | 'EVENT_NOT_JSON' | 'EVENT_INVALID' | 'EVENT_TIME_FUTURE' | 'EVENT_TIME_STALE'; detail: string };
+  | {
+      ok: false;
+      code: 'EVENT_TOO_LARGE' | 'EVENT_NOT_JSON' | 'EVENT_INVALID' | 'EVENT_TIME_FUTURE' | 'EVENT_TIME_STALE';
+      detail: string;
+    };
 
 /** How far an event's own time may be from the gateway's clock. */
 export interface EventTimeBounds {
@@ -16,7 +20,8 @@ export interface EventTimeBounds {
  * than anyone can use) is refused: policies round, window and rate-limit by that time.
  */
 export function parseEventPayload(payload: Buffer, now: number, bounds: EventTimeBounds): EventInput {
-  if (payload.length > MAX_EVENT_BYTES) return { ok: false, code: 'EVENT_TOO_LARGE', detail: `${payload.length} bytes, at most ${MAX_EVENT_BYTES}` };
+  if (payload.length > MAX_EVENT_BYTES)
+    return { ok: false, code: 'EVENT_TOO_LARGE', detail: `${payload.length} bytes, at most ${MAX_EVENT_BYTES}` };
   let json: unknown;
   try {
     json = JSON.parse(payload.toString('utf8'));
@@ -27,10 +32,24 @@ export function parseEventPayload(payload: Buffer, now: number, bounds: EventTim
   const r = SensorEvent.safeParse(json);
   if (!r.success) {
     const first = r.error.issues[0];
-    return { ok: false, code: 'EVENT_INVALID', detail: first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid' };
+    return {
+      ok: false,
+      code: 'EVENT_INVALID',
+      detail: first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid',
+    };
   }
   const at = Date.parse(r.data.at);
-  if (at - now > bounds.maxFutureSeconds * 1000) return { ok: false, code: 'EVENT_TIME_FUTURE', detail: `dated ${Math.round((at - now) / 1000)} s ahead of the gateway's clock (events.maxFutureSeconds ${bounds.maxFutureSeconds})` };
-  if (now - at > bounds.maxAgeSeconds * 1000) return { ok: false, code: 'EVENT_TIME_STALE', detail: `dated ${Math.round((now - at) / 1000)} s ago (events.maxAgeSeconds ${bounds.maxAgeSeconds})` };
+  if (at - now > bounds.maxFutureSeconds * 1000)
+    return {
+      ok: false,
+      code: 'EVENT_TIME_FUTURE',
+      detail: `dated ${Math.round((at - now) / 1000)} s ahead of the gateway's clock (events.maxFutureSeconds ${bounds.maxFutureSeconds})`,
+    };
+  if (now - at > bounds.maxAgeSeconds * 1000)
+    return {
+      ok: false,
+      code: 'EVENT_TIME_STALE',
+      detail: `dated ${Math.round((now - at) / 1000)} s ago (events.maxAgeSeconds ${bounds.maxAgeSeconds})`,
+    };
   return { ok: true, event: r.data };
 }

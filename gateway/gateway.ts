@@ -6,7 +6,25 @@ import { openBrokerPersistence } from './broker/persistence.ts';
 import { DEFAULT_VISION, type LoadedPolicy } from '../policies/index.ts';
 import { AuditLog, auditRegistryChanges, configEvent, HeadKey } from './audit/index.ts';
 import { upstreamAuditHeadsTopic } from '../devices/index.ts';
-import { addressKey, brokerHooks, connectedClients, neverWaitForDrain, PendingConnections, storedWillProblem, createMessageEmitter, openSockets, forgetSubscriptions, connectionInfo, identityOf, listenTcp, listenTls, listenWebSocket, type BrokerHandlers, type GuardedConnection, type ListenOptions } from './broker/index.ts';
+import {
+  addressKey,
+  brokerHooks,
+  connectedClients,
+  neverWaitForDrain,
+  PendingConnections,
+  storedWillProblem,
+  createMessageEmitter,
+  openSockets,
+  forgetSubscriptions,
+  connectionInfo,
+  identityOf,
+  listenTcp,
+  listenTls,
+  listenWebSocket,
+  type BrokerHandlers,
+  type GuardedConnection,
+  type ListenOptions,
+} from './broker/index.ts';
 import type { GatewayConfig } from './config/index.ts';
 import { CountsAggregator } from './counts.ts';
 import { decide, type DecideContext } from './decide.ts';
@@ -15,7 +33,14 @@ import { auditGapSince, recordAuditGap } from './audit-recovery.ts';
 import { parseEventPayload } from './event-input.ts';
 import type { Logger } from './log.ts';
 import { DurableOutbox, OutboxFullError } from './outbox/index.ts';
-import { FrameIngest, FramePool, SnapshotSchedule, type FrameRunner, type Observation, type Snapshot } from './pipeline/index.ts';
+import {
+  FrameIngest,
+  FramePool,
+  SnapshotSchedule,
+  type FrameRunner,
+  type Observation,
+  type Snapshot,
+} from './pipeline/index.ts';
 import { ActivePolicy, deploymentSalt, watchFile, type LoadOutcome } from './policy/index.ts';
 import { certificateCredential, certificateLogin, DeviceRegistry } from './registry/index.ts';
 import { MqttUplink, type Uplink } from './uplink/index.ts';
@@ -26,7 +51,14 @@ import { describeStorageError } from './storage/describe-error.ts';
 import { createMetricsRegistry, type MetricSources } from './metrics.ts';
 import { RtspCamera, type RtspProblemCode } from './rtsp/index.ts';
 import { GpioSensors } from './gpio/index.ts';
-import { HttpLogins, isLoopback, RecentActivity, serveHttp, type GatewayStatus, type HttpSources } from './http/index.ts';
+import {
+  HttpLogins,
+  isLoopback,
+  RecentActivity,
+  serveHttp,
+  type GatewayStatus,
+  type HttpSources,
+} from './http/index.ts';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -51,7 +83,11 @@ export interface GatewayOptions {
  */
 export class Gateway {
   readonly online = new Map<string, boolean>();
-  readonly counters = { refused: {} as Record<string, number>, decisions: { forward: 0, withhold: 0 }, storageErrors: 0 };
+  readonly counters = {
+    refused: {} as Record<string, number>,
+    decisions: { forward: 0, withhold: 0 },
+    storageErrors: 0,
+  };
   /** floods of the same warning become one line a minute with a count */
   private readonly warnings: RepeatedWarnings;
   private timer: NodeJS.Timeout | null = null;
@@ -127,13 +163,25 @@ export class Gateway {
     }
   }
 
-  private static async compose(cfg: Readonly<GatewayConfig>, log: Logger, opts: GatewayOptions, undo: Array<() => Promise<unknown>>): Promise<Gateway> {
+  private static async compose(
+    cfg: Readonly<GatewayConfig>,
+    log: Logger,
+    opts: GatewayOptions,
+    undo: Array<() => Promise<unknown>>,
+  ): Promise<Gateway> {
     const registry = await DeviceRegistry.open(cfg.dataDir);
     for (const c of cfg.cameras) {
       // checked before anything listens: the id names the camera in records, policies and the audit log
-      if (registry.get(c.id)) throw Object.assign(new Error(`camera ${c.id} in cameras: has the id of a provisioned MQTT device; give it another id`), { code: 'CAMERA_ID_TAKEN' });
+      if (registry.get(c.id))
+        throw Object.assign(
+          new Error(`camera ${c.id} in cameras: has the id of a provisioned MQTT device; give it another id`),
+          { code: 'CAMERA_ID_TAKEN' },
+        );
     }
-    const httpLogins = cfg.http.enabled && (cfg.http.requireLogin || !isLoopback(cfg.http.host)) ? await HttpLogins.open(cfg.dataDir) : null;
+    const httpLogins =
+      cfg.http.enabled && (cfg.http.requireLogin || !isLoopback(cfg.http.host))
+        ? await HttpLogins.open(cfg.dataDir)
+        : null;
     if (httpLogins && httpLogins.names().length === 0) {
       const msg = `the status page needs a login (http.host ${cfg.http.host}${cfg.http.requireLogin ? ', http.requireLogin' : ''}) and none exists: run "veilgate status-login NAME" first`;
       throw Object.assign(new Error(msg), { code: 'HTTP_LOGIN_MISSING' });
@@ -152,14 +200,25 @@ export class Gateway {
     await configChange.commit();
     // device changes made with the CLI (or in the config) while the gateway was stopped
     await auditRegistryChanges(audit.dir, [...registry.list(), ...configuredDevices(cfg)], (e) => audit.record(e));
-    const outbox = await DurableOutbox.open(join(cfg.dataDir, 'outbox'), cfg.outbox, { commitWindowMs: cfg.outbox.commitWindowMs, recentSince: auditGapSince(audit) });
+    const outbox = await DurableOutbox.open(join(cfg.dataDir, 'outbox'), cfg.outbox, {
+      commitWindowMs: cfg.outbox.commitWindowMs,
+      recentSince: auditGapSince(audit),
+    });
     undo.push(() => outbox.close());
     const gap = await recordAuditGap(audit, outbox.recentPuts);
     outbox.recentPuts = [];
-    if (gap) log.warn({ recoveredForwards: gap.recovered }, 'the last stop was unclean: forwards not yet in the audit log were recorded from the outbox');
+    if (gap)
+      log.warn(
+        { recoveredForwards: gap.recovered },
+        'the last stop was unclean: forwards not yet in the audit log were recorded from the outbox',
+      );
     const salt = await deploymentSalt(cfg.dataDir);
     const active = new ActivePolicy(cfg.policy, audit, log.child({ module: 'policy' }));
-    if (outbox.recovered.entries > 0) log.info({ entries: outbox.recovered.entries, tornBytes: outbox.recovered.tornBytes }, 'outbox recovered records not yet delivered');
+    if (outbox.recovered.entries > 0)
+      log.info(
+        { entries: outbox.recovered.entries, tornBytes: outbox.recovered.tornBytes },
+        'outbox recovered records not yet delivered',
+      );
     await auditOutboxDamage(outbox, audit, log);
     const frames = opts.frames ?? (await startFramePool(cfg, log));
     if (!opts.frames) undo.push(() => frames.close());
@@ -167,13 +226,16 @@ export class Gateway {
     // late-bound: hooks and the pipeline need the gateway, the gateway needs the broker
     let gw: Gateway | null = null;
     const ready = () => gw!;
-    const counts = new CountsAggregator(() => active.inForce?.loaded.policy.counts ?? { intervalSeconds: 10, classes: ['person', 'vehicle'] });
+    const counts = new CountsAggregator(
+      () => active.inForce?.loaded.policy.counts ?? { intervalSeconds: 10, classes: ['person', 'vehicle'] },
+    );
     const decisionAudit = new DecisionAuditRouter(audit, () => cfg.audit.windowSeconds * 1000);
     decisionAudit.onDecision = (ev) => activity.seeDecision(new Date().toISOString(), ev.deviceId, ev);
     // deleting a delivered segment forgets its records: the counted decisions about them are recorded
     // first, if a window that may still be open holds them (a drain of old records needs nothing)
     outbox.beforeForget = async (newestAt) => {
-      if (newestAt >= Date.now() - 2 * cfg.audit.windowSeconds * 1000) await decisionAudit.flush(Number.POSITIVE_INFINITY, { now: true });
+      if (newestAt >= Date.now() - 2 * cfg.audit.windowSeconds * 1000)
+        await decisionAudit.flush(Number.POSITIVE_INFINITY, { now: true });
     };
     const snapshots = new SnapshotSchedule(() => active.inForce?.loaded.policy.vision.snapshots ?? null);
     const ingest = new FrameIngest(
@@ -229,7 +291,11 @@ export class Gateway {
       connectTimeout: limits.connectTimeoutMs,
       maxInflightInbound: limits.maxInflightInbound,
       maxTopicLevels: limits.maxTopicLevels,
-      ...brokerHooks(handlers, { ...cfg.broker, clientCertAuth: cfg.broker.tls.enabled && cfg.broker.tls.clientCertAuth }, brokerLog),
+      ...brokerHooks(
+        handlers,
+        { ...cfg.broker, clientCertAuth: cfg.broker.tls.enabled && cfg.broker.tls.clientCertAuth },
+        brokerLog,
+      ),
     });
     undo.push(() => new Promise<void>((r) => broker.close(() => r())));
     broker.on('unsubscribe', (topics, client) => forgetSubscriptions(client, topics));
@@ -238,12 +304,23 @@ export class Gateway {
       // logged in: it no longer counts against its address's connections waiting for CONNECT
       pending.release(client.conn);
       // a subscriber that stops reading is cut off, never waited for (broker/patches/slow-subscribers.ts)
-      neverWaitForDrain(client, { maxBytes: limits.subscriberBacklogBytes, maxSeconds: limits.subscriberBacklogSeconds }, (reason) => gw?.onLimitBroken('SUBSCRIBER_TOO_SLOW', reason, connectionInfo(client.conn)?.remoteAddress, null));
+      neverWaitForDrain(
+        client,
+        { maxBytes: limits.subscriberBacklogBytes, maxSeconds: limits.subscriberBacklogSeconds },
+        (reason) => gw?.onLimitBroken('SUBSCRIBER_TOO_SLOW', reason, connectionInfo(client.conn)?.remoteAddress, null),
+      );
     });
     // aedes reports here what fails outside any client (a stored will it may not publish): logged, never a crash
-    (broker as unknown as NodeJS.EventEmitter).on('error', (e: Error) => brokerLog.warn({ err: e.message }, 'broker error'));
-    brokerStore.persistence.willCheck = (will) => storedWillProblem(will, (id) => registry.get(id)?.kind ?? null, cfg.broker.allowAnonymous);
-    brokerStore.persistence.onWillRefused = (will, problem) => brokerLog.warn({ clientId: will.clientId?.slice(0, 64), topic: will.topic.slice(0, 128), problem }, 'stored will deleted: not allowed');
+    (broker as unknown as NodeJS.EventEmitter).on('error', (e: Error) =>
+      brokerLog.warn({ err: e.message }, 'broker error'),
+    );
+    brokerStore.persistence.willCheck = (will) =>
+      storedWillProblem(will, (id) => registry.get(id)?.kind ?? null, cfg.broker.allowAnonymous);
+    brokerStore.persistence.onWillRefused = (will, problem) =>
+      brokerLog.warn(
+        { clientId: will.clientId?.slice(0, 64), topic: will.topic.slice(0, 128), problem },
+        'stored will deleted: not allowed',
+      );
     const listenOpts: ListenOptions = {
       guard: {
         publishBytes: Math.max(cfg.broker.maxFrameBytes + 1024, limits.sensorPacketBytes, limits.controlPacketBytes),
@@ -254,22 +331,47 @@ export class Gateway {
       maxConnections: limits.maxConnections,
       noDelay: cfg.broker.tcpNoDelay,
       onViolation: (v, remoteAddress, conn) => ready().onLimitBroken(v.code, v.detail, remoteAddress, conn),
-      onConnectionRefused: (remoteAddress) => ready().onLimitBroken('TOO_MANY_CONNECTIONS', `more than ${limits.maxConnections}`, remoteAddress, null),
+      onConnectionRefused: (remoteAddress) =>
+        ready().onLimitBroken('TOO_MANY_CONNECTIONS', `more than ${limits.maxConnections}`, remoteAddress, null),
       pending,
-      onTooManyPending: (remoteAddress) => gw?.onLimitBroken('TOO_MANY_PENDING', `more than ${limits.maxPendingPerAddress} connections from this address not logged in`, remoteAddress, null),
+      onTooManyPending: (remoteAddress) =>
+        gw?.onLimitBroken(
+          'TOO_MANY_PENDING',
+          `more than ${limits.maxPendingPerAddress} connections from this address not logged in`,
+          remoteAddress,
+          null,
+        ),
       handshakeTimeoutMs: limits.connectTimeoutMs,
     };
     const { server, address } = await listenTcp(broker, cfg.broker.host, cfg.broker.port, listenOpts);
     undo.push(() => new Promise<void>((r) => server.close(() => r())));
     const extra = await extraListeners(broker, cfg, listenOpts, undo);
     const uplink = new MqttUplink(cfg, outbox, log.child({ module: 'uplink' }));
-    gw = new Gateway(cfg, log, registry, audit, outbox, frames, broker, server, address, uplink, ingest, counts, active, salt, activity, decisionAudit);
+    gw = new Gateway(
+      cfg,
+      log,
+      registry,
+      audit,
+      outbox,
+      frames,
+      broker,
+      server,
+      address,
+      uplink,
+      ingest,
+      counts,
+      active,
+      salt,
+      activity,
+      decisionAudit,
+    );
     gw.brokerStore = brokerStore;
     gw.headKey = headKey;
     uplink.auditKey = headKey.publicPem;
     gw.extraListeners = extra;
     gw.sockets = [server, ...extra.map((l) => l.server)].map(openSockets);
-    for (const l of extra) log.info({ listener: l.kind, address: `${l.address.address}:${l.address.port}` }, 'broker listening');
+    for (const l of extra)
+      log.info({ listener: l.kind, address: `${l.address.address}:${l.address.port}` }, 'broker listening');
     // hot reload: a valid new version takes effect at once; an invalid one is logged and ignored
     gw.watches.push(watchFile(cfg.policy, () => void gw!.reloadPolicy('file-changed')));
     // zones set with `veilgate devices zone` reach the policy without waiting for a reconnect
@@ -277,9 +379,12 @@ export class Gateway {
     gw.watches.push(watchFile(registry.file, () => void gw!.registryChanged()));
     undo.push(async () => gw!.watches.forEach((w) => w.close()));
     await audit.record({ type: 'gateway', action: 'start', version: VERSION });
-    if (cfg.broker.allowAnonymous) log.warn('broker.allowAnonymous is on: clients without credentials may connect (they never see device data)');
+    if (cfg.broker.allowAnonymous)
+      log.warn('broker.allowAnonymous is on: clients without credentials may connect (they never see device data)');
     uplink.onConnectionChange = (connected) => {
-      audit.record({ type: 'uplink', action: connected ? 'connected' : 'disconnected' }).catch((e: Error) => gw!.storageFailed(e));
+      audit
+        .record({ type: 'uplink', action: connected ? 'connected' : 'disconnected' })
+        .catch((e: Error) => gw!.storageFailed(e));
     };
     await uplink.start();
     outbox.on('dropped', (e, reason) => gw!.onOutboxDrop(e.id, e.key, reason));
@@ -288,18 +393,32 @@ export class Gateway {
     gw.timer = setInterval(() => void gw!.tick(Date.now()), 1000);
     undo.push(async () => clearInterval(gw!.timer!));
     gw.rtsp = cfg.cameras.map(
-      (c) => new RtspCamera(c.id, c, { frame: (id, jpeg) => ingest.submit(id, jpeg), problem: (id, code, detail) => gw!.onRtspProblem(id, code, detail) }, { maxFrameBytes: cfg.broker.maxFrameBytes }),
+      (c) =>
+        new RtspCamera(
+          c.id,
+          c,
+          {
+            frame: (id, jpeg) => ingest.submit(id, jpeg),
+            problem: (id, code, detail) => gw!.onRtspProblem(id, code, detail),
+          },
+          { maxFrameBytes: cfg.broker.maxFrameBytes },
+        ),
     );
     for (const c of gw.rtsp) c.start();
     undo.push(() => Promise.all(gw!.rtsp.map((c) => c.stop())));
     undo.push(async () => gw!.gpio?.close());
     if (cfg.sensors.length) {
       for (const s of cfg.sensors) {
-        if (registry.get(s.id)) log.error({ sensor: s.id }, 'a GPIO sensor has the id of a registered MQTT device: their events cannot be told apart; rename one');
+        if (registry.get(s.id))
+          log.error(
+            { sensor: s.id },
+            'a GPIO sensor has the id of a registered MQTT device: their events cannot be told apart; rename one',
+          );
       }
       gw.gpio = await GpioSensors.start(cfg.gpio, cfg.sensors, {
         // the same parse, time check, policy, audit and outbox as an MQTT sensor's event
-        event: (id, e) => void gw!.onEvent(id, 'sensor', Buffer.from(JSON.stringify(e))).catch((err: Error) => gw!.storageFailed(err)),
+        event: (id, e) =>
+          void gw!.onEvent(id, 'sensor', Buffer.from(JSON.stringify(e))).catch((err: Error) => gw!.storageFailed(err)),
         problem: (id, code, detail) => gw!.onGpioProblem(id, code, detail),
         online: (id) => {
           gw!.online.set(id, true);
@@ -307,7 +426,13 @@ export class Gateway {
         },
         flooded: (id, first) => {
           // each dropped event counted; the flood logged and audited once, not once per event
-          if (first) gw!.onRefused(id, 'gpio', 'GPIO_EVENT_FLOOD', 'more events than the sensor may send; the rest are dropped until it calms down');
+          if (first)
+            gw!.onRefused(
+              id,
+              'gpio',
+              'GPIO_EVENT_FLOOD',
+              'more events than the sensor may send; the rest are dropped until it calms down',
+            );
           else gw!.countRefusal('GPIO_EVENT_FLOOD');
         },
       });
@@ -322,14 +447,26 @@ export class Gateway {
       });
       gw.httpServer = h.server;
       gw.httpAddress = h.address;
-      if (!isLoopback(cfg.http.host) && !cfg.http.certFile) log.warn('the status page is served beyond loopback without TLS: its login travels in clear text; set http.certFile and http.keyFile');
+      if (!isLoopback(cfg.http.host) && !cfg.http.certFile)
+        log.warn(
+          'the status page is served beyond loopback without TLS: its login travels in clear text; set http.certFile and http.keyFile',
+        );
     }
-    log.info({ broker: `${address.address}:${address.port}`, upstream: cfg.upstream.topicPrefix, code: RUNS_FROM }, 'gateway started');
-    if (RUNS_FROM === 'sources' && process.env.NODE_ENV === 'production') log.warn('running from the TypeScript sources through tsx; `veilgate build` makes the bundle, about 60 MiB less resident memory');
+    log.info(
+      { broker: `${address.address}:${address.port}`, upstream: cfg.upstream.topicPrefix, code: RUNS_FROM },
+      'gateway started',
+    );
+    if (RUNS_FROM === 'sources' && process.env.NODE_ENV === 'production')
+      log.warn(
+        'running from the TypeScript sources through tsx; `veilgate build` makes the bundle, about 60 MiB less resident memory',
+      );
     return gw;
   }
 
-  /** Records every device's open window now, cut short, and waits until it is on disk (tests, and before a report of the running box). */
+  /**
+   * Records every device's open window now, cut short, and waits until it is on disk (tests, and before a report of the
+   * running box).
+   */
   async recordWindowsNow(): Promise<void> {
     await this.decisions.flush(Number.POSITIVE_INFINITY, { now: true });
     await this.audit.drain();
@@ -352,7 +489,11 @@ export class Gateway {
       salt: this.salt,
       zoneOf: (id) => this.registry.get(id)?.zone,
       // what the policy let out upstream, also for local consumers (never frames, never raw events)
-      publishLocal: (topic, payload) => this.broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false }, () => {}),
+      publishLocal: (topic, payload) =>
+        this.broker.publish(
+          { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false },
+          () => {},
+        ),
       audit: this.decisions,
       outbox: this.outbox,
       gatewayId: this.cfg.gatewayId,
@@ -369,17 +510,44 @@ export class Gateway {
     }
     const ev = input.event;
     const recordId = eventRecordId(this.salt, deviceId, payload);
-    const d = await decide(this.decideCtx(), { deviceId, deviceKind: kind, recordType: ev.type, fields: { ...ev } }, { recordId });
+    const d = await decide(
+      this.decideCtx(),
+      { deviceId, deviceKind: kind, recordType: ev.type, fields: { ...ev } },
+      { recordId },
+    );
     this.counters.decisions[d.action]++;
   }
 
   private onObservation(o: Observation, snapshot: Snapshot | null, preview: Snapshot | null, reused: boolean): void {
     if (preview) this.previews.set(o.deviceId, { jpeg: preview.jpeg, at: Date.now() });
-    this.decisions.frame(o.deviceId, { processed: true, reused, redactions: o.redactions, redactionMethods: o.redactionMethods, models: o.models });
+    this.decisions.frame(o.deviceId, {
+      processed: true,
+      reused,
+      redactions: o.redactions,
+      redactionMethods: o.redactionMethods,
+      models: o.models,
+    });
     this.counts.add(o);
     const work = [
-      ...(snapshot ? [decide(this.decideCtx(), { deviceId: o.deviceId, deviceKind: 'camera', recordType: 'snapshot', fields: snapshotFields(o, snapshot) }, { redactions: o.redactions, redactionMethods: o.redactionMethods, models: o.models })] : []),
-      decide(this.decideCtx(), { deviceId: o.deviceId, deviceKind: 'camera', recordType: 'observation', fields: observationFields(o) }, { redactions: o.redactions, redactionMethods: o.redactionMethods, models: o.models }),
+      ...(snapshot
+        ? [
+            decide(
+              this.decideCtx(),
+              {
+                deviceId: o.deviceId,
+                deviceKind: 'camera',
+                recordType: 'snapshot',
+                fields: snapshotFields(o, snapshot),
+              },
+              { redactions: o.redactions, redactionMethods: o.redactionMethods, models: o.models },
+            ),
+          ]
+        : []),
+      decide(
+        this.decideCtx(),
+        { deviceId: o.deviceId, deviceKind: 'camera', recordType: 'observation', fields: observationFields(o) },
+        { redactions: o.redactions, redactionMethods: o.redactionMethods, models: o.models },
+      ),
     ];
     void Promise.all(work).then(
       (ds) => ds.forEach((d) => this.counters.decisions[d.action]++),
@@ -408,7 +576,9 @@ export class Gateway {
       return;
     }
     this.disconnectStaleCredentials(Date.now());
-    await auditRegistryChanges(this.audit.dir, [...this.registry.list(), ...configuredDevices(this.cfg)], (e) => this.audit.record(e)).catch((e: Error) => this.storageFailed(e));
+    await auditRegistryChanges(this.audit.dir, [...this.registry.list(), ...configuredDevices(this.cfg)], (e) =>
+      this.audit.record(e),
+    ).catch((e: Error) => this.storageFailed(e));
   }
 
   /**
@@ -423,21 +593,38 @@ export class Gateway {
       const d = this.registry.get(id);
       const kind = who.role === 'device' ? who.kind : 'consumer';
       const bySecret = d?.secret.hash === who.credential;
-      const byCertificate = d?.certificate !== undefined && who.credential === certificateCredential(d.certificate.fingerprint256);
+      const byCertificate =
+        d?.certificate !== undefined && who.credential === certificateCredential(d.certificate.fingerprint256);
       const expired = byCertificate && Date.parse(d!.certificate!.notAfter) <= now;
       if (d && d.kind === kind && (bySecret || byCertificate) && !expired) continue;
-      this.log.info({ id, role: who.role, reason: !d ? 'removed' : expired ? 'certificate expired' : 'its secret or certificate changed' }, 'disconnecting');
+      this.log.info(
+        {
+          id,
+          role: who.role,
+          reason: !d ? 'removed' : expired ? 'certificate expired' : 'its secret or certificate changed',
+        },
+        'disconnecting',
+      );
       client.close();
     }
   }
 
   /** A connection cut by a hard limit: counted, logged, and audited against the device when known. */
-  private onLimitBroken(code: string, detail: string, remoteAddress: string | undefined, conn: GuardedConnection | null): void {
+  private onLimitBroken(
+    code: string,
+    detail: string,
+    remoteAddress: string | undefined,
+    conn: GuardedConnection | null,
+  ): void {
     const client = conn ? clientOfConnection(this.broker, conn) : undefined;
     const who = identityOf(client);
     const deviceId = who?.role === 'device' ? who.deviceId : null;
     this.countRefusal(code);
-    this.warnings.warn(`${code} ${addressKey(remoteAddress)} ${deviceId ?? ''}`, { code, detail, remoteAddress, deviceId }, 'connection cut: limit broken');
+    this.warnings.warn(
+      `${code} ${addressKey(remoteAddress)} ${deviceId ?? ''}`,
+      { code, detail, remoteAddress, deviceId },
+      'connection cut: limit broken',
+    );
     if (deviceId) this.decisions.refused(deviceId, 'mqtt', code, detail);
   }
 
@@ -480,16 +667,29 @@ export class Gateway {
     if (head.seq === this.lastHeadSeq) return;
     const topic = upstreamAuditHeadsTopic(this.cfg.upstream.topicPrefix, this.cfg.gatewayId);
     try {
-      await this.outbox.put({ id: `audit-head-${head.seq}-${head.hash.slice(0, 16)}`, topic, payload, key: '$audit-heads', at: at.getTime() });
+      await this.outbox.put({
+        id: `audit-head-${head.seq}-${head.hash.slice(0, 16)}`,
+        topic,
+        payload,
+        key: '$audit-heads',
+        at: at.getTime(),
+      });
       this.lastHeadSeq = head.seq;
     } catch (e) {
       // a full outbox that refuses new records is not a disk fault: the next head is tried next time
       if (!(e instanceof OutboxFullError)) throw e;
-      this.warnings.warn('audit-head-outbox-full', { seq: head.seq }, 'signed audit head not queued upstream: the outbox is full');
+      this.warnings.warn(
+        'audit-head-outbox-full',
+        { seq: head.seq },
+        'signed audit head not queued upstream: the outbox is full',
+      );
     }
   }
 
-  /** A preview for the status page: only when the policy allows it, the config does, and someone is looking; at most one a second. */
+  /**
+   * A preview for the status page: only when the policy allows it, the config does, and someone is looking; at most one
+   * a second.
+   */
   private previewDue(deviceId: string, now: number): { maxWidth: number } | null {
     if (!this.cfg.http.enabled || !this.cfg.http.preview || !this.policy?.policy.vision.localPreview) return null;
     if (now > this.previewWantedUntil) return null;
@@ -504,7 +704,9 @@ export class Gateway {
       preview: (id) => {
         this.previewWantedUntil = Date.now() + 30_000;
         // checked again when served: a policy that stopped allowing previews hides the last one too
-        return this.policy?.policy.vision.localPreview && this.cfg.http.preview ? (this.previews.get(id)?.jpeg ?? null) : null;
+        return this.policy?.policy.vision.localPreview && this.cfg.http.preview
+          ? (this.previews.get(id)?.jpeg ?? null)
+          : null;
       },
       metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metrics() }),
       ready: () => {
@@ -527,16 +729,42 @@ export class Gateway {
     const warnings = [
       ...(p ? [] : ['No valid policy is in force: nothing is forwarded.']),
       ...(this.frames.models ? [] : ['The vision models are not loaded: every camera frame is withheld.']),
-      ...(this.cfg.broker.allowAnonymous ? ['broker.allowAnonymous is on: clients without credentials may connect (labs only).'] : []),
+      ...(this.cfg.broker.allowAnonymous
+        ? ['broker.allowAnonymous is on: clients without credentials may connect (labs only).']
+        : []),
       ...(this.uplink.connected ? [] : ['The agency broker is not reachable: approved records wait in the outbox.']),
-      ...(Object.keys(drops).length ? [`Approved records were dropped from the outbox: ${Object.entries(drops).map(([k, v]) => `${k} ${v}`).join(', ')}.`] : []),
-      ...[...this.gpioProblems].map(([id, detail]) => `${id ? `The GPIO sensor ${id}` : 'The GPIO sensors'} cannot be read: ${detail}`),
-      ...(this.counters.storageErrors ? [`${this.counters.storageErrors} write(s) to the audit log or outbox failed: check the disk.`] : []),
+      ...(Object.keys(drops).length
+        ? [
+            `Approved records were dropped from the outbox: ${Object.entries(drops)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')}.`,
+          ]
+        : []),
+      ...[...this.gpioProblems].map(
+        ([id, detail]) => `${id ? `The GPIO sensor ${id}` : 'The GPIO sensors'} cannot be read: ${detail}`,
+      ),
+      ...(this.counters.storageErrors
+        ? [`${this.counters.storageErrors} write(s) to the audit log or outbox failed: check the disk.`]
+        : []),
     ];
     return {
-      gateway: { id: this.cfg.gatewayId, version: VERSION, startedAt: this.startedAt.toISOString(), now: new Date(now).toISOString() },
+      gateway: {
+        id: this.cfg.gatewayId,
+        version: VERSION,
+        startedAt: this.startedAt.toISOString(),
+        now: new Date(now).toISOString(),
+      },
       warnings,
-      policy: p ? { id: p.policy.id, version: p.policy.version, sha256: p.sha256, title: p.policy.title, source: p.source, localPreview: p.policy.vision.localPreview } : null,
+      policy: p
+        ? {
+            id: p.policy.id,
+            version: p.policy.version,
+            sha256: p.sha256,
+            title: p.policy.title,
+            source: p.source,
+            localPreview: p.policy.vision.localPreview,
+          }
+        : null,
       policyHistory: this.activity.policyHistory(),
       devices: [
         ...this.registry.list().map((d) => ({
@@ -547,10 +775,29 @@ export class Gateway {
           camera: health[d.id] ?? null,
           preview: this.previews.has(d.id),
         })),
-        ...this.rtsp.map((c) => ({ id: c.id, kind: 'camera (rtsp)', zone: null, online: c.streaming, camera: health[c.id] ?? null, preview: this.previews.has(c.id) })),
-        ...this.cfg.sensors.map((s) => ({ id: s.id, kind: `${s.kind} (gpio ${s.pin})`, zone: null, online: this.online.get(s.id) ?? false, camera: null, preview: false })),
+        ...this.rtsp.map((c) => ({
+          id: c.id,
+          kind: 'camera (rtsp)',
+          zone: null,
+          online: c.streaming,
+          camera: health[c.id] ?? null,
+          preview: this.previews.has(c.id),
+        })),
+        ...this.cfg.sensors.map((s) => ({
+          id: s.id,
+          kind: `${s.kind} (gpio ${s.pin})`,
+          zone: null,
+          online: this.online.get(s.id) ?? false,
+          camera: null,
+          preview: false,
+        })),
       ],
-      outbox: { depth: this.outbox.size, bytes: this.outbox.bytes, oldestAgeSeconds: this.outbox.oldestAt === null ? 0 : (now - this.outbox.oldestAt) / 1000, dropped: { ...drops } },
+      outbox: {
+        depth: this.outbox.size,
+        bytes: this.outbox.bytes,
+        oldestAgeSeconds: this.outbox.oldestAt === null ? 0 : (now - this.outbox.oldestAt) / 1000,
+        dropped: { ...drops },
+      },
       uplink: { connected: this.uplink.connected, ...this.uplink.stats },
       decisions: { ...this.counters.decisions },
       recent: this.activity.recent(),
@@ -559,7 +806,11 @@ export class Gateway {
   }
 
   private onOutboxDrop(recordId: string, deviceId: string, reason: string): void {
-    this.warnings.warn(`outbox-drop ${reason}`, { recordId, deviceId, reason }, 'approved record dropped from the outbox');
+    this.warnings.warn(
+      `outbox-drop ${reason}`,
+      { recordId, deviceId, reason },
+      'approved record dropped from the outbox',
+    );
     this.decisions.outboxDropped(deviceId, recordId, reason);
   }
 
@@ -623,10 +874,15 @@ export class Gateway {
     this.httpServer?.closeAllConnections?.();
     for (const w of this.watches) w.close();
     // stop accepting first; the server only finishes closing once the broker has dropped its clients
-    const serverClosed = Promise.all([this.server, ...this.extraListeners.map((l) => l.server)].map((srv) => new Promise<void>((r) => srv.close(() => r()))));
+    const serverClosed = Promise.all(
+      [this.server, ...this.extraListeners.map((l) => l.server)].map(
+        (srv) => new Promise<void>((r) => srv.close(() => r())),
+      ),
+    );
     for (const l of this.extraListeners) l.close?.();
     await this.stopStep('broker close', new Promise<void>((r) => this.broker.close(() => r())));
-    if (!(await this.stopStep('listeners close', serverClosed))) for (const socket of this.sockets.flatMap((set) => [...set])) socket.destroy();
+    if (!(await this.stopStep('listeners close', serverClosed)))
+      for (const socket of this.sockets.flatMap((set) => [...set])) socket.destroy();
     await this.brokerStore?.close();
     await Promise.all(this.rtsp.map((c) => c.stop()));
     await this.gpio?.close();
@@ -648,9 +904,16 @@ export class Gateway {
    */
   private async stopStep(step: string, done: Promise<unknown>): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const finished = await Promise.race([done.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), STOP_STEP_MS)))]);
+    const finished = await Promise.race([
+      done.then(() => true),
+      new Promise<false>((r) => (timer = setTimeout(() => r(false), STOP_STEP_MS))),
+    ]);
     clearTimeout(timer);
-    if (!finished) this.log.warn({ step, afterMs: STOP_STEP_MS, sockets: this.sockets.reduce((n, set) => n + set.size, 0) }, 'a step of stopping did not finish; going on');
+    if (!finished)
+      this.log.warn(
+        { step, afterMs: STOP_STEP_MS, sockets: this.sockets.reduce((n, set) => n + set.size, 0) },
+        'a step of stopping did not finish; going on',
+      );
     return finished;
   }
 }
@@ -668,7 +931,12 @@ async function auditOutboxDamage(outbox: DurableOutbox, audit: AuditLog, log: Lo
   );
   for (const lost of r.lost) {
     outbox.drops.OUTBOX_CORRUPT = (outbox.drops.OUTBOX_CORRUPT ?? 0) + 1;
-    await audit.record({ type: 'outbox-drop', recordId: lost.id ?? `unreadable (line ${lost.line})`, deviceId: lost.key ?? 'unknown', reason: 'OUTBOX_CORRUPT' });
+    await audit.record({
+      type: 'outbox-drop',
+      recordId: lost.id ?? `unreadable (line ${lost.line})`,
+      deviceId: lost.key ?? 'unknown',
+      reason: 'OUTBOX_CORRUPT',
+    });
   }
 }
 
@@ -677,7 +945,10 @@ async function auditOutboxDamage(outbox: DurableOutbox, audit: AuditLog, log: Lo
  * audit log, and the transparency report made from it, list them with the provisioned ones.
  */
 function configuredDevices(cfg: Readonly<GatewayConfig>): Array<{ id: string; kind: string; createdAt: string }> {
-  return [...cfg.cameras.map((c) => ({ id: c.id, kind: 'camera', createdAt: 'config' })), ...cfg.sensors.map((s) => ({ id: s.id, kind: 'sensor', createdAt: 'config' }))];
+  return [
+    ...cfg.cameras.map((c) => ({ id: c.id, kind: 'camera', createdAt: 'config' })),
+    ...cfg.sensors.map((s) => ({ id: s.id, kind: 'sensor', createdAt: 'config' })),
+  ];
 }
 
 /** A redacted snapshot as the policy sees it: the image only as base64 of the redacted JPEG. */
@@ -697,18 +968,27 @@ interface Listener {
   close?: () => void;
 }
 
-async function extraListeners(broker: Aedes, cfg: Readonly<GatewayConfig>, o: ListenOptions, undo: Array<() => Promise<unknown>>): Promise<Listener[]> {
+async function extraListeners(
+  broker: Aedes,
+  cfg: Readonly<GatewayConfig>,
+  o: ListenOptions,
+  undo: Array<() => Promise<unknown>>,
+): Promise<Listener[]> {
   const out: Listener[] = [];
   const t = cfg.broker.tls;
   if (t.enabled) {
-    const r = await listenTls(broker, {
-      host: t.host,
-      port: t.port,
-      cert: await readFile(t.certFile!),
-      key: await readFile(t.keyFile!),
-      ca: t.caFile ? await readFile(t.caFile) : undefined,
-      requestCert: t.clientCertAuth,
-    }, o);
+    const r = await listenTls(
+      broker,
+      {
+        host: t.host,
+        port: t.port,
+        cert: await readFile(t.certFile!),
+        key: await readFile(t.keyFile!),
+        ca: t.caFile ? await readFile(t.caFile) : undefined,
+        requestCert: t.clientCertAuth,
+      },
+      o,
+    );
     out.push({ kind: 'mqtts', server: r.server, address: r.address });
     undo.push(() => new Promise<void>((done) => r.server.close(() => done())));
   }
@@ -746,10 +1026,21 @@ async function startFramePool(cfg: Readonly<GatewayConfig>, log: Logger): Promis
       motion: cfg.vision.motion,
       imageThreads: Math.max(1, Math.floor(threads / workers)),
     },
-    onRestart: (slot, reason) => log.error({ worker: slot, reason }, 'frame worker restarted; its frames in flight were withheld'),
+    onRestart: (slot, reason) =>
+      log.error({ worker: slot, reason }, 'frame worker restarted; its frames in flight were withheld'),
   });
   const started = await pool.started();
-  if ('error' in started) log.error({ err: started.error }, 'models could not be loaded: every camera frame will be withheld');
-  else log.info({ workers, threadsPerWorker: Math.max(1, Math.floor(threads / workers)), cores: availableParallelism(), models: started.models }, 'frame workers ready');
+  if ('error' in started)
+    log.error({ err: started.error }, 'models could not be loaded: every camera frame will be withheld');
+  else
+    log.info(
+      {
+        workers,
+        threadsPerWorker: Math.max(1, Math.floor(threads / workers)),
+        cores: availableParallelism(),
+        models: started.models,
+      },
+      'frame workers ready',
+    );
   return pool;
 }

@@ -17,7 +17,11 @@ const JPEG_MAGIC = Buffer.from([0xff, 0xd8, 0xff]);
 
 /** A good sensor that sends a QoS 1 door event every 50 ms and records when each was acknowledged. */
 async function goodSensor(h: Harness) {
-  const client = await connectDevice({ url: h.brokerUrl, deviceId: 'good-1', secret: await h.gateway.registry.add('good-1', 'sensor') });
+  const client = await connectDevice({
+    url: h.brokerUrl,
+    deviceId: 'good-1',
+    secret: await h.gateway.registry.add('good-1', 'sensor'),
+  });
   const acks: number[] = [];
   let running = true;
   let stopSignal!: () => void;
@@ -25,7 +29,12 @@ async function goodSensor(h: Harness) {
   const stopped = new Promise<void>((r) => (stopSignal = r));
   const loop = (async () => {
     for (let n = 0; running; n++) {
-      const sent = client.publishAsync(deviceTopic('good-1', 'events'), JSON.stringify(sampleEvent('door', n)), { qos: 1 }).then(() => void acks.push(Date.now()), () => {});
+      const sent = client
+        .publishAsync(deviceTopic('good-1', 'events'), JSON.stringify(sampleEvent('door', n)), { qos: 1 })
+        .then(
+          () => void acks.push(Date.now()),
+          () => {},
+        );
       await Promise.race([sent, stopped]);
       await Promise.race([new Promise((r) => setTimeout(r, 50)), stopped]);
     }
@@ -86,10 +95,14 @@ test('a camera sending junk, truncated JPEGs, a decompression bomb and a flood i
   });
   // far faster than frames can be processed: the queue stays bounded and drops the oldest
   for (let i = 0; i < 300; i++) cam.publish(frames, real);
-  await waitFor('the flood processed or dropped', async () => {
-    await h.gateway.ingest.idle();
-    return h.gateway.ingest.stats.processed + (h.gateway.ingest.stats.dropped.QUEUE_OVERFLOW ?? 0) >= 300;
-  }, 60_000);
+  await waitFor(
+    'the flood processed or dropped',
+    async () => {
+      await h.gateway.ingest.idle();
+      return h.gateway.ingest.stats.processed + (h.gateway.ingest.stats.dropped.QUEUE_OVERFLOW ?? 0) >= 300;
+    },
+    60_000,
+  );
   const overflow = h.gateway.ingest.stats.dropped.QUEUE_OVERFLOW ?? 0;
   assert.ok(overflow >= 200, `${overflow} frames dropped as QUEUE_OVERFLOW`);
   const rssGrowth = (process.memoryUsage().rss - rss0) / 2 ** 20;
@@ -100,14 +113,19 @@ test('a camera sending junk, truncated JPEGs, a decompression bomb and a flood i
   await good.stop();
   assert.ok(good.acks.length >= 10, `${good.acks.length} good events acknowledged`);
   assert.ok(good.longestGapMs() < 3000, `the good sensor waited ${good.longestGapMs()} ms at most between acks`);
-  await waitFor('every acknowledged good event upstream', () => h.upstream.filter((r) => r.topic.endsWith('/good-1/door')).length >= good.acks.length);
+  await waitFor(
+    'every acknowledged good event upstream',
+    () => h.upstream.filter((r) => r.topic.endsWith('/good-1/door')).length >= good.acks.length,
+  );
   // every refused frame is counted and audited with its code
   await h.gateway.recordWindowsNow();
   const tally = await tallyAudit(join(h.gateway.cfg.dataDir, 'audit'));
   const codes = new Set(tally.framesWithheld.map((f) => f.code));
   // counted, not one entry each: the window's count is the gateway's count
-  for (const f of ['FRAME_NOT_JPEG', 'QUEUE_OVERFLOW'] as const) assert.equal(sum(tally.framesWithheld.filter((x) => x.code === f)), h.gateway.ingest.stats.dropped[f], f);
-  for (const c of ['FRAME_NOT_JPEG', 'FRAME_UNDECODABLE', 'FRAME_TOO_MANY_PIXELS', 'QUEUE_OVERFLOW']) assert.ok(codes.has(c), `${c} audited`);
+  for (const f of ['FRAME_NOT_JPEG', 'QUEUE_OVERFLOW'] as const)
+    assert.equal(sum(tally.framesWithheld.filter((x) => x.code === f)), h.gateway.ingest.stats.dropped[f], f);
+  for (const c of ['FRAME_NOT_JPEG', 'FRAME_UNDECODABLE', 'FRAME_TOO_MANY_PIXELS', 'QUEUE_OVERFLOW'])
+    assert.ok(codes.has(c), `${c} audited`);
   assertNothingLeaked(h, logLines, [camSecret]);
 });
 
@@ -123,11 +141,23 @@ test('a sensor sending malformed, nested, huge, mistyped, unknown and mis-dated 
     ['EVENT_NOT_JSON', '{"type":"door","at":'],
     ['EVENT_NOT_JSON', Buffer.from([0xff, 0xfe, 0x00, 0x01])],
     ['EVENT_INVALID', `${'['.repeat(1500)}${']'.repeat(1500)}`],
-    ['EVENT_TOO_LARGE', JSON.stringify({ type: 'door', at: new Date(now).toISOString(), open: true, pad: 'x'.repeat(MAX_EVENT_BYTES) })],
+    [
+      'EVENT_TOO_LARGE',
+      JSON.stringify({ type: 'door', at: new Date(now).toISOString(), open: true, pad: 'x'.repeat(MAX_EVENT_BYTES) }),
+    ],
     ['EVENT_INVALID', JSON.stringify({ type: 'door', at: new Date(now).toISOString(), open: 'yes' })],
     ['EVENT_INVALID', JSON.stringify({ type: 'teleport', at: new Date(now).toISOString() })],
     ['EVENT_INVALID', JSON.stringify({ type: 'door', at: 'yesterday', open: true })],
-    ['EVENT_INVALID', JSON.stringify({ type: 'door', at: new Date(now).toISOString(), open: true, __proto__: { admin: true }, extra: 1 })],
+    [
+      'EVENT_INVALID',
+      JSON.stringify({
+        type: 'door',
+        at: new Date(now).toISOString(),
+        open: true,
+        __proto__: { admin: true },
+        extra: 1,
+      }),
+    ],
     ['EVENT_TIME_FUTURE', JSON.stringify(sampleEvent('door', 0, new Date(now + 86_400_000)))],
     ['EVENT_TIME_STALE', JSON.stringify(sampleEvent('door', 0, new Date(now - 30 * 86_400_000)))],
   ];
@@ -135,7 +165,9 @@ test('a sensor sending malformed, nested, huge, mistyped, unknown and mis-dated 
   for (const [, payload] of cases) await bad.publishAsync(topic, payload, { qos: 1 });
   const want: Record<string, number> = {};
   for (const [code] of cases) want[code] = (want[code] ?? 0) + 1;
-  await waitFor('every bad event counted', () => Object.entries(want).every(([code, n]) => (h.gateway.counters.refused[code] ?? 0) >= n));
+  await waitFor('every bad event counted', () =>
+    Object.entries(want).every(([code, n]) => (h.gateway.counters.refused[code] ?? 0) >= n),
+  );
   for (const [code, n] of Object.entries(want)) assert.equal(h.gateway.counters.refused[code], n, code);
   // still connected and served: a good event from the same sensor goes through
   await bad.publishAsync(topic, JSON.stringify(sampleEvent('door', 1)), { qos: 1 });
@@ -163,25 +195,46 @@ test('QoS 2 publishes abandoned midway, a subscription flood and publishing as a
   const topic = Buffer.from(deviceTopic('half-done', 'events'));
   for (let id = 1; id <= 200 && !raw.isClosed(); id++) {
     const payload = Buffer.from(JSON.stringify(sampleEvent('door', id)));
-    const vh = Buffer.concat([Buffer.from([topic.length >> 8, topic.length & 0xff]), topic, Buffer.from([id >> 8, id & 0xff])]);
+    const vh = Buffer.concat([
+      Buffer.from([topic.length >> 8, topic.length & 0xff]),
+      topic,
+      Buffer.from([id >> 8, id & 0xff]),
+    ]);
     raw.socket.write(Buffer.concat([Buffer.from([0x34]), remainingLength(vh.length + payload.length), vh, payload]));
     await new Promise((r) => setImmediate(r));
   }
   await Promise.race([raw.closed, new Promise((r) => setTimeout(r, 5000))]);
-  assert.ok(raw.isClosed(), 'a client sitting on more than maxInflightInbound unfinished QoS 2 messages is disconnected');
+  assert.ok(
+    raw.isClosed(),
+    'a client sitting on more than maxInflightInbound unfinished QoS 2 messages is disconnected',
+  );
 
   // a local consumer subscribing to thousands of filters
   const consumerSecret = await h.gateway.registry.add('dash-1', 'consumer');
-  const consumer = await mqtt.connectAsync(h.brokerUrl, { clientId: 'dash-1', username: 'dash-1', password: consumerSecret, reconnectPeriod: 0 });
+  const consumer = await mqtt.connectAsync(h.brokerUrl, {
+    clientId: 'dash-1',
+    username: 'dash-1',
+    password: consumerSecret,
+    reconnectPeriod: 0,
+  });
   const closed = new Promise<void>((r) => consumer.once('close', () => r()));
-  consumer.subscribe(Array.from({ length: 2000 }, (_, i) => `local/cam-${i}/counts`), { qos: 0 }, () => {});
+  consumer.subscribe(
+    Array.from({ length: 2000 }, (_, i) => `local/cam-${i}/counts`),
+    { qos: 0 },
+    () => {},
+  );
   await Promise.race([closed, new Promise((r) => setTimeout(r, 5000))]);
   assert.equal(consumer.connected, false, 'a subscription flood closes that connection');
   await consumer.endAsync(true);
 
   // a compromised sensor writing into another device's topics
   const evilSecret = await h.gateway.registry.add('evil-1', 'sensor');
-  const evil = await mqtt.connectAsync(h.brokerUrl, { clientId: 'evil-1', username: 'evil-1', password: evilSecret, reconnectPeriod: 0 });
+  const evil = await mqtt.connectAsync(h.brokerUrl, {
+    clientId: 'evil-1',
+    username: 'evil-1',
+    password: evilSecret,
+    reconnectPeriod: 0,
+  });
   const evilClosed = new Promise<void>((r) => evil.once('close', () => r()));
   evil.publish(deviceTopic('good-1', 'events'), JSON.stringify(sampleEvent('door', 99)), { qos: 1 });
   await Promise.race([evilClosed, new Promise((r) => setTimeout(r, 5000))]);
@@ -192,5 +245,8 @@ test('QoS 2 publishes abandoned midway, a subscription flood and publishing as a
   await waitFor('the good sensor still served', () => good.acks.length >= before + 5);
   assert.ok(good.longestGapMs() < 3000, `the good sensor waited ${good.longestGapMs()} ms at most`);
   await good.stop();
-  assert.equal(h.upstream.filter((r) => r.payload.includes('"deviceId":"good-1"') && r.payload.includes('evil')).length, 0);
+  assert.equal(
+    h.upstream.filter((r) => r.payload.includes('"deviceId":"good-1"') && r.payload.includes('evil')).length,
+    0,
+  );
 });

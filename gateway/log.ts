@@ -6,7 +6,11 @@ export type { Logger };
  * Structured JSON logs on stderr (stdout is for command output). Secret-bearing keys are censored
  * wherever they appear, as a second line of defence behind not logging them at all.
  */
-export function createLogger(level: string, name = 'veilgate', destination: DestinationStream = pino.destination(2)): Logger {
+export function createLogger(
+  level: string,
+  name = 'veilgate',
+  destination: DestinationStream = pino.destination(2),
+): Logger {
   return pino(
     {
       name,

@@ -16,7 +16,13 @@ test('the metrics endpoint shows outbox depth and age, deliveries, drops, the up
   await waitFor('delivery', () => h.gateway.uplink.stats.delivered >= 1);
   const url = `http://127.0.0.1:${h.gateway.httpAddress!.port}/metrics`;
   const body = await (await fetch(url)).text();
-  const value = (line: string) => Number(body.split('\n').find((l) => l.startsWith(`${line} `))?.split(' ')[1]);
+  const value = (line: string) =>
+    Number(
+      body
+        .split('\n')
+        .find((l) => l.startsWith(`${line} `))
+        ?.split(' ')[1],
+    );
   assert.equal(value('veilgate_upstream_connected'), 1);
   assert.equal(value('veilgate_outbox_depth'), 0);
   assert.equal(value('veilgate_outbox_oldest_age_seconds'), 0);

@@ -16,12 +16,30 @@ test('docs/cli.md and docs/configuration.md are what the commands and the config
     assert.equal(await readFile(new URL(`../${file}`, import.meta.url), 'utf8'), make(), file);
   }
   const cli = REFERENCE_FILES['docs/cli.md']!();
-  for (const command of ['veilgate certs revoke', 'veilgate devices rotate', 'veilgate policy check', 'veilgate audit verify']) assert.match(cli, new RegExp(`^## ${command}$`, 'm'));
-  assert.match(REFERENCE_FILES['docs/configuration.md']!(), /^\| `broker\.tls\.deviceCertDays` \| integer .* \| `90` \|/m);
+  for (const command of [
+    'veilgate certs revoke',
+    'veilgate devices rotate',
+    'veilgate policy check',
+    'veilgate audit verify',
+  ])
+    assert.match(cli, new RegExp(`^## ${command}$`, 'm'));
+  assert.match(
+    REFERENCE_FILES['docs/configuration.md']!(),
+    /^\| `broker\.tls\.deviceCertDays` \| integer .* \| `90` \|/m,
+  );
 });
 
 test('every config field has a description and a default, so editors can explain it', async () => {
-  const schema = SCHEMA_FILES['docs/schema/gateway.schema.json']!() as { properties: Record<string, { description?: string; default?: unknown; properties?: Record<string, { description?: string; default?: unknown }> }> };
+  const schema = SCHEMA_FILES['docs/schema/gateway.schema.json']!() as {
+    properties: Record<
+      string,
+      {
+        description?: string;
+        default?: unknown;
+        properties?: Record<string, { description?: string; default?: unknown }>;
+      }
+    >;
+  };
   const missing: string[] = [];
   for (const [key, prop] of Object.entries(schema.properties)) {
     if (prop.properties) {

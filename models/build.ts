@@ -31,7 +31,9 @@ export async function ensureBuilt(entry: ModelEntry, opts: { force?: boolean } =
   const bytes = await build();
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== entry.sha256) {
-    throw new ModelBuildError(`building ${entry.id} from ${entry.source.package}@${entry.source.version} gave sha256 ${actual}, the catalogue expects ${entry.sha256}: is another package version installed?`);
+    throw new ModelBuildError(
+      `building ${entry.id} from ${entry.source.package}@${entry.source.version} gave sha256 ${actual}, the catalogue expects ${entry.sha256}: is another package version installed?`,
+    );
   }
   await mkdir(dirname(file), { recursive: true });
   // a unique temporary name, then rename: two processes building at once both write whole files

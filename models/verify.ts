@@ -5,12 +5,20 @@ import { modelPath, type ModelEntry } from './catalogue.ts';
 
 export class ModelIntegrityError extends Error {
   readonly code = 'MODEL_INTEGRITY';
-  constructor(readonly modelId: string, readonly expected: string, readonly actual: string, readonly file: string) {
+  constructor(
+    readonly modelId: string,
+    readonly expected: string,
+    readonly actual: string,
+    readonly file: string,
+  ) {
     super(`model ${modelId} at ${file} has sha256 ${actual}, the catalogue expects ${expected}: refusing to load it`);
   }
 }
 
-/** Reads a model file (building a converted one first if it is missing) and returns its bytes only if their sha256 matches the catalogue. */
+/**
+ * Reads a model file (building a converted one first if it is missing) and returns its bytes only if their sha256
+ * matches the catalogue.
+ */
 export async function readVerifiedModel(entry: ModelEntry): Promise<Uint8Array> {
   await ensureBuilt(entry);
   const file = modelPath(entry);

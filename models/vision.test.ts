@@ -7,7 +7,13 @@ import { createVisionDetector } from './vision.ts';
 
 let detector: Detector;
 before(async () => {
-  detector = await createVisionDetector({ faceThreshold: 0.6, farFaceThreshold: 0.85, personThreshold: 0.2, vehicleThreshold: 0.5, textThreshold: 0.6 });
+  detector = await createVisionDetector({
+    faceThreshold: 0.6,
+    farFaceThreshold: 0.85,
+    personThreshold: 0.2,
+    vehicleThreshold: 0.5,
+    textThreshold: 0.6,
+  });
 });
 after(() => detector.close());
 
@@ -18,7 +24,10 @@ test('frames of several cameras detected at once each get their own detections',
   const imgs = await Promise.all(photos.map((p) => rgb(p)));
   const alone: Detection[][] = [];
   for (const [i, img] of imgs.entries()) alone.push(await detector.detect(img, `camera-${i}`));
-  assert.ok(alone[0]!.length > 0 && alone[1]!.length === 0, 'people in one photo, none in the other, so a mix-up shows');
+  assert.ok(
+    alone[0]!.length > 0 && alone[1]!.length === 0,
+    'people in one photo, none in the other, so a mix-up shows',
+  );
   for (let round = 0; round < 5; round++) {
     const together = await Promise.all(imgs.map((img, i) => detector.detect(img, `camera-${i}`)));
     together.forEach((dets, i) => assert.deepEqual(dets, alone[i], `${photos[i]} in round ${round}`));

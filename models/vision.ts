@@ -32,7 +32,11 @@ const VEHICLE_MARGIN = 0.1;
 export async function createVisionDetector(opts: VisionOptions): Promise<Detector> {
   const [faces, objects, text] = await Promise.all([
     createFaceDetector({ nearThreshold: opts.faceThreshold, farThreshold: opts.farFaceThreshold }),
-    createCocoSsd({ personThreshold: opts.personThreshold, vehicleThreshold: opts.vehicleThreshold, ...(opts.objectModel ? { model: opts.objectModel } : {}) }),
+    createCocoSsd({
+      personThreshold: opts.personThreshold,
+      vehicleThreshold: opts.vehicleThreshold,
+      ...(opts.objectModel ? { model: opts.objectModel } : {}),
+    }),
     createTextDetector({ threshold: opts.textThreshold }),
   ]);
   const whole = [faces, objects];
@@ -46,7 +50,11 @@ export async function createVisionDetector(opts: VisionOptions): Promise<Detecto
       const vehicles = all.filter((d) => d.cls === 'vehicle').map((d) => growBox(d.box, VEHICLE_MARGIN));
       if (vehicles.length > 0) {
         // parked vehicles: the text found in unchanged pixels of the same scene is still there
-        all.push(...(scene === undefined ? await text.detect(img, vehicles) : await reuse.find(scene, img, vehicles, (a) => text.detect(img, [a]))));
+        all.push(
+          ...(scene === undefined
+            ? await text.detect(img, vehicles)
+            : await reuse.find(scene, img, vehicles, (a) => text.detect(img, [a]))),
+        );
       }
       return nms(all, MERGE);
     },

@@ -3,8 +3,8 @@ export const WITHHOLD_REASONS = {
   NO_POLICY: 'no valid policy is active',
   POLICY_NOT_EFFECTIVE: 'the policy is not in effect at this time (see its effective dates)',
   NO_RULE: 'no rule allows this record type from this device at this time',
-  NOTHING_ALLOWED: 'the matching rules allow none of this record\'s fields',
-  RATE_LIMITED: 'a matching rule\'s rate limit for this device is used up',
+  NOTHING_ALLOWED: "the matching rules allow none of this record's fields",
+  RATE_LIMITED: "a matching rule's rate limit for this device is used up",
 } as const;
 export type WithholdReason = keyof typeof WITHHOLD_REASONS;
 

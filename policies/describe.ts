@@ -32,7 +32,9 @@ export function describeRule(r: Rule): string {
     m.devices ? ` named ${list(m.devices)}` : '',
     m.zones ? ` in zone ${list(m.zones)}` : '',
   ].join('');
-  const when = m.times ? `, only ${list(m.times.map((w) => `${w.days ? `${w.days.join('/')} ` : ''}${w.from}-${w.to}`))}` : '';
+  const when = m.times
+    ? `, only ${list(m.times.map((w) => `${w.days ? `${w.days.join('/')} ` : ''}${w.from}-${w.to}`))}`
+    : '';
   const transforms = Object.entries(r.transforms ?? {}).map(([f, t]) => transformWords(f, t));
   const limit = r.rateLimit ? `; at most ${r.rateLimit.max} per device every ${r.rateLimit.perSeconds} s` : '';
   return `From ${from}${when}: ${list(m.recordTypes)} records may leave with only ${list(r.allow)}${transforms.length ? ` (${list(transforms)})` : ''}${limit}.`;
@@ -40,17 +42,25 @@ export function describeRule(r: Rule): string {
 
 export function describePolicy(p: Policy): PolicyInWords {
   const v = p.vision;
-  const redact = (['face', 'person', 'text'] as const).map((c) => `${c === 'person' ? `persons (${v.redact.person.region})` : c === 'text' ? 'text and plates' : 'faces'} ${METHOD_WORDS[v.redact[c].method]}`);
+  const redact = (['face', 'person', 'text'] as const).map(
+    (c) =>
+      `${c === 'person' ? `persons (${v.redact.person.region})` : c === 'text' ? 'text and plates' : 'faces'} ${METHOD_WORDS[v.redact[c].method]}`,
+  );
   return {
     title: p.title,
-    summary: p.rules.length === 0
-      ? 'Nothing leaves this gateway.'
-      : `${p.rules.length} rule${p.rules.length === 1 ? '' : 's'} say what may leave; everything else is withheld. Where rules overlap, only what every one of them allows leaves.`,
+    summary:
+      p.rules.length === 0
+        ? 'Nothing leaves this gateway.'
+        : `${p.rules.length} rule${p.rules.length === 1 ? '' : 's'} say what may leave; everything else is withheld. Where rules overlap, only what every one of them allows leaves.`,
     rules: p.rules.map((r) => ({ id: r.id, why: r.description ?? null, says: describeRule(r) })),
     vision: [
       `On every camera frame: ${list(redact)} before anything else sees it.`,
-      v.snapshots.leave ? `Redacted pictures may leave, at most one per camera every ${v.snapshots.everySeconds} s, where a rule allows them.` : 'No picture ever leaves, not even a redacted one.',
-      v.localPreview ? "The gateway's own status page shows redacted frames to logged-in staff." : "The gateway's own status page shows no pictures.",
+      v.snapshots.leave
+        ? `Redacted pictures may leave, at most one per camera every ${v.snapshots.everySeconds} s, where a rule allows them.`
+        : 'No picture ever leaves, not even a redacted one.',
+      v.localPreview
+        ? "The gateway's own status page shows redacted frames to logged-in staff."
+        : "The gateway's own status page shows no pictures.",
     ],
   };
 }

@@ -50,14 +50,21 @@ export function diffPolicies(before: Policy, after: Policy): PolicyDiff {
   const settings = [
     ['vision.snapshots.leave', String(before.vision.snapshots.leave), String(after.vision.snapshots.leave)],
     ['vision.localPreview', String(before.vision.localPreview), String(after.vision.localPreview)],
-    ...(['face', 'person', 'text'] as const).map((cls) => [`vision.redact.${cls}`, JSON.stringify(before.vision.redact[cls]), JSON.stringify(after.vision.redact[cls])]),
+    ...(['face', 'person', 'text'] as const).map((cls) => [
+      `vision.redact.${cls}`,
+      JSON.stringify(before.vision.redact[cls]),
+      JSON.stringify(after.vision.redact[cls]),
+    ]),
     ['counts', JSON.stringify(before.counts), JSON.stringify(after.counts)],
     ['effective', JSON.stringify(before.effective ?? {}), JSON.stringify(after.effective ?? {})],
     ['timezone', before.timezone, after.timezone],
   ]
     .filter(([, x, y]) => x !== y)
     .map(([setting, x, y]) => ({ setting: setting!, before: x!, after: y! }));
-  const widens = fields.some((f) => f.change !== 'removed') || (after.vision.snapshots.leave && !before.vision.snapshots.leave) || (after.vision.localPreview && !before.vision.localPreview);
+  const widens =
+    fields.some((f) => f.change !== 'removed') ||
+    (after.vision.snapshots.leave && !before.vision.snapshots.leave) ||
+    (after.vision.localPreview && !before.vision.localPreview);
   return { fields, settings, widens };
 }
 
@@ -70,7 +77,10 @@ function routes(p: Policy): Map<string, Route[]> {
         if (!Object.hasOwn(known, field)) continue;
         const t = r.transforms?.[field];
         const key = `${type}.${field}`;
-        out.set(key, [...(out.get(key) ?? []), { rule: r.id, how: t ? describeTransform(t) : 'as is', scope: scopeOf(r) }]);
+        out.set(key, [
+          ...(out.get(key) ?? []),
+          { rule: r.id, how: t ? describeTransform(t) : 'as is', scope: scopeOf(r) },
+        ]);
       }
     }
   }
@@ -100,14 +110,20 @@ export interface TrafficChange {
 }
 
 /** Both policies on the same recorded inputs, in order, each with its own rate-limit state. */
-export function diffOnTraffic(before: Policy, after: Policy, inputs: ReadonlyArray<{ candidate: Candidate; now: number }>, salt: string): { total: number; changed: TrafficChange[] } {
+export function diffOnTraffic(
+  before: Policy,
+  after: Policy,
+  inputs: ReadonlyArray<{ candidate: Candidate; now: number }>,
+  salt: string,
+): { total: number; changed: TrafficChange[] } {
   const envA: EvalEnv = { now: 0, salt, limits: new RateLimits() };
   const envB: EvalEnv = { now: 0, salt, limits: new RateLimits() };
   const changed: TrafficChange[] = [];
   for (const { candidate, now } of inputs) {
     const da = evaluate(before, candidate, { ...envA, now });
     const db = evaluate(after, candidate, { ...envB, now });
-    if (describeDecision(da) !== describeDecision(db) || !isDeepStrictEqual(da.rules, db.rules)) changed.push({ input: candidate, before: da, after: db });
+    if (describeDecision(da) !== describeDecision(db) || !isDeepStrictEqual(da.rules, db.rules))
+      changed.push({ input: candidate, before: da, after: db });
   }
   return { total: inputs.length, changed };
 }
@@ -116,7 +132,9 @@ export function formatDiff(d: PolicyDiff): string {
   const sign = { added: '+', removed: '-', changed: '~' } as const;
   const lines: string[] = [];
   for (const f of d.fields) {
-    lines.push(`${sign[f.change]} ${f.recordType}.${f.field}: ${f.change === 'added' ? 'may now leave' : f.change === 'removed' ? 'no longer leaves' : 'leaves differently'}`);
+    lines.push(
+      `${sign[f.change]} ${f.recordType}.${f.field}: ${f.change === 'added' ? 'may now leave' : f.change === 'removed' ? 'no longer leaves' : 'leaves differently'}`,
+    );
     for (const r of f.before) lines.push(`    before: ${r}`);
     for (const r of f.after) lines.push(`    after:  ${r}`);
   }

@@ -13,42 +13,71 @@ function loadDefault(): LoadedPolicy {
 
 test('default policy forwards a sensor event as its type and the minute it happened', () => {
   const { policy } = loadDefault();
-  const d = evaluate(policy, {
-    deviceId: 'door-1',
-    deviceKind: 'sensor',
-    recordType: 'door',
-    fields: { type: 'door', at: '2026-11-25T10:42:37.123Z', open: true },
-  }, ENV);
-  assert.deepEqual(d, { action: 'forward', rules: ['sensor-events'], fields: { type: 'door', at: '2026-11-25T10:42:00.000Z' } });
+  const d = evaluate(
+    policy,
+    {
+      deviceId: 'door-1',
+      deviceKind: 'sensor',
+      recordType: 'door',
+      fields: { type: 'door', at: '2026-11-25T10:42:37.123Z', open: true },
+    },
+    ENV,
+  );
+  assert.deepEqual(d, {
+    action: 'forward',
+    rules: ['sensor-events'],
+    fields: { type: 'door', at: '2026-11-25T10:42:00.000Z' },
+  });
 });
 
 test('default policy forwards camera counts without any other field', () => {
   const { policy } = loadDefault();
-  const d = evaluate(policy, {
-    deviceId: 'cam-1',
-    deviceKind: 'camera',
-    recordType: 'counts',
-    fields: { windowStart: 'a', windowEnd: 'b', person: 2, vehicle: 0, face: 1, boxes: [[0, 0, 1, 1]] },
-  }, ENV);
+  const d = evaluate(
+    policy,
+    {
+      deviceId: 'cam-1',
+      deviceKind: 'camera',
+      recordType: 'counts',
+      fields: { windowStart: 'a', windowEnd: 'b', person: 2, vehicle: 0, face: 1, boxes: [[0, 0, 1, 1]] },
+    },
+    ENV,
+  );
   assert.equal(d.action, 'forward');
-  assert.deepEqual(Object.keys(d.action === 'forward' ? d.fields : {}).sort(), ['person', 'vehicle', 'windowEnd', 'windowStart']);
+  assert.deepEqual(Object.keys(d.action === 'forward' ? d.fields : {}).sort(), [
+    'person',
+    'vehicle',
+    'windowEnd',
+    'windowStart',
+  ]);
 });
 
 test('default policy withholds per-frame observations: no rule allows them', () => {
   const { policy } = loadDefault();
-  const d = evaluate(policy, { deviceId: 'cam-1', deviceKind: 'camera', recordType: 'observation', fields: { person: 1 } }, ENV);
+  const d = evaluate(
+    policy,
+    { deviceId: 'cam-1', deviceKind: 'camera', recordType: 'observation', fields: { person: 1 } },
+    ENV,
+  );
   assert.equal(d.action, 'withhold');
   assert.equal(d.action === 'withhold' && d.reason, 'NO_RULE');
 });
 
 test('a sensor event from a camera is withheld: the rule is for sensors only', () => {
   const { policy } = loadDefault();
-  const d = evaluate(policy, { deviceId: 'cam-1', deviceKind: 'camera', recordType: 'door', fields: { type: 'door', at: 'x' } }, ENV);
+  const d = evaluate(
+    policy,
+    { deviceId: 'cam-1', deviceKind: 'camera', recordType: 'door', fields: { type: 'door', at: 'x' } },
+    ENV,
+  );
   assert.equal(d.action, 'withhold');
 });
 
 test('with no policy nothing is forwarded', () => {
-  const d = evaluate(null, { deviceId: 'door-1', deviceKind: 'sensor', recordType: 'door', fields: { type: 'door' } }, ENV);
+  const d = evaluate(
+    null,
+    { deviceId: 'door-1', deviceKind: 'sensor', recordType: 'door', fields: { type: 'door' } },
+    ENV,
+  );
   assert.deepEqual(d.action === 'withhold' && d.reason, 'NO_POLICY');
 });
 
@@ -69,17 +98,34 @@ rules:
 `;
   const r = parsePolicy(text, 'p.yaml');
   assert.ok(r.ok);
-  const d = evaluate(r.value.policy, {
-    deviceId: 'door-7', deviceKind: 'sensor', recordType: 'door',
-    fields: { type: 'door', at: '2026-11-25T10:42:37Z', open: true },
-  }, ENV);
-  assert.deepEqual(d, { action: 'forward', rules: ['wide', 'narrow'], fields: { type: 'door', at: '2026-11-25T10:00:00.000Z' } });
+  const d = evaluate(
+    r.value.policy,
+    {
+      deviceId: 'door-7',
+      deviceKind: 'sensor',
+      recordType: 'door',
+      fields: { type: 'door', at: '2026-11-25T10:42:37Z', open: true },
+    },
+    ENV,
+  );
+  assert.deepEqual(d, {
+    action: 'forward',
+    rules: ['wide', 'narrow'],
+    fields: { type: 'door', at: '2026-11-25T10:00:00.000Z' },
+  });
 });
 
 test('a timestamp field that is not a date is dropped, not passed through raw', () => {
-  const r = parsePolicy(`id: p\nversion: 1\ntitle: t\nrules:\n  - id: r\n    match: { recordTypes: [door] }\n    allow: [at]\n    transforms: { at: { roundTo: minute } }\n`, 'p.yaml');
+  const r = parsePolicy(
+    `id: p\nversion: 1\ntitle: t\nrules:\n  - id: r\n    match: { recordTypes: [door] }\n    allow: [at]\n    transforms: { at: { roundTo: minute } }\n`,
+    'p.yaml',
+  );
   assert.ok(r.ok);
-  const d = evaluate(r.value.policy, { deviceId: 'd', deviceKind: 'sensor', recordType: 'door', fields: { at: 'Alice at home' } }, ENV);
+  const d = evaluate(
+    r.value.policy,
+    { deviceId: 'd', deviceKind: 'sensor', recordType: 'door', fields: { at: 'Alice at home' } },
+    ENV,
+  );
   assert.equal(d.action, 'withhold');
 });
 
@@ -89,8 +135,13 @@ function policyOf(yaml: string): Policy {
   return r.value.policy;
 }
 
-const counts = (fields: Record<string, unknown>, zone?: string) =>
-  ({ deviceId: 'cam-1', deviceKind: 'camera' as const, zone, recordType: 'counts', fields: { windowStart: '2026-11-25T10:42:30Z', ...fields } });
+const counts = (fields: Record<string, unknown>, zone?: string) => ({
+  deviceId: 'cam-1',
+  deviceKind: 'camera' as const,
+  zone,
+  recordType: 'counts',
+  fields: { windowStart: '2026-11-25T10:42:30Z', ...fields },
+});
 
 test('counts below the suppression minimum leave as "<N", so a lone person is not singled out', () => {
   const p = policyOf(`rules:
@@ -120,9 +171,15 @@ test('bucketed counts leave as ranges, and overlapping rules keep only the edges
     const d = evaluate(p, counts({ person: n }, zone), ENV);
     return d.action === 'forward' ? d.fields.person : d.reason;
   };
-  assert.deepEqual([0, 1, 3, 9, 10, 49, 50, 400].map((n) => band(n)), ['0', '1-4', '1-4', '5-9', '10-49', '10-49', '50+', '50+']);
+  assert.deepEqual(
+    [0, 1, 3, 9, 10, 49, 50, 400].map((n) => band(n)),
+    ['0', '1-4', '1-4', '5-9', '10-49', '10-49', '50+', '50+'],
+  );
   // both rules apply in the market: only edges 0 and 10 are common
-  assert.deepEqual([3, 10, 400].map((n) => band(n, 'market-square')), ['0-9', '10+', '10+']);
+  assert.deepEqual(
+    [3, 10, 400].map((n) => band(n, 'market-square')),
+    ['0-9', '10+', '10+'],
+  );
 });
 
 test('locations are snapped to a grid: nearby points become the same point', () => {
@@ -133,7 +190,21 @@ test('locations are snapped to a grid: nearby points become the same point', () 
     transforms: { location: { coarsenMeters: 500 }, at: { roundTo: hour } }
 `);
   const incident = (lat: number, lon: number) =>
-    evaluate(p, { deviceId: 'bwc-1', deviceKind: 'sensor', recordType: 'incident', fields: { type: 'incident', at: '2026-11-25T10:42:37Z', category: 'medical', location: { lat, lon, accuracyM: 5 } } }, ENV);
+    evaluate(
+      p,
+      {
+        deviceId: 'bwc-1',
+        deviceKind: 'sensor',
+        recordType: 'incident',
+        fields: {
+          type: 'incident',
+          at: '2026-11-25T10:42:37Z',
+          category: 'medical',
+          location: { lat, lon, accuracyM: 5 },
+        },
+      },
+      ENV,
+    );
   const a = incident(51.50721, -0.12761);
   const b = incident(51.50741, -0.12701); // ~40 m away
   assert.equal(a.action, 'forward');
@@ -151,7 +222,12 @@ test('hashed identifiers are stable within a deployment and differ across deploy
     allow: [officer, category]
     transforms: { officer: { hash: true } }
 `);
-  const ev = { deviceId: 'bwc-1', deviceKind: 'sensor' as const, recordType: 'incident', fields: { type: 'incident', category: 'theft', officer: 'PC1234' } };
+  const ev = {
+    deviceId: 'bwc-1',
+    deviceKind: 'sensor' as const,
+    recordType: 'incident',
+    fields: { type: 'incident', category: 'theft', officer: 'PC1234' },
+  };
   const officer = (salt: string) => {
     const d = evaluate(p, ev, { ...ENV, salt });
     return d.action === 'forward' ? d.fields.officer : undefined;
@@ -184,7 +260,12 @@ rules:
     match: { recordTypes: [motion], times: [{ days: [fri], from: "22:00", to: "06:00" }] }
     allow: [type]
 `);
-  const at = (iso: string, type: 'door' | 'motion') => evaluate(p, { deviceId: 'd', deviceKind: 'sensor', recordType: type, fields: { type } }, { ...ENV, now: Date.parse(iso) }).action;
+  const at = (iso: string, type: 'door' | 'motion') =>
+    evaluate(
+      p,
+      { deviceId: 'd', deviceKind: 'sensor', recordType: type, fields: { type } },
+      { ...ENV, now: Date.parse(iso) },
+    ).action;
   assert.equal(at('2026-07-01T06:30:00Z', 'door'), 'forward', 'Wed 07:30 BST');
   assert.equal(at('2026-07-01T18:30:00Z', 'door'), 'withhold', 'Wed 19:30 BST');
   assert.equal(at('2026-12-02T06:30:00Z', 'door'), 'withhold', 'Wed 06:30 GMT');
@@ -202,7 +283,11 @@ rules:
     allow: [type]
 `);
   const at = (iso: string) => {
-    const d = evaluate(p, { deviceId: 'd', deviceKind: 'sensor', recordType: 'door', fields: { type: 'door' } }, { ...ENV, now: Date.parse(iso) });
+    const d = evaluate(
+      p,
+      { deviceId: 'd', deviceKind: 'sensor', recordType: 'door', fields: { type: 'door' } },
+      { ...ENV, now: Date.parse(iso) },
+    );
     return d.action === 'forward' ? 'forward' : d.reason;
   };
   assert.equal(at('2026-11-30T23:59:59Z'), 'POLICY_NOT_EFFECTIVE');
@@ -221,17 +306,25 @@ test('a rate limit withholds the excess per device and refills over time', async
 `);
   const limits = new RateLimits();
   const send = (device: string, now: number) => {
-    const d = evaluate(p, { deviceId: device, deviceKind: 'sensor', recordType: 'door', fields: { type: 'door' } }, { now, salt: 's', limits });
+    const d = evaluate(
+      p,
+      { deviceId: device, deviceKind: 'sensor', recordType: 'door', fields: { type: 'door' } },
+      { now, salt: 's', limits },
+    );
     return d.action === 'forward' ? 'forward' : d.reason;
   };
   const t0 = ENV.now;
-  assert.deepEqual([send('a', t0), send('a', t0), send('a', t0), send('b', t0)], ['forward', 'forward', 'RATE_LIMITED', 'forward']);
+  assert.deepEqual(
+    [send('a', t0), send('a', t0), send('a', t0), send('b', t0)],
+    ['forward', 'forward', 'RATE_LIMITED', 'forward'],
+  );
   assert.equal(send('a', t0 + 29_000), 'RATE_LIMITED');
   assert.equal(send('a', t0 + 31_000), 'forward', 'one token back after 30 s');
 });
 
 test('a misspelled field and a transform that does not fit its field are errors with hints', () => {
-  const r = parsePolicy(`id: p
+  const r = parsePolicy(
+    `id: p
 version: 1
 title: t
 rules:
@@ -240,7 +333,9 @@ rules:
     allow: [persn, windowStart]
     transforms:
       windowStart: { bucket: [0, 5] }
-`, 'p.yaml');
+`,
+    'p.yaml',
+  );
   assert.equal(r.ok, false);
   if (r.ok) return;
   const spelled = r.errors.find((e) => e.path === 'rules[0].allow[0]');
@@ -252,14 +347,17 @@ rules:
 });
 
 test('unknown keys anywhere get a did-you-mean from the schema itself', () => {
-  const r = parsePolicy(`id: p
+  const r = parsePolicy(
+    `id: p
 version: 1
 title: t
 vision:
   redact:
     face: { methd: blur }
 rules: []
-`, 'p.yaml');
+`,
+    'p.yaml',
+  );
   assert.equal(r.ok, false);
   if (r.ok) return;
   assert.equal(r.errors[0]?.path, 'vision.redact.face.methd');

@@ -33,7 +33,11 @@ export function evaluate(policy: Policy | null, candidate: Candidate, env: EvalE
   if (limited.length > 0 && env.limits) {
     const keys = limited.map((r) => ({ key: `${r.id}\u0000${candidate.deviceId}`, ...r.rateLimit! }));
     if (!env.limits.take(keys, env.now)) {
-      return withhold(ids, 'RATE_LIMITED', `${WITHHOLD_REASONS.RATE_LIMITED} (${limited.map((r) => `${r.id}: ${r.rateLimit!.max} per ${r.rateLimit!.perSeconds} s`).join('; ')})`);
+      return withhold(
+        ids,
+        'RATE_LIMITED',
+        `${WITHHOLD_REASONS.RATE_LIMITED} (${limited.map((r) => `${r.id}: ${r.rateLimit!.max} per ${r.rateLimit!.perSeconds} s`).join('; ')})`,
+      );
     }
   }
   return { action: 'forward', rules: ids, fields };

@@ -19,7 +19,10 @@ test('every shipped policy is valid and has a case file', () => {
   for (const file of policies) {
     const r = parsePolicy(readFileSync(file, 'utf8'), file);
     assert.ok(r.ok, `${relative(DIR, file)}: ${r.ok ? '' : JSON.stringify(r.errors)}`);
-    assert.doesNotThrow(() => readFileSync(file.replace(/\.yaml$/, '.cases.yaml')), `${relative(DIR, file)} has no .cases.yaml`);
+    assert.doesNotThrow(
+      () => readFileSync(file.replace(/\.yaml$/, '.cases.yaml')),
+      `${relative(DIR, file)} has no .cases.yaml`,
+    );
   }
 });
 
@@ -30,21 +33,27 @@ for (const file of policies) {
     const c = parseCaseFile(readFileSync(casesFile, 'utf8'), casesFile);
     assert.ok(p.ok && c.ok, JSON.stringify(c.ok ? '' : c.errors));
     const failed = runCases(p.value.policy, c.value).filter((r) => !r.ok);
-    assert.deepEqual(failed.map((r) => `${r.name}: expected ${r.expected}, got ${r.actual}`), []);
+    assert.deepEqual(
+      failed.map((r) => `${r.name}: expected ${r.expected}, got ${r.actual}`),
+      [],
+    );
     assert.ok(c.value.cases.length >= 5, 'each example documents itself with at least five cases');
   });
 }
 
 test('a case that expects the wrong outcome fails, so passing cases mean something', () => {
   const p = parsePolicy(readFileSync(join(DIR, 'default.yaml'), 'utf8'), 'default.yaml');
-  const c = parseCaseFile(`cases:
+  const c = parseCaseFile(
+    `cases:
   - name: wrongly expects the open flag to leave
     device: { id: door-1, kind: sensor }
     record: door
     fields: { type: door, at: "2026-11-25T10:42:37Z", open: true }
     expect:
       forward: { type: door, at: "2026-11-25T10:42:00.000Z", open: true }
-`, 'x.cases.yaml');
+`,
+    'x.cases.yaml',
+  );
   assert.ok(p.ok && c.ok);
   const [r] = runCases(p.value.policy, c.value);
   assert.equal(r?.ok, false);
@@ -52,15 +61,24 @@ test('a case that expects the wrong outcome fails, so passing cases mean somethi
 });
 
 test('case inputs are checked against the device contract', () => {
-  const c = parseCaseFile(`cases:
+  const c = parseCaseFile(
+    `cases:
   - name: a door event without its open flag
     device: { id: door-1, kind: sensor }
     record: door
     fields: { type: door, at: "2026-11-25T10:42:37Z", colour: red }
     expect: { withhold: NO_RULE }
-`, 'x.cases.yaml');
+`,
+    'x.cases.yaml',
+  );
   assert.equal(c.ok, false);
   if (c.ok) return;
-  assert.ok(c.errors.some((e) => /door records have no field "colour"/.test(e.message)), JSON.stringify(c.errors));
-  assert.ok(c.errors.every((e) => e.line === 2), 'errors point at the case');
+  assert.ok(
+    c.errors.some((e) => /door records have no field "colour"/.test(e.message)),
+    JSON.stringify(c.errors),
+  );
+  assert.ok(
+    c.errors.every((e) => e.line === 2),
+    'errors point at the case',
+  );
 });

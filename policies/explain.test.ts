@@ -18,9 +18,24 @@ function policyOf(yaml: string): Policy {
 }
 
 test('explain names the deciding rule, why the others did not apply, and what happened to each field', () => {
-  const e = explain(load('./default.yaml'), { deviceId: 'door-1', deviceKind: 'sensor', recordType: 'door', fields: { type: 'door', at: '2026-11-25T10:42:37Z', open: true } }, ENV);
+  const e = explain(
+    load('./default.yaml'),
+    {
+      deviceId: 'door-1',
+      deviceKind: 'sensor',
+      recordType: 'door',
+      fields: { type: 'door', at: '2026-11-25T10:42:37Z', open: true },
+    },
+    ENV,
+  );
   assert.equal(e.decision.action, 'forward');
-  assert.deepEqual(e.rules.map((r) => [r.id, r.applies]), [['camera-counts', false], ['sensor-events', true]]);
+  assert.deepEqual(
+    e.rules.map((r) => [r.id, r.applies]),
+    [
+      ['camera-counts', false],
+      ['sensor-events', true],
+    ],
+  );
   assert.match(e.rules[0]!.why, /covers counts, not door/);
   const open = e.fields.find((f) => f.name === 'open');
   assert.deepEqual(open, { name: 'open', outcome: 'dropped', why: 'not allowed by sensor-events' });
@@ -32,7 +47,11 @@ test('explain names the deciding rule, why the others did not apply, and what ha
 });
 
 test('explain of a withheld record gives the reason code', () => {
-  const e = explain(load('./default.yaml'), { deviceId: 'cam-1', deviceKind: 'camera', recordType: 'observation', fields: { person: 2 } }, ENV);
+  const e = explain(
+    load('./default.yaml'),
+    { deviceId: 'cam-1', deviceKind: 'camera', recordType: 'observation', fields: { person: 2 } },
+    ENV,
+  );
   assert.equal(e.decision.action === 'withhold' && e.decision.reason, 'NO_RULE');
   assert.match(formatExplanation(e), /^WITHHOLD NO_RULE/);
   assert.ok(e.fields.every((f) => f.outcome === 'dropped'));
@@ -53,10 +72,18 @@ test('diff reports fields the new policy lets out, fields it no longer does, and
 `);
   const d = diffPolicies(before, after);
   const by = Object.fromEntries(d.fields.map((f) => [`${f.recordType}.${f.field}`, f.change]));
-  assert.deepEqual(by, { 'door.at': 'changed', 'door.open': 'added', 'motion.at': 'removed', 'motion.type': 'removed' });
+  assert.deepEqual(by, {
+    'door.at': 'changed',
+    'door.open': 'added',
+    'motion.at': 'removed',
+    'motion.type': 'removed',
+  });
   assert.equal(d.widens, true);
   assert.equal(diffPolicies(after, after).fields.length, 0);
   assert.equal(diffPolicies(after, after).widens, false);
-  const narrowing = diffPolicies(before, policyOf(`rules:\n  - id: events\n    match: { recordTypes: [door, motion] }\n    allow: [type]\n`));
+  const narrowing = diffPolicies(
+    before,
+    policyOf(`rules:\n  - id: events\n    match: { recordTypes: [door, motion] }\n    allow: [type]\n`),
+  );
   assert.equal(narrowing.widens, false);
 });

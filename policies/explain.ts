@@ -18,7 +18,12 @@ export interface Explanation {
  */
 export function explain(policy: Policy | null, c: Candidate, env: EvalEnv): Explanation {
   const decision = evaluate(policy, c, env);
-  if (!policy) return { decision, rules: [], fields: Object.keys(c.fields).map((name) => ({ name, outcome: 'dropped', why: 'no policy' })) };
+  if (!policy)
+    return {
+      decision,
+      rules: [],
+      fields: Object.keys(c.fields).map((name) => ({ name, outcome: 'dropped', why: 'no policy' })),
+    };
   const clock = localClock(env.now, policy.timezone);
   const rules = policy.rules.map((r) => {
     const mismatch = ruleMismatch(r, c, clock);
@@ -34,10 +39,20 @@ export function explain(policy: Policy | null, c: Candidate, env: EvalEnv): Expl
       const refusing = matching.filter((r) => !r.allow.includes(name)).map((r) => r.id);
       return { name, outcome: 'dropped', why: `not allowed by ${refusing.join(', ')}` };
     }
-    if (decision.action === 'withhold') return { name, outcome: 'dropped', why: `the record is withheld (${decision.reason})` };
-    if (!Object.hasOwn(decision.fields, name)) return { name, outcome: 'dropped', why: 'its value does not suit the transform, so it is dropped rather than sent raw' };
+    if (decision.action === 'withhold')
+      return { name, outcome: 'dropped', why: `the record is withheld (${decision.reason})` };
+    if (!Object.hasOwn(decision.fields, name))
+      return {
+        name,
+        outcome: 'dropped',
+        why: 'its value does not suit the transform, so it is dropped rather than sent raw',
+      };
     const t = combinedTransform(matching, name);
-    return { name, outcome: 'sent', why: t ? `${describeTransform(t)}: ${JSON.stringify(decision.fields[name])}` : 'as is' };
+    return {
+      name,
+      outcome: 'sent',
+      why: t ? `${describeTransform(t)}: ${JSON.stringify(decision.fields[name])}` : 'as is',
+    };
   });
   return { decision, rules, fields };
 }
@@ -55,7 +70,9 @@ export function describeTransform(t: Transform): string {
 export function formatExplanation(e: Explanation): string {
   const d = e.decision;
   const lines = [
-    d.action === 'forward' ? `FORWARD (rules: ${d.rules.join(', ')})` : `WITHHOLD ${d.reason}: ${d.detail}${d.rules.length ? ` (rules: ${d.rules.join(', ')})` : ''}`,
+    d.action === 'forward'
+      ? `FORWARD (rules: ${d.rules.join(', ')})`
+      : `WITHHOLD ${d.reason}: ${d.detail}${d.rules.length ? ` (rules: ${d.rules.join(', ')})` : ''}`,
     'rules:',
     ...e.rules.map((r) => `  ${r.applies ? '+' : '-'} ${r.id}: ${r.why}`),
     'fields:',

@@ -9,10 +9,12 @@ export function hintForPolicyIssue(issue: z.core.$ZodIssue): string | undefined 
     const key = issue.keys[0] ?? '';
     const near = closest(key, known);
     if (near) return `did you mean "${near}"?`;
-    if (key === 'deny' || key === 'block') return 'policies are allow-lists: list what may leave under "allow"; everything else is withheld';
+    if (key === 'deny' || key === 'block')
+      return 'policies are allow-lists: list what may leave under "allow"; everything else is withheld';
     return known.length > 0 ? `known keys here: ${known.join(', ')}` : undefined;
   }
-  if (issue.code === 'invalid_type' && issue.path.at(-1) === 'allow') return 'allow is a list of field names, e.g. allow: [type, at]';
+  if (issue.code === 'invalid_type' && issue.path.at(-1) === 'allow')
+    return 'allow is a list of field names, e.g. allow: [type, at]';
   return undefined;
 }
 
@@ -22,7 +24,12 @@ function keysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[]
   for (const key of [...path, null]) {
     s = s && unwrap(s);
     if (!s) return [];
-    const def = s._zod.def as unknown as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType; valueType?: z.core.$ZodType };
+    const def = s._zod.def as unknown as {
+      type: string;
+      shape?: Record<string, z.core.$ZodType>;
+      element?: z.core.$ZodType;
+      valueType?: z.core.$ZodType;
+    };
     if (key === null) return def.type === 'object' && def.shape ? Object.keys(def.shape) : [];
     if (def.type === 'object') s = def.shape?.[String(key)];
     else if (def.type === 'array') s = def.element;

@@ -4,7 +4,15 @@ export { WITHHOLD_REASONS, type Decision, type WithholdReason } from './decision
 export { evaluate } from './evaluate.ts';
 export { explain, formatExplanation, type Explanation } from './explain.ts';
 export { RateLimits } from './rate-limits.ts';
-export { CaseFile, CaseInput, parseCaseFile, runCases, toCandidate, describeDecision, type CaseResult } from './cases.ts';
+export {
+  CaseFile,
+  CaseInput,
+  parseCaseFile,
+  runCases,
+  toCandidate,
+  describeDecision,
+  type CaseResult,
+} from './cases.ts';
 export { diffPolicies, diffOnTraffic, formatDiff, type PolicyDiff } from './diff.ts';
 export { parsePolicy, policyRef, type LoadedPolicy } from './load.ts';
 export { parseYamlAgainst, formatSourceError, formatPath, type SourceError, type Parsed } from './yaml-source.ts';

@@ -24,7 +24,10 @@ test('a wrong type points at the value', () => {
 });
 
 test('an unknown record type is refused with the list of known ones', () => {
-  const r = parsePolicy('id: p\nversion: 1\ntitle: t\nrules:\n  - id: r\n    match: { recordTypes: [faces] }\n    allow: [a]\n', 'p.yaml');
+  const r = parsePolicy(
+    'id: p\nversion: 1\ntitle: t\nrules:\n  - id: r\n    match: { recordTypes: [faces] }\n    allow: [a]\n',
+    'p.yaml',
+  );
   assert.equal(r.ok, false);
   if (r.ok) return;
   assert.match(r.errors[0]?.message ?? '', /one of: .*door/);
@@ -41,7 +44,12 @@ test('YAML syntax errors and empty files are errors, not exceptions', () => {
 
 test('an alias bomb is refused instead of expanded', () => {
   const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-  for (let i = 1; i < 9; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill('*' + String.fromCharCode(96 + i)).join(',')}]`);
+  for (let i = 1; i < 9; i++)
+    lines.push(
+      `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+        .fill('*' + String.fromCharCode(96 + i))
+        .join(',')}]`,
+    );
   const r = parsePolicy(lines.join('\n'), 'bomb.yaml');
   assert.equal(r.ok, false);
 });
@@ -56,7 +64,8 @@ test('the policy sha256 is of the exact bytes', () => {
 });
 
 test('every error is reported at once: a misspelled field in one rule and an unknown key in another', () => {
-  const r = parsePolicy(`id: p
+  const r = parsePolicy(
+    `id: p
 version: 1
 title: t
 rules:
@@ -66,7 +75,9 @@ rules:
   - id: s
     match: { recordTypes: [door] }
     alow: [type]
-`, 'p.yaml');
+`,
+    'p.yaml',
+  );
   assert.equal(r.ok, false);
   if (r.ok) return;
   const paths = r.errors.map((e) => `${e.line}:${e.column} ${e.path}`);

@@ -2,13 +2,27 @@ import type { DAYS } from './schema.ts';
 
 type Day = (typeof DAYS)[number];
 const formats = new Map<string, Intl.DateTimeFormat>();
-const DAY_OF: Record<string, Day> = { Mon: 'mon', Tue: 'tue', Wed: 'wed', Thu: 'thu', Fri: 'fri', Sat: 'sat', Sun: 'sun' };
+const DAY_OF: Record<string, Day> = {
+  Mon: 'mon',
+  Tue: 'tue',
+  Wed: 'wed',
+  Thu: 'thu',
+  Fri: 'fri',
+  Sat: 'sat',
+  Sun: 'sun',
+};
 
 /** Day of the week and minutes since midnight at instant `ms` in time zone `tz` (DST-aware, via ICU). */
 export function localTime(ms: number, tz: string): { day: Day; minutes: number } {
   let f = formats.get(tz);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
     formats.set(tz, f);
   }
   let day: Day = 'mon';

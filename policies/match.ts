@@ -14,10 +14,13 @@ export function localClock(now: number, tz: string): LocalClock {
 export function ruleMismatch(rule: Rule, c: Candidate, clock: LocalClock): string | null {
   const m = rule.match;
   if (!m.recordTypes.includes(c.recordType)) return `it covers ${m.recordTypes.join(', ')}, not ${c.recordType}`;
-  if (m.deviceKinds && !m.deviceKinds.includes(c.deviceKind)) return `it covers ${m.deviceKinds.join(', ')} devices, not a ${c.deviceKind}`;
-  if (m.devices && !m.devices.some((p) => globMatches(p, c.deviceId))) return `device ${c.deviceId} matches none of ${m.devices.join(', ')}`;
+  if (m.deviceKinds && !m.deviceKinds.includes(c.deviceKind))
+    return `it covers ${m.deviceKinds.join(', ')} devices, not a ${c.deviceKind}`;
+  if (m.devices && !m.devices.some((p) => globMatches(p, c.deviceId)))
+    return `device ${c.deviceId} matches none of ${m.devices.join(', ')}`;
   if (m.zones) {
-    if (c.zone === undefined) return `device ${c.deviceId} has no zone, and the rule covers zones ${m.zones.join(', ')}`;
+    if (c.zone === undefined)
+      return `device ${c.deviceId} has no zone, and the rule covers zones ${m.zones.join(', ')}`;
     if (!m.zones.some((p) => globMatches(p, c.zone!))) return `zone ${c.zone} matches none of ${m.zones.join(', ')}`;
   }
   if (m.times && !m.times.some((w) => inWindow(w, clock()))) {
@@ -50,7 +53,12 @@ const globs = new Map<string, RegExp>();
 function globMatches(pattern: string, value: string): boolean {
   let re = globs.get(pattern);
   if (!re) {
-    re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    re = new RegExp(
+      `^${pattern
+        .split('*')
+        .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
     globs.set(pattern, re);
   }
   return re.test(value);

@@ -28,7 +28,8 @@ function roundTime(v: unknown, unit: number): string | undefined {
 function coarsen(v: unknown, metres: number): { lat: number; lon: number } | undefined {
   if (!v || typeof v !== 'object') return undefined;
   const { lat, lon } = v as { lat?: unknown; lon?: unknown };
-  if (typeof lat !== 'number' || typeof lon !== 'number' || !Number.isFinite(lat) || !Number.isFinite(lon)) return undefined;
+  if (typeof lat !== 'number' || typeof lon !== 'number' || !Number.isFinite(lat) || !Number.isFinite(lon))
+    return undefined;
   const dLat = metres / METRES_PER_DEGREE;
   const latCell = Math.floor(lat / dLat);
   const cLat = (latCell + 0.5) * dLat;
@@ -43,7 +44,11 @@ function round6(x: number): number {
 }
 
 /** Suppression first (a small group is never shown, not even as a range), then bucketing. */
-function countBand(v: unknown, suppressBelow: number, bucket: readonly number[] | undefined): number | string | undefined {
+function countBand(
+  v: unknown,
+  suppressBelow: number,
+  bucket: readonly number[] | undefined,
+): number | string | undefined {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return undefined;
   if (v < suppressBelow) return `<${suppressBelow}`;
   if (!bucket) return v;
@@ -71,7 +76,8 @@ export function strictestTransform(a: Transform | undefined, b: Transform | unde
   const out: Transform = {};
   const round = [a.roundTo, b.roundTo].filter((r) => r !== undefined);
   if (round.length) out.roundTo = round.reduce((x, y) => (UNIT_ORDER.indexOf(x) >= UNIT_ORDER.indexOf(y) ? x : y));
-  const max = (x: number | undefined, y: number | undefined) => (x === undefined ? y : y === undefined ? x : Math.max(x, y));
+  const max = (x: number | undefined, y: number | undefined) =>
+    x === undefined ? y : y === undefined ? x : Math.max(x, y);
   const coarsenMeters = max(a.coarsenMeters, b.coarsenMeters);
   if (coarsenMeters !== undefined) out.coarsenMeters = coarsenMeters;
   const suppressBelow = max(a.suppressBelow, b.suppressBelow);

@@ -36,7 +36,10 @@ export function checkRuleFields(rule: RuleFields): Array<{ path: (string | numbe
   });
   for (const [field, transform] of Object.entries(rule.transforms ?? {})) {
     if (!rule.allow.includes(field)) {
-      issues.push({ path: ['transforms', field], message: `"${field}" is not in this rule's allow list, so transforming it has no effect; allow it or remove the transform` });
+      issues.push({
+        path: ['transforms', field],
+        message: `"${field}" is not in this rule's allow list, so transforming it has no effect; allow it or remove the transform`,
+      });
       continue;
     }
     const kinds = new Set(types.map((t) => fieldKind(t, field)).filter((k): k is FieldKind => k !== undefined));

@@ -80,10 +80,7 @@ function locate(doc: Document, path: (string | number)[], key?: string): number 
 }
 
 export function formatPath(path: (string | number)[]): string {
-  return path.reduce<string>(
-    (out, p) => (typeof p === 'number' ? `${out}[${p}]` : out === '' ? p : `${out}.${p}`),
-    '',
-  );
+  return path.reduce<string>((out, p) => (typeof p === 'number' ? `${out}[${p}]` : out === '' ? p : `${out}.${p}`), '');
 }
 
 export function formatSourceError(e: SourceError): string {

@@ -7,7 +7,9 @@ export interface CameraSimOptions extends DeviceCredentials {
 }
 
 /** An MQTT camera: publishes its frames in a loop as raw JPEG on devices/{id}/frames, QoS 0. */
-export async function startCameraSim(o: CameraSimOptions): Promise<{ sent: () => number; show: (frames: Buffer[]) => void; stop: () => Promise<void> }> {
+export async function startCameraSim(
+  o: CameraSimOptions,
+): Promise<{ sent: () => number; show: (frames: Buffer[]) => void; stop: () => Promise<void> }> {
   const client = await connectDevice(o);
   const topic = deviceTopic(o.deviceId, 'frames');
   let frames = o.frames;

@@ -28,7 +28,10 @@ export async function connectDevice(c: DeviceCredentials): Promise<MqttClient> {
  */
 export async function disconnectDevice(client: MqttClient, deviceId: string, timeoutMs = 2000): Promise<void> {
   const offline = client.connected
-    ? client.publishAsync(deviceTopic(deviceId, 'status'), 'offline', { qos: 1, retain: true }).then(() => 'sent' as const, () => 'failed' as const)
+    ? client.publishAsync(deviceTopic(deviceId, 'status'), 'offline', { qos: 1, retain: true }).then(
+        () => 'sent' as const,
+        () => 'failed' as const,
+      )
     : Promise.resolve('not connected' as const);
   const outcome = await within(offline, timeoutMs);
   // a graceful end waits for the broker to close its side; that wait is bounded too

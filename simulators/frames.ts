@@ -9,7 +9,10 @@ const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 export async function loadJpegFrames(path: string, quality = 85): Promise<Buffer[]> {
   let files: string[];
   try {
-    files = (await readdir(path)).filter((f) => IMAGE_EXT.has(extname(f).toLowerCase())).sort().map((f) => join(path, f));
+    files = (await readdir(path))
+      .filter((f) => IMAGE_EXT.has(extname(f).toLowerCase()))
+      .sort()
+      .map((f) => join(path, f));
   } catch {
     files = [path];
   }
@@ -25,6 +28,7 @@ export async function loadJpegFrames(path: string, quality = 85): Promise<Buffer
 
 /** A camera's material: a video clip (by extension, through ffmpeg at `fps`), an image folder or one image. */
 export async function loadFrames(path: string, o: { fps: number; maxFrames?: number }): Promise<Buffer[]> {
-  if (VIDEO_EXT.has(extname(path).toLowerCase())) return loadVideoFrames(path, { fps: o.fps, count: o.maxFrames ?? 600 });
+  if (VIDEO_EXT.has(extname(path).toLowerCase()))
+    return loadVideoFrames(path, { fps: o.fps, count: o.maxFrames ?? 600 });
   return loadJpegFrames(path);
 }

@@ -10,13 +10,30 @@ test('each misdeed of the misbehaving device is refused or dropped with its reas
   const h = await startHarness({ frames: new InlineRunner(null) });
   t.after(() => h.stop());
   const reg = h.gateway.registry;
-  const camera = { url: h.brokerUrl, deviceId: 'bad-cam', secret: await reg.add('bad-cam', 'camera'), victimId: 'door-1' };
-  const sensor = { url: h.brokerUrl, deviceId: 'bad-sensor', secret: await reg.add('bad-sensor', 'sensor'), victimId: 'door-1' };
-  const good = await startSensorSim({ url: h.brokerUrl, deviceId: 'door-1', secret: await reg.add('door-1', 'sensor'), type: 'door', every: 0.2 });
+  const camera = {
+    url: h.brokerUrl,
+    deviceId: 'bad-cam',
+    secret: await reg.add('bad-cam', 'camera'),
+    victimId: 'door-1',
+  };
+  const sensor = {
+    url: h.brokerUrl,
+    deviceId: 'bad-sensor',
+    secret: await reg.add('bad-sensor', 'sensor'),
+    victimId: 'door-1',
+  };
+  const good = await startSensorSim({
+    url: h.brokerUrl,
+    deviceId: 'door-1',
+    secret: await reg.add('door-1', 'sensor'),
+    type: 'door',
+    every: 0.2,
+  });
   t.after(() => good.stop());
 
   const outcomes: Record<string, string> = {};
-  for (const what of MISDEEDS) outcomes[what] = await misbehave(what === 'oversized-frame' ? camera : sensor, what as Misdeed);
+  for (const what of MISDEEDS)
+    outcomes[what] = await misbehave(what === 'oversized-frame' ? camera : sensor, what as Misdeed);
   assert.deepEqual(outcomes, {
     'wrong-credentials': 'refused',
     'oversized-frame': 'disconnected',
@@ -25,10 +42,25 @@ test('each misdeed of the misbehaving device is refused or dropped with its reas
     'foreign-topic': 'disconnected',
     flapping: 'accepted',
   });
-  await waitFor('the accepted misdeeds dropped with their reasons', () => (h.gateway.metricSources().broker.refused.EVENT_INVALID ?? 0) >= 1);
-  assert.deepEqual(h.gateway.metricSources().broker.refused, { PACKET_TOO_LARGE: 1, EVENT_NOT_JSON: 1, EVENT_INVALID: 1, ACL_DENIED: 1 });
+  await waitFor(
+    'the accepted misdeeds dropped with their reasons',
+    () => (h.gateway.metricSources().broker.refused.EVENT_INVALID ?? 0) >= 1,
+  );
+  assert.deepEqual(h.gateway.metricSources().broker.refused, {
+    PACKET_TOO_LARGE: 1,
+    EVENT_NOT_JSON: 1,
+    EVENT_INVALID: 1,
+    ACL_DENIED: 1,
+  });
   await waitFor('the flapping device seen offline (its will)', () => h.gateway.online.get('bad-sensor') === false);
-  assert.equal(h.upstream.filter((r) => r.topic.includes('/bad-')).length, 0, 'nothing of the misbehaving device went upstream');
+  assert.equal(
+    h.upstream.filter((r) => r.topic.includes('/bad-')).length,
+    0,
+    'nothing of the misbehaving device went upstream',
+  );
   const before = h.upstream.filter((r) => !isGatewayMessageTopic(r.topic) && r.topic.includes('/door-1/')).length;
-  await waitFor('the good sensor still forwarded', () => h.upstream.filter((r) => !isGatewayMessageTopic(r.topic) && r.topic.includes('/door-1/')).length > before + 2);
+  await waitFor(
+    'the good sensor still forwarded',
+    () => h.upstream.filter((r) => !isGatewayMessageTopic(r.topic) && r.topic.includes('/door-1/')).length > before + 2,
+  );
 });

@@ -12,10 +12,20 @@ const PYTHON = '/usr/bin/python3';
 /** Why the RTSP camera simulator cannot run here, or null when it can. */
 export async function rtspSimMissing(): Promise<string | null> {
   if (!existsSync(PYTHON)) return `${PYTHON} is missing`;
-  const probe = spawn(PYTHON, ['-c', 'import gi; gi.require_version("GstRtspServer", "1.0"); from gi.repository import GstRtspServer'], { stdio: 'ignore' });
+  const probe = spawn(
+    PYTHON,
+    ['-c', 'import gi; gi.require_version("GstRtspServer", "1.0"); from gi.repository import GstRtspServer'],
+    { stdio: 'ignore' },
+  );
   return new Promise((resolve) => {
     probe.on('error', () => resolve(`${PYTHON} cannot run`));
-    probe.on('exit', (code) => resolve(code === 0 ? null : 'gst-rtsp-server is not installed (apt-get install gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good)'));
+    probe.on('exit', (code) =>
+      resolve(
+        code === 0
+          ? null
+          : 'gst-rtsp-server is not installed (apt-get install gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good)',
+      ),
+    );
   });
 }
 
@@ -43,7 +53,14 @@ export async function startRtspCameraSim(o: RtspCameraSimOptions): Promise<{ url
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-rtsp-sim-'));
   await Promise.all(o.frames.map((f, i) => writeFile(join(dir, `${i}.jpg`), f)));
   const port = await freePort();
-  const args = [SERVER, String(port), '/stream', dir, String(o.fps), ...(o.username !== undefined ? [o.username, o.password ?? ''] : [])];
+  const args = [
+    SERVER,
+    String(port),
+    '/stream',
+    dir,
+    String(o.fps),
+    ...(o.username !== undefined ? [o.username, o.password ?? ''] : []),
+  ];
   const p = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   p.stderr!.on('data', (d: Buffer) => (err += d.toString()));

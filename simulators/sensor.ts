@@ -11,13 +11,21 @@ export interface SensorSimOptions extends DeviceCredentials {
 export function sampleEvent(type: SensorEventType, n: number, at = new Date()): SensorEvent {
   const iso = at.toISOString();
   switch (type) {
-    case 'motion': return { type, at: iso, active: n % 2 === 0 };
-    case 'door': return { type, at: iso, open: n % 2 === 0 };
-    case 'panic': return { type, at: iso, action: n % 2 === 0 ? 'press' : 'release' };
-    case 'sound_level': return { type, at: iso, dbA: 40 + ((n * 7) % 35) };
+    case 'motion':
+      return { type, at: iso, active: n % 2 === 0 };
+    case 'door':
+      return { type, at: iso, open: n % 2 === 0 };
+    case 'panic':
+      return { type, at: iso, action: n % 2 === 0 ? 'press' : 'release' };
+    case 'sound_level':
+      return { type, at: iso, dbA: 40 + ((n * 7) % 35) };
     case 'incident': {
       // a wearer walking around a city block
-      const location = { lat: 51.5072 + ((n * 37) % 100) / 20_000, lon: -0.1276 + ((n * 53) % 100) / 20_000, accuracyM: 8 };
+      const location = {
+        lat: 51.5072 + ((n * 37) % 100) / 20_000,
+        lon: -0.1276 + ((n * 53) % 100) / 20_000,
+        accuracyM: 8,
+      };
       return { type, at: iso, category: 'welfare', location, officer: `PC${1000 + (n % 7)}` };
     }
   }

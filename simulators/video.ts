@@ -21,8 +21,18 @@ export async function loadVideoFrames(path: string, o: VideoFrameOptions): Promi
   const filter = o.every ? [`select=not(mod(n\\,${o.every}))`] : o.fps ? [`fps=${o.fps}`] : [];
   try {
     await promisify(execFile)('ffmpeg', [
-      '-nostdin', '-loglevel', 'error', '-i', path,
-      ...(filter.length ? ['-vf', filter.join(',')] : []), '-vsync', 'vfr', '-frames:v', String(o.count), '-q:v', '2',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-i',
+      path,
+      ...(filter.length ? ['-vf', filter.join(',')] : []),
+      '-vsync',
+      'vfr',
+      '-frames:v',
+      String(o.count),
+      '-q:v',
+      '2',
       join(dir, 'f%05d.jpg'),
     ]);
     const files = (await readdir(dir)).sort();

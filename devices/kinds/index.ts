@@ -11,7 +11,9 @@ export { Channel, type DeviceKindSpec } from './channel.ts';
  */
 export const DEVICE_KINDS = { camera, sensor } as const;
 
-export const DeviceKind = z.enum(Object.keys(DEVICE_KINDS) as [keyof typeof DEVICE_KINDS, ...Array<keyof typeof DEVICE_KINDS>]);
+export const DeviceKind = z.enum(
+  Object.keys(DEVICE_KINDS) as [keyof typeof DEVICE_KINDS, ...Array<keyof typeof DEVICE_KINDS>],
+);
 export type DeviceKind = z.infer<typeof DeviceKind>;
 
 export function kindAllowsChannel(kind: DeviceKind, channel: Channel): boolean {
@@ -19,4 +21,6 @@ export function kindAllowsChannel(kind: DeviceKind, channel: Channel): boolean {
 }
 
 /** Every record type any device kind can produce: the vocabulary policies match on. */
-export const RECORD_TYPES: readonly string[] = [...new Set(Object.values(DEVICE_KINDS).flatMap((k) => [...k.recordTypes]))];
+export const RECORD_TYPES: readonly string[] = [
+  ...new Set(Object.values(DEVICE_KINDS).flatMap((k) => [...k.recordTypes])),
+];

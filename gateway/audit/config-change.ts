@@ -13,13 +13,20 @@ const SECRET_KEYS = new Set(['password', 'username', 'keyFile']);
 function withoutSecrets(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(withoutSecrets);
   if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).filter(([k]) => !SECRET_KEYS.has(k)).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, withoutSecrets(x)]));
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([k]) => !SECRET_KEYS.has(k))
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, x]) => [k, withoutSecrets(x)]),
+    );
   }
   return v;
 }
 
 export function configDigest(cfg: unknown): string {
-  return createHash('sha256').update(JSON.stringify(withoutSecrets(cfg))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(withoutSecrets(cfg)))
+    .digest('hex');
 }
 
 const SeenSchema = z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/) });
@@ -32,7 +39,11 @@ const SeenSchema = z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }
 export async function configEvent(
   auditDir: string,
   cfg: unknown,
-): Promise<{ event: Extract<AuditEvent, { type: 'config' }>; commit(): Promise<void>; damaged: Extract<AuditEvent, { type: 'recovery' }> | null }> {
+): Promise<{
+  event: Extract<AuditEvent, { type: 'config' }>;
+  commit(): Promise<void>;
+  damaged: Extract<AuditEvent, { type: 'recovery' }> | null;
+}> {
   const file = join(auditDir, SEEN_FILE);
   const sha256 = configDigest(cfg);
   let previous: string | null = null;
@@ -41,7 +52,10 @@ export async function configEvent(
     previous = (await readStateFile(file, SeenSchema, ''))?.sha256 ?? null;
   } catch (e) {
     if (!(e instanceof DamagedFileError)) throw e;
-    damaged = { type: 'recovery', detail: `${SEEN_FILE} was damaged (${e.problem}); set aside as ${await setAside(file)}: whether the configuration changed since the last start is not known` };
+    damaged = {
+      type: 'recovery',
+      detail: `${SEEN_FILE} was damaged (${e.problem}); set aside as ${await setAside(file)}: whether the configuration changed since the last start is not known`,
+    };
   }
   return {
     damaged,

@@ -33,8 +33,14 @@ export function describeEntry(e: AuditEntry): string {
     case 'window': {
       const parts = [`${head} window ${ev.deviceId} ${ev.from.slice(11, 19)}-${ev.to.slice(11, 19)}`];
       const f = ev.frames;
-      if (f) parts.push(`frames ${f.seen} (processed ${f.processed}, reused ${f.reused}${Object.keys(f.withheld).length ? `, withheld ${counts(f.withheld)}` : ''})`);
-      for (const d of ev.decisions ?? []) parts.push(`${d.action} ${d.recordType} x${d.count} by ${d.rules.join(',') || '-'} (${pol(d.policy)})${d.reason ? ` reason ${d.reason}` : ''}`);
+      if (f)
+        parts.push(
+          `frames ${f.seen} (processed ${f.processed}, reused ${f.reused}${Object.keys(f.withheld).length ? `, withheld ${counts(f.withheld)}` : ''})`,
+        );
+      for (const d of ev.decisions ?? [])
+        parts.push(
+          `${d.action} ${d.recordType} x${d.count} by ${d.rules.join(',') || '-'} (${pol(d.policy)})${d.reason ? ` reason ${d.reason}` : ''}`,
+        );
       for (const r of ev.refused ?? []) parts.push(`refused ${r.channel} ${r.code} x${r.count}`);
       for (const o of ev.outboxDrops ?? []) parts.push(`outbox-drop ${o.reason} x${o.count}`);
       if (ev.redactions && Object.keys(ev.redactions).length) parts.push(redacted(ev.redactions, ev.redactionMethods));
@@ -44,10 +50,14 @@ export function describeEntry(e: AuditEntry): string {
 }
 
 function counts(c: Record<string, number>): string {
-  return Object.entries(c).map(([k, v]) => `${k}:${v}`).join(',');
+  return Object.entries(c)
+    .map(([k, v]) => `${k}:${v}`)
+    .join(',');
 }
 
 /** `redacted face:3(pixelate),head:2(pixelate)`: redactions by class, each with how it was obscured */
 function redacted(r: Record<string, number>, methods: Record<string, string> | undefined): string {
-  return `redacted ${Object.entries(r).map(([k, v]) => `${k}:${v}${methods?.[k] ? `(${methods[k]})` : ''}`).join(',')}`;
+  return `redacted ${Object.entries(r)
+    .map(([k, v]) => `${k}:${v}${methods?.[k] ? `(${methods[k]})` : ''}`)
+    .join(',')}`;
 }

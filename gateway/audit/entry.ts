@@ -58,14 +58,23 @@ export type AuditEvent =
   | { type: 'input-rejected'; deviceId: string; channel: string; code: string; detail: string }
   | { type: 'policy-activated'; policy: PolicyRef; previous: PolicyRef | null; source: string; trigger: string }
   | { type: 'policy-rejected'; source: string; trigger: string; errors: string[]; kept: PolicyRef | null }
-  | { type: 'device'; action: 'added' | 'removed' | 'rotated' | 'zone-changed'; deviceId: string; kind?: string; zone?: string | null }
+  | {
+      type: 'device';
+      action: 'added' | 'removed' | 'rotated' | 'zone-changed';
+      deviceId: string;
+      kind?: string;
+      zone?: string | null;
+    }
   | { type: 'outbox-drop'; recordId: string; deviceId: string; reason: string }
   | { type: 'frame-withheld'; deviceId: string; code: string }
   | { type: 'gateway'; action: 'start' | 'stop'; version: string }
   | { type: 'recovery'; detail: string }
   /** retention removed the segments up to and including entry `throughSeq` */
   | { type: 'audit-pruned'; throughSeq: number; throughHash: string; files: number; before: string }
-  /** the configuration the gateway started with: its sha256 (secrets left out) and whether it differs from the last start's */
+  /**
+   * the configuration the gateway started with: its sha256 (secrets left out) and whether it differs from the last
+   * start's
+   */
   | { type: 'config'; sha256: string; changed: boolean; previous: string | null }
   | { type: 'uplink'; action: 'connected' | 'disconnected' }
   /**
@@ -100,5 +109,7 @@ export const GENESIS = '0'.repeat(64);
 
 /** The hash covers everything but itself, in a fixed key order, so the chain is reproducible. */
 export function entryHash(e: Omit<AuditEntry, 'hash'>): string {
-  return createHash('sha256').update(JSON.stringify([e.seq, e.at, e.prev, e.event])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([e.seq, e.at, e.prev, e.event]))
+    .digest('hex');
 }

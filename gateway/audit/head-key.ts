@@ -1,4 +1,12 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -25,7 +33,9 @@ function signedBytes(h: Pick<SignedHead, 'gatewayId' | 'seq' | 'hash' | 'at'>): 
 }
 
 export function keyFingerprint(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 /**
@@ -55,12 +65,21 @@ export class HeadKey {
       return new HeadKey(privateKey, createPublicKey(privateKey));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw Object.assign(new Error(`${join(dir, PRIVATE)} is not a usable key (${(e as Error).message}). Restore it from a backup; a new key (move the file aside) starts a new series of heads the agency must be told of`), { code: 'AUDIT_KEY_BAD' });
+        throw Object.assign(
+          new Error(
+            `${join(dir, PRIVATE)} is not a usable key (${(e as Error).message}). Restore it from a backup; a new key (move the file aside) starts a new series of heads the agency must be told of`,
+          ),
+          { code: 'AUDIT_KEY_BAD' },
+        );
       }
     }
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    await writeFile(join(dir, PRIVATE), privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx', flush: true });
+    await writeFile(join(dir, PRIVATE), privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+      mode: 0o600,
+      flag: 'wx',
+      flush: true,
+    });
     await writeFile(join(dir, PUBLIC), publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644, flush: true });
     return new HeadKey(privateKey, publicKey);
   }

@@ -22,7 +22,13 @@ export class AuditLog {
   previous: PreviousRun = { lastAt: null, cleanStop: true, forwardIds: new Set(), windowMs: 60_000 };
   private readonly listeners: Array<(e: AuditEntry) => void> = [];
   /** events recorded but not yet written: chained only when written, so a failed write leaves no gap */
-  private queued: Array<{ event: AuditEvent; at: string; sync: boolean; resolve: () => void; reject: (e: Error) => void }> = [];
+  private queued: Array<{
+    event: AuditEvent;
+    at: string;
+    sync: boolean;
+    resolve: () => void;
+    reject: (e: Error) => void;
+  }> = [];
   private writing: Promise<void> | null = null;
 
   private constructor(
@@ -45,10 +51,18 @@ export class AuditLog {
       audit.head = last.hash;
     }
     audit.previous = previousRun(tail, last);
-    if (tornBytes > 0) await audit.record({ type: 'recovery', detail: `cut a torn last entry of ${tornBytes} bytes after an unclean stop` });
+    if (tornBytes > 0)
+      await audit.record({
+        type: 'recovery',
+        detail: `cut a torn last entry of ${tornBytes} bytes after an unclean stop`,
+      });
     const unreadable = unreadableTail(tailLines);
     // left in place as evidence: audit verify names them; the chain goes on from the last good entry
-    if (unreadable > 0) await audit.record({ type: 'recovery', detail: `the last ${unreadable} line(s) of ${active} are damaged; the chain goes on from entry #${audit.seq}, and audit verify names the damage` });
+    if (unreadable > 0)
+      await audit.record({
+        type: 'recovery',
+        detail: `the last ${unreadable} line(s) of ${active} are damaged; the chain goes on from entry #${audit.seq}, and audit verify names the damage`,
+      });
     return audit;
   }
 
@@ -146,7 +160,13 @@ export class AuditLog {
     if (old.length === 0) return 0;
     const through = lastEntry(await tailOf(old.at(-1)!.path));
     if (!through) return 0;
-    await this.record({ type: 'audit-pruned', throughSeq: through.seq, throughHash: through.hash, files: old.length, before: cutoff.toISOString() });
+    await this.record({
+      type: 'audit-pruned',
+      throughSeq: through.seq,
+      throughHash: through.hash,
+      files: old.length,
+      before: cutoff.toISOString(),
+    });
     await this.log.drain();
     await writeAnchor(this.dir, { seq: through.seq, hash: through.hash });
     for (const s of old) await unlink(s.path);

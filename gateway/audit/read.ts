@@ -9,7 +9,10 @@ export interface ChainLine {
   entry: unknown;
 }
 
-/** Every line of the chain, oldest first, across the numbered segments and the active file; one file in memory at a time. */
+/**
+ * Every line of the chain, oldest first, across the numbered segments and the active file; one file in memory at a
+ * time.
+ */
 export async function* readChain(dir: string): AsyncGenerator<ChainLine, { corrupt: string | null }> {
   const { segments, active } = await chainFiles(dir);
   for (const path of [...segments.map((s) => s.path), active]) {

@@ -5,7 +5,15 @@ import { DamagedFileError, readStateFile, setAside } from '../storage/state-file
 import type { AuditEvent } from './entry.ts';
 
 /** What the audit log last recorded of each provisioned identity. No secrets: only when they were set. */
-const SeenSchema = z.record(z.string(), z.strictObject({ kind: z.string(), zone: z.string().nullable(), createdAt: z.string(), rotatedAt: z.string().nullable() }));
+const SeenSchema = z.record(
+  z.string(),
+  z.strictObject({
+    kind: z.string(),
+    zone: z.string().nullable(),
+    createdAt: z.string(),
+    rotatedAt: z.string().nullable(),
+  }),
+);
 type Seen = z.infer<typeof SeenSchema>;
 
 interface RegistryEntry {
@@ -22,7 +30,8 @@ const SEEN_FILE = 'registry-seen.json';
 export function registryChanges(seen: Seen, now: readonly RegistryEntry[]): Extract<AuditEvent, { type: 'device' }>[] {
   const out: Extract<AuditEvent, { type: 'device' }>[] = [];
   const current = new Set(now.map((d) => d.id));
-  for (const id of Object.keys(seen).sort()) if (!current.has(id)) out.push({ type: 'device', action: 'removed', deviceId: id });
+  for (const id of Object.keys(seen).sort())
+    if (!current.has(id)) out.push({ type: 'device', action: 'removed', deviceId: id });
   for (const d of now) {
     const was = seen[d.id];
     const zone = d.zone ?? null;
@@ -43,7 +52,11 @@ export function registryChanges(seen: Seen, now: readonly RegistryEntry[]): Extr
  * at its next start otherwise). The state is saved after the events are on disk, so a crash in
  * between records a change twice, never not at all.
  */
-export async function auditRegistryChanges(auditDir: string, registry: readonly RegistryEntry[], record: (e: AuditEvent) => Promise<void>): Promise<number> {
+export async function auditRegistryChanges(
+  auditDir: string,
+  registry: readonly RegistryEntry[],
+  record: (e: AuditEvent) => Promise<void>,
+): Promise<number> {
   const file = join(auditDir, SEEN_FILE);
   let seen: Seen = {};
   try {
@@ -51,12 +64,20 @@ export async function auditRegistryChanges(auditDir: string, registry: readonly 
   } catch (e) {
     if (!(e instanceof DamagedFileError)) throw e;
     // every device is then recorded again as added: more entries, never a change left out
-    await record({ type: 'recovery', detail: `${SEEN_FILE} was damaged (${e.problem}); set aside as ${await setAside(file)}: every device is recorded again` });
+    await record({
+      type: 'recovery',
+      detail: `${SEEN_FILE} was damaged (${e.problem}); set aside as ${await setAside(file)}: every device is recorded again`,
+    });
   }
   const changes = registryChanges(seen, registry);
   if (changes.length === 0) return 0;
   for (const c of changes) await record(c);
-  const next: Seen = Object.fromEntries(registry.map((d) => [d.id, { kind: d.kind, zone: d.zone ?? null, createdAt: d.createdAt, rotatedAt: d.rotatedAt ?? null }]));
+  const next: Seen = Object.fromEntries(
+    registry.map((d) => [
+      d.id,
+      { kind: d.kind, zone: d.zone ?? null, createdAt: d.createdAt, rotatedAt: d.rotatedAt ?? null },
+    ]),
+  );
   await replaceFile(file, JSON.stringify(next));
   return changes.length;
 }

@@ -33,7 +33,10 @@ test('a rotated log verifies across its numbered files, with no entry lost or re
   assert.equal(r.files, files.length);
   const ids: string[] = [];
   for await (const e of queryAudit(dir)) if (e.event.type === 'device') ids.push(e.event.deviceId);
-  assert.deepEqual(ids, Array.from({ length: 200 }, (_, i) => `d${i}`));
+  assert.deepEqual(
+    ids,
+    Array.from({ length: 200 }, (_, i) => `d${i}`),
+  );
 });
 
 test('reopened right after a rotation, the log continues the chain from the newest segment', async (t) => {

@@ -39,7 +39,9 @@ export async function readAnchor(dir: string): Promise<Anchor | null> {
     return a;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw Object.assign(new Error(`${join(dir, ANCHOR_FILE)} is unreadable: ${(e as Error).message}`), { code: 'AUDIT_ANCHOR_BAD' });
+    throw Object.assign(new Error(`${join(dir, ANCHOR_FILE)} is unreadable: ${(e as Error).message}`), {
+      code: 'AUDIT_ANCHOR_BAD',
+    });
   }
 }
 

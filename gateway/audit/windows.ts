@@ -21,7 +21,13 @@ interface Window {
 }
 
 export type FrameOutcome =
-  | { processed: true; reused: boolean; redactions: Record<string, number>; redactionMethods: Record<string, string>; models: string[] }
+  | {
+      processed: true;
+      reused: boolean;
+      redactions: Record<string, number>;
+      redactionMethods: Record<string, string>;
+      models: string[];
+    }
   | { processed: false; code: string };
 
 /**
@@ -54,10 +60,25 @@ export class AuditWindows {
 
   decision(ev: DecisionEvent, now = Date.now()): void {
     const w = this.window(ev.deviceId, now);
-    const key = JSON.stringify([ev.recordType, ev.action, ev.reason ?? null, ev.rules, ev.fields ?? null, ev.policy?.sha256 ?? null]);
+    const key = JSON.stringify([
+      ev.recordType,
+      ev.action,
+      ev.reason ?? null,
+      ev.rules,
+      ev.fields ?? null,
+      ev.policy?.sha256 ?? null,
+    ]);
     let g = w.decisions.get(key);
     if (!g) {
-      g = { recordType: ev.recordType, action: ev.action, rules: ev.rules, ...(ev.reason ? { reason: ev.reason } : {}), ...(ev.fields ? { fields: ev.fields } : {}), policy: ev.policy, count: 0 };
+      g = {
+        recordType: ev.recordType,
+        action: ev.action,
+        rules: ev.rules,
+        ...(ev.reason ? { reason: ev.reason } : {}),
+        ...(ev.fields ? { fields: ev.fields } : {}),
+        policy: ev.policy,
+        count: 0,
+      };
       if (w.decisions.size < MAX_GROUPS) w.decisions.set(key, g);
       else g = fold(w.decisions, g);
     }
@@ -118,7 +139,18 @@ export class AuditWindows {
         this.closed.push(...this.open.values());
         this.open.clear();
       }
-      w = { deviceId, start, end: start + ms, frames: null, decisions: new Map(), refused: new Map(), drops: new Map(), redactions: {}, redactionMethods: {}, models: new Set() };
+      w = {
+        deviceId,
+        start,
+        end: start + ms,
+        frames: null,
+        decisions: new Map(),
+        refused: new Map(),
+        drops: new Map(),
+        redactions: {},
+        redactionMethods: {},
+        models: new Set(),
+      };
       this.open.set(deviceId, w);
     }
     return w;
@@ -135,7 +167,18 @@ function addId(g: { recordIds?: string[]; recordIdsOmitted?: number }, id: strin
 function fold(groups: Map<string, DecisionGroup>, g: DecisionGroup): DecisionGroup {
   const key = `other\0${g.action}`;
   let other = groups.get(key);
-  if (!other) groups.set(key, (other = { recordType: '(several)', action: g.action, rules: [], reason: 'MANY_DISTINCT_DECISIONS', policy: g.policy, count: 0 }));
+  if (!other)
+    groups.set(
+      key,
+      (other = {
+        recordType: '(several)',
+        action: g.action,
+        rules: [],
+        reason: 'MANY_DISTINCT_DECISIONS',
+        policy: g.policy,
+        count: 0,
+      }),
+    );
   return other;
 }
 
@@ -143,7 +186,21 @@ function fold(groups: Map<string, DecisionGroup>, g: DecisionGroup): DecisionGro
 function foldRefusal(groups: Map<string, RefusalGroup>, g: RefusalGroup): RefusalGroup {
   const key = 'other';
   let other = groups.get(key);
-  if (!other) groups.set(key, (other = { channel: '(several)', code: 'MANY_DISTINCT_REFUSALS', detail: `more distinct refusals than a window keeps apart; the first of them: ${g.code}: ${g.detail}`.slice(0, 300), count: 0, first: g.first, last: g.last }));
+  if (!other)
+    groups.set(
+      key,
+      (other = {
+        channel: '(several)',
+        code: 'MANY_DISTINCT_REFUSALS',
+        detail: `more distinct refusals than a window keeps apart; the first of them: ${g.code}: ${g.detail}`.slice(
+          0,
+          300,
+        ),
+        count: 0,
+        first: g.first,
+        last: g.last,
+      }),
+    );
   return other;
 }
 

@@ -98,7 +98,8 @@ export class AuthBackoff {
       if (!this.mayRun(e)) break;
       e.queue.shift()!(this.grant(key, e));
     }
-    if (e.failures === 0 && e.inFlight === 0 && e.queue.length === 0 && this.byAddress.get(key) === e) this.byAddress.delete(key);
+    if (e.failures === 0 && e.inFlight === 0 && e.queue.length === 0 && this.byAddress.get(key) === e)
+      this.byAddress.delete(key);
   }
 
   /** Re-inserts: the map's order is least recently used first, and the oldest go past the bound. */

@@ -11,8 +11,14 @@ test('unknown devices and wrong secrets are refused at CONNECT', async (t) => {
   const h = await startHarness();
   t.after(() => h.stop());
   await h.gateway.registry.add('door-1', 'sensor');
-  for (const [username, password] of [['door-1', 'wrong'], ['ghost', 'x']] as const) {
-    await assert.rejects(mqtt.connectAsync(h.brokerUrl, { username, password, reconnectPeriod: 0 }), /Bad username or password|Not authorized/);
+  for (const [username, password] of [
+    ['door-1', 'wrong'],
+    ['ghost', 'x'],
+  ] as const) {
+    await assert.rejects(
+      mqtt.connectAsync(h.brokerUrl, { username, password, reconnectPeriod: 0 }),
+      /Bad username or password|Not authorized/,
+    );
   }
   await assert.rejects(mqtt.connectAsync(h.brokerUrl, { reconnectPeriod: 0 }), /Not authorized/);
 });
@@ -57,14 +63,18 @@ test('with no valid policy the gateway runs, forwards nothing, and records why',
   assert.equal(h.gateway.policy, null);
   const secret = await h.gateway.registry.add('door-1', 'sensor');
   const c = await mqtt.connectAsync(h.brokerUrl, { username: 'door-1', password: secret, reconnectPeriod: 0 });
-  for (let i = 0; i < 3; i++) await c.publishAsync(deviceTopic('door-1', 'events'), JSON.stringify(sampleEvent('door', i)), { qos: 1 });
+  for (let i = 0; i < 3; i++)
+    await c.publishAsync(deviceTopic('door-1', 'events'), JSON.stringify(sampleEvent('door', i)), { qos: 1 });
   await c.endAsync();
   await waitFor('three decisions', () => h.gateway.counters.decisions.withhold >= 3);
   assert.equal(h.gateway.counters.decisions.forward, 0);
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(h.upstream.filter((r) => !isGatewayMessageTopic(r.topic)).length, 0);
   // positive control: the agency's broker does hear from this gateway, only no record
-  assert.ok(h.upstream.some((r) => isGatewayMessageTopic(r.topic)), 'the gateway\'s own messages arrived upstream');
+  assert.ok(
+    h.upstream.some((r) => isGatewayMessageTopic(r.topic)),
+    "the gateway's own messages arrived upstream",
+  );
 });
 
 test('a QoS 1 event is in the outbox before its PUBACK reaches the device', async (t) => {

@@ -23,10 +23,17 @@ async function tlsGateway(t: TestContext) {
   defer(() => rm(dir, { recursive: true, force: true }));
   const config = join(dir, 'gateway.yaml');
   await writeFile(config, 'dataDir: ./data\n');
-  const cli = async (...args: string[]) => (await promisify(execFile)(process.execPath, [BIN, ...args, '--config', config])).stdout;
+  const cli = async (...args: string[]) =>
+    (await promisify(execFile)(process.execPath, [BIN, ...args, '--config', config])).stdout;
   const certs = join(dir, 'data', 'certs');
   await cli('certs', 'init', '--name', '127.0.0.1');
-  const tls = { enabled: true, certFile: join(certs, 'server.pem'), keyFile: join(certs, 'server.key'), caFile: join(certs, 'ca.pem'), clientCertAuth: true };
+  const tls = {
+    enabled: true,
+    certFile: join(certs, 'server.pem'),
+    keyFile: join(certs, 'server.key'),
+    caFile: join(certs, 'ca.pem'),
+    clientCertAuth: true,
+  };
   await writeFile(config, `dataDir: ./data\nbroker:\n  tls: ${JSON.stringify(tls)}\n`);
   const h = await startHarness({ dataDir: join(dir, 'data'), broker: { tls: { ...tls, port: 0 } } });
   defer(() => h.stop());
@@ -46,8 +53,12 @@ test('only the current certificate logs in: rotate, re-issue, revoke, and remove
   await cli('devices', 'add', 'door-1', '--kind', 'sensor');
   assert.match(await cli('certs', 'device', 'cam-1'), /valid until/);
   await cli('certs', 'device', 'door-1');
-  const files = async (id: string) => ({ cert: await readFile(join(certs, `device-${id}.pem`)), key: await readFile(join(certs, `device-${id}.key`)) });
-  const connect = (id: string, c: { cert: Buffer; key: Buffer }) => mqtt.connectAsync(url, { ca, ...c, clientId: id, reconnectPeriod: 0, connectTimeout: 5000 });
+  const files = async (id: string) => ({
+    cert: await readFile(join(certs, `device-${id}.pem`)),
+    key: await readFile(join(certs, `device-${id}.key`)),
+  });
+  const connect = (id: string, c: { cert: Buffer; key: Buffer }) =>
+    mqtt.connectAsync(url, { ca, ...c, clientId: id, reconnectPeriod: 0, connectTimeout: 5000 });
   const cut = (c: MqttClient) => new Promise<void>((r) => (c.connected ? c.once('close', () => r()) : r()));
 
   // the days come from broker.tls.deviceCertDays (90 by default), not the 825 a server certificate gets
@@ -104,7 +115,10 @@ test('an expired certificate is refused and named as expired in the counters and
   await h.gateway.registry.reload();
   await h.gateway.registry.setCertificate('door-9', recordOf(expired.facts));
   const pair = { cert: await readFile(expired.cert), key: await readFile(expired.key) };
-  await assert.rejects(mqtt.connectAsync(url, { ca, ...pair, clientId: 'door-9', reconnectPeriod: 0 }), /Not authorized/);
+  await assert.rejects(
+    mqtt.connectAsync(url, { ca, ...pair, clientId: 'door-9', reconnectPeriod: 0 }),
+    /Not authorized/,
+  );
   await waitFor('counted as expired', () => h.gateway.counters.refused.CERT_EXPIRED === 1);
   await h.gateway.recordWindowsNow();
   const audit = await tallyAudit(join(h.gateway.cfg.dataDir, 'audit'));
@@ -112,10 +126,28 @@ test('an expired certificate is refused and named as expired in the counters and
 
   // a valid certificate from the CA that was never recorded (made outside `certs device`): refused
   const unrecorded = await issueDeviceCert(certs, 'door-9', 2);
-  await assert.rejects(mqtt.connectAsync(url, { ca, cert: await readFile(unrecorded.cert), key: await readFile(unrecorded.key), clientId: 'door-9', reconnectPeriod: 0 }), /Not authorized/);
+  await assert.rejects(
+    mqtt.connectAsync(url, {
+      ca,
+      cert: await readFile(unrecorded.cert),
+      key: await readFile(unrecorded.key),
+      clientId: 'door-9',
+      reconnectPeriod: 0,
+    }),
+    /Not authorized/,
+  );
   // recorded by the CLI as an agency-issued certificate, it logs in; the CLI refuses one for another CN
-  assert.match(await cli('certs', 'device', 'door-9', '--cert', unrecorded.cert), /recorded .* as door-9's certificate/);
-  const ok = await mqtt.connectAsync(url, { ca, cert: await readFile(unrecorded.cert), key: await readFile(unrecorded.key), clientId: 'door-9', reconnectPeriod: 0 });
+  assert.match(
+    await cli('certs', 'device', 'door-9', '--cert', unrecorded.cert),
+    /recorded .* as door-9's certificate/,
+  );
+  const ok = await mqtt.connectAsync(url, {
+    ca,
+    cert: await readFile(unrecorded.cert),
+    key: await readFile(unrecorded.key),
+    clientId: 'door-9',
+    reconnectPeriod: 0,
+  });
   // a session outlives its certificate by at most the minute between the gateway's checks
   await h.gateway.registry.reload();
   const rec = h.gateway.registry.get('door-9')!.certificate!;

@@ -21,10 +21,13 @@ after(() => h.stop());
 
 let n = 0;
 const id = (p: string) => `${p}-${++n}`;
-const client = (o: IClientOptions = {}) => mqtt.connectAsync(h.brokerUrl, { protocolVersion: 4, reconnectPeriod: 0, clientId: id('c'), ...o });
+const client = (o: IClientOptions = {}) =>
+  mqtt.connectAsync(h.brokerUrl, { protocolVersion: 4, reconnectPeriod: 0, clientId: id('c'), ...o });
 const messages = (c: MqttClient) => {
   const got: Array<{ topic: string; payload: string; retain: boolean; qos: number }> = [];
-  c.on('message', (topic, payload, packet) => got.push({ topic, payload: payload.toString(), retain: packet.retain, qos: packet.qos }));
+  c.on('message', (topic, payload, packet) =>
+    got.push({ topic, payload: payload.toString(), retain: packet.retain, qos: packet.qos }),
+  );
   return got;
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -54,7 +57,12 @@ test('[MQTT-3.1.2-2] an unsupported protocol level gets CONNACK 0x01 and the con
 
 test('[MQTT-3.1.3-8] a zero-length client id with CleanSession=0 gets CONNACK 0x02', async () => {
   const c = await rawClient(port);
-  const body = Buffer.concat([Buffer.from([0, 4]), Buffer.from('MQTT'), Buffer.from([4, 0x00, 0, 60]), Buffer.from([0, 0])]);
+  const body = Buffer.concat([
+    Buffer.from([0, 4]),
+    Buffer.from('MQTT'),
+    Buffer.from([4, 0x00, 0, 60]),
+    Buffer.from([0, 0]),
+  ]);
   c.socket.write(Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]));
   await c.closed;
   assert.deepEqual([...c.received().subarray(0, 4)], [0x20, 0x02, 0x00, 0x02]);
@@ -89,7 +97,10 @@ test('[MQTT-3.1.2-8] the will is published when the connection drops; [MQTT-3.1.
   await polite.endAsync();
   await waitFor('the will', () => got.length > 0);
   await sleep(300);
-  assert.deepEqual(got.map((m) => m.topic), ['lab/will/a']);
+  assert.deepEqual(
+    got.map((m) => m.topic),
+    ['lab/will/a'],
+  );
   await watcher.endAsync();
 });
 
@@ -126,7 +137,11 @@ test('[MQTT-4.3.2/4.3.3] QoS 1 and 2 flows complete, and delivery QoS is the low
   await waitFor('three', () => got.length === 3);
   // order is promised per topic and QoS only [MQTT-4.6.0-2/3]: mqtt.js hands a QoS 2 message to the
   // application after the PUBREL round trip, so it may come after later QoS 1 messages
-  assert.deepEqual(got.map((m) => [m.payload, m.qos]).sort(), [['one', 1], ['two', 2], ['two-as-one', 1]]);
+  assert.deepEqual(got.map((m) => [m.payload, m.qos]).sort(), [
+    ['one', 1],
+    ['two', 2],
+    ['two-as-one', 1],
+  ]);
   await Promise.all([pub.endAsync(), sub.endAsync()]);
 });
 
@@ -142,7 +157,9 @@ test('[MQTT-3.1.2-4/5] a persistent session keeps its subscriptions and queued Q
     const c = mqtt.connect(h.brokerUrl, { protocolVersion: 4, reconnectPeriod: 0, clientId: cid, clean: false });
     const got = messages(c);
     c.once('connect', (p) => {
-      void waitFor('queued', () => got.length === 1).then(() => (c.end(), r(p.sessionPresent && got[0]!.payload === 'while away')));
+      void waitFor('queued', () => got.length === 1).then(
+        () => (c.end(), r(p.sessionPresent && got[0]!.payload === 'while away')),
+      );
     });
   });
   assert.equal(await connack, true);
@@ -163,7 +180,10 @@ test('[MQTT-3.1.2-6] a clean session discards the previous one: no session prese
   await again.subscribeAsync('lab/clean', { qos: 1 });
   await pub.publishAsync('lab/clean', 'now it listens', { qos: 1 });
   await waitFor('the control message', () => got.length > 0);
-  assert.deepEqual(got.map((m) => m.payload), ['now it listens']);
+  assert.deepEqual(
+    got.map((m) => m.payload),
+    ['now it listens'],
+  );
   await Promise.all([pub.endAsync(), again.endAsync()]);
 });
 
@@ -172,7 +192,8 @@ test('[MQTT-4.7.1-2/3] # matches the parent level and everything below; + exactl
   const got = messages(sub);
   await sub.subscribeAsync(['lab/wild/#', 'lab/one/+/x'], { qos: 0 });
   const pub = await client();
-  for (const t of ['lab/wild', 'lab/wild/a/b', 'lab/one/a/x', 'lab/one/a/b/x', 'lab/one//x']) await pub.publishAsync(t, 'm', { qos: 1 });
+  for (const t of ['lab/wild', 'lab/wild/a/b', 'lab/one/a/x', 'lab/one/a/b/x', 'lab/one//x'])
+    await pub.publishAsync(t, 'm', { qos: 1 });
   await sleep(300);
   assert.deepEqual(got.map((m) => m.topic).sort(), ['lab/one//x', 'lab/one/a/x', 'lab/wild', 'lab/wild/a/b']);
   await Promise.all([pub.endAsync(), sub.endAsync()]);
@@ -204,7 +225,10 @@ test('[MQTT-3.10.4-1] after UNSUBSCRIBE no more messages; [MQTT-3.10.4-5] UNSUBA
   await sub.subscribeAsync('lab/unsub', { qos: 1 });
   await pub.publishAsync('lab/unsub', 'again', { qos: 1 });
   await waitFor('the control message', () => got.length > 0);
-  assert.deepEqual(got.map((m) => m.payload), ['again']);
+  assert.deepEqual(
+    got.map((m) => m.payload),
+    ['again'],
+  );
   await Promise.all([pub.endAsync(), sub.endAsync()]);
 });
 

@@ -1,6 +1,14 @@
 import { describeStorageError } from '../storage/describe-error.ts';
 import type { AedesOptions, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
-import { type DeviceKind, kindAllowsChannel, parseDeviceTopic, isUnderRoot, DEVICES_ROOT, LOCAL_ROOT, DeviceStatus } from '../../devices/index.ts';
+import {
+  type DeviceKind,
+  kindAllowsChannel,
+  parseDeviceTopic,
+  isUnderRoot,
+  DEVICES_ROOT,
+  LOCAL_ROOT,
+  DeviceStatus,
+} from '../../devices/index.ts';
 import type { Logger } from '../log.ts';
 import type { BrokerHandlers } from './handlers.ts';
 import { identityOf, setIdentity, type Identity } from './identity.ts';
@@ -13,7 +21,13 @@ export interface HookOptions {
   allowAnonymous: boolean;
   clientCertAuth?: boolean;
   maxFrameBytes: number;
-  limits: { sensorPacketBytes: number; controlPacketBytes: number; maxTopicLevels: number; maxSubscriptionsPerClient: number; authFailuresBeforeBackoff: number };
+  limits: {
+    sensorPacketBytes: number;
+    controlPacketBytes: number;
+    maxTopicLevels: number;
+    maxSubscriptionsPerClient: number;
+    authFailuresBeforeBackoff: number;
+  };
 }
 
 /** The PUBLISH size each kind of client may send, once known. */
@@ -23,11 +37,17 @@ function publishLimit(opts: HookOptions, id: Identity): number {
 }
 
 function principal(id: string, kind: DeviceKind | 'consumer', credential: string): Identity {
-  return kind === 'consumer' ? { role: 'consumer', consumerId: id, credential } : { role: 'device', deviceId: id, kind, credential };
+  return kind === 'consumer'
+    ? { role: 'consumer', consumerId: id, credential }
+    : { role: 'device', deviceId: id, kind, credential };
 }
 
 function addressOf(client: Client): string {
-  return connectionInfo(client.conn)?.remoteAddress ?? (client.conn as unknown as { remoteAddress?: string }).remoteAddress ?? 'unknown';
+  return (
+    connectionInfo(client.conn)?.remoteAddress ??
+    (client.conn as unknown as { remoteAddress?: string }).remoteAddress ??
+    'unknown'
+  );
 }
 
 function adopt(client: Client, opts: HookOptions, id: Identity): void {
@@ -41,10 +61,16 @@ function adopt(client: Client, opts: HookOptions, id: Identity): void {
  * device or consumer alone, and a local consumer connects only with ids it owns (its id, or
  * `{id}/anything` for several dashboards on one login), so no device can take a consumer's session.
  */
-function clientIdProblem(clientId: string, id: string, kind: DeviceKind | 'consumer', isRegistered: (id: string) => boolean): string | null {
+function clientIdProblem(
+  clientId: string,
+  id: string,
+  kind: DeviceKind | 'consumer',
+  isRegistered: (id: string) => boolean,
+): string | null {
   const owner = clientId.split('/')[0]!;
   if (owner !== id && isRegistered(owner)) return 'this client id belongs to another device or consumer';
-  if (kind === 'consumer' && owner !== id) return `a local consumer connects with its own id (${id}) or ${id}/<name> as client id`;
+  if (kind === 'consumer' && owner !== id)
+    return `a local consumer connects with its own id (${id}) or ${id}/<name> as client id`;
   return null;
 }
 
@@ -91,11 +117,12 @@ export function brokerHooks(
         else log.warn({ clientId: client.id.slice(0, 64), problem }, 'connection refused: will not allowed');
         authenticated(refuse(`will refused: ${problem}`, NOT_AUTHORIZED), false);
       };
-      if (zeroIdPersistent.has(client)) return done(refuse('a persistent session needs a client id', IDENTIFIER_REJECTED), false);
+      if (zeroIdPersistent.has(client))
+        return done(refuse('a persistent session needs a client id', IDENTIFIER_REJECTED), false);
       const address = addressOf(client);
       const wait = backoff.waitFor(address, Date.now());
       if (wait > 0) return done(tooMany(address, wait), false);
-      const cert = opts.clientCertAuth ? connectionInfo(client.conn)?.clientCertificate ?? null : null;
+      const cert = opts.clientCertAuth ? (connectionInfo(client.conn)?.clientCertificate ?? null) : null;
       // a certificate from the configured CA (or one of ours that has expired: the device's registry
       // entry says so), its CN a provisioned device's id and its fingerprint that device's current one
       if (!username && cert && cert.cn && (cert.verified || cert.error === 'CERT_HAS_EXPIRED')) {
@@ -116,7 +143,10 @@ export function brokerHooks(
         return;
       }
       if (!username && cert && !cert.verified) {
-        log.warn({ address, cn: cert.cn?.slice(0, 64) ?? null, error: cert.error }, 'certificate login refused: not from the configured CA');
+        log.warn(
+          { address, cn: cert.cn?.slice(0, 64) ?? null, error: cert.error },
+          'certificate login refused: not from the configured CA',
+        );
         return done(refuse(`client certificate not accepted: ${cert.error ?? 'not verified'}`, NOT_AUTHORIZED), false);
       }
       if (!username) {
@@ -125,28 +155,40 @@ export function brokerHooks(
           adopt(client, opts, { role: 'anonymous' });
           return done(null, true);
         }
-        return done(refuse(opts.allowAnonymous ? 'this client id belongs to a device' : 'credentials required', NOT_AUTHORIZED), false);
+        return done(
+          refuse(opts.allowAnonymous ? 'this client id belongs to a device' : 'credentials required', NOT_AUTHORIZED),
+          false,
+        );
       }
       // taken before the secret is checked: CONNECTs sent at once cannot all slip past the back-off
-      void backoff.begin(address, Date.now()).then(async (attempt) => {
-        if (!('ok' in attempt)) return done(attempt.reason === 'backoff' ? tooMany(address, attempt.waitMs) : refuse('too many logins from this address at once; try again in a moment', NOT_AUTHORIZED), false);
-        let device: Awaited<ReturnType<BrokerHandlers['authenticate']>>;
-        try {
-          device = await h.authenticate(username, password ?? Buffer.alloc(0));
-        } catch (e) {
-          attempt.end(false, Date.now());
-          return done(refuse(`authentication failed: ${(e as Error).message}`, NOT_AUTHORIZED), false);
-        }
-        attempt.end(device !== null, Date.now());
-        if (!device) {
-          log.warn({ address, username: username.slice(0, 64) }, 'login refused: unknown device or wrong secret');
-          return done(refuse('unknown device or wrong secret', BAD_CREDENTIALS), false);
-        }
-        const taken = clientIdProblem(client.id, device.deviceId, device.kind, h.isDevice);
-        if (taken) return done(refuse(taken, NOT_AUTHORIZED), false);
-        adopt(client, opts, principal(device.deviceId, device.kind, device.credential));
-        done(null, true);
-      }).catch((e: Error) => log.error({ err: e.message }, 'login could not be completed'));
+      void backoff
+        .begin(address, Date.now())
+        .then(async (attempt) => {
+          if (!('ok' in attempt))
+            return done(
+              attempt.reason === 'backoff'
+                ? tooMany(address, attempt.waitMs)
+                : refuse('too many logins from this address at once; try again in a moment', NOT_AUTHORIZED),
+              false,
+            );
+          let device: Awaited<ReturnType<BrokerHandlers['authenticate']>>;
+          try {
+            device = await h.authenticate(username, password ?? Buffer.alloc(0));
+          } catch (e) {
+            attempt.end(false, Date.now());
+            return done(refuse(`authentication failed: ${(e as Error).message}`, NOT_AUTHORIZED), false);
+          }
+          attempt.end(device !== null, Date.now());
+          if (!device) {
+            log.warn({ address, username: username.slice(0, 64) }, 'login refused: unknown device or wrong secret');
+            return done(refuse('unknown device or wrong secret', BAD_CREDENTIALS), false);
+          }
+          const taken = clientIdProblem(client.id, device.deviceId, device.kind, h.isDevice);
+          if (taken) return done(refuse(taken, NOT_AUTHORIZED), false);
+          adopt(client, opts, principal(device.deviceId, device.kind, device.credential));
+          done(null, true);
+        })
+        .catch((e: Error) => log.error({ err: e.message }, 'login could not be completed'));
     },
 
     authorizePublish(client, packet, done) {
@@ -155,12 +197,16 @@ export function brokerHooks(
       if (who === null) {
         // a will stored by an earlier run, published for a client no longer connected: the same rules
         // again (wills.ts); otherwise the gateway's own publishes (derived local/ records)
-        const problem = 'clientId' in packet ? storedWillProblem(packet as unknown as WillLike, h.deviceKind, opts.allowAnonymous) : null;
+        const problem =
+          'clientId' in packet
+            ? storedWillProblem(packet as unknown as WillLike, h.deviceKind, opts.allowAnonymous)
+            : null;
         return done(problem ? new Error(`stored will refused: ${problem}`) : null);
       }
       if (who.role === 'consumer') return done(new Error('local consumers are read-only'));
       if (who.role === 'anonymous') {
-        if (!anonymousMayPublish(packet.topic)) return done(new Error('anonymous clients may not publish under devices/ or local/'));
+        if (!anonymousMayPublish(packet.topic))
+          return done(new Error('anonymous clients may not publish under devices/ or local/'));
         return done(null);
       }
       const parsed = parseDeviceTopic(packet.topic);
@@ -181,7 +227,10 @@ export function brokerHooks(
             () => done(null),
             (e: Error) => {
               // not stored, so not acknowledged: dropping the connection makes the device send it again
-              log.error({ deviceId: who.deviceId, err: describeStorageError(e) }, 'event could not be stored durably: not acknowledged, the device will send it again');
+              log.error(
+                { deviceId: who.deviceId, err: describeStorageError(e) },
+                'event could not be stored durably: not acknowledged, the device will send it again',
+              );
               done(e);
             },
           );
@@ -200,18 +249,24 @@ export function brokerHooks(
     },
 
     authorizeSubscribe(client, sub, done) {
-      if (sub.topic.split('/').length > opts.limits.maxTopicLevels) return done(new Error(`a filter may have at most ${opts.limits.maxTopicLevels} levels`));
-      // $SYS names every connected client: not for anyone who connects (the gateway's metrics say the same, behind the status page)
+      if (sub.topic.split('/').length > opts.limits.maxTopicLevels)
+        return done(new Error(`a filter may have at most ${opts.limits.maxTopicLevels} levels`));
+      // $SYS names every connected client: not for anyone who connects (the gateway's metrics say the same, behind
+      // the status page)
       if (sub.topic.startsWith('$')) return done(null, null as unknown as Subscription);
       if (!withinSubscriptionLimit(client, sub.topic, opts.limits.maxSubscriptionsPerClient)) {
-        log.warn({ clientId: client.id.slice(0, 64), limit: opts.limits.maxSubscriptionsPerClient }, 'connection closed: too many subscriptions');
+        log.warn(
+          { clientId: client.id.slice(0, 64), limit: opts.limits.maxSubscriptionsPerClient },
+          'connection closed: too many subscriptions',
+        );
         return done(new Error(`more than ${opts.limits.maxSubscriptionsPerClient} subscriptions`));
       }
       const who = identityOf(client);
       // devices publish; they have nothing to read here
       if (who?.role === 'device') return done(null, null as unknown as Subscription);
       // local consumers read the derived local/... topics and nothing else; nobody else reads those
-      if (who?.role === 'consumer') return done(null, isUnderRoot(sub.topic, LOCAL_ROOT) ? sub : (null as unknown as Subscription));
+      if (who?.role === 'consumer')
+        return done(null, isUnderRoot(sub.topic, LOCAL_ROOT) ? sub : (null as unknown as Subscription));
       if (isUnderRoot(sub.topic, LOCAL_ROOT)) return done(null, null as unknown as Subscription);
       done(null, sub);
     },
@@ -245,7 +300,13 @@ export function forgetSubscriptions(client: Client, topics: readonly string[]): 
   for (const t of topics) set?.delete(t);
 }
 
-function takeFrame(h: BrokerHandlers, deviceId: string, packet: PublishPacket, maxBytes: number, done: (e: Error | null) => void): void {
+function takeFrame(
+  h: BrokerHandlers,
+  deviceId: string,
+  packet: PublishPacket,
+  maxBytes: number,
+  done: (e: Error | null) => void,
+): void {
   const payload = packet.payload as Buffer;
   // blank it before aedes sees it again: whatever it routes, stores or retains holds no image
   packet.payload = Buffer.alloc(0);

@@ -31,8 +31,17 @@ export class HybridPersistence {
   ) {
     this.level = level as unknown as Store;
     // everything not routed below is LevelDB's: retained messages, subscriptions, wills, client lists
-    for (const name of ['storeRetained', 'createRetainedStreamCombi', 'createRetainedStream', 'subscriptionsByClient', 'countOffline',
-      'putWill', 'getWill', 'delWill', 'getClientList']) {
+    for (const name of [
+      'storeRetained',
+      'createRetainedStreamCombi',
+      'createRetainedStream',
+      'subscriptionsByClient',
+      'countOffline',
+      'putWill',
+      'getWill',
+      'delWill',
+      'getClientList',
+    ]) {
       (this as unknown as Store)[name] = (...args: unknown[]) => this.level[name]!(...args);
     }
   }
@@ -46,18 +55,25 @@ export class HybridPersistence {
   onWillRefused: ((will: { clientId?: string; topic: string }, problem: string) => void) | null = null;
 
   streamWill(brokers: unknown): Readable {
-    const stored = this.level.streamWill!(brokers) as AsyncIterable<{ clientId?: string; brokerId?: string; topic: string; payload: Buffer }>;
-    const self = this;
+    const stored = this.level.streamWill!(brokers) as AsyncIterable<{
+      clientId?: string;
+      brokerId?: string;
+      topic: string;
+      payload: Buffer;
+    }>;
+    // an arrow cannot be a generator: the checks are read through one, as set when each will comes
+    const level = this.level;
+    const checks = () => ({ willCheck: this.willCheck, onWillRefused: this.onWillRefused });
     return Readable.from(
       (async function* () {
         for await (const will of stored) {
-          const problem = self.willCheck?.(will) ?? null;
+          const problem = checks().willCheck?.(will) ?? null;
           if (!problem) {
             yield will;
             continue;
           }
-          await self.level.delWill!({ id: will.clientId, brokerId: will.brokerId });
-          self.onWillRefused?.(will, problem);
+          await level.delWill!({ id: will.clientId, brokerId: will.brokerId });
+          checks().onWillRefused?.(will, problem);
         }
       })(),
     );
@@ -116,7 +132,11 @@ export class HybridPersistence {
    * it while it was away end here too [MQTT-3.1.2-6], in whichever store the session kept them.
    */
   async cleanIncoming(client: ClientLike): Promise<void> {
-    await Promise.all([this.level.cleanIncoming!(client), this.memory.cleanIncoming!(client), this.discardQueued(client.id)]);
+    await Promise.all([
+      this.level.cleanIncoming!(client),
+      this.memory.cleanIncoming!(client),
+      this.discardQueued(client.id),
+    ]);
   }
 
   async outgoingEnqueue(sub: Sub, packet: unknown): Promise<void> {

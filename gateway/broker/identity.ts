@@ -3,7 +3,12 @@ import type { DeviceKind } from '../../devices/index.ts';
 
 /** Who a connected client is, fixed at CONNECT. */
 export type Identity =
-  | { role: 'device'; deviceId: string; kind: DeviceKind; /** the stored secret hash it proved: a rotation changes it */ credential: string }
+  | {
+      role: 'device';
+      deviceId: string;
+      kind: DeviceKind;
+      /** the stored secret hash it proved: a rotation changes it */ credential: string;
+    }
   | { role: 'consumer'; consumerId: string; credential: string }
   | { role: 'anonymous' };
 

@@ -1,6 +1,14 @@
 export { brokerHooks, forgetSubscriptions, type HookOptions } from './hooks.ts';
 export type { BrokerHandlers } from './handlers.ts';
-export { listenTcp, listenTls, listenWebSocket, listen, guardedHandler, openSockets, type ListenOptions } from './listen.ts';
+export {
+  listenTcp,
+  listenTls,
+  listenWebSocket,
+  listen,
+  guardedHandler,
+  openSockets,
+  type ListenOptions,
+} from './listen.ts';
 export { identityOf, type Identity } from './identity.ts';
 export { connectionInfo, type GuardedConnection } from './limits/guarded-connection.ts';
 export { GUARD_CODES, type GuardCode } from './limits/guard.ts';

@@ -20,11 +20,20 @@ async function rawDevice(h: Harness, id: string, kind: 'camera' | 'sensor') {
 /** A well-behaved sensor that must keep working while others misbehave. */
 async function goodSensor(h: Harness) {
   const secret = await h.gateway.registry.add('good-1', 'sensor');
-  const c = await mqtt.connectAsync(h.brokerUrl, { clientId: 'good-1', username: 'good-1', password: secret, reconnectPeriod: 0 });
+  const c = await mqtt.connectAsync(h.brokerUrl, {
+    clientId: 'good-1',
+    username: 'good-1',
+    password: secret,
+    reconnectPeriod: 0,
+  });
   return {
     client: c,
     async works() {
-      await c.publishAsync(deviceTopic('good-1', 'events'), JSON.stringify({ type: 'door', at: new Date().toISOString(), open: true }), { qos: 1 });
+      await c.publishAsync(
+        deviceTopic('good-1', 'events'),
+        JSON.stringify({ type: 'door', at: new Date().toISOString(), open: true }),
+        { qos: 1 },
+      );
     },
   };
 }
@@ -47,8 +56,14 @@ test('each kind has its own packet limit: a camera may send a 2 MiB frame, a sen
   const h = await startHarness();
   t.after(() => h.stop());
   const cam = await rawDevice(h, 'cam-1', 'camera');
-  cam.socket.write(Buffer.concat([publishHeader(deviceTopic('cam-1', 'frames'), 2 * 1024 * 1024), Buffer.alloc(2 * 1024 * 1024)]));
-  await waitFor('the frame taken in', () => Object.values(h.gateway.ingest.stats.dropped).reduce((a, b) => a + b, 0) + h.gateway.ingest.stats.processed >= 1);
+  cam.socket.write(
+    Buffer.concat([publishHeader(deviceTopic('cam-1', 'frames'), 2 * 1024 * 1024), Buffer.alloc(2 * 1024 * 1024)]),
+  );
+  await waitFor(
+    'the frame taken in',
+    () =>
+      Object.values(h.gateway.ingest.stats.dropped).reduce((a, b) => a + b, 0) + h.gateway.ingest.stats.processed >= 1,
+  );
   assert.equal(cam.isClosed(), false);
   const sensor = await rawDevice(h, 'door-1', 'sensor');
   sensor.socket.write(publishHeader(deviceTopic('door-1', 'events'), 100 * 1024, 1));
@@ -106,15 +121,23 @@ test('after 3 wrong secrets an address must wait, even with the right one', asyn
   assert.match(await tryLogin(secret), /Not authorized/, 'even the right secret waits');
 });
 
-test('no client may take over a device\'s client id, so nobody can kick a camera off by connecting as it', async (t) => {
+test("no client may take over a device's client id, so nobody can kick a camera off by connecting as it", async (t) => {
   const h = await startHarness({ allowAnonymous: true });
   t.after(() => h.stop());
   const secret = await h.gateway.registry.add('door-1', 'sensor');
   const other = await h.gateway.registry.add('door-2', 'sensor');
-  const door = await mqtt.connectAsync(h.brokerUrl, { clientId: 'door-1', username: 'door-1', password: secret, reconnectPeriod: 0 });
+  const door = await mqtt.connectAsync(h.brokerUrl, {
+    clientId: 'door-1',
+    username: 'door-1',
+    password: secret,
+    reconnectPeriod: 0,
+  });
   t.after(() => door.endAsync(true));
   await assert.rejects(mqtt.connectAsync(h.brokerUrl, { clientId: 'door-1', reconnectPeriod: 0 }), /Not authorized/);
-  await assert.rejects(mqtt.connectAsync(h.brokerUrl, { clientId: 'door-1', username: 'door-2', password: other, reconnectPeriod: 0 }), /Not authorized/);
+  await assert.rejects(
+    mqtt.connectAsync(h.brokerUrl, { clientId: 'door-1', username: 'door-2', password: other, reconnectPeriod: 0 }),
+    /Not authorized/,
+  );
   assert.equal(door.connected, true);
 });
 
@@ -125,8 +148,18 @@ test('removing or rotating a device with the CLI disconnects it at once, and its
   const cli = await DeviceRegistry.open(h.gateway.cfg.dataDir);
   const s1 = await cli.add('door-1', 'sensor');
   const s2 = await cli.add('door-2', 'sensor');
-  const d1 = await mqtt.connectAsync(h.brokerUrl, { clientId: 'door-1', username: 'door-1', password: s1, reconnectPeriod: 0 });
-  const d2 = await mqtt.connectAsync(h.brokerUrl, { clientId: 'door-2', username: 'door-2', password: s2, reconnectPeriod: 0 });
+  const d1 = await mqtt.connectAsync(h.brokerUrl, {
+    clientId: 'door-1',
+    username: 'door-1',
+    password: s1,
+    reconnectPeriod: 0,
+  });
+  const d2 = await mqtt.connectAsync(h.brokerUrl, {
+    clientId: 'door-2',
+    username: 'door-2',
+    password: s2,
+    reconnectPeriod: 0,
+  });
   t.after(() => Promise.all([d1.endAsync(true), d2.endAsync(true)]));
   const closed = (c: mqtt.MqttClient) => new Promise<void>((r) => c.once('close', () => r()));
   const c1 = closed(d1);
@@ -135,7 +168,10 @@ test('removing or rotating a device with the CLI disconnects it at once, and its
   const c2 = closed(d2);
   await cli.remove('door-2');
   await c2;
-  await assert.rejects(mqtt.connectAsync(h.brokerUrl, { clientId: 'door-1', username: 'door-1', password: s1, reconnectPeriod: 0 }), /Bad username or password/);
+  await assert.rejects(
+    mqtt.connectAsync(h.brokerUrl, { clientId: 'door-1', username: 'door-1', password: s1, reconnectPeriod: 0 }),
+    /Bad username or password/,
+  );
 });
 
 test("no device may take a local consumer's session, a consumer connects only with ids it owns, and nobody reads $SYS", async (t) => {
@@ -143,16 +179,41 @@ test("no device may take a local consumer's session, a consumer connects only wi
   t.after(() => h.stop());
   const dash = await h.gateway.registry.add('dash', 'consumer');
   const door = await h.gateway.registry.add('door-1', 'sensor');
-  const consumer = await mqtt.connectAsync(h.brokerUrl, { clientId: 'dash/wall-screen', username: 'dash', password: dash, reconnectPeriod: 0 });
+  const consumer = await mqtt.connectAsync(h.brokerUrl, {
+    clientId: 'dash/wall-screen',
+    username: 'dash',
+    password: dash,
+    reconnectPeriod: 0,
+  });
   t.after(() => consumer.endAsync(true));
-  await assert.rejects(mqtt.connectAsync(h.brokerUrl, { clientId: 'dash/wall-screen', username: 'door-1', password: door, reconnectPeriod: 0 }), /Not authorized/);
-  await assert.rejects(mqtt.connectAsync(h.brokerUrl, { clientId: 'dash/wall-screen', reconnectPeriod: 0 }), /Not authorized/, 'nor an anonymous client');
-  await assert.rejects(mqtt.connectAsync(h.brokerUrl, { clientId: 'dashboard-a', username: 'dash', password: dash, reconnectPeriod: 0 }), /Not authorized/, 'a consumer uses an id it owns');
+  await assert.rejects(
+    mqtt.connectAsync(h.brokerUrl, {
+      clientId: 'dash/wall-screen',
+      username: 'door-1',
+      password: door,
+      reconnectPeriod: 0,
+    }),
+    /Not authorized/,
+  );
+  await assert.rejects(
+    mqtt.connectAsync(h.brokerUrl, { clientId: 'dash/wall-screen', reconnectPeriod: 0 }),
+    /Not authorized/,
+    'nor an anonymous client',
+  );
+  await assert.rejects(
+    mqtt.connectAsync(h.brokerUrl, { clientId: 'dashboard-a', username: 'dash', password: dash, reconnectPeriod: 0 }),
+    /Not authorized/,
+    'a consumer uses an id it owns',
+  );
   assert.equal(consumer.connected, true, 'the consumer kept its session');
   // $SYS names every connected client: an anonymous lab client's subscription to it is refused (granted QoS 128)
   const lab = await mqtt.connectAsync(h.brokerUrl, { clientId: 'lab', reconnectPeriod: 0 });
   t.after(() => lab.endAsync(true));
   await assert.rejects(lab.subscribeAsync('$SYS/#', { qos: 0 }), /Unspecified error/);
   const granted = await lab.subscribeAsync('lab/#', { qos: 0 });
-  assert.deepEqual(granted.map((g) => g.qos), [0], 'the positive control on the same connection is granted');
+  assert.deepEqual(
+    granted.map((g) => g.qos),
+    [0],
+    'the positive control on the same connection is granted',
+  );
 });

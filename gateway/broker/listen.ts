@@ -57,7 +57,12 @@ export function openSockets(server: Server): ReadonlySet<Socket> {
 }
 
 /** Plain TCP listener for the broker; resolves with the bound address (port 0 picks a free one). */
-export async function listenTcp(broker: Aedes, host: string, port: number, o?: ListenOptions): Promise<{ server: Server; address: AddressInfo }> {
+export async function listenTcp(
+  broker: Aedes,
+  host: string,
+  port: number,
+  o?: ListenOptions,
+): Promise<{ server: Server; address: AddressInfo }> {
   const server = createServer(o ? guardedHandler(broker, o) : broker.handle);
   if (o) {
     server.maxConnections = o.maxConnections;
@@ -66,7 +71,11 @@ export async function listenTcp(broker: Aedes, host: string, port: number, o?: L
   return listen(server, host, port);
 }
 
-export async function listen<S extends Server>(server: S, host: string, port: number): Promise<{ server: S; address: AddressInfo }> {
+export async function listen<S extends Server>(
+  server: S,
+  host: string,
+  port: number,
+): Promise<{ server: S; address: AddressInfo }> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -84,7 +93,15 @@ export async function listenTls(
   o: ListenOptions,
 ): Promise<{ server: TlsServer; address: AddressInfo }> {
   const server = createTlsServer(
-    { cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca } : {}), requestCert: t.requestCert, rejectUnauthorized: false, minVersion: 'TLSv1.2', ...(o.handshakeTimeoutMs ? { handshakeTimeout: o.handshakeTimeoutMs } : {}) },
+    {
+      cert: t.cert,
+      key: t.key,
+      ...(t.ca ? { ca: t.ca } : {}),
+      requestCert: t.requestCert,
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.2',
+      ...(o.handshakeTimeoutMs ? { handshakeTimeout: o.handshakeTimeoutMs } : {}),
+    },
     guardedHandler(broker, o),
   );
   server.maxConnections = o.maxConnections;
@@ -95,8 +112,14 @@ export async function listenTls(
 }
 
 /** MQTT over WebSocket; `maxPayload` caps each WebSocket message before the guard sees it. */
-export async function listenWebSocket(broker: Aedes, w: { host: string; port: number; maxPayload: number }, o: ListenOptions): Promise<{ server: HttpServer; address: AddressInfo; close(): void }> {
-  const server = createHttpServer((_req, res) => res.writeHead(426, { connection: 'close' }).end('use MQTT over WebSocket\n'));
+export async function listenWebSocket(
+  broker: Aedes,
+  w: { host: string; port: number; maxPayload: number },
+  o: ListenOptions,
+): Promise<{ server: HttpServer; address: AddressInfo; close(): void }> {
+  const server = createHttpServer((_req, res) =>
+    res.writeHead(426, { connection: 'close' }).end('use MQTT over WebSocket\n'),
+  );
   server.maxConnections = o.maxConnections;
   if (o.handshakeTimeoutMs) server.headersTimeout = server.requestTimeout = o.handshakeTimeoutMs;
   const wss = new WebSocketServer({ server, maxPayload: w.maxPayload });
@@ -106,7 +129,9 @@ export async function listenWebSocket(broker: Aedes, w: { host: string; port: nu
     stream.on('error', () => ws.terminate());
     batchWrites(stream);
     const address = req.socket.remoteAddress;
-    broker.handle(guardStream(stream, new MqttGuard(o.guard), (v, c) => o.onViolation(v, address, c), address) as unknown as Socket);
+    broker.handle(
+      guardStream(stream, new MqttGuard(o.guard), (v, c) => o.onViolation(v, address, c), address) as unknown as Socket,
+    );
   });
   const r = await listen(server, w.host, w.port);
   return { ...r, close: () => wss.close() };

@@ -15,7 +15,8 @@ import { cleanups } from '../test/cleanup.ts';
 
 const BIN = new URL('../cli/bin.js', import.meta.url).pathname;
 const cli = (args: string[]) => promisify(execFile)(process.execPath, [BIN, ...args]);
-const listener = (h: Harness, kind: 'mqtts' | 'ws') => h.gateway.extraListeners.find((l) => l.kind === kind)!.address.port;
+const listener = (h: Harness, kind: 'mqtts' | 'ws') =>
+  h.gateway.extraListeners.find((l) => l.kind === kind)!.address.port;
 const event = () => JSON.stringify(sampleEvent('door', 0));
 
 test('mqtts: certs init makes a CA and server certificate; devices log in with a password or with their own client certificate', async (t) => {
@@ -33,14 +34,29 @@ test('mqtts: certs init makes a CA and server certificate; devices log in with a
   const certs = join(dir, 'data', 'certs');
   const h = await startHarness({
     dataDir: join(dir, 'data'),
-    broker: { tls: { enabled: true, port: 0, certFile: join(certs, 'server.pem'), keyFile: join(certs, 'server.key'), caFile: join(certs, 'ca.pem'), clientCertAuth: true } },
+    broker: {
+      tls: {
+        enabled: true,
+        port: 0,
+        certFile: join(certs, 'server.pem'),
+        keyFile: join(certs, 'server.key'),
+        caFile: join(certs, 'ca.pem'),
+        clientCertAuth: true,
+      },
+    },
   });
   defer(() => h.stop());
   const ca = await readFile(join(certs, 'ca.pem'));
   const url = `mqtts://127.0.0.1:${listener(h, 'mqtts')}`;
 
   const secret = await h.gateway.registry.add('door-1', 'sensor');
-  const byPassword = await mqtt.connectAsync(url, { ca, clientId: 'door-1', username: 'door-1', password: secret, reconnectPeriod: 0 });
+  const byPassword = await mqtt.connectAsync(url, {
+    ca,
+    clientId: 'door-1',
+    username: 'door-1',
+    password: secret,
+    reconnectPeriod: 0,
+  });
   await byPassword.publishAsync(deviceTopic('door-1', 'events'), event(), { qos: 1 });
   await byPassword.endAsync();
 
@@ -49,17 +65,40 @@ test('mqtts: certs init makes a CA and server certificate; devices log in with a
   const byCert = await mqtt.connectAsync(url, { ca, cert, key, clientId: 'door-2', reconnectPeriod: 0 });
   await byCert.publishAsync(deviceTopic('door-2', 'events'), event(), { qos: 1 });
   await byCert.endAsync();
-  await waitFor('both records upstream', () => ['door-1', 'door-2'].every((d) => h.upstream.some((r) => r.topic.includes(`/${d}/door`))));
+  await waitFor('both records upstream', () =>
+    ['door-1', 'door-2'].every((d) => h.upstream.some((r) => r.topic.includes(`/${d}/door`))),
+  );
 
   // a certificate from the CA for an id that is not a provisioned device
   const stranger = await issueDeviceCert(certs, 'stranger', 2);
   const strangerCert = { cert: await readFile(stranger.cert), key: await readFile(stranger.key) };
-  await assert.rejects(mqtt.connectAsync(url, { ca, ...strangerCert, clientId: 'stranger', reconnectPeriod: 0 }), /Not authorized/);
+  await assert.rejects(
+    mqtt.connectAsync(url, { ca, ...strangerCert, clientId: 'stranger', reconnectPeriod: 0 }),
+    /Not authorized/,
+  );
   // a certificate from some other CA, naming a real device: not verified, so it counts for nothing
   const other = await makeTestPki(join(dir, 'other'), 'door-2');
-  await assert.rejects(mqtt.connectAsync(url, { ca, cert: await readFile(other.clientCert), key: await readFile(other.clientKey), clientId: 'door-2', reconnectPeriod: 0 }), /Not authorized/);
+  await assert.rejects(
+    mqtt.connectAsync(url, {
+      ca,
+      cert: await readFile(other.clientCert),
+      key: await readFile(other.clientKey),
+      clientId: 'door-2',
+      reconnectPeriod: 0,
+    }),
+    /Not authorized/,
+  );
   // and a client that does not trust the gateway's CA does not connect at all
-  await assert.rejects(mqtt.connectAsync(url, { clientId: 'door-1', username: 'door-1', password: secret, reconnectPeriod: 0, connectTimeout: 3000 }), /self-signed|certificate/);
+  await assert.rejects(
+    mqtt.connectAsync(url, {
+      clientId: 'door-1',
+      username: 'door-1',
+      password: secret,
+      reconnectPeriod: 0,
+      connectTimeout: 3000,
+    }),
+    /self-signed|certificate/,
+  );
 });
 
 test('WebSocket: devices connect over ws, and a message beyond maxPayload closes only that connection', async (t) => {
@@ -67,13 +106,23 @@ test('WebSocket: devices connect over ws, and a message beyond maxPayload closes
   t.after(() => h.stop());
   const url = `ws://127.0.0.1:${listener(h, 'ws')}`;
   const secret = await h.gateway.registry.add('door-1', 'sensor');
-  const door = await mqtt.connectAsync(url, { clientId: 'door-1', username: 'door-1', password: secret, reconnectPeriod: 0 });
+  const door = await mqtt.connectAsync(url, {
+    clientId: 'door-1',
+    username: 'door-1',
+    password: secret,
+    reconnectPeriod: 0,
+  });
   t.after(() => door.endAsync(true));
   await door.publishAsync(deviceTopic('door-1', 'events'), event(), { qos: 1 });
   await waitFor('the record upstream', () => h.upstream.some((r) => r.topic.endsWith('/door-1/door')));
 
   const camSecret = await h.gateway.registry.add('cam-1', 'camera');
-  const cam = await mqtt.connectAsync(url, { clientId: 'cam-1', username: 'cam-1', password: camSecret, reconnectPeriod: 0 });
+  const cam = await mqtt.connectAsync(url, {
+    clientId: 'cam-1',
+    username: 'cam-1',
+    password: camSecret,
+    reconnectPeriod: 0,
+  });
   const closed = new Promise<void>((r) => cam.once('close', () => r()));
   cam.publish(deviceTopic('cam-1', 'frames'), Buffer.alloc(200 * 1024, 0xff), { qos: 0 });
   await closed;

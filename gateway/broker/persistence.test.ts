@@ -49,7 +49,11 @@ test('QoS 1 messages are queued for an offline persistent session exactly while 
   /** connects as the monitor, optionally changes its subscription, and returns what was waiting for it */
   const visit = async (opts: { clean?: boolean; subscribe?: boolean; unsubscribe?: boolean } = {}) => {
     const got: string[] = [];
-    const c = await mqtt.connectAsync(h.brokerUrl, { clientId: 'monitor', clean: opts.clean ?? false, reconnectPeriod: 0 });
+    const c = await mqtt.connectAsync(h.brokerUrl, {
+      clientId: 'monitor',
+      clean: opts.clean ?? false,
+      reconnectPeriod: 0,
+    });
     c.on('message', (_t, p) => got.push(p.toString()));
     await new Promise((r) => setTimeout(r, 300));
     if (opts.subscribe) await c.subscribeAsync('lab/+', { qos: 1 });
@@ -96,7 +100,15 @@ test('[MQTT-3.1.2-6] a clean connection ends the inbound QoS 2 state of the sess
   const got: string[] = [];
   sub.on('message', (_t, p) => got.push(p.toString()));
   await sub.subscribeAsync('lab/q2', { qos: 2 });
-  const publishQos2 = (text: string) => ({ cmd: 'publish' as const, topic: 'lab/q2', payload: Buffer.from(text), qos: 2 as const, messageId: 7, retain: false, dup: false });
+  const publishQos2 = (text: string) => ({
+    cmd: 'publish' as const,
+    topic: 'lab/q2',
+    payload: Buffer.from(text),
+    qos: 2 as const,
+    messageId: 7,
+    retain: false,
+    dup: false,
+  });
 
   // a persistent session sends message 7 and goes away before its PUBREL
   const first = await rawSession(h.brokerUrl, 'q2-sensor', false);

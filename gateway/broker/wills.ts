@@ -24,10 +24,12 @@ export function anonymousMayPublish(topic: string): boolean {
 export function willProblem(who: Identity, will: WillLike): string | null {
   if (who.role === 'consumer') return 'local consumers are read-only and may leave no will';
   if (who.role === 'anonymous') {
-    if (will.topic.startsWith('$') || !anonymousMayPublish(will.topic)) return 'an anonymous client may not leave a will under devices/, local/ or $';
+    if (will.topic.startsWith('$') || !anonymousMayPublish(will.topic))
+      return 'an anonymous client may not leave a will under devices/, local/ or $';
     return null;
   }
-  if (will.topic !== deviceTopic(who.deviceId, 'status')) return `a will may only be published on ${deviceTopic(who.deviceId, 'status')}`;
+  if (will.topic !== deviceTopic(who.deviceId, 'status'))
+    return `a will may only be published on ${deviceTopic(who.deviceId, 'status')}`;
   if (will.payload.toString() !== 'offline') return 'a will may only say offline';
   return null;
 }
@@ -37,7 +39,11 @@ export function willProblem(who: Identity, will: WillLike): string | null {
  * now: a device's by the device rule, anyone else's as an anonymous client's, and only while
  * anonymous clients are allowed at all.
  */
-export function storedWillProblem(will: WillLike, kindOf: (id: string) => DeviceKind | 'consumer' | null, allowAnonymous: boolean): string | null {
+export function storedWillProblem(
+  will: WillLike,
+  kindOf: (id: string) => DeviceKind | 'consumer' | null,
+  allowAnonymous: boolean,
+): string | null {
   const id = will.clientId;
   if (!id) return 'a stored will without a client id';
   const kind = kindOf(id);
@@ -46,4 +52,3 @@ export function storedWillProblem(will: WillLike, kindOf: (id: string) => Device
   if (!allowAnonymous) return `${id} is not a provisioned device, and anonymous clients are not allowed`;
   return willProblem({ role: 'anonymous' }, will);
 }
-

@@ -28,7 +28,8 @@ export interface BundleResult {
  * policies/ and package.json as "one level up".
  */
 export async function buildBundle(root: string, outDir = 'dist', entries = GATEWAY_ENTRIES): Promise<BundleResult> {
-  if (!/^[\w.-]+$/.test(outDir)) throw new Error(`the bundle's folder must be one level below the installation folder, not ${outDir}`);
+  if (!/^[\w.-]+$/.test(outDir))
+    throw new Error(`the bundle's folder must be one level below the installation folder, not ${outDir}`);
   const started = Date.now();
   const dir = join(root, outDir);
   // the manifest goes first and comes back last: an interrupted build is never taken for a fresh one
@@ -63,8 +64,15 @@ export async function buildBundle(root: string, outDir = 'dist', entries = GATEW
     outputs[file] = sha256(f.contents);
   }
   const sources: Record<string, string> = {};
-  for (const input of Object.keys(result.metafile.inputs).sort()) sources[input] = sha256(await readFile(join(root, input)));
-  const manifest = { builtAt: new Date().toISOString(), esbuild: esbuildVersion, node: process.versions.node, outputs, sources };
+  for (const input of Object.keys(result.metafile.inputs).sort())
+    sources[input] = sha256(await readFile(join(root, input)));
+  const manifest = {
+    builtAt: new Date().toISOString(),
+    esbuild: esbuildVersion,
+    node: process.versions.node,
+    outputs,
+    sources,
+  };
   await writeFile(join(dir, 'manifest.json.tmp'), `${JSON.stringify(manifest, null, 2)}\n`);
   await rename(join(dir, 'manifest.json.tmp'), join(dir, 'manifest.json'));
   return { outDir, files, sources: Object.keys(sources).length, ms: Date.now() - started };

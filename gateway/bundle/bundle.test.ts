@@ -12,7 +12,9 @@ import { buildBundle, bundleState } from './index.ts';
 
 /** every child process of `pid` (tsx's loader keeps an esbuild service running beside the process) */
 async function childCommands(pid: number): Promise<string[]> {
-  const { stdout } = await promisify(execFile)('ps', ['--ppid', String(pid), '-o', 'args=']).catch(() => ({ stdout: '' }));
+  const { stdout } = await promisify(execFile)('ps', ['--ppid', String(pid), '-o', 'args=']).catch(() => ({
+    stdout: '',
+  }));
   return stdout.split('\n').filter(Boolean);
 }
 
@@ -27,14 +29,30 @@ test('the bundled gateway runs from plain JavaScript: it redacts a real photo in
     await rm(dir, { recursive: true, force: true });
   });
   const built = await buildBundle(REPO, out);
-  for (const f of [`${out}/veilgate.js`, `${out}/entry.js`]) assert.ok(built.files.some((b) => b.file === f), f);
+  for (const f of [`${out}/veilgate.js`, `${out}/entry.js`])
+    assert.ok(
+      built.files.some((b) => b.file === f),
+      f,
+    );
   assert.equal(bundleState(REPO, out).state, 'fresh');
 
   const cfg = join(dir, 'gateway.yaml');
-  await writeFile(cfg, `gatewayId: gw-bundle\ndataDir: ./data\npolicy: ${await writeFastDefaultPolicy(dir)}\nbroker:\n  port: 0\nhttp:\n  port: 0\nupstream:\n  url: ${upstream.url}\n`);
+  await writeFile(
+    cfg,
+    `gatewayId: gw-bundle\ndataDir: ./data\npolicy: ${await writeFastDefaultPolicy(dir)}\nbroker:\n  port: 0\nhttp:\n  port: 0\nupstream:\n  url: ${upstream.url}\n`,
+  );
   const bundle = join(REPO, out, 'veilgate.js');
   // plain `node`: a TypeScript file left in the bundle's import graph would fail to load here
-  const added = await promisify(execFile)(process.execPath, [bundle, 'devices', 'add', 'cam-1', '--kind', 'camera', '--config', cfg]);
+  const added = await promisify(execFile)(process.execPath, [
+    bundle,
+    'devices',
+    'add',
+    'cam-1',
+    '--kind',
+    'camera',
+    '--config',
+    cfg,
+  ]);
   const secret = /MQTT password: (\S+)/.exec(added.stdout)![1]!;
   const gw = spawn(process.execPath, [bundle, 'start', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -42,12 +60,22 @@ test('the bundled gateway runs from plain JavaScript: it redacts a real photo in
   gw.stderr.on('data', (d: Buffer) => (log += d.toString()));
   const exited = new Promise<number | null>((r) => gw.once('exit', r));
   t.after(() => gw.kill('SIGKILL'));
-  await waitFor('the bundled gateway to start', () => /"msg":"gateway started"/.test(log) || gw.exitCode !== null, 60_000);
+  await waitFor(
+    'the bundled gateway to start',
+    () => /"msg":"gateway started"/.test(log) || gw.exitCode !== null,
+    60_000,
+  );
   const port = /"broker":"127\.0\.0\.1:(\d+)"/.exec(log)?.[1];
   assert.ok(port, log);
   assert.match(log, /"code":"bundle".*"msg":"gateway started"/);
 
-  const cam = await startCameraSim({ url: `mqtt://127.0.0.1:${port}`, deviceId: 'cam-1', secret, frames: await loadJpegFrames(PHOTOS), fps: 4 });
+  const cam = await startCameraSim({
+    url: `mqtt://127.0.0.1:${port}`,
+    deviceId: 'cam-1',
+    secret,
+    frames: await loadJpegFrames(PHOTOS),
+    fps: 4,
+  });
   t.after(() => cam.stop());
   // a counts record needs frames that went through the detectors in the (bundled) worker
   await waitFor('a counts record from the camera', () => records.includes('veilgate/gw-bundle/cam-1/counts'), 60_000);
@@ -68,16 +96,25 @@ test('a bundle is run only while it matches the sources: an edited or deleted so
   assert.equal(bundleState(root, 'dist').state, 'fresh');
 
   await writeFile(join(root, 'src/a.ts'), 'export const a = 2;\n');
-  assert.deepEqual(bundleState(root, 'dist'), { state: 'stale', reason: 'src/a.ts changed since the bundle was built' });
+  assert.deepEqual(bundleState(root, 'dist'), {
+    state: 'stale',
+    reason: 'src/a.ts changed since the bundle was built',
+  });
   await buildBundle(root, 'dist', { main: 'src/main.ts' });
   assert.equal(bundleState(root, 'dist').state, 'fresh');
 
   await writeFile(join(root, 'dist/main.js'), `${await readFile(join(root, 'dist/main.js'), 'utf8')}\n// edited\n`);
-  assert.deepEqual(bundleState(root, 'dist'), { state: 'stale', reason: 'dist/main.js changed since the bundle was built' });
+  assert.deepEqual(bundleState(root, 'dist'), {
+    state: 'stale',
+    reason: 'dist/main.js changed since the bundle was built',
+  });
   await buildBundle(root, 'dist', { main: 'src/main.ts' });
 
   await rm(join(root, 'src/a.ts'));
-  assert.deepEqual(bundleState(root, 'dist'), { state: 'stale', reason: 'src/a.ts is gone since the bundle was built' });
+  assert.deepEqual(bundleState(root, 'dist'), {
+    state: 'stale',
+    reason: 'src/a.ts is gone since the bundle was built',
+  });
 
   // a build that fails (here: an import that cannot be resolved) leaves no manifest behind
   await writeFile(join(root, 'src/main.ts'), "import { a } from './missing.ts';\nconsole.log(a);\n");

@@ -7,7 +7,8 @@ const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 /**
  * Whether the bundled gateway (`veilgate build`, in `outDir`) was built from the sources as they are
- * now. The manifest lists every source file in the bundle and every file of the bundle with its sha256 and is written last, so a
+ * now. The manifest lists every source file in the bundle and every file of the bundle with its sha256 and is written
+ * last, so a
  * build that stopped half-way is absent, and a source edited since is stale: neither is ever run.
  * @param {string} root the installation's folder
  * @param {string} [outDir]
@@ -22,7 +23,8 @@ export function bundleState(root, outDir = 'dist') {
   }
   const sources = Object.entries(manifest?.sources ?? {});
   const outputs = Object.entries(manifest?.outputs ?? {});
-  if (sources.length === 0 || outputs.length === 0) return { state: 'stale', reason: `${outDir}/manifest.json lists no sources or no outputs` };
+  if (sources.length === 0 || outputs.length === 0)
+    return { state: 'stale', reason: `${outDir}/manifest.json lists no sources or no outputs` };
   // the outputs too: a bundle edited or cut short by hand is not run either
   for (const [file, sha] of [...outputs, ...sources]) {
     let now;

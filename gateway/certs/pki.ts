@@ -20,7 +20,12 @@ export interface PkiFiles {
 }
 
 export function pkiFiles(dir: string): PkiFiles {
-  return { ca: join(dir, 'ca.pem'), caKey: join(dir, 'ca.key'), serverCert: join(dir, 'server.pem'), serverKey: join(dir, 'server.key') };
+  return {
+    ca: join(dir, 'ca.pem'),
+    caKey: join(dir, 'ca.key'),
+    serverCert: join(dir, 'server.pem'),
+    serverKey: join(dir, 'server.key'),
+  };
 }
 
 async function openssl(args: string[]): Promise<void> {
@@ -34,7 +39,21 @@ async function openssl(args: string[]): Promise<void> {
 }
 
 async function newKeyAndCsr(key: string, csr: string, cn: string): Promise<void> {
-  await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${cn}`]);
+  await openssl([
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    csr,
+    '-subj',
+    `/CN=${cn}`,
+  ]);
   await chmod(key, 0o600);
 }
 
@@ -43,7 +62,23 @@ async function sign(dir: string, csr: string, out: string, ext: string, days: nu
   const extFile = `${out}.ext`;
   await writeFile(extFile, ext);
   try {
-    await openssl(['x509', '-req', '-in', csr, '-CA', f.ca, '-CAkey', f.caKey, '-CAcreateserial', '-out', out, '-days', String(days), '-extfile', extFile]);
+    await openssl([
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      f.ca,
+      '-CAkey',
+      f.caKey,
+      '-CAcreateserial',
+      '-out',
+      out,
+      '-days',
+      String(days),
+      '-extfile',
+      extFile,
+    ]);
   } finally {
     await rm(extFile, { force: true });
     await rm(csr, { force: true });
@@ -54,12 +89,38 @@ async function sign(dir: string, csr: string, out: string, ext: string, days: nu
 export async function initPki(dir: string, names: string[], days = 825): Promise<PkiFiles> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const f = pkiFiles(dir);
-  await openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f.caKey, '-out', f.ca, '-days', String(days * 2), '-subj', '/CN=veilgate local CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  await openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    f.caKey,
+    '-out',
+    f.ca,
+    '-days',
+    String(days * 2),
+    '-subj',
+    '/CN=veilgate local CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   await chmod(f.caKey, 0o600);
   const san = names.map((n) => (isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
   const csr = join(dir, 'server.csr');
   await newKeyAndCsr(f.serverKey, csr, names[0] ?? 'veilgate');
-  await sign(dir, csr, f.serverCert, `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`, days);
+  await sign(
+    dir,
+    csr,
+    f.serverCert,
+    `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`,
+    days,
+  );
   return f;
 }
 
@@ -68,7 +129,11 @@ export async function initPki(dir: string, names: string[], days = 825): Promise
  * number makes one that has already expired, for tests). Re-issuing replaces the files; the registry
  * is what makes the old certificate stop working (see `certs device`).
  */
-export async function issueDeviceCert(dir: string, deviceId: string, days: number): Promise<{ cert: string; key: string; facts: CertificateFacts }> {
+export async function issueDeviceCert(
+  dir: string,
+  deviceId: string,
+  days: number,
+): Promise<{ cert: string; key: string; facts: CertificateFacts }> {
   const cert = join(dir, `device-${deviceId}.pem`);
   const key = join(dir, `device-${deviceId}.key`);
   const csr = join(dir, `device-${deviceId}.csr`);

@@ -11,8 +11,13 @@ import { bundleState } from '../bundle/state.js';
 // onnxruntime-node's telemetry (a device id under $HOME, lookups of Microsoft's collector) stays off in
 // every process, before any module loads it (models/no-telemetry.ts says more)
 process.env.ORT_DISABLE_TELEMETRY = '1';
-const bundle = process.env.VEILGATE_SOURCES ? { state: 'absent' } : bundleState(fileURLToPath(new URL('../../', import.meta.url)));
-if (bundle.state === 'stale') console.error(`veilgate: running from the sources, not dist/ (${bundle.reason}); \`veilgate build\` brings it up to date`);
+const bundle = process.env.VEILGATE_SOURCES
+  ? { state: 'absent' }
+  : bundleState(fileURLToPath(new URL('../../', import.meta.url)));
+if (bundle.state === 'stale')
+  console.error(
+    `veilgate: running from the sources, not dist/ (${bundle.reason}); \`veilgate build\` brings it up to date`,
+  );
 try {
   if (bundle.state === 'fresh') {
     await import('../../dist/veilgate.js');
@@ -26,7 +31,9 @@ try {
   // the commands load: say what to do rather than print a stack
   if (e && /ERR_DLOPEN_FAILED|MODULE_NOT_FOUND|ERR_MODULE_NOT_FOUND/.test(String(e.code))) {
     console.error(`veilgate cannot load a module it needs: ${e.message.split('\n')[0]}`);
-    console.error(`on this machine (${process.platform}-${process.arch}, Node ${process.versions.node}) reinstall with: npm ci --omit=dev`);
+    console.error(
+      `on this machine (${process.platform}-${process.arch}, Node ${process.versions.node}) reinstall with: npm ci --omit=dev`,
+    );
     process.exit(2);
   }
   throw e;

@@ -82,31 +82,56 @@ test('policy test runs case files like a test runner and exits 1 on a failing ca
   assert.match(ok.stdout, /ok {3}1 - camera counts leave/);
   assert.match(ok.stdout, /7 passed, 0 failed/);
   const bad = join(dir, 'bad.cases.yaml');
-  await writeFile(bad, (await readFile(cases, 'utf8')).replace('forward: { type: door, at: "2026-11-25T10:42:00.000Z" }', 'forward: { type: door, at: "2026-11-25T10:42:37.123Z" }'));
+  await writeFile(
+    bad,
+    (await readFile(cases, 'utf8')).replace(
+      'forward: { type: door, at: "2026-11-25T10:42:00.000Z" }',
+      'forward: { type: door, at: "2026-11-25T10:42:37.123Z" }',
+    ),
+  );
   const failing = await run(['policy', 'test', policy, bad]);
   assert.equal(failing.code, 1);
-  assert.match(failing.stdout, /FAIL 4 - a door event leaves[^\n]*\n\s+expected: forward \{"type":"door","at":"2026-11-25T10:42:37.123Z"\}\n\s+actual: {3}forward \{"type":"door","at":"2026-11-25T10:42:00.000Z"\}/);
+  assert.match(
+    failing.stdout,
+    /FAIL 4 - a door event leaves[^\n]*\n\s+expected: forward \{"type":"door","at":"2026-11-25T10:42:37.123Z"\}\n\s+actual: {3}forward \{"type":"door","at":"2026-11-25T10:42:00.000Z"\}/,
+  );
 });
 
 test('policy explain and policy diff tell a privacy officer what leaves and what changed', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-cli-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const policies = new URL('../../policies/', import.meta.url).pathname;
-  const input = '{"device":{"id":"door-1","kind":"sensor"},"record":"door","fields":{"type":"door","at":"2026-11-25T10:42:37Z","open":true}}';
+  const input =
+    '{"device":{"id":"door-1","kind":"sensor"},"record":"door","fields":{"type":"door","at":"2026-11-25T10:42:37Z","open":true}}';
   const e = await run(['policy', 'explain', join(policies, 'default.yaml'), input]);
   assert.equal(e.code, 0, e.stderr);
   assert.match(e.stdout, /FORWARD \(rules: sensor-events\)/);
   assert.match(e.stdout, /- open: dropped not allowed by sensor-events/);
-  const wider = await run(['policy', 'diff', join(policies, 'examples/research.yaml'), join(policies, 'examples/city-cctv.yaml')]);
+  const wider = await run([
+    'policy',
+    'diff',
+    join(policies, 'examples/research.yaml'),
+    join(policies, 'examples/city-cctv.yaml'),
+  ]);
   assert.equal(wider.code, 1, 'the city policy lets out more than the research one');
   assert.match(wider.stdout, /\+ counts.windowEnd: may now leave/);
   // the default without its sensor rule lets out strictly less
   const text = await readFile(join(policies, 'default.yaml'), 'utf8');
   const countsOnly = join(dir, 'counts-only.yaml');
   await writeFile(countsOnly, text.slice(0, text.indexOf('  - id: sensor-events')).replace('version: 2', 'version: 3'));
-  const narrower = await run(['policy', 'diff', join(policies, 'default.yaml'), countsOnly, '--events', join(policies, 'default.cases.yaml')]);
+  const narrower = await run([
+    'policy',
+    'diff',
+    join(policies, 'default.yaml'),
+    countsOnly,
+    '--events',
+    join(policies, 'default.cases.yaml'),
+  ]);
   assert.equal(narrower.code, 0, narrower.stdout);
   assert.match(narrower.stdout, /- door.type: no longer leaves/);
-  assert.match(narrower.stdout, /on 7 inputs from .*: 4 decided differently \(0 newly forwarded, 4 newly withheld, 0 forwarded differently\)/);
+  assert.match(
+    narrower.stdout,
+    /on 7 inputs from .*: 4 decided differently \(0 newly forwarded, 4 newly withheld, 0 forwarded differently\)/,
+  );
   assert.match(narrower.stdout, /lets out nothing the old one did not/);
 });

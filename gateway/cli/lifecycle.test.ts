@@ -19,7 +19,9 @@ async function runUntil(cmd: string[], ready: RegExp, signal: NodeJS.Signals) {
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<string>((r) => child.on('exit', (code, sig) => r(code !== null ? `exit ${code}` : `killed by ${sig}`)));
+  const exited = new Promise<string>((r) =>
+    child.on('exit', (code, sig) => r(code !== null ? `exit ${code}` : `killed by ${sig}`)),
+  );
   const until = Date.now() + 60_000;
   while (!ready.test(out)) {
     if (Date.now() > until || child.exitCode !== null) {
@@ -52,7 +54,10 @@ test('veilgate start runs from a config file and stops on SIGTERM with exit 0', 
   });
   const policy = new URL('../../policies/default.yaml', import.meta.url).pathname;
   const cfg = join(dir, 'gateway.yaml');
-  await writeFile(cfg, `gatewayId: gw-cli\ndataDir: ./data\npolicy: ${policy}\nbroker:\n  port: 0\nhttp:\n  port: 0\nupstream:\n  url: ${upstream.url}\n`);
+  await writeFile(
+    cfg,
+    `gatewayId: gw-cli\ndataDir: ./data\npolicy: ${policy}\nbroker:\n  port: 0\nhttp:\n  port: 0\nupstream:\n  url: ${upstream.url}\n`,
+  );
   const r = await runUntil([process.execPath, BIN, 'start', '--config', cfg], /"msg":"upstream connected"/, 'SIGTERM');
   assert.equal(r.ended, 'exit 0', r.out);
   assert.match(r.out, /"msg":"gateway stopped"/);

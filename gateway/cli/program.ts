@@ -22,7 +22,23 @@ export function buildProgram(): Command {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError();
-  for (const register of [registerDemo, registerSimulate, registerStart, registerDevices, registerCerts, registerPolicy, registerConfig, registerAudit, registerReport, registerStatusLogin, registerRedact, registerModels, registerBuild, registerDoctor]) register(program);
+  for (const register of [
+    registerDemo,
+    registerSimulate,
+    registerStart,
+    registerDevices,
+    registerCerts,
+    registerPolicy,
+    registerConfig,
+    registerAudit,
+    registerReport,
+    registerStatusLogin,
+    registerRedact,
+    registerModels,
+    registerBuild,
+    registerDoctor,
+  ])
+    register(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

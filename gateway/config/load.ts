@@ -22,15 +22,34 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
     text = await readFile(file, 'utf8');
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message;
-    return { ok: false, errors: [{ file, line: 1, column: 1, path: '', message: `cannot read the config: ${reason}`, hint: 'pass --config FILE, or create gateway.yaml (see gateway.example.yaml)' }] };
+    return {
+      ok: false,
+      errors: [
+        {
+          file,
+          line: 1,
+          column: 1,
+          path: '',
+          message: `cannot read the config: ${reason}`,
+          hint: 'pass --config FILE, or create gateway.yaml (see gateway.example.yaml)',
+        },
+      ],
+    };
   }
   const parsed = parseYamlAgainst(GatewayConfig, text, file);
   if (!parsed.ok) return parsed;
   return { ok: true, config: finishConfig(parsed.value, dirname(resolve(file)), env) };
 }
 
-/** Builds a config from an object (the demo, tests and benches), with the same defaults and checks; typed, so a key the schema dropped fails the typecheck rather than a bench run. */
-export function configFromObject(input: GatewayConfigInput, baseDir: string, env: NodeJS.ProcessEnv = {}): Readonly<GatewayConfig> {
+/**
+ * Builds a config from an object (the demo, tests and benches), with the same defaults and checks; typed, so a key the
+ * schema dropped fails the typecheck rather than a bench run.
+ */
+export function configFromObject(
+  input: GatewayConfigInput,
+  baseDir: string,
+  env: NodeJS.ProcessEnv = {},
+): Readonly<GatewayConfig> {
   return finishConfig(GatewayConfig.parse(input), baseDir, env);
 }
 

@@ -28,13 +28,24 @@ test('GPIO sensors: two on one pin, one id twice (also against an RTSP camera), 
       '  - { id: panic-1, kind: panic, pin: 22, options: { contact: NC } }',
     ].join('\n'),
   );
-  assert.ok(errors.some((e) => /^4:\d+ sensors\[0\]\.id: the id "pir-1" is used twice/.test(e)), errors.join('\n'));
-  assert.ok(errors.some((e) => /^5:\d+ sensors\[1\]\.pin: pin 17 is used by two sensors/.test(e)), errors.join('\n'));
-  assert.ok(errors.some((e) => /^6:\d+ sensors\[2\]\.options.*contact/.test(e)), errors.join('\n'));
+  assert.ok(
+    errors.some((e) => /^4:\d+ sensors\[0\]\.id: the id "pir-1" is used twice/.test(e)),
+    errors.join('\n'),
+  );
+  assert.ok(
+    errors.some((e) => /^5:\d+ sensors\[1\]\.pin: pin 17 is used by two sensors/.test(e)),
+    errors.join('\n'),
+  );
+  assert.ok(
+    errors.some((e) => /^6:\d+ sensors\[2\]\.options.*contact/.test(e)),
+    errors.join('\n'),
+  );
 });
 
 test('a sound sensor must say the level its comparator trips at; the others have defaults', async () => {
-  const errors = await check(['sensors:', '  - { id: yard, kind: sound, pin: 5 }', '  - { id: hall, kind: pir, pin: 6 }'].join('\n'));
+  const errors = await check(
+    ['sensors:', '  - { id: yard, kind: sound, pin: 5 }', '  - { id: hall, kind: pir, pin: 6 }'].join('\n'),
+  );
   assert.equal(errors.length, 1, errors.join('\n'));
   assert.match(errors[0]!, /^2:\d+ sensors\[0\]/);
 });

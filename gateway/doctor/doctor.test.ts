@@ -24,15 +24,29 @@ test('doctor passes a good installation: native modules load on this CPU, models
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-doctor-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const config = join(dir, 'gateway.yaml');
-  await writeFile(config, `dataDir: ./data\npolicy: ${join(REPO, 'policies/default.yaml')}\nbroker: { port: 0 }\nhttp: { port: 0 }\n`);
+  await writeFile(
+    config,
+    `dataDir: ./data\npolicy: ${join(REPO, 'policies/default.yaml')}\nbroker: { port: 0 }\nhttp: { port: 0 }\n`,
+  );
   const r = await doctor(config);
   assert.equal(r.code, 0, r.out);
-  for (const line of [/^OK +sharp: libvips/m, /^OK +onnxruntime-node: runs on/m, /^OK +classic-level/m, /^OK +model blazeface-front-128: .*verified/m, /^OK +dataDir/m, /^OK +clock/m, /^OK +policy: .*veilgate-default v2, valid/m]) {
+  for (const line of [
+    /^OK +sharp: libvips/m,
+    /^OK +onnxruntime-node: runs on/m,
+    /^OK +classic-level/m,
+    /^OK +model blazeface-front-128: .*verified/m,
+    /^OK +dataDir/m,
+    /^OK +clock/m,
+    /^OK +policy: .*veilgate-default v2, valid/m,
+  ]) {
     assert.match(r.out, line);
   }
   assert.match(r.out, /^(OK|WARN) +ffmpeg/m);
   // dist/ may or may not be built in a checkout; either way the doctor says which form runs
-  assert.match(r.out, /^(OK +bundle: dist\/ built .* from these sources|WARN +bundle: .*runs from the TypeScript sources[^\n]*\n +fix: veilgate build)/m);
+  assert.match(
+    r.out,
+    /^(OK +bundle: dist\/ built .* from these sources|WARN +bundle: .*runs from the TypeScript sources[^\n]*\n +fix: veilgate build)/m,
+  );
 });
 
 test('doctor names each problem and says what to fix: a port in use, an unwritable dataDir, an invalid policy', async (t) => {
@@ -45,12 +59,24 @@ test('doctor names each problem and says what to fix: a port in use, an unwritab
   });
   const port = (busy.address() as AddressInfo).port;
   await writeFile(join(dir, 'not-a-dir'), 'a file where dataDir should be');
-  await writeFile(join(dir, 'policy.yaml'), 'id: x\nversion: 1\ntitle: t\nrules:\n  - id: r\n    match: { recordTypes: [door] }\n    allow: [tpye]\n');
+  await writeFile(
+    join(dir, 'policy.yaml'),
+    'id: x\nversion: 1\ntitle: t\nrules:\n  - id: r\n    match: { recordTypes: [door] }\n    allow: [tpye]\n',
+  );
   const config = join(dir, 'gateway.yaml');
-  await writeFile(config, `dataDir: ./not-a-dir\npolicy: ./policy.yaml\nbroker: { port: ${port} }\nhttp: { port: 0 }\n`);
+  await writeFile(
+    config,
+    `dataDir: ./not-a-dir\npolicy: ./policy.yaml\nbroker: { port: ${port} }\nhttp: { port: 0 }\n`,
+  );
   const r = await doctor(config);
   assert.equal(r.code, 1, r.out);
-  assert.match(r.out, new RegExp(`^FAIL +port broker \\(mqtt\\): 127.0.0.1:${port}: EADDRINUSE\\n +fix: .*stop it, or change the port`, 'm'));
+  assert.match(
+    r.out,
+    new RegExp(
+      `^FAIL +port broker \\(mqtt\\): 127.0.0.1:${port}: EADDRINUSE\\n +fix: .*stop it, or change the port`,
+      'm',
+    ),
+  );
   assert.match(r.out, /^FAIL +dataDir: .*not-a-dir.*\n +fix: create it/m);
   assert.match(r.out, /^FAIL +policy: .*error.*\n +fix: veilgate policy check/m);
   assert.match(r.out, /3 problem\(s\) to fix/);
@@ -61,7 +87,10 @@ test('doctor fails GPIO sensors whose chip cannot be opened and names the system
   t.after(() => rm(dir, { recursive: true, force: true }));
   const config = join(dir, 'gateway.yaml');
   // this machine has no GPIO chip: under PrivateDevices=yes a Pi looks the same
-  await writeFile(config, `dataDir: ./data\npolicy: ${join(REPO, 'policies/default.yaml')}\nbroker: { port: 0 }\nhttp: { port: 0 }\ngpio: { chip: gpiochip-veilgate-none }\nsensors:\n  - { id: door-gpio, kind: door, pin: 4 }\n`);
+  await writeFile(
+    config,
+    `dataDir: ./data\npolicy: ${join(REPO, 'policies/default.yaml')}\nbroker: { port: 0 }\nhttp: { port: 0 }\ngpio: { chip: gpiochip-veilgate-none }\nsensors:\n  - { id: door-gpio, kind: door, pin: 4 }\n`,
+  );
   const r = await doctor(config);
   assert.equal(r.code, 1, r.out);
   assert.match(r.out, /^FAIL +gpio: \/dev\/gpiochip-veilgate-none: .*ENOENT/m);
@@ -81,16 +110,25 @@ test('doctor warns about a device certificate that expires within 30 days and na
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-doctor-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const config = join(dir, 'gateway.yaml');
-  await writeFile(config, `dataDir: ./data\npolicy: ${join(REPO, 'policies/default.yaml')}\nbroker: { port: 0 }\nhttp: { port: 0 }\n`);
+  await writeFile(
+    config,
+    `dataDir: ./data\npolicy: ${join(REPO, 'policies/default.yaml')}\nbroker: { port: 0 }\nhttp: { port: 0 }\n`,
+  );
   const cli = (...args: string[]) => promisify(execFile)(process.execPath, [BIN, ...args, '--config', config]);
   await cli('certs', 'init');
   await cli('devices', 'add', 'cam-soon', '--kind', 'camera');
   await cli('devices', 'add', 'cam-later', '--kind', 'camera');
   await cli('certs', 'device', 'cam-soon', '--days', '10');
   await cli('certs', 'device', 'cam-later');
-  await assert.rejects(cli('certs', 'device', 'cam-later', '--days', '0'), /--days must be a whole number from 1 to 825/);
+  await assert.rejects(
+    cli('certs', 'device', 'cam-later', '--days', '0'),
+    /--days must be a whole number from 1 to 825/,
+  );
   const r = await doctor(config);
   assert.equal(r.code, 0, 'a warning is not a failure');
-  assert.match(r.out, /^WARN +certificate of cam-soon: expires on \S+, in 9 days\n +fix: veilgate certs device cam-soon/m);
+  assert.match(
+    r.out,
+    /^WARN +certificate of cam-soon: expires on \S+, in 9 days\n +fix: veilgate certs device cam-soon/m,
+  );
   assert.match(r.out, /^OK +certificate of cam-later: valid until/m);
 });

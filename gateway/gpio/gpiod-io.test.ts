@@ -6,7 +6,14 @@ test('gpiomon and gpioget are called as libgpiod 1.x (Debian 12) and 2.x (Debian
   assert.deepEqual(gpiomonArgs(1, 'gpiochip0', 17, 'up'), ['--bias', 'pull-up', '--format=%o %e', 'gpiochip0', '17']);
   assert.deepEqual(gpiomonArgs(2, 'gpiochip4', 17, undefined), ['--chip', 'gpiochip4', '--format=%o %e', '17']);
   assert.deepEqual(gpiogetArgs(1, 'gpiochip0', 22, 'down'), ['--bias', 'pull-down', 'gpiochip0', '22']);
-  assert.deepEqual(gpiogetArgs(2, 'gpiochip0', 22, 'up'), ['--chip', 'gpiochip0', '--numeric', '--bias', 'pull-up', '22']);
+  assert.deepEqual(gpiogetArgs(2, 'gpiochip0', 22, 'up'), [
+    '--chip',
+    'gpiochip0',
+    '--numeric',
+    '--bias',
+    'pull-up',
+    '22',
+  ]);
 });
 
 test('a gpiomon line is a level: rising is 1 in both versions, falling 0 (1.x) or 2 (2.x) is 0; anything else is ignored', () => {

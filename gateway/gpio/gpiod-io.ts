@@ -56,7 +56,8 @@ export class GpiodIo extends DigitalInputIo {
         this.version = v;
         this.markReady();
       },
-      (e: Error) => this.emit('error', new Error(`the libgpiod tools cannot run (install the Debian package gpiod): ${e.message}`)),
+      (e: Error) =>
+        this.emit('error', new Error(`the libgpiod tools cannot run (install the Debian package gpiod): ${e.message}`)),
     );
   }
 
@@ -72,12 +73,17 @@ export class GpiodIo extends DigitalInputIo {
       const { stdout } = await run('gpioget', gpiogetArgs(this.version, this.chip, pin, bias), { timeout: 5000 });
       this.level(pin, stdout.trim().endsWith('1') ? 1 : 0);
     } catch (e) {
-      this.pinFailed(pin, `gpioget ${this.chip} ${pin}: ${firstLine((e as { stderr?: string }).stderr) || (e as Error).message}`);
+      this.pinFailed(
+        pin,
+        `gpioget ${this.chip} ${pin}: ${firstLine((e as { stderr?: string }).stderr) || (e as Error).message}`,
+      );
       this.retry(pin);
       return;
     }
     if (this.closed) return;
-    const mon = spawn('gpiomon', gpiomonArgs(this.version, this.chip, pin, bias), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const mon = spawn('gpiomon', gpiomonArgs(this.version, this.chip, pin, bias), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.monitors.set(pin, mon);
     let stderr = '';
     mon.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-500)));
@@ -93,7 +99,10 @@ export class GpiodIo extends DigitalInputIo {
     mon.on('exit', (code, signal) => {
       this.monitors.delete(pin);
       if (this.closed) return;
-      this.pinFailed(pin, `gpiomon ${this.chip} ${pin} stopped (${signal ?? `exit ${code}`}): ${firstLine(stderr) || 'no message'}`);
+      this.pinFailed(
+        pin,
+        `gpiomon ${this.chip} ${pin} stopped (${signal ?? `exit ${code}`}): ${firstLine(stderr) || 'no message'}`,
+      );
       this.retry(pin);
     });
   }
@@ -113,7 +122,9 @@ export class GpiodIo extends DigitalInputIo {
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.retries) clearTimeout(t);
-    const exits = [...this.monitors.values()].map((m) => new Promise((r) => (m.exitCode !== null ? r(null) : m.once('exit', r))));
+    const exits = [...this.monitors.values()].map(
+      (m) => new Promise((r) => (m.exitCode !== null ? r(null) : m.once('exit', r))),
+    );
     for (const m of this.monitors.values()) m.kill('SIGTERM');
     await Promise.all(exits);
   }

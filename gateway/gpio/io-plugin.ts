@@ -37,7 +37,13 @@ export abstract class DigitalInputIo extends EventEmitter {
     pinCount: number,
   ) {
     super();
-    this.pins = Array.from({ length: pinCount }, () => ({ supportedModes: [MODES.INPUT], mode: MODES.INPUT, value: 0, report: 1, analogChannel: 127 }));
+    this.pins = Array.from({ length: pinCount }, () => ({
+      supportedModes: [MODES.INPUT],
+      mode: MODES.INPUT,
+      value: 0,
+      report: 1,
+      analogChannel: 127,
+    }));
   }
 
   protected markReady(): void {
@@ -47,7 +53,8 @@ export abstract class DigitalInputIo extends EventEmitter {
   }
 
   pinMode(pin: number, mode: number): this {
-    if (mode !== MODES.INPUT) throw new Error(`${this.name}: pin ${pin} can only be a digital input (mode ${mode} asked)`);
+    if (mode !== MODES.INPUT)
+      throw new Error(`${this.name}: pin ${pin} can only be a digital input (mode ${mode} asked)`);
     this.pins[pin]!.mode = mode;
     return this;
   }

@@ -18,12 +18,27 @@ const cfg = configFromObject(
   '/tmp',
 );
 
-async function started(): Promise<{ io: SimulatedIo; events: Array<[string, SensorEvent]>; sensors: GpioSensors; until: (n: number) => Promise<void> }> {
+async function started(): Promise<{
+  io: SimulatedIo;
+  events: Array<[string, SensorEvent]>;
+  sensors: GpioSensors;
+  until: (n: number) => Promise<void>;
+}> {
   const events: Array<[string, SensorEvent]> = [];
   const io = new SimulatedIo();
   let ready!: () => void;
   const isReady = new Promise<void>((r) => (ready = r));
-  const sensors = await GpioSensors.start(cfg.gpio, cfg.sensors, { event: (id, e) => events.push([id, e]), problem: (id, c, d) => assert.fail(`${id} ${c}: ${d}`), online: (id) => id === 'sound-1' && ready(), flooded: () => assert.fail('flooded') }, io);
+  const sensors = await GpioSensors.start(
+    cfg.gpio,
+    cfg.sensors,
+    {
+      event: (id, e) => events.push([id, e]),
+      problem: (id, c, d) => assert.fail(`${id} ${c}: ${d}`),
+      online: (id) => id === 'sound-1' && ready(),
+      flooded: () => assert.fail('flooded'),
+    },
+    io,
+  );
   await isReady;
   await new Promise((r) => setTimeout(r, 100)); // the idle levels settle (pull-ups high)
   const until = async (n: number) => {
@@ -32,7 +47,8 @@ async function started(): Promise<{ io: SimulatedIo; events: Array<[string, Sens
   return { io, events, sensors, until };
 }
 
-const kinds = (events: Array<[string, SensorEvent]>) => events.map(([id, e]) => `${id} ${JSON.stringify({ ...e, at: undefined })}`);
+const kinds = (events: Array<[string, SensorEvent]>) =>
+  events.map(([id, e]) => `${id} ${JSON.stringify({ ...e, at: undefined })}`);
 
 test('a PIR output going high and low is motion active, then inactive', async () => {
   const { io, events, sensors, until } = await started();
@@ -62,14 +78,25 @@ test('a panic button held past holdMs is press, hold, release; a short press has
   await new Promise((r) => setTimeout(r, 600));
   io.set(22, undefined);
   await until(3);
-  assert.deepEqual(kinds(events), ['panic-1 {"type":"panic","action":"press"}', 'panic-1 {"type":"panic","action":"hold"}', 'panic-1 {"type":"panic","action":"release"}'], 'one hold, though held for two holdMs');
+  assert.deepEqual(
+    kinds(events),
+    [
+      'panic-1 {"type":"panic","action":"press"}',
+      'panic-1 {"type":"panic","action":"hold"}',
+      'panic-1 {"type":"panic","action":"release"}',
+    ],
+    'one hold, though held for two holdMs',
+  );
   events.length = 0;
   io.set(22, 0);
   await until(1);
   io.set(22, undefined);
   await until(2);
   await sensors.close();
-  assert.deepEqual(kinds(events), ['panic-1 {"type":"panic","action":"press"}', 'panic-1 {"type":"panic","action":"release"}']);
+  assert.deepEqual(kinds(events), [
+    'panic-1 {"type":"panic","action":"press"}',
+    'panic-1 {"type":"panic","action":"release"}',
+  ]);
 });
 
 test('a sound module tripping its comparator is a sound_level event at the configured dBA; going quiet is not an event', async () => {
@@ -82,7 +109,7 @@ test('a sound module tripping its comparator is a sound_level event at the confi
   assert.deepEqual(kinds(events), ['sound-1 {"type":"sound_level","dbA":85}']);
 });
 
-test('stopping the sensors while the panic button is held stops johnny-five\'s hold timer too', async () => {
+test("stopping the sensors while the panic button is held stops johnny-five's hold timer too", async () => {
   const { io, events, sensors, until } = await started();
   const idle = io.intervals.size; // Motion and Sensor polls
   io.set(22, 0);

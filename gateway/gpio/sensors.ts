@@ -29,13 +29,20 @@ export const GPIO_EVENTS_PER_SECOND = 2;
 export class GpioSensors {
   private constructor(readonly io: DigitalInputIo) {}
 
-  static async start(gpio: GatewayConfig['gpio'], sensors: readonly GpioSensorConfig[], h: GpioHandlers, io?: DigitalInputIo): Promise<GpioSensors> {
+  static async start(
+    gpio: GatewayConfig['gpio'],
+    sensors: readonly GpioSensorConfig[],
+    h: GpioHandlers,
+    io?: DigitalInputIo,
+  ): Promise<GpioSensors> {
     io ??= gpio.io === 'simulated' ? new SimulatedIo() : new (await import('./gpiod-io.ts')).GpiodIo(gpio.chip);
     const self = new GpioSensors(io);
     // before anything can fail: an 'error' with no listener would throw into the event loop
     io.on('error', (e: Error) => h.problem(null, 'GPIO_UNAVAILABLE', e.message));
     const byPin = new Map(sensors.map((s) => [s.pin, s.id]));
-    io.on('pin-error', (pin: number, message: string) => h.problem(byPin.get(pin) ?? null, 'GPIO_UNAVAILABLE', message));
+    io.on('pin-error', (pin: number, message: string) =>
+      h.problem(byPin.get(pin) ?? null, 'GPIO_UNAVAILABLE', message),
+    );
     io.on('pin-ok', (pin: number) => byPin.has(pin) && h.online(byPin.get(pin)!));
     const five = (await import('johnny-five')).default;
     const board = new five.Board({ io, repl: false, debug: false, sigint: false });
@@ -48,7 +55,12 @@ export class GpioSensors {
     return self;
   }
 
-  private attach(five: typeof import('johnny-five').default, board: InstanceType<typeof five.Board>, s: GpioSensorConfig, h: GpioHandlers): void {
+  private attach(
+    five: typeof import('johnny-five').default,
+    board: InstanceType<typeof five.Board>,
+    s: GpioSensorConfig,
+    h: GpioHandlers,
+  ): void {
     const at = () => new Date().toISOString();
     // a wire that chatters must not fill the audit log and the outbox: a token bucket per sensor
     let tokens = GPIO_BURST;
@@ -70,7 +82,9 @@ export class GpioSensors {
     };
     switch (s.kind) {
       case 'pir': {
-        const m = this.capture(() => new five.Motion({ board, pin: s.pin, controller: 'PIR', calibrationDelay: s.options.calibrationMs }));
+        const m = this.capture(
+          () => new five.Motion({ board, pin: s.pin, controller: 'PIR', calibrationDelay: s.options.calibrationMs }),
+        );
         m.on('motionstart', () => emit({ type: 'motion', at: at(), active: true }));
         m.on('motionend', () => emit({ type: 'motion', at: at(), active: false }));
         return;
@@ -88,7 +102,9 @@ export class GpioSensors {
         return;
       }
       case 'panic': {
-        const b = this.capture(() => new five.Button({ board, pin: s.pin, holdtime: s.options.holdMs, isPullup: s.options.pullUp }));
+        const b = this.capture(
+          () => new five.Button({ board, pin: s.pin, holdtime: s.options.holdMs, isPullup: s.options.pullUp }),
+        );
         // johnny-five repeats 'hold' every holdtime while pressed: one hold per press is the event
         let held = false;
         b.on('press', () => {

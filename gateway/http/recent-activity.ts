@@ -16,18 +16,40 @@ export class RecentActivity {
   see(e: AuditEntry): void {
     const ev = e.event;
     if (ev.type === 'policy-activated') {
-      this.addPolicy({ at: e.at, outcome: 'activated', policy: `${ev.policy.id} v${ev.policy.version}`, trigger: ev.trigger });
+      this.addPolicy({
+        at: e.at,
+        outcome: 'activated',
+        policy: `${ev.policy.id} v${ev.policy.version}`,
+        trigger: ev.trigger,
+      });
     } else if (ev.type === 'policy-rejected') {
       const kept = ev.kept ? `${ev.kept.id} v${ev.kept.version} stays in force` : 'nothing in force';
-      this.addPolicy({ at: e.at, outcome: 'rejected', policy: ev.source.split('/').at(-1) ?? ev.source, trigger: ev.trigger, detail: `${ev.errors.length} error(s); ${kept}` });
+      this.addPolicy({
+        at: e.at,
+        outcome: 'rejected',
+        policy: ev.source.split('/').at(-1) ?? ev.source,
+        trigger: ev.trigger,
+        detail: `${ev.errors.length} error(s); ${kept}`,
+      });
     }
   }
 
   /** Each decision as it is made (most are recorded in the audit log only as counts, when their window ends). */
-  seeDecision(at: string, deviceId: string, d: { recordType: string; action: 'forward' | 'withhold'; rules: string[]; reason?: string | undefined }): void {
+  seeDecision(
+    at: string,
+    deviceId: string,
+    d: { recordType: string; action: 'forward' | 'withhold'; rules: string[]; reason?: string | undefined },
+  ): void {
     const key = `${deviceId}\0${d.recordType}\0${d.action}\0${d.reason ?? ''}`;
     this.decisions.delete(key);
-    this.decisions.set(key, { at, deviceId, recordType: d.recordType, action: d.action, rules: d.rules, reason: d.reason ?? null });
+    this.decisions.set(key, {
+      at,
+      deviceId,
+      recordType: d.recordType,
+      action: d.action,
+      rules: d.rules,
+      reason: d.reason ?? null,
+    });
     if (this.decisions.size > MAX_DECISIONS) this.decisions.delete(this.decisions.keys().next().value!);
   }
 

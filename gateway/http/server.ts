@@ -26,7 +26,8 @@ export interface HttpOptions {
 
 const MAX_URL = 2048;
 const MAX_HEADER_BYTES = 16 * 1024;
-const TOO_MANY = 'too many failed logins from this address: wait and try again (at most 5 minutes), or log in from another address';
+const TOO_MANY =
+  'too many failed logins from this address: wait and try again (at most 5 minutes), or log in from another address';
 const PREVIEW = /^\/preview\/([^/]+)\.jpg$/;
 
 export function isLoopback(host: string): boolean {
@@ -41,7 +42,8 @@ function hostAllowed(header: string | undefined, configured: string): boolean {
 }
 
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
@@ -63,8 +65,10 @@ export async function serveHttp(src: HttpSources, o: HttpOptions): Promise<{ ser
     if ((req.url ?? '').length > MAX_URL) return send(res, 414, 'text/plain', 'URL too long');
     // a page served without a login answers only to its own names: a web page elsewhere that points
     // a name of its own at 127.0.0.1 (DNS rebinding) must not read the status or the metrics
-    if (!o.logins && !hostAllowed(req.headers.host, o.host)) return send(res, 421, 'text/plain', 'this page answers only to its own address (check the Host header)');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET and HEAD', { allow: 'GET, HEAD' });
+    if (!o.logins && !hostAllowed(req.headers.host, o.host))
+      return send(res, 421, 'text/plain', 'this page answers only to its own address (check the Host header)');
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return send(res, 405, 'text/plain', 'only GET and HEAD', { allow: 'GET, HEAD' });
     if (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding']) {
       res.setHeader('connection', 'close');
       return send(res, 413, 'text/plain', 'requests carry no body');
@@ -107,7 +111,10 @@ export async function serveHttp(src: HttpSources, o: HttpOptions): Promise<{ ser
     if (!m) return deny(backoff.waitFor(address, Date.now()) > 0 ? TOO_MANY : 'login required');
     // taken before the check is awaited: requests sent at once cannot all slip past the back-off
     const attempt = await backoff.begin(address, Date.now());
-    if (!('ok' in attempt)) return deny(attempt.reason === 'busy' ? 'too many logins from this address at once: try again in a moment' : TOO_MANY);
+    if (!('ok' in attempt))
+      return deny(
+        attempt.reason === 'busy' ? 'too many logins from this address at once: try again in a moment' : TOO_MANY,
+      );
     let ok = false;
     try {
       const text = Buffer.from(m[1]!, 'base64').toString('utf8');
@@ -118,9 +125,10 @@ export async function serveHttp(src: HttpSources, o: HttpOptions): Promise<{ ser
     }
     return ok || deny('wrong name or password');
   }
-  const server = o.cert && o.key
-    ? createHttps({ cert: o.cert, key: o.key, maxHeaderSize: MAX_HEADER_BYTES }, handler)
-    : createHttp({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
+  const server =
+    o.cert && o.key
+      ? createHttps({ cert: o.cert, key: o.key, maxHeaderSize: MAX_HEADER_BYTES }, handler)
+      : createHttp({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
   server.maxRequestsPerSocket = 1000;
@@ -131,7 +139,18 @@ export async function serveHttp(src: HttpSources, o: HttpOptions): Promise<{ ser
   return { server, address: server.address() as AddressInfo };
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  extra: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    ...extra,
+  });
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }

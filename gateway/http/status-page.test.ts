@@ -31,8 +31,20 @@ test('the status page shows devices, camera health, the policy, decisions and a 
   });
   const base = `http://127.0.0.1:${h.gateway.httpAddress!.port}`;
   const original = await sharp(join(PHOTOS, 'astronaut.png')).toColourspace('srgb').jpeg({ quality: 90 }).toBuffer();
-  const cam = await startCameraSim({ url: h.brokerUrl, deviceId: 'cam-1', secret: await h.gateway.registry.add('cam-1', 'camera'), frames: [original], fps: 5 });
-  const door = await startSensorSim({ url: h.brokerUrl, deviceId: 'door-1', secret: await h.gateway.registry.add('door-1', 'sensor'), type: 'door', every: 0.3 });
+  const cam = await startCameraSim({
+    url: h.brokerUrl,
+    deviceId: 'cam-1',
+    secret: await h.gateway.registry.add('cam-1', 'camera'),
+    frames: [original],
+    fps: 5,
+  });
+  const door = await startSensorSim({
+    url: h.brokerUrl,
+    deviceId: 'door-1',
+    secret: await h.gateway.registry.add('door-1', 'sensor'),
+    type: 'door',
+    every: 0.3,
+  });
   await h.gateway.registry.add('pir-9', 'sensor'); // provisioned, never connected
   t.after(async () => {
     await cam.stop();
@@ -48,11 +60,18 @@ test('the status page shows devices, camera health, the policy, decisions and a 
   await waitFor('camera health and a door decision on the status page', async () => {
     s = (await (await fetch(`${base}/status.json`)).json()) as GatewayStatus;
     const cam1 = s.devices.find((d) => d.id === 'cam-1');
-    return !!cam1?.camera && cam1.camera.processed >= 3 && s.recent.some((r) => r.recordType === 'door' && r.action === 'forward');
+    return (
+      !!cam1?.camera &&
+      cam1.camera.processed >= 3 &&
+      s.recent.some((r) => r.recordType === 'door' && r.action === 'forward')
+    );
   });
   assert.equal(s.policy?.id, 'veilgate-default');
   assert.equal(s.policy?.localPreview, true);
-  assert.deepEqual(s.policyHistory.map((p) => p.outcome), ['activated']);
+  assert.deepEqual(
+    s.policyHistory.map((p) => p.outcome),
+    ['activated'],
+  );
   const byId = Object.fromEntries(s.devices.map((d) => [d.id, d]));
   assert.equal(byId['cam-1']!.online, true);
   assert.equal(byId['door-1']!.online, true);
@@ -70,15 +89,24 @@ test('the status page shows devices, camera health, the policy, decisions and a 
   assert.ok(!jpeg.equals(original), 'not the frame the camera sent');
   const before = await detailInside(original, FACE);
   const after = await detailInside(jpeg, FACE);
-  assert.ok(after < before * 0.4, `face detail in the preview ${after.toFixed(1)}, in the original ${before.toFixed(1)}`);
+  assert.ok(
+    after < before * 0.4,
+    `face detail in the preview ${after.toFixed(1)}, in the original ${before.toFixed(1)}`,
+  );
 });
 
-test('without the policy\'s consent the status page shows no preview at all', async (t) => {
+test("without the policy's consent the status page shows no preview at all", async (t) => {
   const h = await startHarness();
   t.after(() => h.stop());
   const base = `http://127.0.0.1:${h.gateway.httpAddress!.port}`;
   const frames = [await sharp(join(PHOTOS, 'astronaut.png')).jpeg().toBuffer()];
-  const cam = await startCameraSim({ url: h.brokerUrl, deviceId: 'cam-1', secret: await h.gateway.registry.add('cam-1', 'camera'), frames, fps: 5 });
+  const cam = await startCameraSim({
+    url: h.brokerUrl,
+    deviceId: 'cam-1',
+    secret: await h.gateway.registry.add('cam-1', 'camera'),
+    frames,
+    fps: 5,
+  });
   t.after(() => cam.stop());
   await fetch(`${base}/status.json`); // someone is looking
   await waitFor('frames processed', () => h.gateway.ingest.stats.processed >= 5);
@@ -100,15 +128,22 @@ test('health and readiness: ready with a policy and models; not ready, with the 
   const r = await fetch(`http://127.0.0.1:${none.gateway.httpAddress!.port}/readyz`);
   assert.equal(r.status, 503);
   assert.match(await r.text(), /no valid policy/);
-  const s = (await (await fetch(`http://127.0.0.1:${none.gateway.httpAddress!.port}/status.json`)).json()) as GatewayStatus;
+  const s = (await (
+    await fetch(`http://127.0.0.1:${none.gateway.httpAddress!.port}/status.json`)
+  ).json()) as GatewayStatus;
   assert.ok(s.warnings.some((w) => /No valid policy/.test(w)));
 });
 
 test('the allowAnonymous warning is on the status page', async (t) => {
   const h = await startHarness({ allowAnonymous: true });
   t.after(() => h.stop());
-  const s = (await (await fetch(`http://127.0.0.1:${h.gateway.httpAddress!.port}/status.json`)).json()) as GatewayStatus;
-  assert.ok(s.warnings.some((w) => /allowAnonymous/.test(w)), JSON.stringify(s.warnings));
+  const s = (await (
+    await fetch(`http://127.0.0.1:${h.gateway.httpAddress!.port}/status.json`)
+  ).json()) as GatewayStatus;
+  assert.ok(
+    s.warnings.some((w) => /allowAnonymous/.test(w)),
+    JSON.stringify(s.warnings),
+  );
 });
 
 test('with a login required, every page but the health checks asks for it, and wrong passwords back off', async (t) => {
@@ -121,7 +156,9 @@ test('with a login required, every page but the health checks asks for it, and w
   const h = await startHarness({ dataDir, http: { requireLogin: true } });
   defer(() => h.stop());
   const base = `http://127.0.0.1:${h.gateway.httpAddress!.port}`;
-  const auth = (user: string, pw: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}` });
+  const auth = (user: string, pw: string) => ({
+    authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`,
+  });
   assert.equal((await fetch(`${base}/healthz`)).status, 200);
   for (const path of ['/', '/status.json', '/metrics', '/preview/cam-1.jpg', '/status.js']) {
     const r = await fetch(`${base}${path}`);
@@ -129,7 +166,8 @@ test('with a login required, every page but the health checks asks for it, and w
     assert.match(r.headers.get('www-authenticate') ?? '', /Basic/);
   }
   assert.equal((await fetch(`${base}/status.json`, { headers: auth('officer', password) })).status, 200);
-  for (let i = 0; i < 5; i++) assert.equal((await fetch(`${base}/status.json`, { headers: auth('officer', 'guess') })).status, 401);
+  for (let i = 0; i < 5; i++)
+    assert.equal((await fetch(`${base}/status.json`, { headers: auth('officer', 'guess') })).status, 401);
   const r = await fetch(`${base}/status.json`, { headers: auth('officer', password) });
   assert.equal(r.status, 401, 'after repeated failures even the right password waits');
   assert.match(await r.text(), /wait/);
@@ -144,7 +182,10 @@ test('status page logins: a burst of wrong passwords runs at most the free check
   const h = await startHarness({ dataDir, http: { requireLogin: true } });
   defer(() => h.stop());
   const base = `http://127.0.0.1:${h.gateway.httpAddress!.port}`;
-  const get = (user: string, pw: string) => fetch(`${base}/status.json`, { headers: { authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}` } });
+  const get = (user: string, pw: string) =>
+    fetch(`${base}/status.json`, {
+      headers: { authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}` },
+    });
   let before = secretChecksRun();
   assert.equal((await get('nobody', 'guess')).status, 401);
   assert.equal(secretChecksRun() - before, 1, 'an unknown name runs scrypt too');
@@ -152,22 +193,42 @@ test('status page logins: a burst of wrong passwords runs at most the free check
   assert.equal((await get('officer', 'guess')).status, 401);
   assert.equal(secretChecksRun() - before, 1);
   before = secretChecksRun();
-  const burst = await Promise.all(Array.from({ length: 30 }, (_, i) => get('officer', `guess-${i}`).then(async (r) => [r.status, await r.text()] as const)));
+  const burst = await Promise.all(
+    Array.from({ length: 30 }, (_, i) =>
+      get('officer', `guess-${i}`).then(async (r) => [r.status, await r.text()] as const),
+    ),
+  );
   assert.ok(burst.every(([status]) => status === 401));
   const checks = secretChecksRun() - before;
   assert.equal(checks, 3, 'checks ran for the five free failures only, two of them spent before the burst');
-  assert.equal(burst.filter(([, text]) => /too many failed logins .*at most 5 minutes/.test(text)).length, 27, 'the wait, and how long it can be, is said');
+  assert.equal(
+    burst.filter(([, text]) => /too many failed logins .*at most 5 minutes/.test(text)).length,
+    27,
+    'the wait, and how long it can be, is said',
+  );
   // from anywhere in 127.0.0.0/8: one address for the back-off
   const other = await new Promise<number>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', localAddress: '127.0.0.9', port: h.gateway.httpAddress!.port, path: '/status.json', headers: { authorization: `Basic ${Buffer.from('officer:x').toString('base64')}` } }, (res) => {
-      res.resume();
-      resolve(res.statusCode!);
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        localAddress: '127.0.0.9',
+        port: h.gateway.httpAddress!.port,
+        path: '/status.json',
+        headers: { authorization: `Basic ${Buffer.from('officer:x').toString('base64')}` },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
   assert.equal(other, 401);
-  assert.ok(h.gateway.httpAddress && secretChecksRun() - before === checks, 'no check ran for the other loopback address either');
+  assert.ok(
+    h.gateway.httpAddress && secretChecksRun() - before === checks,
+    'no check ran for the other loopback address either',
+  );
 });
 
 test('hostile requests get a clear status and the page keeps serving', async (t) => {
@@ -198,10 +259,13 @@ test('without a login the page answers only to its own names: a rebound DNS name
   t.after(() => h.stop());
   const get = (host: string) =>
     new Promise<number>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: h.gateway.httpAddress!.port, path: '/status.json', headers: { host } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        { host: '127.0.0.1', port: h.gateway.httpAddress!.port, path: '/status.json', headers: { host } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end();
     });

@@ -7,12 +7,32 @@ export interface GatewayStatus {
   warnings: string[];
   policy: { id: string; version: number; sha256: string; title: string; source: string; localPreview: boolean } | null;
   /** policy activations and rejections since this start, newest first (the full history: veilgate report) */
-  policyHistory: Array<{ at: string; outcome: 'activated' | 'rejected'; policy: string; trigger: string; detail?: string }>;
-  devices: Array<{ id: string; kind: string; zone: string | null; online: boolean; camera: CameraHealth | null; preview: boolean }>;
+  policyHistory: Array<{
+    at: string;
+    outcome: 'activated' | 'rejected';
+    policy: string;
+    trigger: string;
+    detail?: string;
+  }>;
+  devices: Array<{
+    id: string;
+    kind: string;
+    zone: string | null;
+    online: boolean;
+    camera: CameraHealth | null;
+    preview: boolean;
+  }>;
   outbox: { depth: number; bytes: number; oldestAgeSeconds: number; dropped: Record<string, number> };
   uplink: { connected: boolean; delivered: number; retried: number; reconnects: number };
   decisions: { forward: number; withhold: number };
   /** the newest decisions, newest first: what left and what was withheld, and which rule decided */
-  recent: Array<{ at: string; deviceId: string; recordType: string; action: 'forward' | 'withhold'; rules: string[]; reason: string | null }>;
+  recent: Array<{
+    at: string;
+    deviceId: string;
+    recordType: string;
+    action: 'forward' | 'withhold';
+    rules: string[];
+    reason: string | null;
+  }>;
   audit: { seq: number; hash: string };
 }

@@ -5,7 +5,14 @@ import { DeviceQueues } from './device-queues.ts';
 test('devices take turns, each device in put order, and a rewind hands everything out again', () => {
   const settled = new Set<number>();
   const q = new DeviceQueues((seq) => settled.has(seq));
-  for (const [key, seq] of [[1, 10], [1, 11], [1, 12], [2, 13], [2, 14]] as const) q.push(key, seq);
+  for (const [key, seq] of [
+    [1, 10],
+    [1, 11],
+    [1, 12],
+    [2, 13],
+    [2, 14],
+  ] as const)
+    q.push(key, seq);
   assert.deepEqual(q.take(3), [10, 13, 11]);
   assert.deepEqual(q.take(10), [14, 12]);
   settled.add(10);

@@ -116,7 +116,7 @@ export class DeviceQueues {
     const its = [...this.queues.values()].map((q) => q.all(this.settled));
     const out: number[] = [];
     while (its.length > 0) {
-      for (let i = 0; i < its.length; ) {
+      for (let i = 0; i < its.length;) {
         const r = its[i]!.next();
         if (r.done) its.splice(i, 1);
         else {

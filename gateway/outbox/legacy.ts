@@ -17,9 +17,19 @@ export interface LegacyOutbox {
  * put, ack and drop lines) into the segments, then deletes the old file. A crash midway moves them
  * again at the next start: some records are then sent twice, and receivers drop duplicates by id.
  */
-export async function migrateLegacyOutbox(dir: string, recentSince: number, put: (e: OutboxEntry) => Promise<void>): Promise<LegacyOutbox | null> {
+export async function migrateLegacyOutbox(
+  dir: string,
+  recentSince: number,
+  put: (e: OutboxEntry) => Promise<void>,
+): Promise<LegacyOutbox | null> {
   const file = join(dir, 'outbox.jsonl');
-  if (!(await stat(file).then(() => true, () => false))) return null;
+  if (
+    !(await stat(file).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return null;
   const log = new JsonlLog(file);
   const { lines, tornBytes, corrupt, corruptLines } = await log.open();
   await log.close();

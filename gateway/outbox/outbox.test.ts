@@ -9,7 +9,13 @@ import { startHarness, waitFor, YESTERDAY } from '../test/harness.ts';
 import { connectDevice, sampleEvent } from '../../simulators/index.ts';
 import { deviceTopic } from '../../devices/index.ts';
 
-const entry = (i: number, key = 'dev-1', at = Date.now()) => ({ id: `r${i}`, topic: `t/${i}`, payload: JSON.stringify({ i }), key, at });
+const entry = (i: number, key = 'dev-1', at = Date.now()) => ({
+  id: `r${i}`,
+  topic: `t/${i}`,
+  payload: JSON.stringify({ i }),
+  key,
+  at,
+});
 
 /** acknowledges by record id, as the uplink does by seq after the agency's PUBACK */
 async function ackIds(box: DurableOutbox, ...ids: string[]): Promise<void> {
@@ -38,13 +44,22 @@ test('take hands each pending entry out once until a rewind, then everything not
   const box = await DurableOutbox.open(dir);
   for (let i = 0; i < 5; i++) await box.put(entry(i));
   const first = await box.take(3);
-  assert.deepEqual(first.map((e) => e.id), ['r0', 'r1', 'r2']);
+  assert.deepEqual(
+    first.map((e) => e.id),
+    ['r0', 'r1', 'r2'],
+  );
   assert.deepEqual(first[0], { ...entry(0, 'dev-1', first[0]!.at), seq: first[0]!.seq }, 'the entry as it was put');
-  assert.deepEqual((await box.take(10)).map((e) => e.id), ['r3', 'r4']);
+  assert.deepEqual(
+    (await box.take(10)).map((e) => e.id),
+    ['r3', 'r4'],
+  );
   assert.deepEqual(await box.take(10), []);
   box.ack(first[1]!.seq);
   box.rewind();
-  assert.deepEqual((await box.take(10)).map((e) => e.id), ['r0', 'r2', 'r3', 'r4']);
+  assert.deepEqual(
+    (await box.take(10)).map((e) => e.id),
+    ['r0', 'r2', 'r3', 'r4'],
+  );
   await box.close();
 });
 
@@ -79,14 +94,21 @@ test('concurrent puts share fsyncs and all survive', async (t) => {
   await again.close();
 });
 
-test('devices take turns: a long backlog from one device does not hold up another\'s records', async (t) => {
+test("devices take turns: a long backlog from one device does not hold up another's records", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-outbox-'));
   t.after(() => rm(dir, { recursive: true }));
   const box = await DurableOutbox.open(dir);
   for (let i = 0; i < 5; i++) await box.put(entry(i, 'busy'));
   await box.put(entry(100, 'quiet'));
-  assert.deepEqual((await box.take(3)).map((e) => e.id), ['r0', 'r100', 'r1']);
-  assert.deepEqual((await box.list()).filter((e) => e.key === 'busy').map((e) => e.id), ['r0', 'r1', 'r2', 'r3', 'r4'], 'each device in order');
+  assert.deepEqual(
+    (await box.take(3)).map((e) => e.id),
+    ['r0', 'r100', 'r1'],
+  );
+  assert.deepEqual(
+    (await box.list()).filter((e) => e.key === 'busy').map((e) => e.id),
+    ['r0', 'r1', 'r2', 'r3', 'r4'],
+    'each device in order',
+  );
   await box.close();
 });
 
@@ -95,10 +117,15 @@ test('when full, refuse-new refuses and keeps every accepted entry', async (t) =
   t.after(() => rm(dir, { recursive: true }));
   const box = await DurableOutbox.open(dir, { maxBytes: 1000, maxAgeSeconds: 3600, whenFull: 'refuse-new' });
   let refused = 0;
-  for (let i = 0; i < 50; i++) await box.put(entry(i)).catch((e: Error & { code?: string }) => (assert.equal(e.code, 'OUTBOX_FULL'), refused++));
+  for (let i = 0; i < 50; i++)
+    await box.put(entry(i)).catch((e: Error & { code?: string }) => (assert.equal(e.code, 'OUTBOX_FULL'), refused++));
   assert.ok(refused > 0 && box.size > 0 && box.size + refused === 50);
   assert.ok(box.bytes <= 1000);
-  assert.deepEqual(await ids(box), Array.from({ length: box.size }, (_, i) => `r${i}`), 'the first ones kept');
+  assert.deepEqual(
+    await ids(box),
+    Array.from({ length: box.size }, (_, i) => `r${i}`),
+    'the first ones kept',
+  );
   assert.equal(box.drops.OUTBOX_FULL, refused);
   await box.close();
 });
@@ -157,7 +184,11 @@ test('segments are deleted, oldest first, once everything in them is delivered; 
   const indexed = await DurableOutbox.open(dir, undefined, { segmentBytes: 4096 });
   assert.ok(indexed.recovered.readIndexes >= 1, 'sealed segments read through their index files');
   assert.deepEqual((await ids(indexed)).sort(), left);
-  assert.deepEqual((await indexed.list()).filter((e) => e.key === 'dev-0').map((e) => e.id), left.filter((id) => Number(id.slice(1)) % 3 === 0).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))), 'each device in order');
+  assert.deepEqual(
+    (await indexed.list()).filter((e) => e.key === 'dev-0').map((e) => e.id),
+    left.filter((id) => Number(id.slice(1)) % 3 === 0).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))),
+    'each device in order',
+  );
   await indexed.close();
   // lost or damaged index files are rebuilt from their segments
   const idx = (await readdir(dir)).filter((n) => n.endsWith('.idx'));
@@ -184,10 +215,14 @@ test('a long drain with no new records fills segments with acks alone, each its 
     await new Promise((r) => setImmediate(r));
   }
   // each segment its own file: a head that only took acks is not followed by one of the same name
-  await waitFor('the delivered segments deleted, one file for each segment left', async () => {
-    const files = (await segmentFiles(dir)).length;
-    return files <= 3 && files === draining.segmentCount;
-  }, 5000);
+  await waitFor(
+    'the delivered segments deleted, one file for each segment left',
+    async () => {
+      const files = (await segmentFiles(dir)).length;
+      return files <= 3 && files === draining.segmentCount;
+    },
+    5000,
+  );
   await draining.close();
   const drained = await DurableOutbox.open(dir, undefined, { segmentBytes: 2048 });
   assert.equal(drained.size, 0, 'every ack reached a file that is still there');
@@ -214,7 +249,10 @@ test('a damaged line in a sealed segment is found when it is read: an audited OU
   again.on('dropped', (e, reason) => dropped.push(`${e.id}:${reason}`));
   const sent = (await again.take(100)).map((e) => e.id);
   assert.deepEqual(dropped, ['r3:OUTBOX_CORRUPT']);
-  assert.deepEqual(sent, Array.from({ length: 60 }, (_, i) => `r${i}`).filter((id) => id !== 'r3'));
+  assert.deepEqual(
+    sent,
+    Array.from({ length: 60 }, (_, i) => `r${i}`).filter((id) => id !== 'r3'),
+  );
   assert.equal(again.drops.OUTBOX_CORRUPT, 1);
   await again.close();
 });
@@ -230,9 +268,15 @@ test('a damaged line in the newest segment is a lost record at open, copied asid
   lines[2] = lines[2]!.slice(0, 40) + '#'.repeat(10) + lines[2]!.slice(50);
   await writeFile(join(dir, head!), lines.join('\n'));
   const again = await DurableOutbox.open(dir);
-  assert.deepEqual(again.recovered.lost.map((l) => l.id), ['r2']);
+  assert.deepEqual(
+    again.recovered.lost.map((l) => l.id),
+    ['r2'],
+  );
   assert.equal(again.recovered.corruptLines, 1);
-  assert.ok(again.recovered.quarantined && (await stat(again.recovered.quarantined)).size > 0, 'the damaged file is kept for inspection');
+  assert.ok(
+    again.recovered.quarantined && (await stat(again.recovered.quarantined)).size > 0,
+    'the damaged file is kept for inspection',
+  );
   assert.deepEqual(await ids(again), ['r0', 'r1', 'r3', 'r4']);
   await again.put(entry(5));
   await again.close();
@@ -246,7 +290,10 @@ test('an outbox.jsonl left by an earlier version is moved into segments, its del
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-outbox-'));
   t.after(() => rm(dir, { recursive: true }));
   const put = (i: number) => JSON.stringify({ op: 'put', e: entry(i, 'dev-1', 1_700_000_000_000 + i) });
-  await writeFile(join(dir, 'outbox.jsonl'), [put(0), put(1), JSON.stringify({ op: 'ack', id: 'r0' }), put(2), ''].join('\n'));
+  await writeFile(
+    join(dir, 'outbox.jsonl'),
+    [put(0), put(1), JSON.stringify({ op: 'ack', id: 'r0' }), put(2), ''].join('\n'),
+  );
   const box = await DurableOutbox.open(dir);
   assert.deepEqual(await ids(box), ['r1', 'r2']);
   assert.equal(box.recovered.entries, 2);
@@ -261,12 +308,24 @@ test('a gateway whose outbox is full drops the oldest records, counts them and w
   const h = await startHarness({ outbox: { maxBytes: 1024 * 1024, whenFull: 'drop-oldest' } });
   t.after(() => h.stop());
   await h.gateway.uplink.stop(); // the agency's broker is away
-  const device = await connectDevice({ url: h.brokerUrl, deviceId: 'door-1', secret: await h.gateway.registry.add('door-1', 'sensor') });
+  const device = await connectDevice({
+    url: h.brokerUrl,
+    deviceId: 'door-1',
+    secret: await h.gateway.registry.add('door-1', 'sensor'),
+  });
   t.after(() => device.endAsync(true));
   // door events are small: it takes a few thousand to fill 1 MiB
   let n = 0;
   while (!h.gateway.outbox.drops.OUTBOX_FULL && n < 20_000) {
-    await Promise.all(Array.from({ length: 200 }, () => device.publishAsync(deviceTopic('door-1', 'events'), JSON.stringify(sampleEvent('door', n++, new Date(YESTERDAY + n))), { qos: 1 })));
+    await Promise.all(
+      Array.from({ length: 200 }, () =>
+        device.publishAsync(
+          deviceTopic('door-1', 'events'),
+          JSON.stringify(sampleEvent('door', n++, new Date(YESTERDAY + n))),
+          { qos: 1 },
+        ),
+      ),
+    );
   }
   const dropped = h.gateway.outbox.drops.OUTBOX_FULL ?? 0;
   assert.ok(dropped > 0, `drops after ${n} events`);
@@ -278,5 +337,8 @@ test('a gateway whose outbox is full drops the oldest records, counts them and w
     return sum(drops.filter((d) => d.reason === 'OUTBOX_FULL')) === h.gateway.outbox.drops.OUTBOX_FULL;
   });
   const body = await (await fetch(`http://127.0.0.1:${h.gateway.httpAddress!.port}/metrics`)).text();
-  assert.match(body, new RegExp(`veilgate_outbox_dropped_total\\{reason="OUTBOX_FULL"\\} ${h.gateway.outbox.drops.OUTBOX_FULL}`));
+  assert.match(
+    body,
+    new RegExp(`veilgate_outbox_dropped_total\\{reason="OUTBOX_FULL"\\} ${h.gateway.outbox.drops.OUTBOX_FULL}`),
+  );
 });

@@ -52,7 +52,9 @@ export type OutboxEvents = {
 export interface OutboxStore extends EventEmitter<OutboxEvents> {
   /** resolves once the entry is on disk; rejects (OutboxFullError) when full and refusing new entries */
   put(entry: OutboxEntry): Promise<void>;
-  /** up to `max` pending entries not handed out since the last rewind: the devices in turn, each device's in put order */
+  /**
+   * up to `max` pending entries not handed out since the last rewind: the devices in turn, each device's in put order
+   */
   take(max: number): Promise<PendingEntry[]>;
   /** hands out every pending entry again (after the uplink reconnects) */
   rewind(): void;
@@ -88,11 +90,18 @@ export interface OutboxRecovery {
 const SEGMENT_BYTES = 8 * 1024 * 1024;
 /** after a failed roll to a new segment (a full disk), how long before the next try */
 const ROLL_RETRY_MS = 30_000;
-/** how many batches of acknowledgements (one per turn of the event loop) may wait before they are written: a kill -9 sends at most these again */
+/**
+ * how many batches of acknowledgements (one per turn of the event loop) may wait before they are written: a kill -9
+ * sends at most these again
+ */
 const LAZY_MAX_LINES = 64;
 /** the most bytes a put line adds around its entry: `{"s":<seq>,"e":` ... `}\n` */
 const LINE_OVERHEAD = 28;
-const UNBOUNDED: OutboxBounds = { maxBytes: Number.MAX_SAFE_INTEGER, maxAgeSeconds: Number.MAX_SAFE_INTEGER, whenFull: 'refuse-new' };
+const UNBOUNDED: OutboxBounds = {
+  maxBytes: Number.MAX_SAFE_INTEGER,
+  maxAgeSeconds: Number.MAX_SAFE_INTEGER,
+  whenFull: 'refuse-new',
+};
 
 /**
  * The durable outbox, kept on disk so memory does not grow with the backlog: records are appended
@@ -126,7 +135,15 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
   private acks: number[] = [];
   private pendingBytes = 0;
   private syncsBefore = 0;
-  recovered: OutboxRecovery = { entries: 0, tornBytes: 0, corruptLines: 0, lost: [], quarantined: null, readIndexes: 0, rebuiltIndexes: 0 };
+  recovered: OutboxRecovery = {
+    entries: 0,
+    tornBytes: 0,
+    corruptLines: 0,
+    lost: [],
+    quarantined: null,
+    readIndexes: 0,
+    rebuiltIndexes: 0,
+  };
   /** puts found at open that were made at or after `recentSince`, delivered or not (for audit recovery) */
   recentPuts: OutboxEntry[] = [];
   /**
@@ -172,9 +189,15 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     const names = await readdir(this.dir);
     for (const n of names) {
       // a crash between deleting a segment and its index, or while an index was written
-      if ((n.endsWith('.idx') && !names.includes(n.replace(/\.idx$/, '.log'))) || n.endsWith('.tmp')) await rm(`${this.dir}/${n}`, { force: true });
+      if ((n.endsWith('.idx') && !names.includes(n.replace(/\.idx$/, '.log'))) || n.endsWith('.tmp'))
+        await rm(`${this.dir}/${n}`, { force: true });
     }
-    const firsts = await this.withoutStrays(names.map(segmentFirst).filter((f): f is number => f !== null).sort((a, b) => a - b));
+    const firsts = await this.withoutStrays(
+      names
+        .map(segmentFirst)
+        .filter((f): f is number => f !== null)
+        .sort((a, b) => a - b),
+    );
     const settles: ArrayLike<number>[] = [];
     const damaged: Array<{ path: string; line: DamagedLine }> = [];
     let tornBytes = 0;
@@ -209,7 +232,9 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     this.nextSeq = Math.max(0, ...this.segments.map((s) => Math.max(s.end, s.first + 1)));
     // which damaged lines were puts never settled: those records are lost. A seq another line
     // holds a record for is not the damaged line's.
-    const candidates = damaged.map(({ line }) => candidateSeqs(line).filter((seq) => (this.segmentOf(seq)?.key(seq) ?? NO_RECORD) === NO_RECORD));
+    const candidates = damaged.map(({ line }) =>
+      candidateSeqs(line).filter((seq) => (this.segmentOf(seq)?.key(seq) ?? NO_RECORD) === NO_RECORD),
+    );
     const explicit = new Set(candidates.flat());
     const hit = new Set<number>();
     for (const list of settles) {
@@ -235,7 +260,13 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     for (const path of damagedFiles) {
       const copy = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       // kept for a person to look at; a full disk must not stop the start, so a failed copy is only noted
-      if (await copyFile(path, copy).then(() => true, () => false)) quarantined ??= copy;
+      if (
+        await copyFile(path, copy).then(
+          () => true,
+          () => false,
+        )
+      )
+        quarantined ??= copy;
     }
     for (const s of this.segments) {
       for (let seq = s.first; seq < s.end; seq++) {
@@ -249,7 +280,15 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     await this.openHead(last && headBytes < this.segmentBytes ? last : null, headBytes);
     // written so the next start does not count them again
     await Promise.all(lostSeqs.map((seq) => this.appendDrop(seq, 'OUTBOX_CORRUPT')));
-    this.recovered = { entries: this.pendingCount, tornBytes, corruptLines: damaged.length, lost, quarantined, readIndexes, rebuiltIndexes };
+    this.recovered = {
+      entries: this.pendingCount,
+      tornBytes,
+      corruptLines: damaged.length,
+      lost,
+      quarantined,
+      readIndexes,
+      rebuiltIndexes,
+    };
     this.maybeForget();
   }
 
@@ -297,7 +336,8 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
   private async readRecent(since: number): Promise<OutboxEntry[]> {
     if (!Number.isFinite(since)) return [];
     const seqs: number[] = [];
-    for (const s of this.segments) for (let seq = s.first; seq < s.end; seq++) if (s.key(seq) !== NO_RECORD && s.at(seq) >= since) seqs.push(seq);
+    for (const s of this.segments)
+      for (let seq = s.first; seq < s.end; seq++) if (s.key(seq) !== NO_RECORD && s.at(seq) >= since) seqs.push(seq);
     const read = await this.read(seqs, { dropDamaged: false });
     return seqs.flatMap((seq) => {
       const e = read.get(seq);
@@ -412,11 +452,15 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
       for (const seq of seqs) head.settles.push(seq);
     };
     // a failed write (a full disk) loses only the notes; the put's own write reports the fault
-    this.log.appendLine(seqs.map((seq) => `{"ack":${seq}}`).join('\n'), { sync: false, lazy: true, onWritten }).catch(() => {});
+    this.log
+      .appendLine(seqs.map((seq) => `{"ack":${seq}}`).join('\n'), { sync: false, lazy: true, onWritten })
+      .catch(() => {});
     this.maybeRoll();
   }
 
-  /** Every pending entry, in the order `take` hands them out after a rewind (for tests and tools: it reads them all). */
+  /**
+   * Every pending entry, in the order `take` hands them out after a rewind (for tests and tools: it reads them all).
+   */
   async list(): Promise<PendingEntry[]> {
     const seqs = this.queues.all();
     const read = await this.read(seqs, { dropDamaged: false });
@@ -466,7 +510,11 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     await this.settleDropped(seqs, reason, (seq) => read.get(seq)?.id ?? null);
   }
 
-  private async settleDropped(seqs: number[], reason: OutboxDropReason, idOf: (seq: number) => string | null): Promise<void> {
+  private async settleDropped(
+    seqs: number[],
+    reason: OutboxDropReason,
+    idOf: (seq: number) => string | null,
+  ): Promise<void> {
     const writes: Promise<void>[] = [];
     for (const seq of seqs) {
       const s = this.segmentOf(seq);
@@ -493,7 +541,10 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
   /** The drop line, written (not synced); the head's index will list the seq it settles. */
   private appendDrop(seq: number, reason: OutboxDropReason): Promise<void> {
     const head = this.head;
-    return this.log.appendLine(JSON.stringify({ drop: seq, reason }), { sync: false, onWritten: () => head.settles.push(seq) });
+    return this.log.appendLine(JSON.stringify({ drop: seq, reason }), {
+      sync: false,
+      onWritten: () => head.settles.push(seq),
+    });
   }
 
   /** Marks a seq delivered or dropped in memory; false if it already was. */

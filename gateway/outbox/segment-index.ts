@@ -52,7 +52,11 @@ export async function writeSegmentIndex(segment: Segment, keys: KeyTable, fileBy
 }
 
 /** Reads a segment's index; null when it is missing, damaged or does not match the segment file. */
-export async function readSegmentIndex(dir: string, first: number, keys: KeyTable): Promise<{ segment: Segment; settles: Float64Array } | null> {
+export async function readSegmentIndex(
+  dir: string,
+  first: number,
+  keys: KeyTable,
+): Promise<{ segment: Segment; settles: Float64Array } | null> {
   const probe = new Segment(dir, first, 0);
   let buf: Buffer;
   let fileBytes: number;

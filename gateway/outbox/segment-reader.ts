@@ -23,7 +23,7 @@ export class SegmentReader {
   private async readFrom(segment: Segment, fh: FileHandle, seqs: number[]): Promise<Map<number, string>> {
     const sorted = [...seqs].sort((a, b) => a - b);
     const out = new Map<number, string>();
-    for (let i = 0; i < sorted.length; ) {
+    for (let i = 0; i < sorted.length;) {
       const start = segment.offsetOf(sorted[i]!);
       let j = i + 1;
       let end = start + segment.bytesOf(sorted[i]!);

@@ -15,7 +15,10 @@ test('a segment keeps device numbers past 65,534 once a gateway has seen that ma
   assert.equal(s.key(101), NO_RECORD, 'the skipped seq has no record');
   assert.equal(s.key(103), far);
   const again = Segment.from('/nowhere', 100, s.arrays());
-  assert.deepEqual([100, 101, 102, 103].map((q) => again.key(q)), [keys.of('first'), NO_RECORD, keys.of('second'), far]);
+  assert.deepEqual(
+    [100, 101, 102, 103].map((q) => again.key(q)),
+    [keys.of('first'), NO_RECORD, keys.of('second'), far],
+  );
   assert.equal(again.live, 3);
 });
 

@@ -226,6 +226,11 @@ export class Segment {
   arrays(): SegmentArrays {
     const n = this.count;
     const keys = this.keyIdx instanceof Uint32Array ? this.keyIdx.subarray(0, n) : widen(this.keyIdx.subarray(0, n));
-    return { offsets: this.offsets.subarray(0, n), lens: this.lens.subarray(0, n), keys, atSeconds: this.putAt.subarray(0, n) };
+    return {
+      offsets: this.offsets.subarray(0, n),
+      lens: this.lens.subarray(0, n),
+      keys,
+      atSeconds: this.putAt.subarray(0, n),
+    };
   }
 }

@@ -39,7 +39,9 @@ export class CameraStats {
       dropped: this.dropped,
       lastFrameAt: this.times.length ? new Date(this.times.at(-1)!).toISOString() : null,
       fps: Math.round((recent.length / span) * 10) / 10,
-      latencyMs: sorted.length ? { p50: Math.round(sorted[Math.floor(sorted.length / 2)]!), max: Math.round(sorted.at(-1)!) } : null,
+      latencyMs: sorted.length
+        ? { p50: Math.round(sorted[Math.floor(sorted.length / 2)]!), max: Math.round(sorted.at(-1)!) }
+        : null,
     };
   }
 }

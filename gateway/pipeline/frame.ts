@@ -17,7 +17,10 @@ export const FRAME_DROP_CODES = {
 export type FrameDropCode = keyof typeof FRAME_DROP_CODES;
 
 export class FrameError extends Error {
-  constructor(readonly code: FrameDropCode, detail?: string) {
+  constructor(
+    readonly code: FrameDropCode,
+    detail?: string,
+  ) {
     super(detail ? `${FRAME_DROP_CODES[code]}: ${detail}` : FRAME_DROP_CODES[code]);
   }
 }

@@ -1,7 +1,14 @@
 export { FrameIngest } from './ingest.ts';
 export { runPipeline, encodeRedacted } from './run.ts';
 export { STAGES, type StageDeps } from './stages.ts';
-export { FRAME_DROP_CODES, FrameError, type Observation, type FrameDropCode, type Region, type Snapshot } from './frame.ts';
+export {
+  FRAME_DROP_CODES,
+  FrameError,
+  type Observation,
+  type FrameDropCode,
+  type Region,
+  type Snapshot,
+} from './frame.ts';
 export type { RedactMethod } from './redact/methods.ts';
 export type { Redaction } from './redact/regions.ts';
 export { SnapshotSchedule } from './snapshot-schedule.ts';

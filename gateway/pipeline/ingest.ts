@@ -38,12 +38,20 @@ export class FrameIngest {
     if (!q.busy) void this.drainCamera(deviceId, q);
   }
 
-  private async drainCamera(deviceId: string, q: { frames: Array<{ jpeg: Buffer; at: Date }>; busy: boolean }): Promise<void> {
+  private async drainCamera(
+    deviceId: string,
+    q: { frames: Array<{ jpeg: Buffer; at: Date }>; busy: boolean },
+  ): Promise<void> {
     q.busy = true;
     for (let next = q.frames.shift(); next; next = q.frames.shift()) {
       try {
         const started = performance.now();
-        const { observation, snapshot, preview, reused } = await this.runner.run(deviceId, next.jpeg, next.at, this.settings(deviceId, next.at));
+        const { observation, snapshot, preview, reused } = await this.runner.run(
+          deviceId,
+          next.jpeg,
+          next.at,
+          this.settings(deviceId, next.at),
+        );
         this.stats.processed++;
         if (reused) this.stats.reused++;
         else this.stats.detected++;

@@ -15,8 +15,14 @@ test.before(async () => {
 });
 test.after(() => detector.close());
 
-const deps = (over: Partial<StageDeps> = {}): StageDeps => ({ detector, redaction: DEFAULT_VISION.redact, maxPixels: 4096 * 4096, ...over });
-const jpegOf = (name: string) => sharp(join(PHOTOS, name)).resize(512, 512, { fit: 'cover' }).toColourspace('srgb').jpeg({ quality: 90 }).toBuffer();
+const deps = (over: Partial<StageDeps> = {}): StageDeps => ({
+  detector,
+  redaction: DEFAULT_VISION.redact,
+  maxPixels: 4096 * 4096,
+  ...over,
+});
+const jpegOf = (name: string) =>
+  sharp(join(PHOTOS, name)).resize(512, 512, { fit: 'cover' }).toColourspace('srgb').jpeg({ quality: 90 }).toBuffer();
 
 /** Mean difference between horizontal neighbours inside the face box of a raw RGB image. */
 function detail(img: { data: Buffer; width: number }): number {
@@ -33,8 +39,17 @@ function detail(img: { data: Buffer; width: number }): number {
 }
 
 test('a privacy mask is filled before the detectors look: the face behind it is neither seen nor left visible', async () => {
-  const square = [[FACE.x1 / 512, FACE.y1 / 512], [FACE.x2 / 512, FACE.y1 / 512], [FACE.x2 / 512, FACE.y2 / 512], [FACE.x1 / 512, FACE.y2 / 512]] as const;
-  const { observation, ctx } = await runPipeline('cam-1', await jpegOf('astronaut.png'), deps({ masksFor: (id) => (id === 'cam-1' ? [square] : []) }));
+  const square = [
+    [FACE.x1 / 512, FACE.y1 / 512],
+    [FACE.x2 / 512, FACE.y1 / 512],
+    [FACE.x2 / 512, FACE.y2 / 512],
+    [FACE.x1 / 512, FACE.y2 / 512],
+  ] as const;
+  const { observation, ctx } = await runPipeline(
+    'cam-1',
+    await jpegOf('astronaut.png'),
+    deps({ masksFor: (id) => (id === 'cam-1' ? [square] : []) }),
+  );
   assert.equal(observation.counts.face, 0, 'the masked face was never detected');
   assert.equal(observation.redactions.mask, 1);
   assert.equal(observation.redactionMethods.mask, 'fill');
@@ -44,11 +59,16 @@ test('a privacy mask is filled before the detectors look: the face behind it is 
   let filled = 0;
   let samples = 0;
   for (let y = FACE.y1 + 1; y < FACE.y2 - 1; y += 7) {
-    for (let x = FACE.x1 + 1; x < FACE.x2 - 1; x += 7, samples++) if (img.data[(y * img.width + x) * 3] === 96) filled++;
+    for (let x = FACE.x1 + 1; x < FACE.x2 - 1; x += 7, samples++)
+      if (img.data[(y * img.width + x) * 3] === 96) filled++;
   }
   assert.ok(filled > samples * 0.4, `${filled} of ${samples} sampled pixels are the mask's fill`);
   assert.ok(detail(img) < 3, `no detail left where the face was: ${detail(img)}`);
-  const other = await runPipeline('cam-2', await jpegOf('astronaut.png'), deps({ masksFor: (id) => (id === 'cam-1' ? [square] : []) }));
+  const other = await runPipeline(
+    'cam-2',
+    await jpegOf('astronaut.png'),
+    deps({ masksFor: (id) => (id === 'cam-1' ? [square] : []) }),
+  );
   assert.equal(other.observation.counts.face, 1, 'masks belong to their camera');
 });
 
@@ -77,7 +97,11 @@ test('a face redacted in one frame stays redacted for holdFrames more frames of 
 
 test('the motion gate skips detection while nothing moves, keeps redacting where it did, and detects again on movement and every refreshFrames', async () => {
   let calls = 0;
-  const counting: Detector = { models: detector.models, detect: (img) => (calls++, detector.detect(img)), close: async () => {} };
+  const counting: Detector = {
+    models: detector.models,
+    detect: (img) => (calls++, detector.detect(img)),
+    close: async () => {},
+  };
   const gate = new MotionGate(2, 3);
   const d = deps({ detector: counting, motion: gate });
   const face = await jpegOf('astronaut.png');
@@ -88,7 +112,10 @@ test('the motion gate skips detection while nothing moves, keeps redacting where
   const still = await runPipeline('cam-1', face, d);
   assert.equal(calls, 1, 'an unchanged frame is not run through the detector');
   assert.equal(still.observation.redactions.face, 1, 'but its face is redacted where it was');
-  assert.ok(Math.abs(detail(still.ctx.image!) - detail(first.ctx.image!)) < 0.5, 'obscured exactly as the detected frame was');
+  assert.ok(
+    Math.abs(detail(still.ctx.image!) - detail(first.ctx.image!)) < 0.5,
+    'obscured exactly as the detected frame was',
+  );
   await runPipeline('cam-1', face, d);
   assert.equal(calls, 1);
   await runPipeline('cam-1', face, d);

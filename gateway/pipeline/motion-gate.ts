@@ -18,7 +18,10 @@ const H = 36;
  * occluder) wait for the next scheduled detection.
  */
 export class MotionGate {
-  private readonly byCamera = new Map<string, { thumb: Float32Array; detections: Detection[]; width: number; height: number; sinceDetect: number }>();
+  private readonly byCamera = new Map<
+    string,
+    { thumb: Float32Array; detections: Detection[]; width: number; height: number; sinceDetect: number }
+  >();
   readonly stats = { detected: 0, reused: 0 };
 
   constructor(
@@ -47,7 +50,13 @@ export class MotionGate {
   /** Records what the detector found on this frame. */
   detected(cameraId: string, img: RgbImage, detections: Detection[]): void {
     this.stats.detected++;
-    this.byCamera.set(cameraId, { thumb: thumbnail(img), detections, width: img.width, height: img.height, sinceDetect: 0 });
+    this.byCamera.set(cameraId, {
+      thumb: thumbnail(img),
+      detections,
+      width: img.width,
+      height: img.height,
+      sinceDetect: 0,
+    });
   }
 }
 

@@ -11,7 +11,12 @@ import { DEFAULT_VISION } from '../../policies/index.ts';
 
 const vision = VisionConfig.parse({});
 let detector: Detector;
-const deps = (over: Partial<StageDeps> = {}): StageDeps => ({ detector, redaction: DEFAULT_VISION.redact, maxPixels: 4096 * 4096, ...over });
+const deps = (over: Partial<StageDeps> = {}): StageDeps => ({
+  detector,
+  redaction: DEFAULT_VISION.redact,
+  maxPixels: 4096 * 4096,
+  ...over,
+});
 /** The same redaction choice for every class. */
 const every = (method: 'pixelate' | 'blur' | 'fill', strength = 1) => {
   const c = { method, strength, marginPercent: 20 };
@@ -41,12 +46,15 @@ for (const [photo, face] of [
       assert.ok(change > 12, `face pixels changed by ${change.toFixed(1)} on average`);
       const before = await detailInside(jpeg, face);
       const after = await detailInside(out, face);
-      assert.ok(after < before * 0.4, `detail in the face region fell from ${before.toFixed(1)} to ${after.toFixed(1)}`);
+      assert.ok(
+        after < before * 0.4,
+        `detail in the face region fell from ${before.toFixed(1)} to ${after.toFixed(1)}`,
+      );
     });
   }
 }
 
-test('a policy\'s higher redaction strength leaves less detail than the lowest, which is already unrecognisable', async () => {
+test("a policy's higher redaction strength leaves less detail than the lowest, which is already unrecognisable", async () => {
   const face = { x1: 173, y1: 74, x2: 277, y2: 178 };
   const jpeg = await jpegOf('astronaut.png');
   const detail = async (method: 'pixelate' | 'blur', strength: number) => {
@@ -68,17 +76,36 @@ for (const photo of ['coffee.png', 'chelsea.png']) {
 }
 
 test('without models every frame is withheld (fail closed)', async () => {
-  await assert.rejects(runPipeline('cam', await jpegOf('astronaut.png'), deps({ detector: null })), (e: FrameError) => e.code === 'MODEL_UNAVAILABLE');
+  await assert.rejects(
+    runPipeline('cam', await jpegOf('astronaut.png'), deps({ detector: null })),
+    (e: FrameError) => e.code === 'MODEL_UNAVAILABLE',
+  );
 });
 
 test('a detector that throws withholds the frame instead of passing it on', async () => {
-  const broken: Detector = { models: ['broken'], detect: () => Promise.reject(new Error('ORT exploded')), close: async () => {} };
-  await assert.rejects(runPipeline('cam', await jpegOf('astronaut.png'), deps({ detector: broken })), (e: FrameError) => e.code === 'DETECT_FAILED');
+  const broken: Detector = {
+    models: ['broken'],
+    detect: () => Promise.reject(new Error('ORT exploded')),
+    close: async () => {},
+  };
+  await assert.rejects(
+    runPipeline('cam', await jpegOf('astronaut.png'), deps({ detector: broken })),
+    (e: FrameError) => e.code === 'DETECT_FAILED',
+  );
 });
 
 test('non-JPEG, truncated and oversized-in-pixels frames are refused with their own codes', async () => {
   const jpeg = await jpegOf('astronaut.png');
-  await assert.rejects(runPipeline('cam', Buffer.from('hello'), deps()), (e: FrameError) => e.code === 'FRAME_NOT_JPEG');
-  await assert.rejects(runPipeline('cam', jpeg.subarray(0, jpeg.length / 3), deps()), (e: FrameError) => e.code === 'FRAME_UNDECODABLE');
-  await assert.rejects(runPipeline('cam', jpeg, deps({ maxPixels: 100 * 100 })), (e: FrameError) => e.code === 'FRAME_TOO_MANY_PIXELS');
+  await assert.rejects(
+    runPipeline('cam', Buffer.from('hello'), deps()),
+    (e: FrameError) => e.code === 'FRAME_NOT_JPEG',
+  );
+  await assert.rejects(
+    runPipeline('cam', jpeg.subarray(0, jpeg.length / 3), deps()),
+    (e: FrameError) => e.code === 'FRAME_UNDECODABLE',
+  );
+  await assert.rejects(
+    runPipeline('cam', jpeg, deps({ maxPixels: 100 * 100 })),
+    (e: FrameError) => e.code === 'FRAME_TOO_MANY_PIXELS',
+  );
 });

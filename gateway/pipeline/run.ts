@@ -11,8 +11,26 @@ export interface PipelineResult {
 }
 
 /** Runs one frame through every stage in order; any failure throws a FrameError (withhold it). */
-export async function runPipeline(deviceId: string, jpeg: Buffer, deps: StageDeps, receivedAt = new Date()): Promise<PipelineResult> {
-  const ctx: FrameContext = { deviceId, receivedAt, jpeg, image: null, detections: [], regions: [], redacted: false, reused: false, masked: 0, observation: null, snapshot: null, preview: null };
+export async function runPipeline(
+  deviceId: string,
+  jpeg: Buffer,
+  deps: StageDeps,
+  receivedAt = new Date(),
+): Promise<PipelineResult> {
+  const ctx: FrameContext = {
+    deviceId,
+    receivedAt,
+    jpeg,
+    image: null,
+    detections: [],
+    regions: [],
+    redacted: false,
+    reused: false,
+    masked: 0,
+    observation: null,
+    snapshot: null,
+    preview: null,
+  };
   for (const stage of STAGES) await stage.run(ctx, deps);
   if (!ctx.observation) throw new FrameError('REDACT_FAILED', 'the pipeline ended without an observation');
   return { observation: ctx.observation, snapshot: ctx.snapshot, preview: ctx.preview, ctx };
@@ -20,7 +38,10 @@ export async function runPipeline(deviceId: string, jpeg: Buffer, deps: StageDep
 
 /** Encodes the frame after redaction. Refuses a frame the redact stage has not run on. */
 export async function encodeRedacted(ctx: FrameContext, quality = 80): Promise<Buffer> {
-  if (!ctx.redacted || !ctx.image) throw new FrameError('REDACT_FAILED', 'refusing to encode a frame that was not redacted');
+  if (!ctx.redacted || !ctx.image)
+    throw new FrameError('REDACT_FAILED', 'refusing to encode a frame that was not redacted');
   const { data, width, height } = ctx.image;
-  return sharp(data, { raw: { width, height, channels: 3 } }).jpeg({ quality }).toBuffer();
+  return sharp(data, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality })
+    .toBuffer();
 }

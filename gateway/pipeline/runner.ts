@@ -25,7 +25,11 @@ export interface FrameRunner {
 export class InlineRunner implements FrameRunner {
   constructor(
     private readonly detector: Detector | null,
-    private readonly extra: { masksFor?: (id: string) => readonly MaskPolygon[]; hold?: RegionHold; motion?: MotionGate } = {},
+    private readonly extra: {
+      masksFor?: (id: string) => readonly MaskPolygon[];
+      hold?: RegionHold;
+      motion?: MotionGate;
+    } = {},
   ) {}
 
   /** model ids, or null without a detector (frames are then withheld) */
@@ -34,15 +38,20 @@ export class InlineRunner implements FrameRunner {
   }
 
   async run(deviceId: string, jpeg: Buffer, at: Date, s: FrameSettings): Promise<FrameOutput> {
-    const { observation, snapshot, preview, ctx } = await runPipeline(deviceId, jpeg, {
-      detector: this.detector,
-      redaction: s.redaction,
-      maxPixels: s.maxPixels,
-      countThreshold: s.countThreshold,
-      snapshotDue: () => s.snapshot,
-      previewDue: () => s.preview,
-      ...this.extra,
-    }, at);
+    const { observation, snapshot, preview, ctx } = await runPipeline(
+      deviceId,
+      jpeg,
+      {
+        detector: this.detector,
+        redaction: s.redaction,
+        maxPixels: s.maxPixels,
+        countThreshold: s.countThreshold,
+        snapshotDue: () => s.snapshot,
+        previewDue: () => s.preview,
+        ...this.extra,
+      },
+      at,
+    );
     return { observation, snapshot, preview, reused: ctx.reused };
   }
 

@@ -14,7 +14,9 @@ const FACE = { x1: 173, y1: 74, x2: 277, y2: 178 }; // astronaut.png, 512x512
 test('a policy that lets snapshots out gets redacted ones, at most one per interval, and never the original', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-snap-'));
   const policyFile = join(dir, 'snapshots.yaml');
-  await writeFile(policyFile, `id: snapshots
+  await writeFile(
+    policyFile,
+    `id: snapshots
 version: 1
 title: Redacted snapshots every 30 s
 vision:
@@ -23,14 +25,21 @@ rules:
   - id: snapshots
     match: { deviceKinds: [camera], recordTypes: [snapshot] }
     allow: [at, width, height, jpeg]
-`);
+`,
+  );
   const h = await startHarness({ policyFile });
   t.after(async () => {
     await h.stop();
     await rm(dir, { recursive: true, force: true });
   });
   const original = await sharp(join(PHOTOS, 'astronaut.png')).toColourspace('srgb').jpeg({ quality: 90 }).toBuffer();
-  const cam = await startCameraSim({ url: h.brokerUrl, deviceId: 'cam-1', secret: await h.gateway.registry.add('cam-1', 'camera'), frames: [original], fps: 5 });
+  const cam = await startCameraSim({
+    url: h.brokerUrl,
+    deviceId: 'cam-1',
+    secret: await h.gateway.registry.add('cam-1', 'camera'),
+    frames: [original],
+    fps: 5,
+  });
   t.after(() => cam.stop());
   await waitFor('several frames processed', () => h.gateway.ingest.stats.processed >= 6);
   const snaps = h.upstream.filter((r) => r.topic.endsWith('/snapshot'));
@@ -41,7 +50,10 @@ rules:
   assert.ok(!jpeg.equals(original));
   const before = await detailInside(original, FACE);
   const after = await detailInside(jpeg, FACE);
-  assert.ok(after < before * 0.4, `face detail in the snapshot ${after.toFixed(1)}, in the original ${before.toFixed(1)}`);
+  assert.ok(
+    after < before * 0.4,
+    `face detail in the snapshot ${after.toFixed(1)}, in the original ${before.toFixed(1)}`,
+  );
   assert.equal(h.upstream.filter((r) => r.topic.endsWith('/counts')).length, 0, 'the policy allows nothing else');
 });
 
@@ -49,7 +61,13 @@ test('with the default policy no snapshot is ever made', async (t) => {
   const h = await startHarness();
   t.after(() => h.stop());
   const frames = [await readFile(join(PHOTOS, 'astronaut.png')).then((b) => sharp(b).jpeg().toBuffer())];
-  const cam = await startCameraSim({ url: h.brokerUrl, deviceId: 'cam-1', secret: await h.gateway.registry.add('cam-1', 'camera'), frames, fps: 5 });
+  const cam = await startCameraSim({
+    url: h.brokerUrl,
+    deviceId: 'cam-1',
+    secret: await h.gateway.registry.add('cam-1', 'camera'),
+    frames,
+    fps: 5,
+  });
   t.after(() => cam.stop());
   await waitFor('several frames processed', () => h.gateway.ingest.stats.processed >= 4);
   await h.gateway.recordWindowsNow();

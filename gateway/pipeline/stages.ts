@@ -49,7 +49,10 @@ export const decode: Stage = {
         .toBuffer({ resolveWithObject: true });
     } catch (e) {
       const msg = (e as Error).message;
-      throw new FrameError(/pixel limit/i.test(msg) ? 'FRAME_TOO_MANY_PIXELS' : 'FRAME_UNDECODABLE', msg.split('\n')[0]);
+      throw new FrameError(
+        /pixel limit/i.test(msg) ? 'FRAME_TOO_MANY_PIXELS' : 'FRAME_UNDECODABLE',
+        msg.split('\n')[0],
+      );
     }
     if (out.info.channels !== 3) throw new FrameError('FRAME_UNDECODABLE', `${out.info.channels} channels`);
     ctx.image = { data: out.data, width: out.info.width, height: out.info.height };
@@ -155,7 +158,9 @@ export const snapshot: Stage = {
   },
 };
 
-/** The status page's view of the camera: only from the redacted image, only when the policy allows it and someone looks. */
+/**
+ * The status page's view of the camera: only from the redacted image, only when the policy allows it and someone looks.
+ */
 export const preview: Stage = {
   name: 'preview',
   async run(ctx, deps) {

@@ -59,7 +59,13 @@ export class ActivePolicy {
     // kept by its sha256 beside the audit log, so a report can say in words what each cited version allowed
     await archivePolicy(this.audit.dir, loaded.sha256, text);
     this.current = { loaded, limits: new RateLimits() };
-    await this.audit.record({ type: 'policy-activated', policy: policyRef(loaded), previous: previous ? policyRef(previous) : null, source: this.file, trigger });
+    await this.audit.record({
+      type: 'policy-activated',
+      policy: policyRef(loaded),
+      previous: previous ? policyRef(previous) : null,
+      source: this.file,
+      trigger,
+    });
     this.log.info({ ...policyRef(loaded), trigger }, 'policy active');
     return { outcome: 'activated', policy: loaded };
   }
@@ -68,12 +74,14 @@ export class ActivePolicy {
 /** A changed file that keeps its id and version would make two different policies indistinguishable in the record. */
 function sameVersionChanged(previous: LoadedPolicy | null, next: LoadedPolicy): SourceError[] {
   if (!previous || previous.policy.id !== next.policy.id || previous.policy.version !== next.policy.version) return [];
-  return [{
-    file: next.source,
-    line: 1,
-    column: 1,
-    path: 'version',
-    message: `the file changed but its version is still ${next.policy.version}`,
-    hint: `increase version (to ${next.policy.version + 1}) so every decision names exactly the policy that made it`,
-  }];
+  return [
+    {
+      file: next.source,
+      line: 1,
+      column: 1,
+      path: 'version',
+      message: `the file changed but its version is still ${next.policy.version}`,
+      hint: `increase version (to ${next.policy.version + 1}) so every decision names exactly the policy that made it`,
+    },
+  ];
 }

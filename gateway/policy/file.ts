@@ -10,7 +10,8 @@ export async function readPolicyFile(file: string): Promise<PolicyFileResult> {
   let text: string;
   try {
     const buf = await readFile(file);
-    if (buf.length > MAX_POLICY_BYTES) return fail(file, `the file is ${buf.length} bytes; a policy may be at most ${MAX_POLICY_BYTES}`);
+    if (buf.length > MAX_POLICY_BYTES)
+      return fail(file, `the file is ${buf.length} bytes; a policy may be at most ${MAX_POLICY_BYTES}`);
     text = buf.toString('utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

@@ -21,14 +21,18 @@ test('the gateway picks up a valid new policy version at once, and keeps it when
   const door = await mqtt.connectAsync(h.brokerUrl, { username: 'door-1', password: secret, reconnectPeriod: 0 });
   t.after(() => door.endAsync());
   let n = 0;
-  const records = () => h.upstream.filter((r) => r.topic.endsWith('/door')).map((r) => JSON.parse(r.payload.toString()) as { policy: { version: number }; fields: Record<string, unknown> });
+  const records = () =>
+    h.upstream
+      .filter((r) => r.topic.endsWith('/door'))
+      .map((r) => JSON.parse(r.payload.toString()) as { policy: { version: number }; fields: Record<string, unknown> });
   const sendDoor = async () => {
     const before = records().length;
     await door.publishAsync(deviceTopic('door-1', 'events'), JSON.stringify(sampleEvent('door', n++)), { qos: 1 });
     await waitFor('the door record upstream', () => records().length > before);
     return records().at(-1)!;
   };
-  const audit = async () => (await readLines(join(h.gateway.cfg.dataDir, 'audit', 'audit.jsonl'))).lines.map((l) => (l as AuditEntry).event);
+  const audit = async () =>
+    (await readLines(join(h.gateway.cfg.dataDir, 'audit', 'audit.jsonl'))).lines.map((l) => (l as AuditEntry).event);
 
   assert.deepEqual(Object.keys((await sendDoor()).fields), ['type', 'at']);
 
@@ -48,7 +52,10 @@ test('the gateway picks up a valid new policy version at once, and keeps it when
 
   // a change that keeps the version number is refused: two policies must never share one name
   await writeFile(file, v3.replace('allow: [type, at, open]', 'allow: [type, at]'));
-  await waitFor('the second rejection recorded', async () => (await audit()).filter((e) => e.type === 'policy-rejected').length === 2);
+  await waitFor(
+    'the second rejection recorded',
+    async () => (await audit()).filter((e) => e.type === 'policy-rejected').length === 2,
+  );
   assert.deepEqual(Object.keys((await sendDoor()).fields), ['type', 'at', 'open']);
 
   // deploy tools write a new file and rename it into place
@@ -60,28 +67,43 @@ test('the gateway picks up a valid new policy version at once, and keeps it when
   await h.gateway.recordWindowsNow();
   const events = await audit();
   const activations = events.filter((e) => e.type === 'policy-activated');
-  assert.deepEqual(activations.map((e) => e.type === 'policy-activated' && [e.policy.version, e.previous?.version ?? null, e.trigger]), [[2, null, 'start'], [3, 2, 'file-changed'], [4, 3, 'file-changed']]);
+  assert.deepEqual(
+    activations.map((e) => e.type === 'policy-activated' && [e.policy.version, e.previous?.version ?? null, e.trigger]),
+    [
+      [2, null, 'start'],
+      [3, 2, 'file-changed'],
+      [4, 3, 'file-changed'],
+    ],
+  );
   const rejections = events.filter((e) => e.type === 'policy-rejected');
   assert.equal(rejections.length, 2);
   assert.ok(rejections.every((e) => e.type === 'policy-rejected' && e.kept?.version === 3));
   assert.match(JSON.stringify(rejections[0]), /rules\[1\]\.alow/);
   assert.match(JSON.stringify(rejections[1]), /version is still 3/);
   // every decision names the version that made it
-  const decisions = (await tallyAudit(join(h.gateway.cfg.dataDir, 'audit'))).decisions.filter((d) => d.recordType === 'door');
-  assert.deepEqual(decisions.flatMap((d) => Array<number | undefined>(d.count).fill(d.policy?.version)), [2, 3, 3, 3, 4]);
+  const decisions = (await tallyAudit(join(h.gateway.cfg.dataDir, 'audit'))).decisions.filter(
+    (d) => d.recordType === 'door',
+  );
+  assert.deepEqual(
+    decisions.flatMap((d) => Array<number | undefined>(d.count).fill(d.policy?.version)),
+    [2, 3, 3, 3, 4],
+  );
 });
 
-test('a device\'s zone reaches the policy, and a zone set with the CLI applies without a reconnect', async (t) => {
+test("a device's zone reaches the policy, and a zone set with the CLI applies without a reconnect", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-zone-'));
   const policyFile = join(dir, 'zones.yaml');
-  await writeFile(policyFile, `id: zones
+  await writeFile(
+    policyFile,
+    `id: zones
 version: 1
 title: Doors in the market only
 rules:
   - id: market-doors
     match: { recordTypes: [door], zones: ["market-*"] }
     allow: [type, zone]
-`);
+`,
+  );
   const h = await startHarness({ policyFile });
   t.after(async () => {
     await h.stop();
@@ -90,7 +112,8 @@ rules:
   const secret = await h.gateway.registry.add('door-1', 'sensor');
   const door = await mqtt.connectAsync(h.brokerUrl, { username: 'door-1', password: secret, reconnectPeriod: 0 });
   t.after(() => door.endAsync());
-  const send = () => door.publishAsync(deviceTopic('door-1', 'events'), JSON.stringify(sampleEvent('door', 0)), { qos: 1 });
+  const send = () =>
+    door.publishAsync(deviceTopic('door-1', 'events'), JSON.stringify(sampleEvent('door', 0)), { qos: 1 });
 
   await send();
   await waitFor('a withhold', () => h.gateway.counters.decisions.withhold === 1);

@@ -12,7 +12,9 @@ export async function deploymentSalt(dataDir: string): Promise<string> {
   try {
     const s = (await readFile(file, 'utf8')).trim();
     if (/^[0-9a-f]{64}$/.test(s)) return s;
-    throw new Error(`${file} is damaged: it should hold 64 hex characters. Restore it from a backup (a new one changes every hash)`);
+    throw new Error(
+      `${file} is damaged: it should hold 64 hex characters. Restore it from a backup (a new one changes every hash)`,
+    );
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }

@@ -28,10 +28,17 @@ export function certificateFacts(pem: string | Buffer): CertificateFacts {
 }
 
 export function recordOf(f: CertificateFacts, now = new Date()): DeviceCertificate {
-  return { fingerprint256: f.fingerprint256, serial: f.serial, notAfter: f.notAfter.toISOString(), recordedAt: now.toISOString() };
+  return {
+    fingerprint256: f.fingerprint256,
+    serial: f.serial,
+    notAfter: f.notAfter.toISOString(),
+    recordedAt: now.toISOString(),
+  };
 }
 
-/** The credential a certificate login carries: a session stays only while its certificate is the device's current one. */
+/**
+ * The credential a certificate login carries: a session stays only while its certificate is the device's current one.
+ */
 export function certificateCredential(fingerprint256: string): string {
   return `certificate ${fingerprint256}`;
 }

@@ -85,7 +85,13 @@ export class DeviceRegistry {
     // before it would be lost, and the write would then drop the device
     const stored = await hashSecret(secret);
     if (this.get(id)) throw Object.assign(new Error(`device ${id} already exists`), { code: 'DEVICE_EXISTS' });
-    this.db.data.devices.push({ id, kind, ...(opts.zone ? { zone: opts.zone } : {}), secret: stored, createdAt: now.toISOString() });
+    this.db.data.devices.push({
+      id,
+      kind,
+      ...(opts.zone ? { zone: opts.zone } : {}),
+      secret: stored,
+      createdAt: now.toISOString(),
+    });
     await this.db.write();
     return secret;
   }
@@ -147,4 +153,3 @@ export class DeviceRegistry {
     return d && ok ? d : null;
   }
 }
-

@@ -2,7 +2,12 @@ import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 
-const scryptAsync = promisify(scrypt) as (pw: string | Buffer, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
+const scryptAsync = promisify(scrypt) as (
+  pw: string | Buffer,
+  salt: Buffer,
+  len: number,
+  opts: object,
+) => Promise<Buffer>;
 /** scrypt N=2^14, r=8, p=1: slow enough to make stolen hashes expensive, quick enough for a login on a Pi. */
 const PARAMS = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 const KEY_LEN = 32;
@@ -23,7 +28,11 @@ export async function hashSecret(secret: string): Promise<StoredSecret> {
 }
 
 /** Checked against when a name is unknown, so that an unknown name costs what a wrong secret does. */
-const NOBODY: StoredSecret = { algo: 'scrypt', salt: 'AAAAAAAAAAAAAAAAAAAAAA==', hash: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' };
+const NOBODY: StoredSecret = {
+  algo: 'scrypt',
+  salt: 'AAAAAAAAAAAAAAAAAAAAAA==',
+  hash: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+};
 
 let checksRun = 0;
 /** scrypt checks run by this process: the CPU that logins cost (metrics, and the login-burst tests). */
@@ -31,7 +40,10 @@ export function secretChecksRun(): number {
   return checksRun;
 }
 
-/** Whether the secret is the stored one; with no stored secret (an unknown name) the same work is done and the answer is no. */
+/**
+ * Whether the secret is the stored one; with no stored secret (an unknown name) the same work is done and the answer is
+ * no.
+ */
 export async function secretMatches(secret: string | Buffer, stored: StoredSecret | undefined): Promise<boolean> {
   if (!stored) {
     await secretMatches(secret, NOBODY);

@@ -26,7 +26,10 @@ export function barChart(title: string, bars: Bar[]): string {
     });
     return `<text x="${labelW - 8}" y="${y + 13}" text-anchor="end">${esc(b.label)}</text>${rects.join('')}<text x="${(x + 6).toFixed(1)}" y="${y + 13}">${total}</text>`;
   });
-  const legend = bars[0]!.parts.map((p, i) => `<rect x="${labelW + i * 130}" y="6" width="12" height="12" fill="${p.colour}"/><text x="${labelW + 18 + i * 130}" y="16">${esc(p.name)}</text>`);
+  const legend = bars[0]!.parts.map(
+    (p, i) =>
+      `<rect x="${labelW + i * 130}" y="6" width="12" height="12" fill="${p.colour}"/><text x="${labelW + 18 + i * 130}" y="16">${esc(p.name)}</text>`,
+  );
   const h = 30 + bars.length * rowH + 4;
   return `<figure><svg role="img" aria-label="${esc(title)}" viewBox="0 0 680 ${h}" width="680" height="${h}" font-size="12" font-family="system-ui,sans-serif">${legend.join('')}${rows.join('')}</svg><figcaption>${esc(title)}</figcaption></figure>`;
 }

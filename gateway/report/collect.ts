@@ -10,15 +10,39 @@ export interface TransparencyReport {
   generatedAt: string;
   period: { since: string | null; until: string };
   chain: { verified: boolean; problem: string | null; head: { seq: number; hash: string } | null; entries: number };
-  devices: Array<{ id: string; kind: string; zone: string | null; collects: string; leaving: string[]; state: 'active' | 'removed' }>;
-  policies: Array<{ id: string; version: number; sha256: string; from: string; until: string | null; trigger: string; words: PolicyInWords | null }>;
+  devices: Array<{
+    id: string;
+    kind: string;
+    zone: string | null;
+    collects: string;
+    leaving: string[];
+    state: 'active' | 'removed';
+  }>;
+  policies: Array<{
+    id: string;
+    version: number;
+    sha256: string;
+    from: string;
+    until: string | null;
+    trigger: string;
+    words: PolicyInWords | null;
+  }>;
   policyRejections: number;
-  decisions: { forwarded: number; withheld: number; byType: Record<string, { forwarded: number; withheld: number }>; withheldByReason: Counts };
+  decisions: {
+    forwarded: number;
+    withheld: number;
+    byType: Record<string, { forwarded: number; withheld: number }>;
+    withheldByReason: Counts;
+  };
   redactions: { frames: number; byClass: Counts };
   frameDrops: Counts;
   inputRejected: Counts;
   outboxDrops: Counts;
-  outages: { uplink: Array<{ from: string; until: string | null; seconds: number }>; uplinkSeconds: number; stops: Array<{ from: string; until: string | null }> };
+  outages: {
+    uplink: Array<{ from: string; until: string | null; seconds: number }>;
+    uplinkSeconds: number;
+    stops: Array<{ from: string; until: string | null }>;
+  };
   daily: Array<{ date: string; forwarded: number; withheld: number }>;
 }
 
@@ -26,7 +50,12 @@ const inc = (c: Counts, k: string, n = 1) => {
   c[k] = (c[k] ?? 0) + n;
 };
 
-export async function collectReport(auditDir: string, gatewayId: string, period: { since?: Date | undefined; until?: Date | undefined }, now = new Date()): Promise<TransparencyReport> {
+export async function collectReport(
+  auditDir: string,
+  gatewayId: string,
+  period: { since?: Date | undefined; until?: Date | undefined },
+  now = new Date(),
+): Promise<TransparencyReport> {
   const since = period.since?.toISOString() ?? null;
   const until = (period.until ?? now).toISOString();
   const inPeriod = (at: string) => (since === null || at >= since) && at < until;
@@ -37,7 +66,12 @@ export async function collectReport(auditDir: string, gatewayId: string, period:
     period: { since, until },
     chain: verified.ok
       ? { verified: true, problem: null, head: verified.head, entries: verified.entries }
-      : { verified: false, problem: `${verified.file} line ${verified.line}: ${verified.problem}`, head: null, entries: verified.entries },
+      : {
+          verified: false,
+          problem: `${verified.file} line ${verified.line}: ${verified.problem}`,
+          head: null,
+          entries: verified.entries,
+        },
     devices: [],
     policies: [],
     policyRejections: 0,
@@ -49,7 +83,10 @@ export async function collectReport(auditDir: string, gatewayId: string, period:
     outages: { uplink: [], uplinkSeconds: 0, stops: [] },
     daily: [],
   };
-  const devices = new Map<string, { kind: string; zone: string | null; leaving: Set<string>; state: 'active' | 'removed'; touched: boolean }>();
+  const devices = new Map<
+    string,
+    { kind: string; zone: string | null; leaving: Set<string>; state: 'active' | 'removed'; touched: boolean }
+  >();
   const daily = new Map<string, { forwarded: number; withheld: number }>();
   let policy: TransparencyReport['policies'][number] | null = null;
   let uplinkDownSince: string | null = null;
@@ -57,12 +94,17 @@ export async function collectReport(auditDir: string, gatewayId: string, period:
   const closeOutage = (at: string) => {
     if (uplinkDownSince === null) return;
     const from = uplinkDownSince < (since ?? '') ? since! : uplinkDownSince;
-    if (at > (since ?? '')) r.outages.uplink.push({ from, until: at, seconds: (Date.parse(at) - Date.parse(from)) / 1000 });
+    if (at > (since ?? ''))
+      r.outages.uplink.push({ from, until: at, seconds: (Date.parse(at) - Date.parse(from)) / 1000 });
     uplinkDownSince = null;
   };
 
   /** one decision, or a window's group of identical ones */
-  const countDecision = (deviceId: string, at: string, d: { recordType: string; action: 'forward' | 'withhold'; reason?: string | undefined; count: number }) => {
+  const countDecision = (
+    deviceId: string,
+    at: string,
+    d: { recordType: string; action: 'forward' | 'withhold'; reason?: string | undefined; count: number },
+  ) => {
     const t = (r.decisions.byType[d.recordType] ??= { forwarded: 0, withheld: 0 });
     const day = daily.get(at.slice(0, 10)) ?? { forwarded: 0, withheld: 0 };
     daily.set(at.slice(0, 10), day);
@@ -83,8 +125,15 @@ export async function collectReport(auditDir: string, gatewayId: string, period:
     const inside = inPeriod(e.at);
     switch (ev.type) {
       case 'device': {
-        const d = devices.get(ev.deviceId) ?? { kind: ev.kind ?? 'unknown', zone: null, leaving: new Set<string>(), state: 'active' as const, touched: false };
-        if (ev.action === 'added') Object.assign(d, { kind: ev.kind ?? d.kind, zone: ev.zone ?? null, state: 'active' });
+        const d = devices.get(ev.deviceId) ?? {
+          kind: ev.kind ?? 'unknown',
+          zone: null,
+          leaving: new Set<string>(),
+          state: 'active' as const,
+          touched: false,
+        };
+        if (ev.action === 'added')
+          Object.assign(d, { kind: ev.kind ?? d.kind, zone: ev.zone ?? null, state: 'active' });
         if (ev.action === 'removed') d.state = 'removed';
         if (ev.action === 'zone-changed') d.zone = ev.zone ?? null;
         d.touched ||= inside;
@@ -93,7 +142,15 @@ export async function collectReport(auditDir: string, gatewayId: string, period:
       }
       case 'policy-activated':
         if (policy) policy.until = e.at;
-        policy = { id: ev.policy.id, version: ev.policy.version, sha256: ev.policy.sha256, from: e.at, until: null, trigger: ev.trigger, words: null };
+        policy = {
+          id: ev.policy.id,
+          version: ev.policy.version,
+          sha256: ev.policy.sha256,
+          from: e.at,
+          until: null,
+          trigger: ev.trigger,
+          words: null,
+        };
         if (inside || r.policies.length === 0) r.policies.push(policy);
         else r.policies[r.policies.length - 1] = policy; // before the period: only the one in force at its start counts
         break;
@@ -139,7 +196,8 @@ export async function collectReport(auditDir: string, gatewayId: string, period:
           stoppedAt = e.at;
           closeOutage(e.at);
         } else {
-          if (stoppedAt && e.at > (since ?? '')) r.outages.stops.push({ from: stoppedAt < (since ?? '') ? since! : stoppedAt, until: e.at });
+          if (stoppedAt && e.at > (since ?? ''))
+            r.outages.stops.push({ from: stoppedAt < (since ?? '') ? since! : stoppedAt, until: e.at });
           stoppedAt = null;
           // a start without a stop before it: the gateway died or lost power; that gap is not known exactly
         }
@@ -160,9 +218,17 @@ export async function collectReport(auditDir: string, gatewayId: string, period:
   }
   r.devices = [...devices]
     .filter(([, d]) => d.state === 'active' || d.touched)
-    .map(([id, d]) => ({ id, kind: d.kind, zone: d.zone, collects: DEVICE_KINDS[d.kind as DeviceKind]?.description ?? 'a local consumer: reads what the policy forwards, nothing else', leaving: [...d.leaving].sort(), state: d.state }))
+    .map(([id, d]) => ({
+      id,
+      kind: d.kind,
+      zone: d.zone,
+      collects:
+        DEVICE_KINDS[d.kind as DeviceKind]?.description ??
+        'a local consumer: reads what the policy forwards, nothing else',
+      leaving: [...d.leaving].sort(),
+      state: d.state,
+    }))
     .sort((a, b) => a.id.localeCompare(b.id));
   r.daily = [...daily].sort(([a], [b]) => a.localeCompare(b)).map(([date, c]) => ({ date, ...c }));
   return r;
 }
-

@@ -25,8 +25,20 @@ test('the transparency report, from a real run: devices, policy in words, counts
   const config = join(h.dir, 'gateway.yaml');
   await writeFile(config, 'gatewayId: gw-test\ndataDir: ./data\n');
   const frames = [await sharp(join(PHOTOS, 'astronaut.png')).jpeg().toBuffer()];
-  const cam = await startCameraSim({ url: h.brokerUrl, deviceId: 'cam-1', secret: await h.gateway.registry.add('cam-1', 'camera'), frames, fps: 5 });
-  const door = await startSensorSim({ url: h.brokerUrl, deviceId: 'door-1', secret: await h.gateway.registry.add('door-1', 'sensor'), type: 'door', every: 0.2 });
+  const cam = await startCameraSim({
+    url: h.brokerUrl,
+    deviceId: 'cam-1',
+    secret: await h.gateway.registry.add('cam-1', 'camera'),
+    frames,
+    fps: 5,
+  });
+  const door = await startSensorSim({
+    url: h.brokerUrl,
+    deviceId: 'door-1',
+    secret: await h.gateway.registry.add('door-1', 'sensor'),
+    type: 'door',
+    every: 0.2,
+  });
   t.after(async () => {
     await cam.stop();
     await door.stop();
@@ -40,7 +52,8 @@ test('the transparency report, from a real run: devices, policy in words, counts
   const auditDir = join(h.gateway.cfg.dataDir, 'audit');
   const deviceEvents = async () => {
     const out: string[] = [];
-    for await (const e of queryAudit(auditDir, { types: ['device'] })) if (e.event.type === 'device') out.push(`${e.event.action} ${e.event.deviceId}`);
+    for await (const e of queryAudit(auditDir, { types: ['device'] }))
+      if (e.event.type === 'device') out.push(`${e.event.action} ${e.event.deviceId}`);
     return out;
   };
   await waitFor('the CLI changes in the audit log', async () => (await deviceEvents()).includes('removed tmp-1'));
@@ -58,12 +71,15 @@ test('the transparency report, from a real run: devices, policy in words, counts
   await h.gateway.stop();
 
   const events = await deviceEvents();
-  for (const e of ['added cam-1', 'added door-1', 'added pir-1', 'rotated door-1', 'added tmp-1', 'removed tmp-1']) assert.ok(events.includes(e), `${e} in ${events.join(', ')}`);
+  for (const e of ['added cam-1', 'added door-1', 'added pir-1', 'rotated door-1', 'added tmp-1', 'removed tmp-1'])
+    assert.ok(events.includes(e), `${e} in ${events.join(', ')}`);
   assert.equal(events.filter((e) => e === 'added pir-1').length, 1, 'each change recorded once');
   const chain = await verifyAudit(auditDir);
   assert.ok(chain.ok, JSON.stringify(chain));
 
-  const report = JSON.parse((await cli(['report', '--format', 'json', '--config', config])).stdout) as TransparencyReport;
+  const report = JSON.parse(
+    (await cli(['report', '--format', 'json', '--config', config])).stdout,
+  ) as TransparencyReport;
   const tally = await tallyAudit(auditDir);
   const forwarded = sum(tally.decisions.filter((d) => d.action === 'forward'));
   const withheld = sum(tally.decisions.filter((d) => d.action === 'withhold'));
@@ -75,7 +91,11 @@ test('the transparency report, from a real run: devices, policy in words, counts
   assert.ok((report.redactions.byClass.face ?? 0) >= 8, JSON.stringify(report.redactions));
   assert.ok(report.redactions.frames >= 8);
   const methods = tally.redactionMethods['cam-1'];
-  assert.deepEqual(methods, { face: 'pixelate', head: 'pixelate' }, 'each decision on a frame records how its regions were obscured (the face, and the head of the person box)');
+  assert.deepEqual(
+    methods,
+    { face: 'pixelate', head: 'pixelate' },
+    'each decision on a frame records how its regions were obscured (the face, and the head of the person box)',
+  );
   const devices = Object.fromEntries(report.devices.map((d) => [d.id, d]));
   assert.deepEqual(devices['cam-1']!.leaving, ['counts']);
   assert.deepEqual(devices['door-1']!.leaving, ['door']);
@@ -83,7 +103,10 @@ test('the transparency report, from a real run: devices, policy in words, counts
   assert.equal(devices['tmp-1']!.state, 'removed');
   assert.equal(report.policies.length, 1);
   assert.equal(report.policies[0]!.id, 'veilgate-default');
-  assert.ok(report.policies[0]!.words!.rules.some((r) => /door/.test(r.says)), JSON.stringify(report.policies[0]!.words));
+  assert.ok(
+    report.policies[0]!.words!.rules.some((r) => /door/.test(r.says)),
+    JSON.stringify(report.policies[0]!.words),
+  );
   assert.ok(report.policies[0]!.words!.vision.some((v) => /No picture ever leaves/.test(v)));
   assert.ok(report.outages.uplink.length >= 1 && report.outages.uplinkSeconds >= 1, JSON.stringify(report.outages));
   assert.deepEqual(report.chain.head, chain.ok ? chain.head : null);
@@ -98,7 +121,10 @@ test('the transparency report, from a real run: devices, policy in words, counts
   assert.match(md, /\| door \| \d+ \| 0 \|/);
 
   // a report on a period with nothing in it says so rather than inventing figures
-  const empty = JSON.parse((await cli(['report', '--format', 'json', '--since', '2001-01-01', '--until', '2001-02-01', '--config', config])).stdout) as TransparencyReport;
+  const empty = JSON.parse(
+    (await cli(['report', '--format', 'json', '--since', '2001-01-01', '--until', '2001-02-01', '--config', config]))
+      .stdout,
+  ) as TransparencyReport;
   assert.equal(empty.decisions.forwarded + empty.decisions.withheld, 0);
   await assert.rejects(cli(['report', '--format', 'pdf', '--config', config]), /--format must be html, md or json/);
 });

@@ -84,21 +84,29 @@ export class RtspCamera {
         }
         this.on.frame(this.id, jpeg);
       }
-      if (splitter.oversized > before) this.report('RTSP_FRAME_TOO_LARGE', `more than ${this.opts.maxFrameBytes} bytes`);
+      if (splitter.oversized > before)
+        this.report('RTSP_FRAME_TOO_LARGE', `more than ${this.opts.maxFrameBytes} bytes`);
     });
-    const watchdog = setInterval(() => {
-      const last = Math.max(this.stats.lastFrameAt, startedAt);
-      if (Date.now() - last > this.src.stallSeconds * 1000) {
-        stalled = true;
-        this.report('RTSP_STALLED', `no frame for ${this.src.stallSeconds} s`);
-        p.kill('SIGKILL');
-      }
-    }, Math.min(1000, (this.src.stallSeconds * 1000) / 4));
+    const watchdog = setInterval(
+      () => {
+        const last = Math.max(this.stats.lastFrameAt, startedAt);
+        if (Date.now() - last > this.src.stallSeconds * 1000) {
+          stalled = true;
+          this.report('RTSP_STALLED', `no frame for ${this.src.stallSeconds} s`);
+          p.kill('SIGKILL');
+        }
+      },
+      Math.min(1000, (this.src.stallSeconds * 1000) / 4),
+    );
     p.on('close', (code, signal) => {
       clearInterval(watchdog);
       this.proc = null;
       if (this.stopping) return;
-      if (!stalled && !failedToSpawn) this.report('RTSP_EXITED', `exit ${code ?? signal}${stderrTail ? `: ${sanitizeFfmpegMessage(stderrTail.trim().split('\n').slice(-3).join(' | '), this.src)}` : ''}`);
+      if (!stalled && !failedToSpawn)
+        this.report(
+          'RTSP_EXITED',
+          `exit ${code ?? signal}${stderrTail ? `: ${sanitizeFfmpegMessage(stderrTail.trim().split('\n').slice(-3).join(' | '), this.src)}` : ''}`,
+        );
       this.restartTimer = setTimeout(() => {
         this.restartTimer = null;
         this.start();

@@ -44,9 +44,14 @@ export function check(e: ScenarioExpectation, facts: RunFacts): ExpectationResul
   if ('record' in e) {
     const of = facts.records.filter((r) => r.deviceId === e.device && r.type === e.record);
     const matching = of.filter(
-      (r) => Object.entries(e.where ?? {}).every(([k, c]) => fieldMatches(r.fields[k], c)) && (e.absent ?? []).every((k) => !(k in r.fields)),
+      (r) =>
+        Object.entries(e.where ?? {}).every(([k, c]) => fieldMatches(r.fields[k], c)) &&
+        (e.absent ?? []).every((k) => !(k in r.fields)),
     );
-    const conditions = [...Object.entries(e.where ?? {}).map(([k, c]) => `${k} ${JSON.stringify(c)}`), ...(e.absent ?? []).map((k) => `no ${k}`)];
+    const conditions = [
+      ...Object.entries(e.where ?? {}).map(([k, c]) => `${k} ${JSON.stringify(c)}`),
+      ...(e.absent ?? []).map((k) => `no ${k}`),
+    ];
     return {
       ok: countOk(matching.length, e.count),
       what: `${describeCount(e.count)} ${e.record} record(s) from ${e.device}${conditions.length ? ` with ${conditions.join(', ')}` : ''}`,

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { deviceTopic, isGatewayMessageTopic, type SensorEvent } from '../../devices/index.ts';
-import { connectDevice, disconnectDevice, loadFrames, misbehave, sampleEvent, startCameraSim } from '../../simulators/index.ts';
+import {
+  connectDevice,
+  disconnectDevice,
+  loadFrames,
+  misbehave,
+  sampleEvent,
+  startCameraSim,
+} from '../../simulators/index.ts';
 import { configFromObject } from '../config/index.ts';
 import { startEmbeddedUpstream, type EmbeddedUpstream } from '../embedded-upstream.ts';
 import { Gateway } from '../gateway.ts';
@@ -81,15 +88,27 @@ export async function runScenario(s: Scenario, o: ScenarioOptions): Promise<Scen
     for (const d of s.devices) {
       if (d.kind === 'camera') {
         const idle = await loadFrames(file(d.source), { fps: d.fps });
-        const sim = await startCameraSim({ url, deviceId: d.id, secret: await gw.registry.add(d.id, 'camera'), frames: idle, fps: d.fps * o.speed });
+        const sim = await startCameraSim({
+          url,
+          deviceId: d.id,
+          secret: await gw.registry.add(d.id, 'camera'),
+          frames: idle,
+          fps: d.fps * o.speed,
+        });
         cameras.set(d.id, { sim, idle, fps: d.fps });
       } else if (d.kind === 'sensor') {
-        sensors.set(d.id, { client: await connectDevice({ url, deviceId: d.id, secret: await gw.registry.add(d.id, 'sensor') }), type: d.type, n: 0 });
+        sensors.set(d.id, {
+          client: await connectDevice({ url, deviceId: d.id, secret: await gw.registry.add(d.id, 'sensor') }),
+          type: d.type,
+          n: 0,
+        });
       } else if (d.kind === 'misbehaving') {
         bad.set(d.id, await gw.registry.add(d.id, 'sensor'));
       }
     }
-    o.print(`${clock()}  scenario "${s.name}": ${s.devices.length} devices, ${s.timeline.length} steps, ${s.duration} s${o.speed !== 1 ? ` at ${o.speed}x` : ''}`);
+    o.print(
+      `${clock()}  scenario "${s.name}": ${s.devices.length} devices, ${s.timeline.length} steps, ${s.duration} s${o.speed !== 1 ? ` at ${o.speed}x` : ''}`,
+    );
 
     const act = async (step: ScenarioStep): Promise<void> => {
       if ('camera' in step) {
@@ -105,7 +124,9 @@ export async function runScenario(s: Scenario, o: ScenarioOptions): Promise<Scen
       } else if ('gpio' in step) {
         const pin = s.devices.find((d) => d.id === step.gpio && d.kind === 'gpio') as { pin: number };
         (gw!.gpio!.io as SimulatedIo).set(pin.pin, step.level ?? undefined);
-        o.print(`${clock()}  ${step.gpio} pin ${pin.pin} ${step.level === null ? 'released' : step.level ? 'high' : 'low'}`);
+        o.print(
+          `${clock()}  ${step.gpio} pin ${pin.pin} ${step.level === null ? 'released' : step.level ? 'high' : 'low'}`,
+        );
       } else if ('uplink' in step) {
         if (step.uplink === 'down' && upstream) {
           await upstream.stop();
@@ -115,7 +136,15 @@ export async function runScenario(s: Scenario, o: ScenarioOptions): Promise<Scen
         }
         o.print(`${clock()}  uplink ${step.uplink}`);
       } else {
-        const outcome = await misbehave({ url, deviceId: step.misbehave, secret: bad.get(step.misbehave)!, victimId: s.devices.find((d) => d.id !== step.misbehave)?.id ?? 'someone-else' }, step.do);
+        const outcome = await misbehave(
+          {
+            url,
+            deviceId: step.misbehave,
+            secret: bad.get(step.misbehave)!,
+            victimId: s.devices.find((d) => d.id !== step.misbehave)?.id ?? 'someone-else',
+          },
+          step.do,
+        );
         o.print(`${clock()}  ${step.misbehave} ${step.do}: ${outcome}`);
       }
     };
@@ -127,9 +156,19 @@ export async function runScenario(s: Scenario, o: ScenarioOptions): Promise<Scen
     await sleepUntil(t0 + (s.duration * 1000) / o.speed);
     // what was decided reaches the agency broker before the checks (bounded: a scenario may end offline)
     const settleUntil = Date.now() + 15_000;
-    while (upstream && (gw.outbox.size > 0 || (gw.ingest.stats.processed === 0 && cameras.size > 0)) && Date.now() < settleUntil) await sleep(100);
+    while (
+      upstream &&
+      (gw.outbox.size > 0 || (gw.ingest.stats.processed === 0 && cameras.size > 0)) &&
+      Date.now() < settleUntil
+    )
+      await sleep(100);
     await sleep(300);
-    const facts = { records, refused: { ...gw.counters.refused }, forwarded: gw.counters.decisions.forward, outboxSize: gw.outbox.size };
+    const facts = {
+      records,
+      refused: { ...gw.counters.refused },
+      forwarded: gw.counters.decisions.forward,
+      outboxSize: gw.outbox.size,
+    };
     const expectations = s.expect.map((e) => check(e, facts));
     return { expectations, ok: expectations.every((e) => e.ok) };
   } finally {

@@ -29,14 +29,22 @@ async function damage(file: string, how: Damage): Promise<void> {
   }
 }
 
-/** A data dir as a running gateway leaves it: devices, logins, audit, pending records, a consumer's persistent session. */
+/**
+ * A data dir as a running gateway leaves it: devices, logins, audit, pending records, a consumer's persistent session.
+ */
 async function populatedDataDir(base: string): Promise<{ dataDir: string; pending: number }> {
   const dataDir = join(base, 'data');
   await (await HttpLogins.open(dataDir)).set('operator');
   const first = await startHarness({ dataDir, frames: new InlineRunner(null), http: { requireLogin: true } });
   const doorSecret = await first.gateway.registry.add('door-1', 'sensor');
   const consumerSecret = await first.gateway.registry.add('dash', 'consumer');
-  const consumer = await mqtt.connectAsync(first.brokerUrl, { clientId: 'dash', username: 'dash', password: consumerSecret, clean: false, reconnectPeriod: 0 });
+  const consumer = await mqtt.connectAsync(first.brokerUrl, {
+    clientId: 'dash',
+    username: 'dash',
+    password: consumerSecret,
+    clean: false,
+    reconnectPeriod: 0,
+  });
   await consumer.subscribeAsync('local/#', { qos: 1 });
   await consumer.endAsync();
   await first.stop();
@@ -44,7 +52,12 @@ async function populatedDataDir(base: string): Promise<{ dataDir: string; pendin
   const h = await startHarness({ dataDir, frames: new InlineRunner(null), http: { requireLogin: true } });
   await h.gateway.uplink.stop();
   const door = await connectDevice({ url: h.brokerUrl, deviceId: 'door-1', secret: doorSecret });
-  for (let n = 0; n < 20; n++) await door.publishAsync(deviceTopic('door-1', 'events'), JSON.stringify(sampleEvent('door', n, new Date(YESTERDAY + n * 1000))), { qos: 1 });
+  for (let n = 0; n < 20; n++)
+    await door.publishAsync(
+      deviceTopic('door-1', 'events'),
+      JSON.stringify(sampleEvent('door', n, new Date(YESTERDAY + n * 1000))),
+      { qos: 1 },
+    );
   await waitFor('records pending', () => h.gateway.outbox.size >= 20);
   await door.endAsync(true);
   await h.stop();
@@ -55,48 +68,75 @@ async function populatedDataDir(base: string): Promise<{ dataDir: string; pendin
   return { dataDir, pending };
 }
 
-test('damage at any offset of any file in dataDir: the gateway starts, or refuses with the file named and what to do', { timeout: 300_000 }, async (t) => {
-  const base = await mkdtemp(join(tmpdir(), 'veilgate-damaged-'));
-  t.after(() => rm(base, { recursive: true, force: true }));
-  const { dataDir, pending } = await populatedDataDir(base);
-  // LevelDB's own lock and its text log of what it did are not data
-  const files = await filesUnder(dataDir, ['LOCK', 'LOG', 'LOG.old']);
-  const names = files.map((f) => relative(dataDir, f));
-  for (const must of ['devices.json', 'http-logins.json', 'salt', 'audit/audit.jsonl', 'audit/config-seen.json', 'audit/registry-seen.json']) {
-    assert.ok(names.includes(must), `${must} is among the files checked (${names.join(', ')})`);
-  }
-  assert.ok(names.some((n) => /^outbox\/seg-\d+\.log$/.test(n)), 'and the outbox\'s segment');
-  assert.ok(names.some((n) => n.startsWith('broker/')), 'and the broker store');
-  const outcomes: string[] = [];
-  let n = 0;
-  for (const file of files) {
-    for (const how of DAMAGES) {
-      const copy = join(base, `copy-${n++}`);
-      await cp(dataDir, copy, { recursive: true });
-      const name = relative(dataDir, file);
-      await damage(join(copy, name), how);
-      const started = await startHarness({ dataDir: copy, frames: new InlineRunner(null), http: { requireLogin: true } }).catch((e: Error) => e);
-      if (started instanceof Error) {
-        // refused: the message names the file (for the broker's store, its folder) and says what to do
-        const named = name.startsWith('broker/') ? 'broker' : name;
-        assert.ok(started.message.includes(named), `${name} ${how}: the refusal names it: ${started.message}`);
-        assert.match(started.message, /restore|move it aside|provision|backup|remove|again/i, `${name} ${how}: and says what to do: ${started.message}`);
-        outcomes.push(`${name} ${how}: refused`);
-      } else {
-        // started: what could be kept was kept; a damaged outbox line is a counted, audited drop
-        try {
-          const box = started.gateway.outbox;
-          const kept = box.recovered.entries;
-          const lost = box.drops.OUTBOX_CORRUPT ?? 0;
-          if (!name.startsWith('outbox/')) assert.equal(kept, pending, `${name} ${how}: the pending records survive damage elsewhere`);
-          else if (how !== 'cut-in-half' && how !== 'emptied') assert.ok(kept + lost >= pending, `${name} ${how}: ${kept} kept + ${lost} lost of ${pending}`);
-        } finally {
-          await started.stop();
-        }
-        outcomes.push(`${name} ${how}: started`);
-      }
-      await rm(copy, { recursive: true, force: true });
+test(
+  'damage at any offset of any file in dataDir: the gateway starts, or refuses with the file named and what to do',
+  { timeout: 300_000 },
+  async (t) => {
+    const base = await mkdtemp(join(tmpdir(), 'veilgate-damaged-'));
+    t.after(() => rm(base, { recursive: true, force: true }));
+    const { dataDir, pending } = await populatedDataDir(base);
+    // LevelDB's own lock and its text log of what it did are not data
+    const files = await filesUnder(dataDir, ['LOCK', 'LOG', 'LOG.old']);
+    const names = files.map((f) => relative(dataDir, f));
+    for (const must of [
+      'devices.json',
+      'http-logins.json',
+      'salt',
+      'audit/audit.jsonl',
+      'audit/config-seen.json',
+      'audit/registry-seen.json',
+    ]) {
+      assert.ok(names.includes(must), `${must} is among the files checked (${names.join(', ')})`);
     }
-  }
-  t.diagnostic(outcomes.join('\n'));
-});
+    assert.ok(
+      names.some((n) => /^outbox\/seg-\d+\.log$/.test(n)),
+      "and the outbox's segment",
+    );
+    assert.ok(
+      names.some((n) => n.startsWith('broker/')),
+      'and the broker store',
+    );
+    const outcomes: string[] = [];
+    let n = 0;
+    for (const file of files) {
+      for (const how of DAMAGES) {
+        const copy = join(base, `copy-${n++}`);
+        await cp(dataDir, copy, { recursive: true });
+        const name = relative(dataDir, file);
+        await damage(join(copy, name), how);
+        const started = await startHarness({
+          dataDir: copy,
+          frames: new InlineRunner(null),
+          http: { requireLogin: true },
+        }).catch((e: Error) => e);
+        if (started instanceof Error) {
+          // refused: the message names the file (for the broker's store, its folder) and says what to do
+          const named = name.startsWith('broker/') ? 'broker' : name;
+          assert.ok(started.message.includes(named), `${name} ${how}: the refusal names it: ${started.message}`);
+          assert.match(
+            started.message,
+            /restore|move it aside|provision|backup|remove|again/i,
+            `${name} ${how}: and says what to do: ${started.message}`,
+          );
+          outcomes.push(`${name} ${how}: refused`);
+        } else {
+          // started: what could be kept was kept; a damaged outbox line is a counted, audited drop
+          try {
+            const box = started.gateway.outbox;
+            const kept = box.recovered.entries;
+            const lost = box.drops.OUTBOX_CORRUPT ?? 0;
+            if (!name.startsWith('outbox/'))
+              assert.equal(kept, pending, `${name} ${how}: the pending records survive damage elsewhere`);
+            else if (how !== 'cut-in-half' && how !== 'emptied')
+              assert.ok(kept + lost >= pending, `${name} ${how}: ${kept} kept + ${lost} lost of ${pending}`);
+          } finally {
+            await started.stop();
+          }
+          outcomes.push(`${name} ${how}: started`);
+        }
+        await rm(copy, { recursive: true, force: true });
+      }
+    }
+    t.diagnostic(outcomes.join('\n'));
+  },
+);

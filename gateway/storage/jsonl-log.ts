@@ -16,7 +16,10 @@ export interface JsonlLogOptions {
 export interface AppendOptions {
   sync?: boolean;
   lazy?: boolean;
-  /** runs once the line is in the file (and synced, if asked), in file order, before any append's promise settles, with the line's offset */
+  /**
+   * runs once the line is in the file (and synced, if asked), in file order, before any append's promise settles, with
+   * the line's offset
+   */
   onWritten?: (offset: number) => void;
 }
 
@@ -29,7 +32,13 @@ export interface AppendOptions {
  */
 export class JsonlLog {
   private fh: FileHandle | null = null;
-  private pending: { line: string; sync: boolean; onWritten?: (offset: number) => void; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private pending: {
+    line: string;
+    sync: boolean;
+    onWritten?: (offset: number) => void;
+    resolve: () => void;
+    reject: (e: Error) => void;
+  }[] = [];
   private broken: Error | null = null;
   private flushing: Promise<void> | null = null;
   private timer: { kind: 'timeout'; t: NodeJS.Timeout } | { kind: 'immediate'; t: NodeJS.Immediate } | null = null;
@@ -109,7 +118,13 @@ export class JsonlLog {
     const line = `${text}\n`;
     return new Promise((resolve, reject) => {
       this.pending.push({ line, sync: sync && !lazy, onWritten, resolve, reject });
-      const wait = lazy ? (this.pending.length >= this.lazyMaxLines ? 0 : this.lazyMaxMs) : sync ? this.commitWindowMs : 0;
+      const wait = lazy
+        ? this.pending.length >= this.lazyMaxLines
+          ? 0
+          : this.lazyMaxMs
+        : sync
+          ? this.commitWindowMs
+          : 0;
       this.schedule(wait, lazy);
     });
   }
@@ -117,7 +132,9 @@ export class JsonlLog {
   /** Makes everything appended so far durable now: written and, if anything is unsynced, one fdatasync. */
   async sync(): Promise<void> {
     if (this.pending.length > 0 || this.flushing) {
-      const synced = new Promise<void>((resolve, reject) => this.pending.push({ line: '', sync: true, resolve, reject }));
+      const synced = new Promise<void>((resolve, reject) =>
+        this.pending.push({ line: '', sync: true, resolve, reject }),
+      );
       this.schedule(0, false);
       await Promise.all([synced, this.drain()]);
       return;
@@ -128,7 +145,10 @@ export class JsonlLog {
     await this.fh.datasync();
   }
 
-  /** Runs a flush after `delayMs`, or sooner if one is already due sooner. A flush in progress picks up what comes meanwhile. */
+  /**
+   * Runs a flush after `delayMs`, or sooner if one is already due sooner. A flush in progress picks up what comes
+   * meanwhile.
+   */
   private schedule(delayMs: number, lazy: boolean): void {
     if (this.flushing) return;
     const due = Date.now() + delayMs;
@@ -195,7 +215,10 @@ export class JsonlLog {
     try {
       await fh.truncate(this.bytes);
     } catch (e) {
-      this.broken = Object.assign(new Error(`${this.path} could not be restored after a failed write (${(e as Error).message}); reopen it`), { code: 'ELOGBROKEN' });
+      this.broken = Object.assign(
+        new Error(`${this.path} could not be restored after a failed write (${(e as Error).message}); reopen it`),
+        { code: 'ELOGBROKEN' },
+      );
     }
   }
 
@@ -217,7 +240,7 @@ export class JsonlLog {
 
 /** A write near a full disk can be short without an error: keep going until all is written or it fails. */
 async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
-  for (let off = 0; off < buf.length; ) {
+  for (let off = 0; off < buf.length;) {
     const { bytesWritten } = await fh.write(buf, off, buf.length - off);
     if (bytesWritten === 0) throw Object.assign(new Error('no space left on device (short write)'), { code: 'ENOSPC' });
     off += bytesWritten;
@@ -226,7 +249,9 @@ async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
 
 const MAX_CORRUPT_KEPT = 10_000;
 
-/** A line in the middle of a file that is not JSON: its number (from 1) and its first bytes, to salvage what it names. */
+/**
+ * A line in the middle of a file that is not JSON: its number (from 1) and its first bytes, to salvage what it names.
+ */
 export interface CorruptLine {
   line: number;
   text: string;
@@ -236,12 +261,15 @@ export interface CorruptLine {
  * Reads a JSON-lines file. A line that is not JSON in the middle is counted and returned (cut to
  * 4 KiB) as corrupt; an incomplete last line, with no newline after it, is a torn write and not read.
  */
-export async function readLines(path: string): Promise<{ lines: unknown[]; validBytes: number; totalBytes: number; corruptLines: number; corrupt: CorruptLine[] }> {
+export async function readLines(
+  path: string,
+): Promise<{ lines: unknown[]; validBytes: number; totalBytes: number; corruptLines: number; corrupt: CorruptLine[] }> {
   let totalBytes = 0;
   try {
     totalBytes = (await stat(path)).size;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { lines: [], validBytes: 0, totalBytes: 0, corruptLines: 0, corrupt: [] };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      return { lines: [], validBytes: 0, totalBytes: 0, corruptLines: 0, corrupt: [] };
     throw e;
   }
   const fh = await open(path, 'r');
@@ -267,7 +295,8 @@ export async function readLines(path: string): Promise<{ lines: unknown[]; valid
           // a bad line in the middle is corruption, not a torn tail: keep it for the caller and go on
           corruptLines++;
           // bounded: a file of garbage must not take the memory the gateway needs to start
-          if (corrupt.length < MAX_CORRUPT_KEPT) corrupt.push({ line: lines.length + corruptLines, text: text.slice(0, 4096) });
+          if (corrupt.length < MAX_CORRUPT_KEPT)
+            corrupt.push({ line: lines.length + corruptLines, text: text.slice(0, 4096) });
           validBytes = offset;
         }
       }

@@ -17,7 +17,11 @@ export class DamagedFileError extends Error {
  * Reads a small JSON state file that veilgate wrote: null when it does not exist, a DamagedFileError
  * when it is not JSON or not of the schema (a failing card, an edit by hand), never a half-read value.
  */
-export async function readStateFile<S extends z.ZodType>(file: string, schema: S, todo: string): Promise<z.infer<S> | null> {
+export async function readStateFile<S extends z.ZodType>(
+  file: string,
+  schema: S,
+  todo: string,
+): Promise<z.infer<S> | null> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -34,7 +38,11 @@ export async function readStateFile<S extends z.ZodType>(file: string, schema: S
   const r = schema.safeParse(value);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new DamagedFileError(file, `not what veilgate writes there: ${issue?.path.join('.') || 'the whole file'}: ${issue?.message}`, todo);
+    throw new DamagedFileError(
+      file,
+      `not what veilgate writes there: ${issue?.path.join('.') || 'the whole file'}: ${issue?.message}`,
+      todo,
+    );
   }
   return r.data;
 }

@@ -8,7 +8,17 @@ import fs from 'node:fs/promises';
 import { writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 
-export const FAULT_OPS = ['open', 'write', 'datasync', 'sync', 'truncate', 'rename', 'rm', 'copyFile', 'writeFile'] as const;
+export const FAULT_OPS = [
+  'open',
+  'write',
+  'datasync',
+  'sync',
+  'truncate',
+  'rename',
+  'rm',
+  'copyFile',
+  'writeFile',
+] as const;
 type Op = (typeof FAULT_OPS)[number];
 
 const counts: Record<string, number> = {};
@@ -36,5 +46,6 @@ const probe = await fs.open(process.execPath, 'r');
 const handle = Object.getPrototypeOf(probe) as Record<string, unknown>;
 await probe.close();
 for (const op of ['write', 'datasync', 'sync', 'truncate'] as const) wrap(handle, op, op);
-for (const op of ['open', 'truncate', 'rename', 'rm', 'copyFile', 'writeFile'] as const) wrap(fs as unknown as Record<string, unknown>, op, op);
+for (const op of ['open', 'truncate', 'rename', 'rm', 'copyFile', 'writeFile'] as const)
+  wrap(fs as unknown as Record<string, unknown>, op, op);
 syncBuiltinESMExports();

@@ -13,7 +13,10 @@ export const YESTERDAY = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_4
 
 /** The default policy with a short counting window, so tests need not wait 10 s. */
 export async function writeFastDefaultPolicy(dir: string, intervalSeconds = 1): Promise<string> {
-  const text = (await readFile(join(REPO, 'policies/default.yaml'), 'utf8')).replace('intervalSeconds: 10', `intervalSeconds: ${intervalSeconds}`);
+  const text = (await readFile(join(REPO, 'policies/default.yaml'), 'utf8')).replace(
+    'intervalSeconds: 10',
+    `intervalSeconds: ${intervalSeconds}`,
+  );
   const file = join(dir, 'policy.yaml');
   await writeFile(file, text);
   return file;
@@ -53,15 +56,40 @@ export async function startHarness(
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-test-'));
   const upstream: ReceivedRecord[] = [];
   // an upstream of the test's own (Mosquitto, a restartable aedes), or an embedded one that records everything
-  const up = opts.upstreamUrl ? { url: opts.upstreamUrl, stop: async () => {} } : await startEmbeddedUpstream('veilgate', (r) => upstream.push(r));
+  const up = opts.upstreamUrl
+    ? { url: opts.upstreamUrl, stop: async () => {} }
+    : await startEmbeddedUpstream('veilgate', (r) => upstream.push(r));
   const policy = opts.policyFile ?? (await writeFastDefaultPolicy(dir));
   const cfg = configFromObject(
-    { gatewayId: 'gw-test', dataDir: opts.dataDir ?? join(dir, 'data'), policy, broker: { port: 0, allowAnonymous: opts.allowAnonymous ?? false, ...opts.broker }, upstream: { url: up.url, reconnectMinMs: 200, reconnectMaxMs: 2000 }, http: { port: 0, ...opts.http }, ...(opts.outbox ? { outbox: opts.outbox } : {}), ...(opts.audit ? { audit: opts.audit } : {}), ...(opts.events ? { events: opts.events } : {}), ...(opts.cameras ? { cameras: opts.cameras } : {}), ...(opts.gpio ? { gpio: opts.gpio } : {}), ...(opts.sensors ? { sensors: opts.sensors } : {}) },
+    {
+      gatewayId: 'gw-test',
+      dataDir: opts.dataDir ?? join(dir, 'data'),
+      policy,
+      broker: { port: 0, allowAnonymous: opts.allowAnonymous ?? false, ...opts.broker },
+      upstream: { url: up.url, reconnectMinMs: 200, reconnectMaxMs: 2000 },
+      http: { port: 0, ...opts.http },
+      ...(opts.outbox ? { outbox: opts.outbox } : {}),
+      ...(opts.audit ? { audit: opts.audit } : {}),
+      ...(opts.events ? { events: opts.events } : {}),
+      ...(opts.cameras ? { cameras: opts.cameras } : {}),
+      ...(opts.gpio ? { gpio: opts.gpio } : {}),
+      ...(opts.sensors ? { sensors: opts.sensors } : {}),
+    },
     dir,
   );
   const lines = opts.logLines;
-  const log = lines ? createLogger('debug', 'veilgate', { write: (s: string) => void lines.push(s) }) : createLogger(process.env.VEILGATE_TEST_LOG ?? 'silent');
-  const gateway = await Gateway.start(cfg, log, opts);
+  const log = lines
+    ? createLogger('debug', 'veilgate', { write: (s: string) => void lines.push(s) })
+    : createLogger(process.env.VEILGATE_TEST_LOG ?? 'silent');
+  let gateway: Gateway;
+  try {
+    gateway = await Gateway.start(cfg, log, opts);
+  } catch (e) {
+    // a start that fails (the point of many tests) must not leave the upstream broker listening
+    await up.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     dir,
     gateway,

@@ -1,6 +1,7 @@
 /**
  * A writer for the outbox crash-point test: puts records, acknowledges the oldest as an uplink
- * would, and starts a new segment file (and deletes delivered ones) often. It prints `acked ID` once a put has resolved (when the gateway would
+ * would, and starts a new segment file (and deletes delivered ones) often. It prints `acked ID` once a put has
+ * resolved (when the gateway would
  * send PUBACK) and `delivered ID` before it writes the ack (the agency has the record by then).
  * After the rounds it closes and reopens the outbox (a clean restart) and puts a few more.
  * `recover` only opens the outbox and closes it. A failed open prints `open-failed CODE`.
@@ -20,10 +21,18 @@ box.on('problem', (e) => say(`problem ${(e as NodeJS.ErrnoException).code}`));
 
 if (phase === 'work') {
   const put = (i: number) =>
-    box.put({ id: `r${i}`, topic: `t/${i}`, payload: JSON.stringify({ i, pad: 'p'.repeat(120) }), key: `dev-${i % 3}`, at: Date.now() }).then(
-      () => say(`acked r${i}`),
-      () => {},
-    );
+    box
+      .put({
+        id: `r${i}`,
+        topic: `t/${i}`,
+        payload: JSON.stringify({ i, pad: 'p'.repeat(120) }),
+        key: `dev-${i % 3}`,
+        at: Date.now(),
+      })
+      .then(
+        () => say(`acked r${i}`),
+        () => {},
+      );
   let sent = 0;
   for (let round = 0; round < 8; round++) {
     // delivered once the agency acknowledged it, which is before the ack is written

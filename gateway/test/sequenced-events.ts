@@ -26,7 +26,11 @@ export interface SequencedDevices {
   stop(): Promise<void>;
 }
 
-export async function startSequencedDevices(url: string, creds: Array<{ deviceId: string; secret: string }>, everyMs: number): Promise<SequencedDevices> {
+export async function startSequencedDevices(
+  url: string,
+  creds: Array<{ deviceId: string; secret: string }>,
+  everyMs: number,
+): Promise<SequencedDevices> {
   const acked = new Map<string, Set<number>>();
   const clients: MqttClient[] = [];
   let running = true;
@@ -38,7 +42,10 @@ export async function startSequencedDevices(url: string, creds: Array<{ deviceId
     for (let seq = 0; running; seq++) {
       const payload = JSON.stringify({ type: 'door', at: new Date(BASE + seq).toISOString(), open: seq % 2 === 0 });
       // not awaited: the device keeps sending while earlier events wait for their PUBACK
-      client.publishAsync(deviceTopic(c.deviceId, 'events'), payload, { qos: 1 }).then(() => mine.add(seq), () => {});
+      client.publishAsync(deviceTopic(c.deviceId, 'events'), payload, { qos: 1 }).then(
+        () => mine.add(seq),
+        () => {},
+      );
       await new Promise((r) => setTimeout(r, everyMs));
     }
   });
@@ -59,7 +66,10 @@ export async function startSequencedDevices(url: string, creds: Array<{ deviceId
  * Every acknowledged event arrived; a duplicate always carries the id of its first delivery; and per
  * device, first deliveries are in the order the events were sent.
  */
-export function checkDelivery(acked: Map<string, Set<number>>, received: Array<{ topic: string; payload: Buffer }>): { records: number; duplicates: number; acked: number } {
+export function checkDelivery(
+  acked: Map<string, Set<number>>,
+  received: Array<{ topic: string; payload: Buffer }>,
+): { records: number; duplicates: number; acked: number } {
   const idOfSeq = new Map<string, string>();
   const firstSeen = new Map<string, number[]>();
   let duplicates = 0;

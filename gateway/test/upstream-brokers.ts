@@ -27,7 +27,9 @@ export function mosquittoPath(): string | null {
 }
 
 /** Why a Mosquitto test cannot run here, or null when it can. */
-export const MOSQUITTO_MISSING = mosquittoPath() ? null : 'Mosquitto is not installed (apt-get install mosquitto; .ci/run installs it)';
+export const MOSQUITTO_MISSING = mosquittoPath()
+  ? null
+  : 'Mosquitto is not installed (apt-get install mosquitto; .ci/run installs it)';
 
 export async function freePort(): Promise<number> {
   const s = createServer();
@@ -41,7 +43,10 @@ async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((r) => {
-      const c = connect(port, '127.0.0.1', () => { c.destroy(); r(true); });
+      const c = connect(port, '127.0.0.1', () => {
+        c.destroy();
+        r(true);
+      });
       c.on('error', () => r(false));
     });
     if (ok) return;
@@ -71,18 +76,28 @@ export async function startMosquitto(tls?: MosquittoTls): Promise<UpstreamBroker
   const conf = join(dir, 'mosquitto.conf');
   const passwords = join(dir, 'passwords');
   if (tls) execFileSync('mosquitto_passwd', ['-c', '-b', passwords, tls.user, tls.password], { stdio: 'ignore' });
-  await writeFile(conf, [
-    `listener ${port} 127.0.0.1`,
-    ...(tls
-      ? [`cafile ${tls.ca}`, `certfile ${tls.serverCert}`, `keyfile ${tls.serverKey}`, 'require_certificate true', 'allow_anonymous false', `password_file ${passwords}`]
-      : ['allow_anonymous true']),
-    `user ${userInfo().username}`, // as root, Mosquitto would switch to its own user and could not read this folder
-    'persistence true',
-    `persistence_location ${dir}/`,
-    'max_queued_messages 0', // unlimited: the test's subscriber must not lose what queued while it was away
-    'log_dest none',
-    '',
-  ].join('\n'));
+  await writeFile(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      ...(tls
+        ? [
+            `cafile ${tls.ca}`,
+            `certfile ${tls.serverCert}`,
+            `keyfile ${tls.serverKey}`,
+            'require_certificate true',
+            'allow_anonymous false',
+            `password_file ${passwords}`,
+          ]
+        : ['allow_anonymous true']),
+      `user ${userInfo().username}`, // as root, Mosquitto would switch to its own user and could not read this folder
+      'persistence true',
+      `persistence_location ${dir}/`,
+      'max_queued_messages 0', // unlimited: the test's subscriber must not lose what queued while it was away
+      'log_dest none',
+      '',
+    ].join('\n'),
+  );
   let proc: ChildProcess | null = null;
   const b: UpstreamBroker = {
     name: 'mosquitto',
@@ -139,8 +154,17 @@ export async function startAedesUpstream(onPublish: (topic: string, payload: Buf
 }
 
 /** The agency's side: a persistent-session QoS 1 subscriber that keeps everything it receives. */
-export async function agencySubscriber(url: string, filter: string, onMessage: (topic: string, payload: Buffer) => void): Promise<MqttClient> {
-  const c = await mqtt.connectAsync(url, { clientId: `agency-${process.pid}`, clean: false, protocolVersion: 4, reconnectPeriod: 200 });
+export async function agencySubscriber(
+  url: string,
+  filter: string,
+  onMessage: (topic: string, payload: Buffer) => void,
+): Promise<MqttClient> {
+  const c = await mqtt.connectAsync(url, {
+    clientId: `agency-${process.pid}`,
+    clean: false,
+    protocolVersion: 4,
+    reconnectPeriod: 200,
+  });
   c.on('message', (topic, payload) => onMessage(topic, payload));
   await c.subscribeAsync(filter, { qos: 1 });
   return c;

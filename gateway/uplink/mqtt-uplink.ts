@@ -74,7 +74,8 @@ export class MqttUplink implements Uplink {
       this.log.info({ url: redactUrl(upstream.url) }, 'upstream connected');
       client.publish(status, 'online', { qos: 1, retain: true });
       if (this.auditHead) this.publishAuditHead(this.auditHead);
-      if (this.auditKey) client.publish(upstreamAuditKeyTopic(upstream.topicPrefix, gatewayId), this.auditKey, { qos: 1, retain: true });
+      if (this.auditKey)
+        client.publish(upstreamAuditKeyTopic(upstream.topicPrefix, gatewayId), this.auditKey, { qos: 1, retain: true });
       this.setConnected(true);
       this.backoff.reset();
       // everything not acknowledged goes again, each device's records in order
@@ -101,7 +102,11 @@ export class MqttUplink implements Uplink {
   publishAuditHead(payload: string): void {
     this.auditHead = payload;
     const client = this.client;
-    if (client?.connected) client.publish(upstreamAuditHeadTopic(this.cfg.upstream.topicPrefix, this.cfg.gatewayId), payload, { qos: 1, retain: true });
+    if (client?.connected)
+      client.publish(upstreamAuditHeadTopic(this.cfg.upstream.topicPrefix, this.cfg.gatewayId), payload, {
+        qos: 1,
+        retain: true,
+      });
   }
 
   private scheduleReconnect(client: MqttClient): void {

@@ -9,7 +9,10 @@ export function blazefaceAnchors(fineRows = 16): Float32Array {
   const coarseRows = fineRows / 2;
   const out = new Float32Array((16 * fineRows * 2 + 8 * coarseRows * 6) * 2);
   let i = 0;
-  for (const [cols, rows, perCell] of [[16, fineRows, 2], [8, coarseRows, 6]] as const) {
+  for (const [cols, rows, perCell] of [
+    [16, fineRows, 2],
+    [8, coarseRows, 6],
+  ] as const) {
     for (let y = 0; y < rows; y++) {
       for (let x = 0; x < cols; x++) {
         for (let a = 0; a < perCell; a++) {

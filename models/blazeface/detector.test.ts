@@ -23,7 +23,10 @@ for (const photo of ['astronaut.png', 'camera.png']) {
     const img = await rgb(photo);
     const alone = [...(await near.detect(img)), ...(await far.detect(img))];
     const shared = await pair.detect(img);
-    assert.ok(alone.some((d) => d.model === 'blazeface-front-128'), 'the near model finds the face, so the comparison means something');
+    assert.ok(
+      alone.some((d) => d.model === 'blazeface-front-128'),
+      'the near model finds the face, so the comparison means something',
+    );
     assert.equal(shared.length, alone.length);
     for (const d of alone) {
       const twin = shared.find((s) => s.model === d.model && iou(s.box, d.box) > 0.8);
@@ -38,13 +41,22 @@ async function onSquare(img: RgbImage): Promise<{ img: RgbImage; top: number }> 
   const side = Math.max(img.width, img.height);
   const top = Math.floor((side - img.height) / 2);
   const data = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
-    .extend({ top, bottom: side - img.height - top, left: 0, right: side - img.width, background: { r: 0, g: 0, b: 0 } })
+    .extend({
+      top,
+      bottom: side - img.height - top,
+      left: 0,
+      right: side - img.width,
+      background: { r: 0, g: 0, b: 0 },
+    })
     .raw()
     .toBuffer();
   return { img: { data, width: side, height: side }, top };
 }
 
-for (const [name, rows] of [['4:3', 384], ['16:9', 288]] as const) {
+for (const [name, rows] of [
+  ['4:3', 384],
+  ['16:9', 288],
+] as const) {
   test(`a ${name} frame's faces are found from the rows it fills as from a square letterbox of it`, async () => {
     // astronaut.png cropped wide; its face (about x 173-277, y 74-178) stays in
     const full = await rgb('astronaut.png');
@@ -60,13 +72,23 @@ for (const [name, rows] of [['4:3', 384], ['16:9', 288]] as const) {
     for (const model of ['blazeface-front-128', 'blazeface-back-256']) {
       const a = fromSquare.filter((d) => d.model === model && iou(d.box, face) > 0.5);
       const b = rowsOnly.filter((d) => d.model === model && iou(d.box, face) > 0.5);
-      assert.equal(b.length, a.length, `${model}: the face found ${a.length} times from the square, ${b.length} from the rows`);
-      assert.ok(model === 'blazeface-back-256' || b.length === 1, 'the near model finds the face, so the comparison means something');
+      assert.equal(
+        b.length,
+        a.length,
+        `${model}: the face found ${a.length} times from the square, ${b.length} from the rows`,
+      );
+      assert.ok(
+        model === 'blazeface-back-256' || b.length === 1,
+        'the near model finds the face, so the comparison means something',
+      );
       for (const d of b) {
         // measured: IoU 0.99, scores within 0.004 (the edge rows see image instead of black)
         const twin = a.find((s) => iou(s.box, d.box) > 0.95);
         assert.ok(twin, `${model}: face at ${JSON.stringify(d.box)} found from the square too`);
-        assert.ok(Math.abs(twin.score - d.score) < 0.02, `${model}: score ${d.score} against ${twin.score} from the square`);
+        assert.ok(
+          Math.abs(twin.score - d.score) < 0.02,
+          `${model}: score ${d.score} against ${twin.score} from the square`,
+        );
       }
     }
   });

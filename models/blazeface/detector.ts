@@ -72,7 +72,10 @@ async function openBlazeface(opts: BlazefaceOptions): Promise<BlazefaceModel> {
       if (sessions.size >= HEIGHTS_KEPT) {
         const [oldest, gone] = sessions.entries().next().value!;
         sessions.delete(oldest);
-        gone.then((session) => session.release(), () => {});
+        gone.then(
+          (session) => session.release(),
+          () => {},
+        );
       }
       s = openSession(entry, (bytes) => withInputHeight(bytes, side, height));
       // a failed load is not kept: the next frame tries again (and is withheld meanwhile)
@@ -86,13 +89,16 @@ async function openBlazeface(opts: BlazefaceOptions): Promise<BlazefaceModel> {
     id: entry.id,
     side,
     async detect(lb) {
-      if (lb.width !== side || lb.height > side) throw new Error(`${entry.id}: input ${lb.width}x${lb.height} for a ${side} model`);
+      if (lb.width !== side || lb.height > side)
+        throw new Error(`${entry.id}: input ${lb.width}x${lb.height} for a ${side} model`);
       const session = await sessionFor(lb.height);
       const [scoresA, scoresB, boxesA, boxesB] = session.outputNames as [string, string, string, string];
       // an input of its own per call, as for the SSD: several cameras' frames are in flight
       const tensor = new Float32Array(lb.data.length);
       for (let i = 0; i < tensor.length; i++) tensor[i] = lb.data[i]! / 127.5 - 1;
-      const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', tensor, [1, lb.height, lb.width, 3]) });
+      const out = await session.run({
+        [session.inputNames[0]!]: new ort.Tensor('float32', tensor, [1, lb.height, lb.width, 3]),
+      });
       const anchors = anchorsFor((16 * lb.height) / side);
       const scores = [out[scoresA]!.data as Float32Array, out[scoresB]!.data as Float32Array];
       const boxes = [out[boxesA]!.data as Float32Array, out[boxesB]!.data as Float32Array];
@@ -113,7 +119,8 @@ async function openBlazeface(opts: BlazefaceOptions): Promise<BlazefaceModel> {
           if (box.x2 > box.x1 && box.y2 > box.y1) found.push({ cls: 'face', score, box, model: entry.id });
         }
       }
-      if (anchor !== anchors.length / 2) throw new Error(`${entry.id}: ${anchor} outputs for ${anchors.length / 2} anchors`);
+      if (anchor !== anchors.length / 2)
+        throw new Error(`${entry.id}: ${anchor} outputs for ${anchors.length / 2} anchors`);
       return nms(found, 0.3);
     },
     async close() {

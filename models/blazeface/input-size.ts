@@ -11,7 +11,10 @@ const COARSE = 8;
  * it fills, in whole coarse cells (the network is convolutional; withInputHeight adapts its few
  * fixed shapes). Taller frames keep the square.
  */
-export function blazefaceInput(side: number, frame: { width: number; height: number }): { width: number; height: number } {
+export function blazefaceInput(
+  side: number,
+  frame: { width: number; height: number },
+): { width: number; height: number } {
   if (frame.height >= frame.width) return { width: side, height: side };
   const cell = side / COARSE;
   return { width: side, height: Math.max(cell, Math.ceil((side * frame.height) / frame.width / cell) * cell) };
@@ -29,12 +32,16 @@ export function withInputHeight(model: Uint8Array, side: number, height: number)
   const m = onnx.ModelProto.decode(model);
   const g = m.graph!;
   const dims = g.input![0]!.type!.tensorType!.shape!.dim!;
-  if (dims.map((d) => Number(d.dimValue)).join() !== `1,${side},${side},3`) throw new Error(`not a ${side}x${side} BlazeFace input`);
+  if (dims.map((d) => Number(d.dimValue)).join() !== `1,${side},${side},3`)
+    throw new Error(`not a ${side}x${side} BlazeFace input`);
   dims[1] = { dimValue: height };
   g.valueInfo = []; // intermediate shapes, declared for the square input; onnxruntime infers them
   for (const o of g.output!) o.type!.tensorType!.shape!.dim![1] = { dimParam: 'anchors' };
   const inits = new Map(g.initializer!.map((t) => [t.name!, t]));
-  const int64 = (t: onnxProto.onnx.ITensorProto) => (t.int64Data?.length ? t.int64Data.map(Number) : Array.from(new BigInt64Array(Uint8Array.from(t.rawData!).buffer), Number));
+  const int64 = (t: onnxProto.onnx.ITensorProto) =>
+    t.int64Data?.length
+      ? t.int64Data.map(Number)
+      : Array.from(new BigInt64Array(Uint8Array.from(t.rawData!).buffer), Number);
   const set = (t: onnxProto.onnx.ITensorProto, values: number[]) => {
     t.int64Data = [];
     t.rawData = new Uint8Array(BigInt64Array.from(values, BigInt).buffer);
@@ -47,7 +54,8 @@ export function withInputHeight(model: Uint8Array, side: number, height: number)
     const v = int64(t);
     if (n.opType === 'ConstantOfShape') {
       v[2] = (v[2]! * height) / side; // NCHW zeros: rows
-      if (!Number.isInteger(v[2])) throw new Error(`input height ${height} is not a whole number of ${side}x${side} BlazeFace cells`);
+      if (!Number.isInteger(v[2]))
+        throw new Error(`input height ${height} is not a whole number of ${side}x${side} BlazeFace cells`);
     } else v[1] = -1; // [1, anchors, k]
     set(t, v);
     changed.add(shape!);

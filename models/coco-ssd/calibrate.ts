@@ -12,11 +12,18 @@ import { SSD_SIZE } from './size.ts';
  */
 export async function calibrateSsd(floatModel: Uint8Array, images: RgbImage[]): Promise<Ranges> {
   const { bytes, tensors } = calibrationModel(pruneClasses(floatModel));
-  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, graphOptimizationLevel: 'disabled', logSeverityLevel: 3 });
+  const session = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: 1,
+    graphOptimizationLevel: 'disabled',
+    logSeverityLevel: 3,
+  });
   const ranges = new Map<string, [number, number]>(tensors.map((t) => [t, [0, 0]]));
   try {
     for (const img of images) {
-      const out = await session.run({ image: new ort.Tensor('float32', await ssdInput(img), [1, SSD_SIZE, SSD_SIZE, 3]) }, tensors);
+      const out = await session.run(
+        { image: new ort.Tensor('float32', await ssdInput(img), [1, SSD_SIZE, SSD_SIZE, 3]) },
+        tensors,
+      );
       for (const t of tensors) {
         const r = ranges.get(t)!;
         for (const v of out[t]!.data as Float32Array) {

@@ -1,5 +1,6 @@
 // Written by npm run calibrate (models/test/calibration.ts); do not edit.
-// Activation ranges of the float SSD, pruned as the int8 build prunes it, on vtest.avi (opencv-doc) every 10th frame from 0 to 590, and the committed photos in fixtures/photos.
+// Activation ranges of the float SSD, pruned as the int8 build prunes it, on
+// vtest.avi (opencv-doc) every 10th frame from 0 to 590, and the committed photos in fixtures/photos.
 export const SSD_CALIBRATION = {
   model: 'ad713ba69f592841b18ba82bed96f8c114460c372cc3d595d17e49e15be52afd',
   ranges: {

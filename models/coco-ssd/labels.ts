@@ -14,5 +14,8 @@ export const SSD_CLASSES: ReadonlyMap<number, Extract<DetectionClass, 'person' |
   [7, 'vehicle'], // truck
 ]);
 
-/** The score columns a pruned model keeps (prune.ts), in order: its column j is the full model's column SSD_KEPT_COLUMNS[j]. */
+/**
+ * The score columns a pruned model keeps (prune.ts), in order: its column j is the full model's column
+ * SSD_KEPT_COLUMNS[j].
+ */
 export const SSD_KEPT_COLUMNS: readonly number[] = [...SSD_CLASSES.keys()].sort((a, b) => a - b);

@@ -31,7 +31,9 @@ export function pruneClasses(floatModel: Uint8Array): Uint8Array {
     const rows = Array.from({ length: out / CHANNELS }, (_, a) => keep.map((c) => a * CHANNELS + c)).flat();
     const weights = new Float32Array(Uint8Array.from(w.rawData!).buffer);
     const bias = new Float32Array(Uint8Array.from(b.rawData!).buffer);
-    w.rawData = new Uint8Array(Float32Array.from(rows.flatMap((r) => Array.from(weights.subarray(r * per, (r + 1) * per)))).buffer);
+    w.rawData = new Uint8Array(
+      Float32Array.from(rows.flatMap((r) => Array.from(weights.subarray(r * per, (r + 1) * per)))).buffer,
+    );
     w.dims = [rows.length, ...rest];
     b.rawData = new Uint8Array(Float32Array.from(rows, (r) => bias[r]!).buffer);
     b.dims = [rows.length];

@@ -14,7 +14,10 @@ import { SSD_CALIBRATION } from './calibration.ts';
 export async function buildQuantizedSsd(calibration: Calibration = SSD_CALIBRATION): Promise<Uint8Array> {
   const float = await readVerifiedModel(CATALOGUE['ssd-mobilenet-v2-coco']);
   const sha = createHash('sha256').update(float).digest('hex');
-  if (sha !== calibration.model) throw new Error(`the SSD calibration was made for float model ${calibration.model}, not ${sha}: run npm run calibrate`);
+  if (sha !== calibration.model)
+    throw new Error(
+      `the SSD calibration was made for float model ${calibration.model}, not ${sha}: run npm run calibrate`,
+    );
   return quantizeQdq(pruneClasses(float), calibration.ranges);
 }
 

@@ -44,7 +44,8 @@ export class OnnxBuilder {
 
   node(op: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue> = {}): void {
     const attribute: IAttr[] = Object.entries(attrs).map(([name, v]) => {
-      if (typeof v === 'string') return { name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) };
+      if (typeof v === 'string')
+        return { name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) };
       if (Array.isArray(v)) return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: v };
       if (Number.isInteger(v)) return { name, type: onnx.AttributeProto.AttributeType.INT, i: v };
       return { name, type: onnx.AttributeProto.AttributeType.FLOAT, f: v };
@@ -52,7 +53,13 @@ export class OnnxBuilder {
     this.nodes.push({ opType: op, input: inputs, output: outputs, name: outputs[0], attribute });
   }
 
-  encode(opts: { name: string; producer: string; inputs: { name: string; shape: number[] }[]; outputs: string[]; doc: string }): Uint8Array {
+  encode(opts: {
+    name: string;
+    producer: string;
+    inputs: { name: string; shape: number[] }[];
+    outputs: string[];
+    doc: string;
+  }): Uint8Array {
     const floatType = (shape?: number[]) => ({
       tensorType: { elemType: FLOAT, ...(shape ? { shape: { dim: shape.map((d) => ({ dimValue: d })) } } : {}) },
     });

@@ -31,7 +31,10 @@ export function quantizeQdq(floatModel: Uint8Array, ranges: Ranges): Uint8Array 
   const g = new GraphView(model);
   const quantized = g.quantizedTensors();
   const missing = quantized.filter((t) => !ranges[t]);
-  if (missing.length > 0) throw new Error(`no calibrated range for ${missing.length} tensors (first: ${missing[0]}): calibrate again for this model`);
+  if (missing.length > 0)
+    throw new Error(
+      `no calibrated range for ${missing.length} tensors (first: ${missing[0]}): calibrate again for this model`,
+    );
   // quantizers go after the node that makes a tensor; one on a graph input would need its own place
   const inputs = quantized.filter((t) => model.graph!.input!.some((i) => i.name === t));
   if (inputs.length > 0) throw new Error(`graph input ${inputs[0]} feeds a convolution directly: not supported`);
@@ -50,25 +53,44 @@ export function quantizeQdq(floatModel: Uint8Array, ranges: Ranges): Uint8Array 
     for (const out of n.output!) {
       const p = params.get(out);
       if (!p) continue;
-      inits.push({ name: `${out}__s`, dataType: FLOAT, dims: [], floatData: [p.scale] }, { name: `${out}__z`, dataType: UINT8, dims: [], int32Data: [p.zero] });
-      nodes.push({ opType: 'QuantizeLinear', name: `${out}__quantize`, input: [out, `${out}__s`, `${out}__z`], output: [`${out}__q`] });
-      nodes.push({ opType: 'DequantizeLinear', name: `${out}__dequantize`, input: [`${out}__q`, `${out}__s`, `${out}__z`], output: [`${out}__dq`] });
+      inits.push(
+        { name: `${out}__s`, dataType: FLOAT, dims: [], floatData: [p.scale] },
+        { name: `${out}__z`, dataType: UINT8, dims: [], int32Data: [p.zero] },
+      );
+      nodes.push({
+        opType: 'QuantizeLinear',
+        name: `${out}__quantize`,
+        input: [out, `${out}__s`, `${out}__z`],
+        output: [`${out}__q`],
+      });
+      nodes.push({
+        opType: 'DequantizeLinear',
+        name: `${out}__dequantize`,
+        input: [`${out}__q`, `${out}__s`, `${out}__z`],
+        output: [`${out}__dq`],
+      });
     }
   }
   model.graph!.node = nodes;
   const used = new Set(nodes.flatMap((n) => n.input!));
-  model.graph!.initializer = [...model.graph!.initializer!, ...inits].filter((t) => used.has(t.name!)) as onnxProto.onnx.TensorProto[];
+  model.graph!.initializer = [...model.graph!.initializer!, ...inits].filter((t) =>
+    used.has(t.name!),
+  ) as onnxProto.onnx.TensorProto[];
   // per-channel DequantizeLinear (its axis attribute) needs opset 13
   for (const o of model.opsetImport ?? []) if (!o.domain && Number(o.version) < 13) o.version = 13;
   return onnx.ModelProto.encode(model).finish();
 }
 
-/** The float model with the affine ops after its convolutions folded in, and every tensor that quantization needs a range for exposed as an output: what calibration runs. */
+/**
+ * The float model with the affine ops after its convolutions folded in, and every tensor that quantization needs a
+ * range for exposed as an output: what calibration runs.
+ */
 export function calibrationModel(floatModel: Uint8Array): { bytes: Uint8Array; tensors: string[] } {
   const model = onnx.ModelProto.decode(floatModel);
   foldConvAffine(model);
   const tensors = new GraphView(model).quantizedTensors();
-  for (const name of tensors) model.graph!.output!.push(onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: FLOAT } } }));
+  for (const name of tensors)
+    model.graph!.output!.push(onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: FLOAT } } }));
   return { bytes: onnx.ModelProto.encode(model).finish(), tensors };
 }
 
@@ -106,18 +128,35 @@ function quantizeConvParams(n: INode, g: GraphView, inputScale: number, inits: I
     { name: `${name}__s`, dataType: FLOAT, dims: [channels], rawData: new Uint8Array(scales.buffer) },
     { name: `${name}__z`, dataType: INT8, dims: [channels], rawData: new Uint8Array(channels) },
   );
-  nodes.push({ opType: 'DequantizeLinear', name: `${name}__dequantize`, input: [`${name}__q`, `${name}__s`, `${name}__z`], output: [`${name}__dq`], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] });
+  nodes.push({
+    opType: 'DequantizeLinear',
+    name: `${name}__dequantize`,
+    input: [`${name}__q`, `${name}__s`, `${name}__z`],
+    output: [`${name}__dq`],
+    attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }],
+  });
   const inputs = [`${name}__dq`];
   const biasName = n.input![2];
   if (biasName) {
     const bias = floats(g.init(biasName)!);
     const bs = scales.map((s) => s * inputScale);
     inits.push(
-      { name: `${biasName}__q`, dataType: INT32, dims: [channels], rawData: new Uint8Array(Int32Array.from(bias, (b, c) => Math.round(b / bs[c]!)).buffer) },
+      {
+        name: `${biasName}__q`,
+        dataType: INT32,
+        dims: [channels],
+        rawData: new Uint8Array(Int32Array.from(bias, (b, c) => Math.round(b / bs[c]!)).buffer),
+      },
       { name: `${biasName}__s`, dataType: FLOAT, dims: [channels], rawData: new Uint8Array(bs.buffer) },
       { name: `${biasName}__z`, dataType: INT32, dims: [channels], rawData: new Uint8Array(channels * 4) },
     );
-    nodes.push({ opType: 'DequantizeLinear', name: `${biasName}__dequantize`, input: [`${biasName}__q`, `${biasName}__s`, `${biasName}__z`], output: [`${biasName}__dq`], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] });
+    nodes.push({
+      opType: 'DequantizeLinear',
+      name: `${biasName}__dequantize`,
+      input: [`${biasName}__q`, `${biasName}__s`, `${biasName}__z`],
+      output: [`${biasName}__dq`],
+      attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }],
+    });
     inputs.push(`${biasName}__dq`);
   }
   return inputs;
@@ -241,7 +280,10 @@ function foldConvAffine(model: Model): number {
     }
     if (last === transpose) continue;
     const name = conv.input![1]!;
-    added.push({ name: `${name}__folded`, dataType: FLOAT, dims: w.dims, rawData: new Uint8Array(weights.buffer) }, { name: `${name}__bias`, dataType: FLOAT, dims: [channels], rawData: new Uint8Array(bias.buffer) });
+    added.push(
+      { name: `${name}__folded`, dataType: FLOAT, dims: w.dims, rawData: new Uint8Array(weights.buffer) },
+      { name: `${name}__bias`, dataType: FLOAT, dims: [channels], rawData: new Uint8Array(bias.buffer) },
+    );
     conv.input = [conv.input![0]!, `${name}__folded`, `${name}__bias`];
     transpose.output = [last.output![0]!];
     folded++;
@@ -249,6 +291,8 @@ function foldConvAffine(model: Model): number {
   const graph = model.graph!;
   graph.node = graph.node!.filter((n) => !dropped.has(n));
   const used = new Set(graph.node.flatMap((n) => n.input!));
-  graph.initializer = [...graph.initializer!, ...(added as onnxProto.onnx.TensorProto[])].filter((t) => used.has(t.name!));
+  graph.initializer = [...graph.initializer!, ...(added as onnxProto.onnx.TensorProto[])].filter((t) =>
+    used.has(t.name!),
+  );
   return folded;
 }

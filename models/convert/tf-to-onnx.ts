@@ -21,7 +21,10 @@ type Emit = (n: TfNode, c: Ctx) => void;
 
 class Ctx {
   readonly b = new OnnxBuilder();
-  constructor(readonly g: TfGraph, readonly renamed: Map<string, string>) {}
+  constructor(
+    readonly g: TfGraph,
+    readonly renamed: Map<string, string>,
+  ) {}
 
   /** ONNX name of a TF tensor reference ("node" or "node:k"); constants become initializers */
   ref(r: string): string {
@@ -56,11 +59,22 @@ class Ctx {
   }
 }
 
-const elementwise: Record<string, string> = { Add: 'Add', BiasAdd: 'Add', Mul: 'Mul', Sub: 'Sub', Sigmoid: 'Sigmoid', Exp: 'Exp', AddN: 'Sum', Identity: 'Identity' };
+const elementwise: Record<string, string> = {
+  Add: 'Add',
+  BiasAdd: 'Add',
+  Mul: 'Mul',
+  Sub: 'Sub',
+  Sigmoid: 'Sigmoid',
+  Exp: 'Exp',
+  AddN: 'Sum',
+  Identity: 'Identity',
+};
 
 function samePadding(n: TfNode): void {
-  if (attrString(n.attr.padding) !== 'SAME') throw new Error(`${n.name}: padding ${attrString(n.attr.padding)} not supported`);
-  if (attrString(n.attr.data_format) && attrString(n.attr.data_format) !== 'NHWC') throw new Error(`${n.name}: data_format must be NHWC`);
+  if (attrString(n.attr.padding) !== 'SAME')
+    throw new Error(`${n.name}: padding ${attrString(n.attr.padding)} not supported`);
+  if (attrString(n.attr.data_format) && attrString(n.attr.data_format) !== 'NHWC')
+    throw new Error(`${n.name}: data_format must be NHWC`);
   if (intList(n.attr.dilations).some((d) => d !== 1)) throw new Error(`${n.name}: dilations not supported`);
 }
 
@@ -72,7 +86,12 @@ function conv(c: Ctx, n: TfNode, weights: { dims: number[]; data: Float32Array }
   const nchw = c.b.fresh(`${n.name}__nchw`);
   const out = c.b.fresh(`${n.name}__out`);
   c.b.node('Transpose', [c.ref(n.inputs[0]!)], [nchw], { perm: [0, 3, 1, 2] });
-  c.b.node('Conv', [nchw, w], [out], { auto_pad: 'SAME_UPPER', strides: [strides[1]!, strides[2]!], group, kernel_shape: weights.dims.slice(2) });
+  c.b.node('Conv', [nchw, w], [out], {
+    auto_pad: 'SAME_UPPER',
+    strides: [strides[1]!, strides[2]!],
+    group,
+    kernel_shape: weights.dims.slice(2),
+  });
   c.b.node('Transpose', [out], [n.name], { perm: [0, 2, 3, 1] });
 }
 
@@ -82,12 +101,15 @@ function permute(data: Float32Array | Int32Array, shape: number[], perm: number[
   const stride = [shape[1]! * shape[2]! * shape[3]!, shape[2]! * shape[3]!, shape[3]!, 1];
   const out = new Float32Array(data.length);
   let o = 0;
-  for (let a = 0; a < dims[0]!; a++) for (let b = 0; b < dims[1]!; b++) for (let d = 0; d < dims[2]!; d++) for (let e = 0; e < dims[3]!; e++) {
-    const idx = [a, b, d, e];
-    let src = 0;
-    for (let j = 0; j < 4; j++) src += idx[j]! * stride[perm[j]!]!;
-    out[o++] = data[src]!;
-  }
+  for (let a = 0; a < dims[0]!; a++)
+    for (let b = 0; b < dims[1]!; b++)
+      for (let d = 0; d < dims[2]!; d++)
+        for (let e = 0; e < dims[3]!; e++) {
+          const idx = [a, b, d, e];
+          let src = 0;
+          for (let j = 0; j < 4; j++) src += idx[j]! * stride[perm[j]!]!;
+          out[o++] = data[src]!;
+        }
   return out;
 }
 
@@ -115,14 +137,23 @@ const emitters: Record<string, Emit> = {
     c.b.node('Add', [scaled, c.b.init(`${n.name}__shift`, 'float32', [shift.length], shift)], [n.name]);
   },
   Relu6(n, c) {
-    c.b.node('Clip', [c.ref(n.inputs[0]!), c.b.init('__zero', 'float32', [], [0]), c.b.init('__six', 'float32', [], [6])], [n.name]);
+    c.b.node(
+      'Clip',
+      [c.ref(n.inputs[0]!), c.b.init('__zero', 'float32', [], [0]), c.b.init('__six', 'float32', [], [6])],
+      [n.name],
+    );
   },
   Reshape(n, c) {
     c.b.node('Reshape', [c.ref(n.inputs[0]!), c.int64(n.inputs[1]!)], [n.name]);
   },
   ConcatV2(n, c) {
     const axis = c.constOf(n.inputs[n.inputs.length - 1]!).data[0]!;
-    c.b.node('Concat', n.inputs.slice(0, -1).map((r) => c.ref(r)), [n.name], { axis });
+    c.b.node(
+      'Concat',
+      n.inputs.slice(0, -1).map((r) => c.ref(r)),
+      [n.name],
+      { axis },
+    );
   },
   Squeeze(n, c) {
     c.b.node('Squeeze', [c.ref(n.inputs[0]!), c.ints(intList(n.attr.squeeze_dims), 'axes')], [n.name]);
@@ -149,7 +180,8 @@ const emitters: Record<string, Emit> = {
   },
   StridedSlice(n, c) {
     const bits = (k: string) => Number(n.attr[k]?.i ?? 0);
-    if (bits('ellipsis_mask') || bits('new_axis_mask')) throw new Error(`${n.name}: ellipsis and new-axis masks not supported`);
+    if (bits('ellipsis_mask') || bits('new_axis_mask'))
+      throw new Error(`${n.name}: ellipsis and new-axis masks not supported`);
     const begin = Array.from(c.constOf(n.inputs[1]!).data);
     const end = Array.from(c.constOf(n.inputs[2]!).data);
     const strides = Array.from(c.constOf(n.inputs[3]!).data);
@@ -164,7 +196,17 @@ const emitters: Record<string, Emit> = {
     });
     const axes = begin.map((_, i) => i);
     const sliced = shrink.length ? c.b.fresh(`${n.name}__sliced`) : n.name;
-    c.b.node('Slice', [c.ref(n.inputs[0]!), c.ints(starts, 'starts'), c.ints(ends, 'ends'), c.ints(axes, 'axes'), c.ints(strides, 'steps')], [sliced]);
+    c.b.node(
+      'Slice',
+      [
+        c.ref(n.inputs[0]!),
+        c.ints(starts, 'starts'),
+        c.ints(ends, 'ends'),
+        c.ints(axes, 'axes'),
+        c.ints(strides, 'steps'),
+      ],
+      [sliced],
+    );
     if (shrink.length) c.b.node('Squeeze', [sliced, c.ints(shrink, 'axes')], [n.name]);
   },
   Pack(n, c) {
@@ -198,11 +240,24 @@ export function convertTfGraph(g: TfGraph, opts: ConvertOptions): Uint8Array {
     if (!n) throw new Error(`graph has no node ${name}`);
     if (n.op === 'Const') return;
     n.inputs.forEach(visit);
-    const emitter = elementwise[n.op] ? (m: TfNode) => c.b.node(elementwise[m.op]!, m.inputs.map((r) => c.ref(r)), [m.name]) : emitters[n.op];
+    const emitter = elementwise[n.op]
+      ? (m: TfNode) =>
+          c.b.node(
+            elementwise[m.op]!,
+            m.inputs.map((r) => c.ref(r)),
+            [m.name],
+          )
+      : emitters[n.op];
     if (!emitter) throw new Error(`op ${n.op} (node ${n.name}) has no ONNX conversion`);
     emitter(n, c);
   };
   for (const o of opts.outputs) visit(o.tensor);
   for (const o of opts.outputs) c.b.node('Identity', [c.ref(o.tensor)], [o.name]);
-  return c.b.encode({ name: opts.name, producer: 'veilgate models/convert', inputs: opts.inputs, outputs: opts.outputs.map((o) => o.name), doc: opts.doc });
+  return c.b.encode({
+    name: opts.name,
+    producer: 'veilgate models/convert',
+    inputs: opts.inputs,
+    outputs: opts.outputs.map((o) => o.name),
+    doc: opts.doc,
+  });
 }

@@ -39,12 +39,26 @@ const attrSchema = z.object({
 
 const modelSchema = z.object({
   modelTopology: z.object({
-    node: z.array(z.object({ name: z.string(), op: z.string(), input: z.array(z.string()).optional(), attr: z.record(z.string(), z.unknown()).optional() })),
+    node: z.array(
+      z.object({
+        name: z.string(),
+        op: z.string(),
+        input: z.array(z.string()).optional(),
+        attr: z.record(z.string(), z.unknown()).optional(),
+      }),
+    ),
   }),
   weightsManifest: z.array(
     z.object({
       paths: z.array(z.string()),
-      weights: z.array(z.object({ name: z.string(), shape: z.array(z.number()), dtype: z.enum(['float32', 'int32']), quantization: z.unknown().optional() })),
+      weights: z.array(
+        z.object({
+          name: z.string(),
+          shape: z.array(z.number()),
+          dtype: z.enum(['float32', 'int32']),
+          quantization: z.unknown().optional(),
+        }),
+      ),
     }),
   ),
 });
@@ -57,7 +71,11 @@ export async function readTfjsGraph(dir: string): Promise<TfGraph> {
     for (const [k, v] of Object.entries(n.attr ?? {})) {
       // the 's' field holds base64 in JSON protobuf; byte arrays when the converter wrote numbers
       const raw = v as { s?: unknown };
-      const s = Array.isArray(raw.s) ? Buffer.from(raw.s as number[]).toString() : typeof raw.s === 'string' ? Buffer.from(raw.s, 'base64').toString() : undefined;
+      const s = Array.isArray(raw.s)
+        ? Buffer.from(raw.s as number[]).toString()
+        : typeof raw.s === 'string'
+          ? Buffer.from(raw.s, 'base64').toString()
+          : undefined;
       attr[k] = attrSchema.parse({ ...(v as object), s });
     }
     const inputs = (n.input ?? []).filter((i) => !i.startsWith('^'));
@@ -68,13 +86,18 @@ export async function readTfjsGraph(dir: string): Promise<TfGraph> {
     const bytes = Buffer.concat(await Promise.all(group.paths.map((p) => readFile(join(dir, p)))));
     let offset = 0;
     for (const w of group.weights) {
-      if (w.quantization !== undefined) throw new Error(`weight ${w.name} is quantized; this converter reads float32 and int32 only`);
+      if (w.quantization !== undefined)
+        throw new Error(`weight ${w.name} is quantized; this converter reads float32 and int32 only`);
       const count = w.shape.reduce((a, b) => a * b, 1);
       const slice = bytes.subarray(offset, offset + count * 4);
       if (slice.length !== count * 4) throw new Error(`weight shards end before weight ${w.name}`);
       // copy: a typed array over the shared buffer would need 4-byte alignment
       const ab = slice.buffer.slice(slice.byteOffset, slice.byteOffset + slice.byteLength);
-      consts.set(w.name, { dtype: w.dtype, shape: w.shape, data: w.dtype === 'float32' ? new Float32Array(ab) : new Int32Array(ab) });
+      consts.set(w.name, {
+        dtype: w.dtype,
+        shape: w.shape,
+        data: w.dtype === 'float32' ? new Float32Array(ab) : new Int32Array(ab),
+      });
       offset += count * 4;
     }
   }

@@ -21,7 +21,12 @@ export function components(prob: Float32Array, width: number, height: number, th
     let top = 0;
     stack[top++] = start;
     seen[start] = 1;
-    let x1 = width, y1 = height, x2 = -1, y2 = -1, sum = 0, n = 0;
+    let x1 = width,
+      y1 = height,
+      x2 = -1,
+      y2 = -1,
+      sum = 0,
+      n = 0;
     while (top > 0) {
       const i = stack[--top]!;
       const x = i % width;

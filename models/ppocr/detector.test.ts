@@ -49,7 +49,10 @@ test('looks only inside the areas it is given, and maps boxes back to the whole 
   const img = await rgb(jpeg);
   assert.deepEqual(await text.detect(img, [{ x1: 0, y1: 0, x2: 1, y2: 0.5 }]), [], 'nothing written in the top half');
   const lower = await text.detect(img, [{ x1: 0.2, y1: 0.5, x2: 0.8, y2: 1 }]);
-  assert.ok(coversPlate(lower, plate), `found from a crop, in whole-image coordinates: ${JSON.stringify(lower.map((d) => d.box))}`);
+  assert.ok(
+    coversPlate(lower, plate),
+    `found from a crop, in whole-image coordinates: ${JSON.stringify(lower.map((d) => d.box))}`,
+  );
 });
 
 test('finds no text on the cat photo', async () => {

@@ -64,7 +64,12 @@ export async function createTextDetector(opts: TextDetectorOptions): Promise<Tex
       // back to image-normalized coordinates
       const fx = (v: number) => (left + (v / w) * cw) / img.width;
       const fy = (v: number) => (top + (v / h) * ch) / img.height;
-      const box = clampBox({ x1: fx(comp.x1 - grow), y1: fy(comp.y1 - grow), x2: fx(comp.x2 + grow), y2: fy(comp.y2 + grow) });
+      const box = clampBox({
+        x1: fx(comp.x1 - grow),
+        y1: fy(comp.y1 - grow),
+        x2: fx(comp.x2 + grow),
+        y2: fy(comp.y2 + grow),
+      });
       found.push({ cls: 'text', score: comp.meanProb, box, model: entry.id });
     }
     return found;

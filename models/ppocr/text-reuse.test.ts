@@ -26,17 +26,27 @@ async function street(o: { plate?: string; plateX?: number; quality?: number } =
     <rect x="${x}" y="430" width="180" height="44" fill="#f4f4f0" stroke="#222" stroke-width="2"/>
     <text x="${x + 90}" y="463" font-family="DejaVu Sans Mono, monospace" font-size="30" font-weight="bold" text-anchor="middle" fill="#111">${o.plate ?? 'KX19 ZPD'}</text>
   </svg>`;
-  return rgb(await sharp(Buffer.from(svg)).jpeg({ quality: o.quality ?? 90 }).toBuffer());
+  return rgb(
+    await sharp(Buffer.from(svg))
+      .jpeg({ quality: o.quality ?? 90 })
+      .toBuffer(),
+  );
 }
 
 /** PP-OCR, counting how often it really runs */
 function counted() {
   const calls: Box[] = [];
-  return { calls, detect: (img: Awaited<ReturnType<typeof street>>) => (area: Box) => (calls.push(area), text.detect(img, [area])) };
+  return {
+    calls,
+    detect: (img: Awaited<ReturnType<typeof street>>) => (area: Box) => (calls.push(area), text.detect(img, [area])),
+  };
 }
 
 const centre = (d: Detection) => ({ x: (d.box.x1 + d.box.x2) / 2, y: (d.box.y1 + d.box.y2) / 2 });
-const onPlate = (found: Detection[], plateX: number) => found.some((d) => centre(d).x * W > plateX && centre(d).x * W < plateX + 180 && centre(d).y * H > 430 && centre(d).y * H < 474);
+const onPlate = (found: Detection[], plateX: number) =>
+  found.some(
+    (d) => centre(d).x * W > plateX && centre(d).x * W < plateX + 180 && centre(d).y * H > 430 && centre(d).y * H < 474,
+  );
 
 test('a parked car in a still scene keeps its plate redacted without running PP-OCR again', async () => {
   const reuse = new TextReuse();
@@ -85,7 +95,12 @@ test('a frame of another size is a new scene', async () => {
   const ocr = counted();
   const img = await street();
   await reuse.find('cam-1', img, [CAR], ocr.detect(img));
-  const small = await rgb(await sharp(img.data, { raw: { width: W, height: H, channels: 3 } }).resize(384, 288).jpeg().toBuffer());
+  const small = await rgb(
+    await sharp(img.data, { raw: { width: W, height: H, channels: 3 } })
+      .resize(384, 288)
+      .jpeg()
+      .toBuffer(),
+  );
   await reuse.find('cam-1', small, [CAR], ocr.detect(small));
   assert.equal(ocr.calls.length, 2);
 });

@@ -20,7 +20,8 @@ interface Remembered {
 /**
  * PP-OCR on a parked car finds the same plate in every frame, at about the SSD's cost
  * (docs/performance.md, "Figures behind code choices"). For each scene (camera) this remembers
- * the text found inside each vehicle area with a grey thumbnail of the pixels it searched. In the next frame, a vehicle area that lies
+ * the text found inside each vehicle area with a grey thumbnail of the pixels it searched. In the next frame, a
+ * vehicle area that lies
  * inside a searched one whose pixels have not changed in any cell gets the remembered text without
  * running the model: the same pixels hold the same plate at the same place, and nothing of the new
  * area went unsearched. Anything that changes those pixels (the car moves, someone walks in front of
@@ -32,13 +33,20 @@ export class TextReuse {
   readonly stats = { detected: 0, reused: 0 };
 
   /** The text inside each area: remembered where nothing changed, else from `detect` (one area at a time). */
-  async find(scene: string, img: RgbImage, areas: readonly Box[], detect: (area: Box) => Promise<Detection[]>): Promise<Detection[]> {
+  async find(
+    scene: string,
+    img: RgbImage,
+    areas: readonly Box[],
+    detect: (area: Box) => Promise<Detection[]>,
+  ): Promise<Detection[]> {
     const last = this.scenes.get(scene);
     const before = last && last.width === img.width && last.height === img.height ? last.areas : [];
     const now: Remembered[] = [];
     const found: Detection[] = [];
     for (const area of areas) {
-      const same = before.find((r) => r.reused < REFRESH && containsBox(r.searched, area) && unchanged(r.thumb, thumbnail(img, r.searched)));
+      const same = before.find(
+        (r) => r.reused < REFRESH && containsBox(r.searched, area) && unchanged(r.thumb, thumbnail(img, r.searched)),
+      );
       if (same) {
         this.stats.reused++;
         found.push(...same.texts);

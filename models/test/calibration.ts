@@ -9,14 +9,17 @@ import { PHOTOS, rgb } from './photos.ts';
 import { readVerifiedModel } from '../verify.ts';
 import { calibrateSsd } from '../coco-ssd/calibrate.ts';
 
-export const CALIBRATION_FRAMES = 'vtest.avi (opencv-doc) every 10th frame from 0 to 590, and the committed photos in fixtures/photos';
+export const CALIBRATION_FRAMES =
+  'vtest.avi (opencv-doc) every 10th frame from 0 to 590, and the committed photos in fixtures/photos';
 
 /** The frames the committed calibration was measured on: real CCTV first, as deployed cameras see. */
 export async function calibrationImages(): Promise<RgbImage[]> {
   const why = vtestMissing();
   if (why) throw new Error(`calibration ${why}`);
   const jpegs = await vtestFrames(10, 60);
-  const photos = readdirSync(PHOTOS).filter((f) => f.endsWith('.png')).sort();
+  const photos = readdirSync(PHOTOS)
+    .filter((f) => f.endsWith('.png'))
+    .sort();
   return Promise.all([...jpegs.map((j) => rgb(j)), ...photos.map((p) => rgb(p))]);
 }
 
@@ -31,9 +34,12 @@ function outward(v: number, up: boolean): number {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const float = await readVerifiedModel(CATALOGUE['ssd-mobilenet-v2-coco']);
   const ranges = await calibrateSsd(float, await calibrationImages());
-  const lines = Object.entries(ranges).map(([t, [lo, hi]]) => `    ${JSON.stringify(t)}: [${outward(lo, false)}, ${outward(hi, true)}],`);
+  const lines = Object.entries(ranges).map(
+    ([t, [lo, hi]]) => `    ${JSON.stringify(t)}: [${outward(lo, false)}, ${outward(hi, true)}],`,
+  );
   const text = `// Written by npm run calibrate (models/test/calibration.ts); do not edit.
-// Activation ranges of the float SSD, pruned as the int8 build prunes it, on ${CALIBRATION_FRAMES}.
+// Activation ranges of the float SSD, pruned as the int8 build prunes it, on
+// ${CALIBRATION_FRAMES}.
 export const SSD_CALIBRATION = {
   model: '${createHash('sha256').update(float).digest('hex')}',
   ranges: {

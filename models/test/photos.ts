@@ -8,6 +8,10 @@ export const PHOTOS = fileURLToPath(new URL('../../fixtures/photos/', import.met
 
 export async function rgb(input: string | Buffer): Promise<RgbImage> {
   const src = typeof input === 'string' && !input.includes('/') ? join(PHOTOS, input) : input;
-  const { data, info } = await sharp(src).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(src)
+    .toColourspace('srgb')
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
 }

@@ -77,9 +77,20 @@ export class MqttGuard {
             break;
           }
           const limit = this.type === PUBLISH ? this.limits.publishBytes : this.limits.controlBytes;
-          if (this.length > limit) return { code: 'PACKET_TOO_LARGE', detail: `${this.length} bytes announced, at most ${limit} (packet type ${this.type})` };
+          if (this.length > limit)
+            return {
+              code: 'PACKET_TOO_LARGE',
+              detail: `${this.length} bytes announced, at most ${limit} (packet type ${this.type})`,
+            };
           this.remaining = this.length;
-          this.stage = this.type === PUBLISH && this.length >= 2 ? 'topicLength' : this.type === CONNECT && this.connectHeader && this.length > 0 ? 'connectHeader' : this.length > 0 ? 'body' : 'type';
+          this.stage =
+            this.type === PUBLISH && this.length >= 2
+              ? 'topicLength'
+              : this.type === CONNECT && this.connectHeader && this.length > 0
+                ? 'connectHeader'
+                : this.length > 0
+                  ? 'body'
+                  : 'type';
           this.topicLengthHigh = -1;
           break;
         }
@@ -93,7 +104,8 @@ export class MqttGuard {
           if (h.length >= 16 || (nameLength >= 0 && (h.length === 2 + nameLength + 1 || this.remaining === 0))) {
             this.connectHeader = null;
             const level = h[2 + nameLength];
-            if (level !== undefined && level !== 3 && level !== 4) return { code: 'UNSUPPORTED_PROTOCOL_LEVEL', detail: `level ${level}`, reply: CONNACK_BAD_PROTOCOL };
+            if (level !== undefined && level !== 3 && level !== 4)
+              return { code: 'UNSUPPORTED_PROTOCOL_LEVEL', detail: `level ${level}`, reply: CONNACK_BAD_PROTOCOL };
             this.stage = this.remaining > 0 ? 'body' : 'type';
           }
           break;
@@ -106,7 +118,11 @@ export class MqttGuard {
             break;
           }
           this.topicLength = this.topicLengthHigh * 256 + b;
-          if (this.topicLength > this.limits.maxTopicBytes) return { code: 'TOPIC_TOO_LONG', detail: `${this.topicLength} bytes, at most ${this.limits.maxTopicBytes}` };
+          if (this.topicLength > this.limits.maxTopicBytes)
+            return {
+              code: 'TOPIC_TOO_LONG',
+              detail: `${this.topicLength} bytes, at most ${this.limits.maxTopicBytes}`,
+            };
           this.topicRead = 0;
           this.topicLevels = 1;
           this.stage = this.topicLength > 0 ? 'topic' : this.remaining > 0 ? 'body' : 'type';
@@ -116,13 +132,15 @@ export class MqttGuard {
           const n = Math.min(chunk.length - i, this.topicLength - this.topicRead, this.remaining);
           for (let j = i; j < i + n; j++) {
             const b = chunk[j]!;
-            if (b === SLASH && ++this.topicLevels > this.limits.maxTopicLevels) return { code: 'TOPIC_TOO_DEEP', detail: `more than ${this.limits.maxTopicLevels} levels` };
+            if (b === SLASH && ++this.topicLevels > this.limits.maxTopicLevels)
+              return { code: 'TOPIC_TOO_DEEP', detail: `more than ${this.limits.maxTopicLevels} levels` };
             if (b === 0) return { code: 'TOPIC_HAS_NUL', detail: `at byte ${this.topicRead + j - i}` };
           }
           i += n;
           this.topicRead += n;
           this.remaining -= n;
-          if (this.topicRead === this.topicLength || this.remaining === 0) this.stage = this.remaining > 0 ? 'body' : 'type';
+          if (this.topicRead === this.topicLength || this.remaining === 0)
+            this.stage = this.remaining > 0 ? 'body' : 'type';
           break;
         }
         case 'body': {

@@ -37,7 +37,12 @@ export function connectionInfo(conn: unknown): GuardedConnection | undefined {
  * what they read; the limits tests prove it on each listener) instead of wrapping the stream in
  * another Duplex, which halved the broker's throughput (npm run bench broker).
  */
-export function guardStream<S extends Inner>(stream: S, guard: MqttGuard, onViolation: (v: Violation, conn: GuardedConnection) => void, address = stream.remoteAddress): S {
+export function guardStream<S extends Inner>(
+  stream: S,
+  guard: MqttGuard,
+  onViolation: (v: Violation, conn: GuardedConnection) => void,
+  address = stream.remoteAddress,
+): S {
   const conn: GuardedConnection = {
     guard,
     remoteAddress: address,
@@ -47,7 +52,13 @@ export function guardStream<S extends Inner>(stream: S, guard: MqttGuard, onViol
       if (!c || !c.fingerprint256) return null;
       const cn = c.subject?.CN;
       const error = stream.authorizationError;
-      return { cn: typeof cn === 'string' ? cn : null, fingerprint256: c.fingerprint256, validTo: c.valid_to, verified: stream.authorized, error: error ? String((error as NodeJS.ErrnoException).code ?? error) : null };
+      return {
+        cn: typeof cn === 'string' ? cn : null,
+        fingerprint256: c.fingerprint256,
+        validTo: c.valid_to,
+        verified: stream.authorized,
+        error: error ? String((error as NodeJS.ErrnoException).code ?? error) : null,
+      };
     },
   };
   info.set(stream, conn);

@@ -34,7 +34,14 @@ function received(client: Socket, packets: number): Promise<mqttPacket.Packet[]>
   });
 }
 
-const publish = (n: number, payload = Buffer.from(`message ${n}`)): mqttPacket.IPublishPacket => ({ cmd: 'publish', topic: `t/${n}`, payload, qos: 0, dup: false, retain: false });
+const publish = (n: number, payload = Buffer.from(`message ${n}`)): mqttPacket.IPublishPacket => ({
+  cmd: 'publish',
+  topic: `t/${n}`,
+  payload,
+  qos: 0,
+  dup: false,
+  retain: false,
+});
 
 /** Writes each packet in its own tick of one event loop turn, as aedes delivers messages. */
 function writeOneTickEach(s: Duplex, packets: mqttPacket.IPublishPacket[]): void {
@@ -55,8 +62,14 @@ test('packets written in separate ticks of one turn leave in one write, whole an
   const got = received(client, 100);
   writeOneTickEach(server, packets);
   const arrived = await got;
-  assert.deepEqual(arrived.map((p) => (p as mqttPacket.IPublishPacket).topic), packets.map((p) => p.topic));
-  assert.deepEqual(arrived.map((p) => String((p as mqttPacket.IPublishPacket).payload)), packets.map((p) => String(p.payload)));
+  assert.deepEqual(
+    arrived.map((p) => (p as mqttPacket.IPublishPacket).topic),
+    packets.map((p) => p.topic),
+  );
+  assert.deepEqual(
+    arrived.map((p) => String((p as mqttPacket.IPublishPacket).payload)),
+    packets.map((p) => String(p.payload)),
+  );
   assert.equal(writes.count, 1);
 });
 
@@ -65,7 +78,10 @@ test('without batching the same packets take one write each (what batchWrites is
   t.after(close);
   const writes = countWrites(server);
   const got = received(client, 100);
-  writeOneTickEach(server, Array.from({ length: 100 }, (_, n) => publish(n)));
+  writeOneTickEach(
+    server,
+    Array.from({ length: 100 }, (_, n) => publish(n)),
+  );
   await got;
   assert.ok(writes.count >= 90, `${writes.count} writes`);
 });
@@ -104,14 +120,22 @@ test('over WebSocket the packets of one turn arrive in one frame, not one frame 
     const parser = mqttPacket.parser({ protocolVersion: 4 });
     const topics: string[] = [];
     let frames = 0;
-    const all = new Promise<void>((r) => parser.on('packet', (p) => topics.push((p as mqttPacket.IPublishPacket).topic) === 10 && r()));
+    const all = new Promise<void>((r) =>
+      parser.on('packet', (p) => topics.push((p as mqttPacket.IPublishPacket).topic) === 10 && r()),
+    );
     client.on('message', (d: Buffer) => {
       frames++;
       parser.parse(d);
     });
-    writeOneTickEach(server, Array.from({ length: 10 }, (_, n) => publish(n)));
+    writeOneTickEach(
+      server,
+      Array.from({ length: 10 }, (_, n) => publish(n)),
+    );
     await all;
-    assert.deepEqual(topics, Array.from({ length: 10 }, (_, n) => `t/${n}`));
+    assert.deepEqual(
+      topics,
+      Array.from({ length: 10 }, (_, n) => `t/${n}`),
+    );
     assert.equal(frames, 1);
   } finally {
     client.terminate();

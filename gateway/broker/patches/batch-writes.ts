@@ -47,11 +47,13 @@ export function batchWrites(stream: WritevStream): void {
   // a WebSocket stream has no _writev of its own: without this each piece would be its own frame
   stream._writev = (chunks, cb) => {
     let bytes = 0;
-    for (const c of chunks) bytes += typeof c.chunk === 'string' ? Buffer.byteLength(c.chunk, c.encoding as BufferEncoding) : c.chunk.length;
+    for (const c of chunks)
+      bytes += typeof c.chunk === 'string' ? Buffer.byteLength(c.chunk, c.encoding as BufferEncoding) : c.chunk.length;
     if (bytes > COPY_LIMIT && writev) return writev(chunks, cb);
     const one = Buffer.allocUnsafe(bytes);
     let at = 0;
-    for (const c of chunks) at += typeof c.chunk === 'string' ? one.write(c.chunk, at, c.encoding as BufferEncoding) : c.chunk.copy(one, at);
+    for (const c of chunks)
+      at += typeof c.chunk === 'string' ? one.write(c.chunk, at, c.encoding as BufferEncoding) : c.chunk.copy(one, at);
     stream._write(one, 'buffer', cb);
   };
 }

@@ -45,7 +45,7 @@ test('mqemitter keeps the messages that wait for a delivery slot in our queue, a
   assert.equal(queue.length, 0);
 });
 
-test('fan-in through the broker: 50 publishers to one wildcard subscriber, every message delivered in each publisher\'s order, QoS 0 and 1', async (t) => {
+test("fan-in through the broker: 50 publishers to one wildcard subscriber, every message delivered in each publisher's order, QoS 0 and 1", async (t) => {
   const h = await startHarness({ allowAnonymous: true, frames: new InlineRunner(null) });
   t.after(() => h.stop());
   for (const qos of [0, 1] as const) {
@@ -57,21 +57,32 @@ test('fan-in through the broker: 50 publishers to one wildcard subscriber, every
       seen.set(topic, list);
     });
     await sub.subscribeAsync('lab/+/t', { qos });
-    const pubs = await Promise.all(Array.from({ length: 50 }, (_, i) => mqtt.connectAsync(h.brokerUrl, { clientId: `fanin-${qos}-${i}`, reconnectPeriod: 0 })));
+    const pubs = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        mqtt.connectAsync(h.brokerUrl, { clientId: `fanin-${qos}-${i}`, reconnectPeriod: 0 }),
+      ),
+    );
     const PER = 200;
     // all at once, far more than the broker's 100 deliveries in flight: most wait in the queue
-    await Promise.all(pubs.map(async (p, i) => {
-      const sends = [];
-      for (let k = 0; k < PER; k++) {
-        const b = Buffer.alloc(4);
-        b.writeUInt32BE(k);
-        sends.push(p.publishAsync(`lab/${i}/t`, b, { qos }));
-      }
-      await Promise.all(sends);
-    }));
+    await Promise.all(
+      pubs.map(async (p, i) => {
+        const sends = [];
+        for (let k = 0; k < PER; k++) {
+          const b = Buffer.alloc(4);
+          b.writeUInt32BE(k);
+          sends.push(p.publishAsync(`lab/${i}/t`, b, { qos }));
+        }
+        await Promise.all(sends);
+      }),
+    );
     const total = () => [...seen.values()].reduce((a, l) => a + l.length, 0);
     await waitFor(`all ${50 * PER} messages at QoS ${qos}`, () => total() === 50 * PER, 60_000);
-    for (const [topic, list] of seen) assert.deepEqual(list, Array.from({ length: PER }, (_, k) => k), topic);
+    for (const [topic, list] of seen)
+      assert.deepEqual(
+        list,
+        Array.from({ length: PER }, (_, k) => k),
+        topic,
+      );
     await Promise.all([...pubs, sub].map((c) => c.endAsync(true)));
   }
 });

@@ -27,6 +27,7 @@ export function createMessageEmitter(concurrency: number): mqemitter.MQEmitter {
   fields._messageQueue = new Fifo();
   fields._messageCallbacks = new Fifo();
   const m = fields._matcher;
-  if (typeof m?.add === 'function' && typeof m.remove === 'function' && typeof m.match === 'function') cacheMatches(m as TopicMatcher);
+  if (typeof m?.add === 'function' && typeof m.remove === 'function' && typeof m.match === 'function')
+    cacheMatches(m as TopicMatcher);
   return mq;
 }

@@ -12,7 +12,10 @@ const QUIET = new URL('./quiet-debug.js', import.meta.url).href;
  * have loaded mqtt-packet already), after switching every mqtt-packet logger on at run time: the
  * real loggers then print, the do-nothing ones cannot. Returns what the process wrote to stderr.
  */
-async function parseWithLoggingSwitchedOn(quiet: boolean, env: Record<string, string> = {}): Promise<{ stderr: string; quieted: string[] }> {
+async function parseWithLoggingSwitchedOn(
+  quiet: boolean,
+  env: Record<string, string> = {},
+): Promise<{ stderr: string; quieted: string[] }> {
   const script = `
     ${quiet ? `await import(${JSON.stringify(QUIET)});` : ''}
     await import('aedes');
@@ -29,7 +32,10 @@ async function parseWithLoggingSwitchedOn(quiet: boolean, env: Record<string, st
     const { quietedNamespaces } = await import(${JSON.stringify(QUIET)});
     console.log(JSON.stringify(${quiet ? 'quietedNamespaces()' : '[]'}));
   `;
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env: { ...process.env, DEBUG: '', ...env } });
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: ROOT,
+    env: { ...process.env, DEBUG: '', ...env },
+  });
   return { stderr, quieted: JSON.parse(stdout) as string[] };
 }
 
@@ -40,7 +46,10 @@ test('loaded first, it leaves mqtt-packet loggers that DEBUG switched off doing 
   assert.match(plain.stderr, /mqtt-packet:writeToStream/);
   const quiet = await parseWithLoggingSwitchedOn(true);
   assert.equal(quiet.stderr, '');
-  assert.ok(quiet.quieted.includes('mqtt-packet:parser') && quiet.quieted.includes('mqtt-packet:writeToStream'), quiet.quieted.join());
+  assert.ok(
+    quiet.quieted.includes('mqtt-packet:parser') && quiet.quieted.includes('mqtt-packet:writeToStream'),
+    quiet.quieted.join(),
+  );
 });
 
 test('a namespace DEBUG switches on keeps its real logger', async () => {

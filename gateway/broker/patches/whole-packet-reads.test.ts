@@ -12,7 +12,8 @@ import { guardStream } from '../limits/guarded-connection.ts';
 import { READ_BYTES } from './whole-packet-reads.ts';
 
 const LIMITS = { publishBytes: 64 * 1024, controlBytes: 64 * 1024, maxTopicBytes: 256, maxTopicLevels: 8 };
-const publish = (topic: string, bytes: number) => Buffer.concat([publishHeader(topic, bytes), Buffer.alloc(bytes, 0x61)]);
+const publish = (topic: string, bytes: number) =>
+  Buffer.concat([publishHeader(topic, bytes), Buffer.alloc(bytes, 0x61)]);
 
 /** Packets in a chunk, and the bytes after the last whole one. */
 function packetsIn(chunk: Buffer): { packets: number; leftover: number } {
@@ -43,7 +44,10 @@ test('a read without a size gives whole packets up to the limit; with a larger p
   }
   assert.ok(Buffer.concat(reads).equals(sent), 'every byte, in order');
   const withLarge = reads.findIndex((r) => r.subarray(0, large.length).equals(large));
-  assert.ok(withLarge >= 3, `the 10.7 kB of small packets before the large one take at least three reads (${withLarge})`);
+  assert.ok(
+    withLarge >= 3,
+    `the 10.7 kB of small packets before the large one take at least three reads (${withLarge})`,
+  );
   for (const [n, r] of reads.slice(0, withLarge).entries()) {
     const { packets, leftover } = packetsIn(r);
     assert.equal(leftover, 0, `read ${n} ends at a packet's end`);

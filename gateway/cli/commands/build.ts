@@ -5,7 +5,9 @@ import { REPO } from '../../repo.ts';
 export function registerBuild(program: Command): void {
   program
     .command('build')
-    .description('bundle the gateway into dist/ so that it runs without the TypeScript loader (about 60 MiB less memory); run at install and after every upgrade: a bundle older than the sources is never run')
+    .description(
+      'bundle the gateway into dist/ so that it runs without the TypeScript loader (about 60 MiB less memory); run at install and after every upgrade: a bundle older than the sources is never run',
+    )
     .action(async () => {
       const r = await buildBundle(REPO);
       for (const f of r.files) console.log(`${f.file}  ${(f.bytes / 1024).toFixed(0)} KiB`);

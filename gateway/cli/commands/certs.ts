@@ -11,7 +11,9 @@ import { EXIT, UsageError } from '../exit.ts';
 type Opts = { config: string };
 
 export function registerCerts(program: Command): void {
-  const certs = program.command('certs').description('a local CA and certificates for the mqtts listener (first install)');
+  const certs = program
+    .command('certs')
+    .description('a local CA and certificates for the mqtts listener (first install)');
   certs
     .command('init')
     .description('make a CA and a server certificate in dataDir/certs, and print the broker.tls settings that use them')
@@ -20,17 +22,41 @@ export function registerCerts(program: Command): void {
     .action(async (o: Opts & { name: string[] }) => {
       const cfg = await requireConfig(o.config);
       const dir = join(cfg.dataDir, 'certs');
-      const exists = await access(pkiFiles(dir).ca).then(() => true, () => false);
-      if (exists) throw new UsageError(`${pkiFiles(dir).ca} exists already: a new CA would invalidate every device certificate. Remove ${dir} first if that is what you want`);
+      const exists = await access(pkiFiles(dir).ca).then(
+        () => true,
+        () => false,
+      );
+      if (exists)
+        throw new UsageError(
+          `${pkiFiles(dir).ca} exists already: a new CA would invalidate every device certificate. Remove ${dir} first if that is what you want`,
+        );
       const f = await initPki(dir, o.name);
-      console.log(`made ${f.ca} (the CA; its key ${f.caKey} never leaves this box) and ${f.serverCert} for ${o.name.join(', ')}`);
-      console.log(['', 'add to the config:', 'broker:', '  tls:', '    enabled: true', '    host: 0.0.0.0            # or the camera network interface', '    port: 8883',
-        `    certFile: ${f.serverCert}`, `    keyFile: ${f.serverKey}`, `    caFile: ${f.ca}`, '    clientCertAuth: true     # devices may log in with `veilgate certs device ID`', '',
-        `devices trust ${f.ca} to verify the gateway.`].join('\n'));
+      console.log(
+        `made ${f.ca} (the CA; its key ${f.caKey} never leaves this box) and ${f.serverCert} for ${o.name.join(', ')}`,
+      );
+      console.log(
+        [
+          '',
+          'add to the config:',
+          'broker:',
+          '  tls:',
+          '    enabled: true',
+          '    host: 0.0.0.0            # or the camera network interface',
+          '    port: 8883',
+          `    certFile: ${f.serverCert}`,
+          `    keyFile: ${f.serverKey}`,
+          `    caFile: ${f.ca}`,
+          '    clientCertAuth: true     # devices may log in with `veilgate certs device ID`',
+          '',
+          `devices trust ${f.ca} to verify the gateway.`,
+        ].join('\n'),
+      );
     });
   certs
     .command('device')
-    .description('issue a client certificate whose CN is the device id (for broker.tls.clientCertAuth), or record one the agency issued (--cert); the device\'s previous certificate stops working')
+    .description(
+      "issue a client certificate whose CN is the device id (for broker.tls.clientCertAuth), or record one the agency issued (--cert); the device's previous certificate stops working",
+    )
     .argument('<id>')
     .option('--days <n>', 'days it is valid (default: broker.tls.deviceCertDays)')
     .option('--cert <file>', "record this PEM certificate, issued by the agency's CA, instead of issuing one")
@@ -39,25 +65,36 @@ export function registerCerts(program: Command): void {
       if (!DeviceId.safeParse(id).success) throw new UsageError(`"${id}" is not a valid device id`);
       const cfg = await requireConfig(o.config);
       const registry = await DeviceRegistry.open(cfg.dataDir);
-      if (!registry.get(id)) throw new UsageError(`no device ${id}: add it first with "veilgate devices add ${id} --kind ..."`);
+      if (!registry.get(id))
+        throw new UsageError(`no device ${id}: add it first with "veilgate devices add ${id} --kind ..."`);
       if (o.cert) {
         const facts = await externalCertificate(o.cert, id, cfg.broker.tls.caFile);
         await registry.setCertificate(id, recordOf(facts));
-        console.log(`recorded ${o.cert} (serial ${facts.serial}, valid until ${facts.notAfter.toISOString()}) as ${id}'s certificate; any other is refused from now on`);
+        console.log(
+          `recorded ${o.cert} (serial ${facts.serial}, valid until ${facts.notAfter.toISOString()}) as ${id}'s certificate; any other is refused from now on`,
+        );
         return;
       }
       const days = o.days === undefined ? cfg.broker.tls.deviceCertDays : Number(o.days);
-      if (!Number.isInteger(days) || days < 1 || days > 825) throw new UsageError(`--days must be a whole number from 1 to 825, not "${o.days}"`);
+      if (!Number.isInteger(days) || days < 1 || days > 825)
+        throw new UsageError(`--days must be a whole number from 1 to 825, not "${o.days}"`);
       const dir = join(cfg.dataDir, 'certs');
-      const ok = await access(pkiFiles(dir).caKey).then(() => true, () => false);
+      const ok = await access(pkiFiles(dir).caKey).then(
+        () => true,
+        () => false,
+      );
       if (!ok) throw new UsageError(`no CA in ${dir}: run "veilgate certs init" first`);
       const c = await issueDeviceCert(dir, id, days);
       await registry.setCertificate(id, recordOf(c.facts));
-      console.log(`issued ${c.cert} with key ${c.key} for device ${id}, valid until ${c.facts.notAfter.toISOString()}: install both on the device, then remove the key from this box. Its previous certificate, if any, is refused from now on`);
+      console.log(
+        `issued ${c.cert} with key ${c.key} for device ${id}, valid until ${c.facts.notAfter.toISOString()}: install both on the device, then remove the key from this box. Its previous certificate, if any, is refused from now on`,
+      );
     });
   certs
     .command('revoke')
-    .description("end the device's certificate at once (a running gateway disconnects it); its password, if it has one, still works")
+    .description(
+      "end the device's certificate at once (a running gateway disconnects it); its password, if it has one, still works",
+    )
     .argument('<id>')
     .option('--config <file>', 'the config file', DEFAULT_CONFIG)
     .action(async (id: string, o: Opts) => {
@@ -86,9 +123,11 @@ async function externalCertificate(file: string, id: string, caFile: string | un
   }
   const facts = certificateFacts(pem);
   if (facts.cn !== id) throw new UsageError(`${file} is for CN=${facts.cn ?? '(none)'}, not ${id}`);
-  if (facts.notAfter.getTime() <= Date.now()) throw new UsageError(`${file} expired on ${facts.notAfter.toISOString()}`);
+  if (facts.notAfter.getTime() <= Date.now())
+    throw new UsageError(`${file} expired on ${facts.notAfter.toISOString()}`);
   if (!caFile) throw new UsageError('broker.tls.caFile is not set: the gateway would not verify this certificate');
   const ca = new X509Certificate(await readFile(caFile));
-  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new UsageError(`${file} was not issued by ${caFile} (broker.tls.caFile)`);
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey))
+    throw new UsageError(`${file} was not issued by ${caFile} (broker.tls.caFile)`);
   return facts;
 }

@@ -10,7 +10,9 @@ export function registerConfig(program: Command): void {
     .option('--config <file>', 'the config file', DEFAULT_CONFIG)
     .action(async (o: { config: string }) => {
       const cfg = await requireConfig(o.config);
-      console.log(`ok ${o.config}: gateway ${cfg.gatewayId}, broker ${cfg.broker.host}:${cfg.broker.port}, policy ${cfg.policy}`);
+      console.log(
+        `ok ${o.config}: gateway ${cfg.gatewayId}, broker ${cfg.broker.host}:${cfg.broker.port}, policy ${cfg.policy}`,
+      );
     });
   config
     .command('schema')

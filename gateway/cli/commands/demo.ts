@@ -15,7 +15,9 @@ import { stopWithin, untilSignal } from '../signals.ts';
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('the whole system on this machine: gateway, simulated camera and sensors, and an upstream broker; prints what goes upstream')
+    .description(
+      'the whole system on this machine: gateway, simulated camera and sensors, and an upstream broker; prints what goes upstream',
+    )
     .option('--fps <n>', 'frames per second of the simulated camera', '4')
     .option('--duration <seconds>', 'stop by itself after this long (default: run until Ctrl-C)')
     .option('--log-level <level>', 'gateway log level (logs go to stderr)', 'warn')
@@ -39,7 +41,11 @@ export function registerDemo(program: Command): void {
       );
       const gateway = await Gateway.start(cfg, createLogger(o.logLevel));
       const url = `mqtt://127.0.0.1:${gateway.address.port}`;
-      const creds = async (id: string, kind: 'camera' | 'sensor') => ({ url, deviceId: id, secret: await gateway.registry.add(id, kind) });
+      const creds = async (id: string, kind: 'camera' | 'sensor') => ({
+        url,
+        deviceId: id,
+        secret: await gateway.registry.add(id, kind),
+      });
       console.log(
         [
           `veilgate demo: gateway broker on ${url}, upstream (the agency's broker, simulated) on ${upstream.url}`,
@@ -50,14 +56,20 @@ export function registerDemo(program: Command): void {
         ].join('\n'),
       );
       const sims = [
-        await startCameraSim({ ...(await creds('cam-1', 'camera')), frames: await loadJpegFrames(join(REPO, 'fixtures/photos')), fps: Number(o.fps) }),
+        await startCameraSim({
+          ...(await creds('cam-1', 'camera')),
+          frames: await loadJpegFrames(join(REPO, 'fixtures/photos')),
+          fps: Number(o.fps),
+        }),
         await startSensorSim({ ...(await creds('door-1', 'sensor')), type: 'door', every: 7 }),
         await startSensorSim({ ...(await creds('pir-1', 'sensor')), type: 'motion', every: 3 }),
       ];
       const pins = gateway.gpio!.io as SimulatedIo;
       let passing = 0;
       const walker = setInterval(() => pins.set(17, (++passing % 2) as 0 | 1), 5000);
-      const stopAfter = o.duration ? new Promise((r) => setTimeout(r, Number(o.duration) * 1000).unref()) : new Promise(() => {});
+      const stopAfter = o.duration
+        ? new Promise((r) => setTimeout(r, Number(o.duration) * 1000).unref())
+        : new Promise(() => {});
       await Promise.race([signalled, stopAfter]);
       await stopWithin(20_000, async () => {
         clearInterval(walker);
@@ -67,7 +79,9 @@ export function registerDemo(program: Command): void {
         await rm(dir, { recursive: true, force: true });
       });
       const { processed, dropped } = gateway.ingest.stats;
-      console.log(`stopped: ${processed} frames redacted and described on the gateway, ${Object.values(dropped).reduce((a, b) => a + b, 0)} dropped, ${gateway.uplink.stats.delivered} records delivered upstream`);
+      console.log(
+        `stopped: ${processed} frames redacted and described on the gateway, ${Object.values(dropped).reduce((a, b) => a + b, 0)} dropped, ${gateway.uplink.stats.delivered} records delivered upstream`,
+      );
     });
 }
 

@@ -30,7 +30,9 @@ function parseId(id: string): string {
 }
 
 export function registerDevices(program: Command): void {
-  const devices = program.command('devices').description('provision device credentials (secrets are shown once and stored hashed)');
+  const devices = program
+    .command('devices')
+    .description('provision device credentials (secrets are shown once and stored hashed)');
   devices
     .command('add')
     .argument('<id>')
@@ -42,9 +44,12 @@ export function registerDevices(program: Command): void {
       if (!kind.success) throw new UsageError(`--kind must be camera, sensor or consumer, not "${o.kind}"`);
       const zone = parseZone(o.zone);
       const { registry } = await open(o);
-      if (registry.get(parseId(id))) throw new UsageError(`device ${id} already exists; use "devices rotate ${id}" for a new secret`);
+      if (registry.get(parseId(id)))
+        throw new UsageError(`device ${id} already exists; use "devices rotate ${id}" for a new secret`);
       const secret = await registry.add(id, kind.data, { zone });
-      console.log(`added ${kind.data} ${id}\nMQTT username: ${id}\nMQTT password: ${secret}\n(store it now: it is not kept and cannot be shown again)`);
+      console.log(
+        `added ${kind.data} ${id}\nMQTT username: ${id}\nMQTT password: ${secret}\n(store it now: it is not kept and cannot be shown again)`,
+      );
     });
   devices
     .command('list')
@@ -52,8 +57,12 @@ export function registerDevices(program: Command): void {
     .action(async (o: Opts) => {
       const { registry } = await open(o);
       for (const d of registry.list()) {
-        const cert = d.certificate ? `\tcertificate ${d.certificate.serial.slice(0, 16)} until ${d.certificate.notAfter}` : '';
-        console.log(`${d.id}\t${d.kind}\t${d.zone ?? '-'}\tadded ${d.createdAt}${d.rotatedAt ? `\trotated ${d.rotatedAt}` : ''}${cert}`);
+        const cert = d.certificate
+          ? `\tcertificate ${d.certificate.serial.slice(0, 16)} until ${d.certificate.notAfter}`
+          : '';
+        console.log(
+          `${d.id}\t${d.kind}\t${d.zone ?? '-'}\tadded ${d.createdAt}${d.rotatedAt ? `\trotated ${d.rotatedAt}` : ''}${cert}`,
+        );
       }
     });
   devices
@@ -68,7 +77,9 @@ export function registerDevices(program: Command): void {
     });
   devices
     .command('rotate')
-    .description('a new secret for a device whose credentials leaked: the old secret and its certificate stop working, and a running gateway disconnects it')
+    .description(
+      'a new secret for a device whose credentials leaked: the old secret and its certificate stop working, and a running gateway disconnects it',
+    )
     .argument('<id>')
     .option('--config <file>', 'the config file', DEFAULT_CONFIG)
     .action(async (id: string, o: Opts) => {
@@ -77,7 +88,8 @@ export function registerDevices(program: Command): void {
       const hadCertificate = registry.get(id)!.certificate !== undefined;
       const secret = await registry.rotate(id);
       console.log(`rotated ${id}\nMQTT password: ${secret}\n(store it now: it is not kept and cannot be shown again)`);
-      if (hadCertificate) console.log(`its client certificate is ended too: issue a new one with "veilgate certs device ${id}"`);
+      if (hadCertificate)
+        console.log(`its client certificate is ended too: issue a new one with "veilgate certs device ${id}"`);
     });
   devices
     .command('zone')

@@ -18,15 +18,19 @@ export function registerReport(program: Command): void {
     .option('--out <file>', 'write it here instead of standard output')
     .option('--config <file>', 'the config file', DEFAULT_CONFIG)
     .action(async (o: Opts) => {
-      const render = { html: renderHtml, md: renderMarkdown, json: (r: unknown) => `${JSON.stringify(r, null, 2)}\n` }[o.format];
+      const render = { html: renderHtml, md: renderMarkdown, json: (r: unknown) => `${JSON.stringify(r, null, 2)}\n` }[
+        o.format
+      ];
       if (!render) throw new UsageError(`--format must be html, md or json, not "${o.format}"`);
       const period = { since: parseTime('--since', o.since), until: parseTime('--until', o.until) };
-      if (period.since && period.until && period.since >= period.until) throw new UsageError('--since must be before --until');
+      if (period.since && period.until && period.since >= period.until)
+        throw new UsageError('--since must be before --until');
       const cfg = await requireConfig(o.config);
       const report = await collectReport(join(cfg.dataDir, 'audit'), cfg.gatewayId, period);
       const text = render(report as never);
       if (o.out) await writeFile(o.out, text);
       else process.stdout.write(text);
-      if (!report.chain.verified) console.error(`warning: the audit chain does not verify (${report.chain.problem}); the report says so`);
+      if (!report.chain.verified)
+        console.error(`warning: the audit chain does not verify (${report.chain.problem}); the report says so`);
     });
 }

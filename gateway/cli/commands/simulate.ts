@@ -2,7 +2,16 @@ import type { Command } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { SENSOR_EVENT_TYPES, type SensorEventType } from '../../../devices/index.ts';
 import { formatSourceError } from '../../../policies/index.ts';
-import { loadFrames, misbehave, MISDEEDS, rtspSimMissing, startCameraSim, startRtspCameraSim, startSensorSim, type Misdeed } from '../../../simulators/index.ts';
+import {
+  loadFrames,
+  misbehave,
+  MISDEEDS,
+  rtspSimMissing,
+  startCameraSim,
+  startRtspCameraSim,
+  startSensorSim,
+  type Misdeed,
+} from '../../../simulators/index.ts';
 import { createLogger } from '../../log.ts';
 import { loadScenario, runScenario } from '../../scenario/index.ts';
 import { untilSignal } from '../signals.ts';
@@ -28,11 +37,17 @@ export function registerSimulate(program: Command): void {
   program
     .command('simulate')
     .argument('<what>', `a scenario file (YAML), or one device against a running gateway: ${DEVICES.join(', ')}`)
-    .description('run a scenario (a real gateway, simulated devices, an embedded agency broker), or one simulated device')
+    .description(
+      'run a scenario (a real gateway, simulated devices, an embedded agency broker), or one simulated device',
+    )
     .option('--expect', 'scenario: check its expectations; exit 0 when all hold, 1 when one does not')
     .option('--speed <factor>', 'scenario: run the timeline this many times faster', '1')
     .option('--quiet', 'scenario: print only the expectations')
-    .option('--log-level <level>', 'scenario: gateway log level (stderr; warn shows the uplink outages it causes)', 'error')
+    .option(
+      '--log-level <level>',
+      'scenario: gateway log level (stderr; warn shows the uplink outages it causes)',
+      'error',
+    )
     .option('--url <url>', 'device: the gateway broker, e.g. mqtt://127.0.0.1:1883')
     .option('--id <id>', 'device: its id (as provisioned with `veilgate devices add`)')
     .option('--secret <secret>', 'device: its secret (or VEILGATE_DEVICE_SECRET)')
@@ -41,9 +56,14 @@ export function registerSimulate(program: Command): void {
     .option('--type <type>', `sensor: ${SENSOR_EVENT_TYPES.join(', ')}`, 'door')
     .option('--do <misdeed>', `misbehave: ${MISDEEDS.join(', ')}`)
     .option('--victim <id>', 'misbehave: the device whose topic foreign-topic publishes on', 'someone-else')
-    .addHelpText('after', '\nExamples:\n  veilgate simulate simulators/scenarios/street.yaml --expect\n  veilgate simulate camera --url mqtt://127.0.0.1:1883 --id cam-1 --secret S --source /usr/share/doc/opencv-doc/examples/data/vtest.avi --fps 5\n  veilgate simulate rtsp --source fixtures/photos')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  veilgate simulate simulators/scenarios/street.yaml --expect\n  veilgate simulate camera --url mqtt://127.0.0.1:1883 --id cam-1 --secret S --source /usr/share/doc/opencv-doc/examples/data/vtest.avi --fps 5\n  veilgate simulate rtsp --source fixtures/photos',
+    )
     .action(async (what: string, o: Options) => {
-      process.exitCode = (DEVICES as readonly string[]).includes(what) ? await device(what as (typeof DEVICES)[number], o) : await scenario(what, o);
+      process.exitCode = (DEVICES as readonly string[]).includes(what)
+        ? await device(what as (typeof DEVICES)[number], o)
+        : await scenario(what, o);
     });
 }
 
@@ -57,7 +77,12 @@ async function scenario(file: string, o: Options): Promise<number> {
   }
   let result;
   try {
-    result = await runScenario(loaded.scenario, { baseDir: dirname(resolve(file)), speed, log: createLogger(o.logLevel), print: o.quiet ? () => {} : (line) => console.log(line) });
+    result = await runScenario(loaded.scenario, {
+      baseDir: dirname(resolve(file)),
+      speed,
+      log: createLogger(o.logLevel),
+      print: o.quiet ? () => {} : (line) => console.log(line),
+    });
   } catch (e) {
     // a source that cannot be read, a clip ffmpeg cannot decode: the scenario could not run at all
     return usage(`${file}: ${(e as Error).message}`);
@@ -66,7 +91,11 @@ async function scenario(file: string, o: Options): Promise<number> {
   console.log(`\nexpectations of "${loaded.scenario.name}":`);
   for (const e of result.expectations) console.log(`  ${e.ok ? 'ok  ' : 'FAIL'}  ${e.what}: ${e.found}`);
   const failed = result.expectations.filter((e) => !e.ok).length;
-  console.log(failed ? `${failed} of ${result.expectations.length} expectations failed` : `all ${result.expectations.length} expectations hold`);
+  console.log(
+    failed
+      ? `${failed} of ${result.expectations.length} expectations failed`
+      : `all ${result.expectations.length} expectations hold`,
+  );
   return failed ? 1 : 0;
 }
 
@@ -92,9 +121,13 @@ async function device(kind: (typeof DEVICES)[number], o: Options): Promise<numbe
     console.log(`${o.do}: ${await misbehave({ ...creds, victimId: o.victim }, o.do as Misdeed)}`);
     return 0;
   }
-  if (kind === 'sensor' && !SENSOR_EVENT_TYPES.includes(o.type as SensorEventType)) return usage(`--type is one of ${SENSOR_EVENT_TYPES.join(', ')}`);
+  if (kind === 'sensor' && !SENSOR_EVENT_TYPES.includes(o.type as SensorEventType))
+    return usage(`--type is one of ${SENSOR_EVENT_TYPES.join(', ')}`);
   if (kind === 'camera' && !o.source) return usage('camera needs --source');
-  const sim = kind === 'camera' ? await startCameraSim({ ...creds, frames: await loadFrames(o.source!, { fps }), fps }) : await startSensorSim({ ...creds, type: o.type as SensorEventType, every: 1 / fps });
+  const sim =
+    kind === 'camera'
+      ? await startCameraSim({ ...creds, frames: await loadFrames(o.source!, { fps }), fps })
+      : await startSensorSim({ ...creds, type: o.type as SensorEventType, every: 1 / fps });
   console.log(`${kind} ${o.id} publishing to ${o.url}; Ctrl-C stops`);
   await untilSignal();
   await sim.stop();

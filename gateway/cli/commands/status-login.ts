@@ -23,6 +23,8 @@ export function registerStatusLogin(program: Command): void {
         return;
       }
       const password = await logins.set(name);
-      console.log(`status page login ${name}\npassword: ${password}\n(store it now: it is not kept and cannot be shown again)`);
+      console.log(
+        `status page login ${name}\npassword: ${password}\n(store it now: it is not kept and cannot be shown again)`,
+      );
     });
 }

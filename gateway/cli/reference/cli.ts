@@ -8,13 +8,18 @@ function fullName(cmd: Command): string {
 }
 
 function optionRow(o: Option): string {
-  const def = o.defaultValue === undefined || o.defaultValue === false ? '' : ` (default: \`${Array.isArray(o.defaultValue) ? o.defaultValue.join(' ') : String(o.defaultValue)}\`)`;
+  const def =
+    o.defaultValue === undefined || o.defaultValue === false
+      ? ''
+      : ` (default: \`${Array.isArray(o.defaultValue) ? o.defaultValue.join(' ') : String(o.defaultValue)}\`)`;
   return `| \`${o.flags}\` | ${o.description.replace(/\|/g, '\\|')}${def} |`;
 }
 
 function section(cmd: Command, out: string[]): void {
   if (cmd.parent && cmd.commands.length === 0) {
-    const args = cmd.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}]`) + (a.variadic ? '...' : '')).join(' ');
+    const args = cmd.registeredArguments
+      .map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}]`) + (a.variadic ? '...' : ''))
+      .join(' ');
     out.push(`## ${fullName(cmd)}`, '');
     out.push('```', `${fullName(cmd)}${args ? ` ${args}` : ''}${cmd.options.length ? ' [options]' : ''}`, '```', '');
     if (cmd.description()) out.push(cmd.description(), '');

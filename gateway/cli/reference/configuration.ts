@@ -23,7 +23,12 @@ function typeOf(n: Node): string {
   if (alts) return alts.map(typeOf).join(' or ');
   if (n.type === 'array') return `list of ${n.items ? typeOf(n.items) : 'values'}`;
   const t = Array.isArray(n.type) ? n.type.join(' or ') : (n.type ?? 'value');
-  const range = [n.minimum !== undefined ? `≥ ${n.minimum}` : '', n.maximum !== undefined && n.maximum < MAX_SAFE ? `≤ ${n.maximum}` : ''].filter(Boolean).join(', ');
+  const range = [
+    n.minimum !== undefined ? `≥ ${n.minimum}` : '',
+    n.maximum !== undefined && n.maximum < MAX_SAFE ? `≤ ${n.maximum}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   return range ? `${t} (${range})` : t;
 }
 
@@ -37,8 +42,14 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function rows(path: string, n: Node, out: string[]): void {
   const children = n.properties ?? (n.type === 'array' && n.items?.properties ? n.items.properties : null);
-  const record = typeof n.additionalProperties === 'object' && n.additionalProperties.properties ? n.additionalProperties.properties : null;
-  if (path && (!children || n.description)) out.push(`| \`${path}\` | ${cell(children || record ? (n.type === 'array' ? 'list' : 'section') : typeOf(n))} | ${cell(defaultOf(n))} | ${cell(n.description ?? '')} |`);
+  const record =
+    typeof n.additionalProperties === 'object' && n.additionalProperties.properties
+      ? n.additionalProperties.properties
+      : null;
+  if (path && (!children || n.description))
+    out.push(
+      `| \`${path}\` | ${cell(children || record ? (n.type === 'array' ? 'list' : 'section') : typeOf(n))} | ${cell(defaultOf(n))} | ${cell(n.description ?? '')} |`,
+    );
   const prefix = n.type === 'array' ? `${path}[]` : path;
   for (const [k, c] of Object.entries(children ?? {})) rows(prefix ? `${prefix}.${k}` : k, c, out);
   for (const [k, c] of Object.entries(record ?? {})) rows(`${path}.<id>.${k}`, c, out);

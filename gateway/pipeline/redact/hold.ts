@@ -9,7 +9,10 @@ const MAX_REGIONS_PER_FRAME = 64;
  * frames of regions per camera; a change of resolution forgets what was held.
  */
 export class RegionHold {
-  private readonly byCamera = new Map<string, { width: number; height: number; recent: Array<{ regions: Region[]; left: number }> }>();
+  private readonly byCamera = new Map<
+    string,
+    { width: number; height: number; recent: Array<{ regions: Region[]; left: number }> }
+  >();
 
   constructor(private readonly frames: number) {}
 
@@ -17,7 +20,8 @@ export class RegionHold {
   apply(cameraId: string, width: number, height: number, current: readonly Region[]): Region[] {
     if (this.frames <= 0) return [...current];
     let s = this.byCamera.get(cameraId);
-    if (!s || s.width !== width || s.height !== height) this.byCamera.set(cameraId, (s = { width, height, recent: [] }));
+    if (!s || s.width !== width || s.height !== height)
+      this.byCamera.set(cameraId, (s = { width, height, recent: [] }));
     const held = s.recent.flatMap((r) => r.regions).map((r) => ({ ...r, held: true }));
     s.recent = s.recent.map((r) => ({ regions: r.regions, left: r.left - 1 })).filter((r) => r.left > 0);
     const own = current.filter((r) => !r.held).slice(0, MAX_REGIONS_PER_FRAME);

@@ -33,17 +33,25 @@ function pixelate(img: RgbImage, x0: number, y0: number, x1: number, y1: number,
     for (let bx = x0; bx < x1; bx += block) {
       const ey = Math.min(by + block, y1);
       const ex = Math.min(bx + block, x1);
-      let r = 0, g = 0, b = 0;
+      let r = 0,
+        g = 0,
+        b = 0;
       for (let y = by; y < ey; y++) {
         for (let x = bx, i = (y * img.width + bx) * 3; x < ex; x++, i += 3) {
-          r += d[i]!; g += d[i + 1]!; b += d[i + 2]!;
+          r += d[i]!;
+          g += d[i + 1]!;
+          b += d[i + 2]!;
         }
       }
       const n = (ey - by) * (ex - bx);
-      r = Math.round(r / n); g = Math.round(g / n); b = Math.round(b / n);
+      r = Math.round(r / n);
+      g = Math.round(g / n);
+      b = Math.round(b / n);
       for (let y = by; y < ey; y++) {
         for (let x = bx, i = (y * img.width + bx) * 3; x < ex; x++, i += 3) {
-          d[i] = r; d[i + 1] = g; d[i + 2] = b;
+          d[i] = r;
+          d[i + 1] = g;
+          d[i + 2] = b;
         }
       }
     }
@@ -60,7 +68,9 @@ function blur(img: RgbImage, x0: number, y0: number, x1: number, y1: number, str
     for (let x = 0; x < w; x++) {
       const s = ((y0 + y) * img.width + x0 + x) * 3;
       const t = (y * w + x) * 3;
-      buf[t] = img.data[s]!; buf[t + 1] = img.data[s + 1]!; buf[t + 2] = img.data[s + 2]!;
+      buf[t] = img.data[s]!;
+      buf[t + 1] = img.data[s + 1]!;
+      buf[t + 2] = img.data[s + 2]!;
     }
   }
   const tmp = new Float32Array(buf.length);
@@ -72,7 +82,9 @@ function blur(img: RgbImage, x0: number, y0: number, x1: number, y1: number, str
     for (let x = 0; x < w; x++) {
       const s = (y * w + x) * 3;
       const t = ((y0 + y) * img.width + x0 + x) * 3;
-      img.data[t] = buf[s]!; img.data[t + 1] = buf[s + 1]!; img.data[t + 2] = buf[s + 2]!;
+      img.data[t] = buf[s]!;
+      img.data[t + 1] = buf[s + 1]!;
+      img.data[t + 2] = buf[s + 2]!;
     }
   }
 }
@@ -90,12 +102,21 @@ function boxPass(
       const base = line * lineStep + c;
       let sum = 0;
       let count = 0;
-      for (let i = 0; i < Math.min(radius, len); i++) { sum += src[base + i * step]!; count++; }
+      for (let i = 0; i < Math.min(radius, len); i++) {
+        sum += src[base + i * step]!;
+        count++;
+      }
       for (let i = 0; i < len; i++) {
         const add = i + radius;
         const drop = i - radius - 1;
-        if (add < len) { sum += src[base + add * step]!; count++; }
-        if (drop >= 0) { sum -= src[base + drop * step]!; count--; }
+        if (add < len) {
+          sum += src[base + add * step]!;
+          count++;
+        }
+        if (drop >= 0) {
+          sum -= src[base + drop * step]!;
+          count--;
+        }
         dst[base + i * step] = sum / count;
       }
     }

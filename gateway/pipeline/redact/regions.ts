@@ -42,5 +42,13 @@ function grow(r: { x: number; y: number; w: number; h: number }, cls: Region['cl
   const m = choice.marginPercent / 100;
   const dx = r.w * m;
   const dy = r.h * m;
-  return { x: r.x - dx, y: r.y - dy, w: r.w + 2 * dx, h: r.h + 2 * dy, cls, method: choice.method, strength: choice.strength };
+  return {
+    x: r.x - dx,
+    y: r.y - dy,
+    w: r.w + 2 * dx,
+    h: r.h + 2 * dy,
+    cls,
+    method: choice.method,
+    strength: choice.strength,
+  };
 }

@@ -28,11 +28,14 @@ try {
   ready = { type: 'ready', models: null, error: (e as Error).message };
 }
 const hold = new RegionHold(init.holdFrames);
-const motion = init.motion.enabled ? new MotionGate(init.motion.threshold, init.motion.refreshFrames, init.motion.detectEvery) : undefined;
+const motion = init.motion.enabled
+  ? new MotionGate(init.motion.threshold, init.motion.refreshFrames, init.motion.detectEvery)
+  : undefined;
 
 const toTransfer = (s: Snapshot | null): ArrayBuffer[] => (s ? [s.jpeg.buffer as ArrayBuffer] : []);
 /** a copy in an ArrayBuffer of its own (small Buffers share Node's pool, which cannot be transferred) */
-const own = (s: Snapshot | null): Snapshot | null => (s ? { ...s, jpeg: Buffer.from(new Uint8Array(s.jpeg).buffer) } : null);
+const own = (s: Snapshot | null): Snapshot | null =>
+  s ? { ...s, jpeg: Buffer.from(new Uint8Array(s.jpeg).buffer) } : null;
 
 let inFlight = 0;
 let stopping = false;
@@ -59,17 +62,22 @@ port.on('message', (msg: FrameRequest | { type: 'stop' }) => {
     let reply: FrameReply;
     let transfer: ArrayBuffer[] = [];
     try {
-      const { observation, snapshot, preview, ctx } = await runPipeline(req.deviceId, Buffer.from(req.jpeg), {
-        detector,
-        redaction: req.settings.redaction,
-        maxPixels: req.settings.maxPixels,
-        countThreshold: req.settings.countThreshold,
-        snapshotDue: () => req.settings.snapshot,
-        previewDue: () => req.settings.preview,
-        masksFor: (id) => init.masks[id] ?? [],
-        hold,
-        ...(motion ? { motion } : {}),
-      }, new Date(req.at));
+      const { observation, snapshot, preview, ctx } = await runPipeline(
+        req.deviceId,
+        Buffer.from(req.jpeg),
+        {
+          detector,
+          redaction: req.settings.redaction,
+          maxPixels: req.settings.maxPixels,
+          countThreshold: req.settings.countThreshold,
+          snapshotDue: () => req.settings.snapshot,
+          previewDue: () => req.settings.preview,
+          masksFor: (id) => init.masks[id] ?? [],
+          hold,
+          ...(motion ? { motion } : {}),
+        },
+        new Date(req.at),
+      );
       // copies of the small JPEGs, so their buffers can be handed over whole
       const snap = own(snapshot);
       const prev = own(preview);

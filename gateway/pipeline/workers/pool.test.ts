@@ -11,13 +11,30 @@ import { FramePool } from './pool.ts';
 import type { FrameSettings, WorkerInit } from './protocol.ts';
 
 const vision = VisionConfig.parse({});
-const init: WorkerInit = { vision, masks: {}, holdFrames: 0, motion: { ...vision.motion, enabled: false }, imageThreads: 1 };
-const settings: FrameSettings = { redaction: DEFAULT_VISION.redact, maxPixels: 4096 * 4096, countThreshold: 0.5, snapshot: { maxWidth: 4096 }, preview: null };
+const init: WorkerInit = {
+  vision,
+  masks: {},
+  holdFrames: 0,
+  motion: { ...vision.motion, enabled: false },
+  imageThreads: 1,
+};
+const settings: FrameSettings = {
+  redaction: DEFAULT_VISION.redact,
+  maxPixels: 4096 * 4096,
+  countThreshold: 0.5,
+  snapshot: { maxWidth: 4096 },
+  preview: null,
+};
 const pools: FramePool[] = [];
 after(() => Promise.all(pools.map((p) => p.close())));
 
 function pool(over: { size?: number; timeoutMs?: number } = {}, restarts: string[] = []): FramePool {
-  const p = new FramePool({ size: over.size ?? 1, timeoutMs: over.timeoutMs ?? 20_000, init, onRestart: (_slot, reason) => restarts.push(reason) });
+  const p = new FramePool({
+    size: over.size ?? 1,
+    timeoutMs: over.timeoutMs ?? 20_000,
+    init,
+    onRestart: (_slot, reason) => restarts.push(reason),
+  });
   pools.push(p);
   return p;
 }
@@ -29,7 +46,12 @@ test('a frame worker loads every model and returns the observation and a redacte
   const p = pool();
   const started = await p.started();
   assert.ok('models' in started, JSON.stringify(started));
-  assert.deepEqual(p.models, ['blazeface-front-128', 'blazeface-back-256', 'ssd-mobilenet-v2-coco-int8', 'ppocr-v4-det']);
+  assert.deepEqual(p.models, [
+    'blazeface-front-128',
+    'blazeface-back-256',
+    'ssd-mobilenet-v2-coco-int8',
+    'ppocr-v4-det',
+  ]);
   const jpeg = await astronaut();
   const out = await p.run('cam-1', jpeg, new Date(), settings);
   assert.equal(out.observation.counts.face, 1);
@@ -42,20 +64,32 @@ test('cameras are spread over the workers and each is answered', async () => {
   const p = pool({ size: 2 });
   await p.started();
   const jpeg = await astronaut();
-  const outs = await Promise.all(['a', 'b', 'c', 'd'].map((id) => p.run(id, jpeg, new Date(), { ...settings, snapshot: null })));
-  assert.deepEqual(outs.map((o) => o.observation.deviceId), ['a', 'b', 'c', 'd']);
+  const outs = await Promise.all(
+    ['a', 'b', 'c', 'd'].map((id) => p.run(id, jpeg, new Date(), { ...settings, snapshot: null })),
+  );
+  assert.deepEqual(
+    outs.map((o) => o.observation.deviceId),
+    ['a', 'b', 'c', 'd'],
+  );
 });
 
-test('cameras sharing one worker each get their own frame\'s detections and redaction', async () => {
+test("cameras sharing one worker each get their own frame's detections and redaction", async () => {
   const p = pool();
   await p.started();
   const [person, cup] = [await astronaut(), await sharp(join(PHOTOS, 'coffee.png')).jpeg({ quality: 90 }).toBuffer()];
   for (let round = 0; round < 3; round++) {
     // in flight together in the one worker, as frames of two cameras are
-    const [a, b] = await Promise.all([p.run('cam-person', person, new Date(), settings), p.run('cam-cup', cup, new Date(), settings)]);
+    const [a, b] = await Promise.all([
+      p.run('cam-person', person, new Date(), settings),
+      p.run('cam-cup', cup, new Date(), settings),
+    ]);
     assert.equal(a.observation.counts.person, 1, `round ${round}: the person camera's person`);
     assert.equal(b.observation.counts.person, 0, `round ${round}: no person in the cup camera's frame`);
-    assert.deepEqual(b.observation.detections, [], `round ${round}: the cup camera's frame keeps its own (empty) detections`);
+    assert.deepEqual(
+      b.observation.detections,
+      [],
+      `round ${round}: the cup camera's frame keeps its own (empty) detections`,
+    );
     assert.ok((await changeInside(person, a.snapshot!.jpeg, FACE)) > 20, `round ${round}: the face is obscured`);
   }
 });
@@ -64,7 +98,10 @@ test('a frame that takes too long is withheld, its worker is restarted, and fram
   const restarts: string[] = [];
   const slow = pool({ timeoutMs: 1 }, restarts);
   await slow.started();
-  await assert.rejects(slow.run('cam-1', await astronaut(), new Date(), settings), (e: FrameError) => e.code === 'FRAME_TIMEOUT');
+  await assert.rejects(
+    slow.run('cam-1', await astronaut(), new Date(), settings),
+    (e: FrameError) => e.code === 'FRAME_TIMEOUT',
+  );
   assert.equal(restarts.length, 1);
 });
 
@@ -76,7 +113,11 @@ test('frames in flight when a worker is replaced are withheld with WORKER_FAILED
   const inFlight = p.run('cam-1', jpeg, new Date(), settings);
   p.restart(0, 'test');
   await assert.rejects(inFlight, (e: FrameError) => e.code === 'WORKER_FAILED');
-  await assert.rejects(p.run('cam-1', jpeg, new Date(), settings), (e: FrameError) => e.code === 'WORKER_FAILED', 'withheld, not queued, while restarting');
+  await assert.rejects(
+    p.run('cam-1', jpeg, new Date(), settings),
+    (e: FrameError) => e.code === 'WORKER_FAILED',
+    'withheld, not queued, while restarting',
+  );
   await p.started();
   const out = await p.run('cam-1', jpeg, new Date(), settings);
   assert.equal(out.observation.counts.face, 1);

@@ -46,7 +46,14 @@ export class FramePool implements FrameRunner {
 
   constructor(private readonly opts: PoolOptions) {
     for (let i = 0; i < opts.size; i++) {
-      const slot: Slot = { worker: null, pending: new Map(), ready: Promise.resolve({ type: 'ready', models: null, error: 'not started' }), settleReady: () => {}, models: null, restarts: 0 };
+      const slot: Slot = {
+        worker: null,
+        pending: new Map(),
+        ready: Promise.resolve({ type: 'ready', models: null, error: 'not started' }),
+        settleReady: () => {},
+        models: null,
+        restarts: 0,
+      };
       this.slots.push(slot);
       expectReady(slot);
       this.spawn(i);
@@ -132,8 +139,14 @@ export class FramePool implements FrameRunner {
         return;
       }
       slot.restarts = 0;
-      const own = (s: typeof msg.snapshot) => (s ? { ...s, jpeg: Buffer.from(s.jpeg.buffer, s.jpeg.byteOffset, s.jpeg.byteLength) } : null);
-      p.resolve({ observation: msg.observation, snapshot: own(msg.snapshot), preview: own(msg.preview), reused: msg.reused });
+      const own = (s: typeof msg.snapshot) =>
+        s ? { ...s, jpeg: Buffer.from(s.jpeg.buffer, s.jpeg.byteOffset, s.jpeg.byteLength) } : null;
+      p.resolve({
+        observation: msg.observation,
+        snapshot: own(msg.snapshot),
+        preview: own(msg.preview),
+        reused: msg.reused,
+      });
     });
     const died = (why: string) => {
       if (slot.worker !== worker) return;

@@ -36,7 +36,15 @@ export interface FrameRequest {
 
 /** A worker's answer: never pixels, except JPEGs encoded from the redacted image. */
 export type FrameReply =
-  | { type: 'frame'; id: number; ok: true; observation: Observation; snapshot: Snapshot | null; preview: Snapshot | null; reused: boolean }
+  | {
+      type: 'frame';
+      id: number;
+      ok: true;
+      observation: Observation;
+      snapshot: Snapshot | null;
+      preview: Snapshot | null;
+      reused: boolean;
+    }
   | { type: 'frame'; id: number; ok: false; code: FrameDropCode; message: string };
 
 export type WorkerReady = { type: 'ready'; models: string[] } | { type: 'ready'; models: null; error: string };
