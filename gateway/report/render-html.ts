@@ -1,6 +1,6 @@
 import { barChart, esc } from './charts.ts';
 import type { TransparencyReport } from './collect.ts';
-import { periodWords, reasonWords } from './words.ts';
+import { deviceTable, periodWords, reasonWords } from './words.ts';
 
 const FORWARD = '#2f6f4f';
 const WITHHOLD = '#c9a227';
@@ -35,19 +35,8 @@ export function renderHtml(r: TransparencyReport): string {
   s.push(
     `<div class="key"><div><b>${r.decisions.forwarded}</b>records forwarded</div><div style="border-color:${WITHHOLD}"><b>${r.decisions.withheld}</b>records withheld</div><div style="border-color:${OTHER}"><b>${r.redactions.frames}</b>frames redacted on the device</div></div>`,
   );
-  s.push(
-    '<h2>What the devices collect</h2>',
-    table(
-      ['device', 'kind', 'zone', 'what it sends the gateway', 'what left the gateway'],
-      r.devices.map((d) => [
-        d.id + (d.state === 'removed' ? ' (removed)' : ''),
-        d.kind,
-        d.zone ?? '-',
-        d.collects,
-        d.leaving.join(', ') || 'nothing',
-      ]),
-    ),
-  );
+  const devices = deviceTable(r);
+  s.push('<h2>What the devices collect</h2>', table(devices.head, devices.rows));
   s.push('<h2>Policies in force</h2>');
   if (r.policies.length === 0) s.push('<p>No policy was in force: nothing was forwarded.</p>');
   for (const p of r.policies) {

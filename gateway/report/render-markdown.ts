@@ -1,5 +1,5 @@
 import type { TransparencyReport } from './collect.ts';
-import { periodWords, reasonWords } from './words.ts';
+import { deviceTable, periodWords, reasonWords } from './words.ts';
 
 const table = (head: string[], rows: Array<Array<string | number>>) =>
   rows.length === 0
@@ -13,20 +13,8 @@ const table = (head: string[], rows: Array<Array<string | number>>) =>
 export function renderMarkdown(r: TransparencyReport): string {
   const out: string[] = [];
   out.push(`# Transparency report: gateway ${r.gatewayId}`, '', `${periodWords(r)}. Generated ${r.generatedAt}.`, '');
-  out.push(
-    '## What the devices collect',
-    '',
-    table(
-      ['device', 'kind', 'zone', 'what it sends the gateway', 'what left the gateway'],
-      r.devices.map((d) => [
-        d.id + (d.state === 'removed' ? ' (removed)' : ''),
-        d.kind,
-        d.zone ?? '-',
-        d.collects,
-        d.leaving.join(', ') || 'nothing',
-      ]),
-    ),
-  );
+  const devices = deviceTable(r);
+  out.push('## What the devices collect', '', table(devices.head, devices.rows));
   out.push('## Policies in force', '');
   for (const p of r.policies) {
     out.push(

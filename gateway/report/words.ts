@@ -11,3 +11,17 @@ export function periodWords(r: TransparencyReport): string {
 export function reasonWords(code: string): string {
   return (WITHHOLD_REASONS as Record<string, string>)[code] ?? code;
 }
+
+/** The devices table of both renderings: each device, what it sends the gateway and what left. */
+export function deviceTable(r: TransparencyReport): { head: string[]; rows: string[][] } {
+  return {
+    head: ['device', 'kind', 'zone', 'what it sends the gateway', 'what left the gateway'],
+    rows: r.devices.map((d) => [
+      d.id + (d.state === 'removed' ? ' (removed)' : ''),
+      d.kind,
+      d.zone ?? '-',
+      d.collects,
+      d.leaving.join(', ') || 'nothing',
+    ]),
+  };
+}
