@@ -111,3 +111,17 @@ test('the table of addresses is bounded', async () => {
   assert.equal(b.waitFor('10.0.0.0', 0), 0, 'the oldest were forgotten');
   assert.ok(b.waitFor('10.0.3.231', 0) > 0);
 });
+
+test('check runs a login as one counted attempt: a check that throws counts as a failure and frees its turn', async () => {
+  const b = new AuthBackoff(2, 1000, 8000);
+  await assert.rejects(
+    b.check('10.0.0.7', async () => {
+      throw new Error('registry unreadable');
+    }),
+    /registry unreadable/,
+  );
+  assert.deepEqual(await b.check('10.0.0.7', async () => null), { result: null });
+  assert.ok(b.waitFor('10.0.0.7', Date.now()) > 0, 'two failures: the address waits');
+  const other = await b.check('10.0.0.8', async () => 'door-1');
+  assert.deepEqual(other, { result: 'door-1' });
+});

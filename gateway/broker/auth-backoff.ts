@@ -61,6 +61,26 @@ export class AuthBackoff {
     return new Promise((resolve) => e.queue.push(resolve));
   }
 
+  /**
+   * Runs `check` as one counted attempt of this address, when its turn comes, and records how it
+   * ended (null or a throw: a failure), so that no caller can leave an attempt running forever.
+   * A refusal (waiting, or too many queued) is returned without running it.
+   */
+  async check<T>(
+    address: string | undefined,
+    check: () => Promise<T | null>,
+  ): Promise<{ result: T | null } | LoginRefusal> {
+    const attempt = await this.begin(address, Date.now());
+    if (!('ok' in attempt)) return attempt;
+    let result: T | null = null;
+    try {
+      result = await check();
+    } finally {
+      attempt.end(result !== null, Date.now());
+    }
+    return { result };
+  }
+
   /** Checks running that use up what the address has left decide, before any other starts, whether it waits. */
   private mayRun(e: Entry): boolean {
     return e.inFlight === 0 || (e.inFlight < this.maxInFlight && e.failures + e.inFlight < this.freeFailures);

@@ -117,6 +117,13 @@ export function brokerHooks(
         else log.warn({ clientId: client.id.slice(0, 64), problem }, 'connection refused: will not allowed');
         authenticated(refuse(`will refused: ${problem}`, NOT_AUTHORIZED), false);
       };
+      // a device or consumer whose credential (secret or certificate) was accepted
+      const admit = (p: { deviceId: string; kind: DeviceKind | 'consumer'; credential: string }) => {
+        const taken = clientIdProblem(client.id, p.deviceId, p.kind, h.isDevice);
+        if (taken) return done(refuse(taken, NOT_AUTHORIZED), false);
+        adopt(client, opts, principal(p.deviceId, p.kind, p.credential));
+        done(null, true);
+      };
       if (zeroIdPersistent.has(client))
         return done(refuse('a persistent session needs a client id', IDENTIFIER_REJECTED), false);
       const address = addressOf(client);
@@ -133,10 +140,7 @@ export function brokerHooks(
               log.warn({ address, cn: cn.slice(0, 64), code: r.code, problem: r.problem }, 'certificate login refused');
               return done(refuse(r.problem, NOT_AUTHORIZED), false);
             }
-            const taken = clientIdProblem(client.id, r.deviceId, r.kind, h.isDevice);
-            if (taken) return done(refuse(taken, NOT_AUTHORIZED), false);
-            adopt(client, opts, principal(r.deviceId, r.kind, r.credential));
-            done(null, true);
+            admit(r);
           },
           (e: Error) => done(refuse(`authentication failed: ${e.message}`, NOT_AUTHORIZED), false),
         );
@@ -160,34 +164,26 @@ export function brokerHooks(
           false,
         );
       }
-      // taken before the secret is checked: CONNECTs sent at once cannot all slip past the back-off
+      // counted before the secret is checked: CONNECTs sent at once cannot all slip past the back-off
       void backoff
-        .begin(address, Date.now())
-        .then(async (attempt) => {
-          if (!('ok' in attempt))
-            return done(
-              attempt.reason === 'backoff'
-                ? tooMany(address, attempt.waitMs)
-                : refuse('too many logins from this address at once; try again in a moment', NOT_AUTHORIZED),
-              false,
-            );
-          let device: Awaited<ReturnType<BrokerHandlers['authenticate']>>;
-          try {
-            device = await h.authenticate(username, password ?? Buffer.alloc(0));
-          } catch (e) {
-            attempt.end(false, Date.now());
-            return done(refuse(`authentication failed: ${(e as Error).message}`, NOT_AUTHORIZED), false);
-          }
-          attempt.end(device !== null, Date.now());
-          if (!device) {
-            log.warn({ address, username: username.slice(0, 64) }, 'login refused: unknown device or wrong secret');
-            return done(refuse('unknown device or wrong secret', BAD_CREDENTIALS), false);
-          }
-          const taken = clientIdProblem(client.id, device.deviceId, device.kind, h.isDevice);
-          if (taken) return done(refuse(taken, NOT_AUTHORIZED), false);
-          adopt(client, opts, principal(device.deviceId, device.kind, device.credential));
-          done(null, true);
-        })
+        .check(address, () => h.authenticate(username, password ?? Buffer.alloc(0)))
+        .then(
+          (outcome) => {
+            if ('reason' in outcome)
+              return done(
+                outcome.reason === 'backoff'
+                  ? tooMany(address, outcome.waitMs)
+                  : refuse('too many logins from this address at once; try again in a moment', NOT_AUTHORIZED),
+                false,
+              );
+            if (!outcome.result) {
+              log.warn({ address, username: username.slice(0, 64) }, 'login refused: unknown device or wrong secret');
+              return done(refuse('unknown device or wrong secret', BAD_CREDENTIALS), false);
+            }
+            admit(outcome.result);
+          },
+          (e: Error) => done(refuse(`authentication failed: ${e.message}`, NOT_AUTHORIZED), false),
+        )
         .catch((e: Error) => log.error({ err: e.message }, 'login could not be completed'));
     },
 

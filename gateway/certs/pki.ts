@@ -38,22 +38,11 @@ async function openssl(args: string[]): Promise<void> {
   }
 }
 
+/** A new unencrypted P-256 key, for the CA, the server and every device alike. */
+const NEW_P256_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+
 async function newKeyAndCsr(key: string, csr: string, cn: string): Promise<void> {
-  await openssl([
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    csr,
-    '-subj',
-    `/CN=${cn}`,
-  ]);
+  await openssl(['req', '-new', ...NEW_P256_KEY, '-keyout', key, '-out', csr, '-subj', `/CN=${cn}`]);
   await chmod(key, 0o600);
 }
 
@@ -92,11 +81,7 @@ export async function initPki(dir: string, names: string[], days = 825): Promise
   await openssl([
     'req',
     '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
+    ...NEW_P256_KEY,
     '-keyout',
     f.caKey,
     '-out',

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -20,7 +20,8 @@ async function doctor(config: string): Promise<{ code: number; out: string }> {
   }
 }
 
-test('doctor passes a good installation: native modules load on this CPU, models verify, dataDir writes, ports are free', async (t) => {
+/** A config a good installation passes with: the default policy, ports picked when used. */
+async function goodConfig(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-doctor-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const config = join(dir, 'gateway.yaml');
@@ -28,6 +29,11 @@ test('doctor passes a good installation: native modules load on this CPU, models
     config,
     `dataDir: ./data\npolicy: ${join(REPO, 'policies/default.yaml')}\nbroker: { port: 0 }\nhttp: { port: 0 }\n`,
   );
+  return config;
+}
+
+test('doctor passes a good installation: native modules load on this CPU, models verify, dataDir writes, ports are free', async (t) => {
+  const config = await goodConfig(t);
   const r = await doctor(config);
   assert.equal(r.code, 0, r.out);
   for (const line of [
@@ -107,13 +113,7 @@ test('the GPIO drop-in opens the GPIO chips, and only them, to the hardened unit
 });
 
 test('doctor warns about a device certificate that expires within 30 days and names the command that re-issues it', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'veilgate-doctor-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const config = join(dir, 'gateway.yaml');
-  await writeFile(
-    config,
-    `dataDir: ./data\npolicy: ${join(REPO, 'policies/default.yaml')}\nbroker: { port: 0 }\nhttp: { port: 0 }\n`,
-  );
+  const config = await goodConfig(t);
   const cli = (...args: string[]) => promisify(execFile)(process.execPath, [BIN, ...args, '--config', config]);
   await cli('certs', 'init');
   await cli('devices', 'add', 'cam-soon', '--kind', 'camera');

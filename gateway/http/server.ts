@@ -28,6 +28,7 @@ const MAX_URL = 2048;
 const MAX_HEADER_BYTES = 16 * 1024;
 const TOO_MANY =
   'too many failed logins from this address: wait and try again (at most 5 minutes), or log in from another address';
+const TOO_MANY_AT_ONCE = 'too many logins from this address at once: try again in a moment';
 const PREVIEW = /^\/preview\/([^/]+)\.jpg$/;
 
 export function isLoopback(host: string): boolean {
@@ -109,21 +110,14 @@ export async function serveHttp(src: HttpSources, o: HttpOptions): Promise<{ ser
     };
     const m = /^Basic ([A-Za-z0-9+/=]{1,1024})$/.exec(req.headers.authorization ?? '');
     if (!m) return deny(backoff.waitFor(address, Date.now()) > 0 ? TOO_MANY : 'login required');
-    // taken before the check is awaited: requests sent at once cannot all slip past the back-off
-    const attempt = await backoff.begin(address, Date.now());
-    if (!('ok' in attempt))
-      return deny(
-        attempt.reason === 'busy' ? 'too many logins from this address at once: try again in a moment' : TOO_MANY,
-      );
-    let ok = false;
-    try {
+    // counted before the check is awaited: requests sent at once cannot all slip past the back-off
+    const outcome = await backoff.check(address, async () => {
       const text = Buffer.from(m[1]!, 'base64').toString('utf8');
       const colon = text.indexOf(':');
-      ok = colon > 0 && (await o.logins!.check(text.slice(0, colon), text.slice(colon + 1)));
-    } finally {
-      attempt.end(ok, Date.now());
-    }
-    return ok || deny('wrong name or password');
+      return colon > 0 && (await o.logins!.check(text.slice(0, colon), text.slice(colon + 1))) ? true : null;
+    });
+    if ('reason' in outcome) return deny(outcome.reason === 'busy' ? TOO_MANY_AT_ONCE : TOO_MANY);
+    return outcome.result !== null || deny('wrong name or password');
   }
   const server =
     o.cert && o.key

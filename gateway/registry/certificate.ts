@@ -20,9 +20,9 @@ export interface CertificateFacts {
   notAfter: Date;
 }
 
-/** The facts of a PEM certificate (throws on anything that is not one). */
-export function certificateFacts(pem: string | Buffer): CertificateFacts {
-  const x = new X509Certificate(pem);
+/** The facts of a certificate, parsed or PEM (throws on anything that is not one). */
+export function certificateFacts(cert: string | Buffer | X509Certificate): CertificateFacts {
+  const x = cert instanceof X509Certificate ? cert : new X509Certificate(cert);
   const cn = /^CN=(.*)$/m.exec(x.subject)?.[1] ?? null;
   return { cn, fingerprint256: x.fingerprint256, serial: x.serialNumber, notAfter: new Date(x.validTo) };
 }

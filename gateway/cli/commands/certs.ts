@@ -121,7 +121,7 @@ async function externalCertificate(file: string, id: string, caFile: string | un
   } catch {
     throw new UsageError(`${file} is not a PEM certificate`);
   }
-  const facts = certificateFacts(pem);
+  const facts = certificateFacts(cert);
   if (facts.cn !== id) throw new UsageError(`${file} is for CN=${facts.cn ?? '(none)'}, not ${id}`);
   if (facts.notAfter.getTime() <= Date.now())
     throw new UsageError(`${file} expired on ${facts.notAfter.toISOString()}`);
