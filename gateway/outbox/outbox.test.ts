@@ -203,6 +203,43 @@ test('segments are deleted, oldest first, once everything in them is delivered; 
   assert.ok((await readdir(dir)).filter((n) => n.endsWith('.idx')).includes(idx[0]!), 'and written again');
 });
 
+test('a backlog in many sealed segments is held cold: taken in order, expired to the second, and read from its segment when its index goes bad after the start', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-outbox-'));
+  t.after(() => rm(dir, { recursive: true }));
+  const bounds = { maxBytes: 1e9, maxAgeSeconds: 3600, whenFull: 'refuse-new' } as const;
+  const t0 = Date.parse('2026-11-25T00:00:00Z');
+  // filled with no age bound, as a box whose clock says it is still 25 November
+  const box = await DurableOutbox.open(dir, undefined, { segmentBytes: 2048 });
+  // one record a minute from each of two devices
+  for (let i = 0; i < 240; i++) await box.put(entry(i, `dev-${i % 2}`, t0 + i * 30_000));
+  await box.close();
+  const cold = await DurableOutbox.open(dir, bounds, { segmentBytes: 2048 });
+  t.after(() => cold.close());
+  assert.ok(cold.segmentCount > 10);
+  // the head, and the last segment if it was sealed by this start, are warm
+  assert.ok(cold.coldSegments >= cold.segmentCount - 2, 'the sealed segments cold after a start');
+  assert.equal(cold.oldestAt, t0, "a cold segment's oldest put time");
+  // what a cold segment's index held, damaged since: its records are read from the segment itself
+  const idx = (await readdir(dir)).filter((n) => n.endsWith('.idx')).sort();
+  await writeFile(join(dir, idx[3]!), 'garbage');
+  const order = (await cold.list()).map((e) => e.id);
+  assert.deepEqual(
+    order.filter((_, i) => i % 2 === 0),
+    Array.from({ length: 120 }, (_, i) => `r${2 * i}`),
+    'each device in put order',
+  );
+  assert.ok(cold.coldSegments >= cold.segmentCount - 5, 'only the few read last stay warm');
+  // an hour's bound at 00:59:30.5 + 1 h: records put up to 00:59:30 are old, the one at 01:00:00 is not
+  await cold.expire(t0 + 119 * 30_000 + 500 + 3600_000);
+  assert.equal(cold.drops.OUTBOX_EXPIRED, 120);
+  assert.equal(cold.oldestAt, t0 + 120 * 30_000);
+  assert.deepEqual((await ids(cold)).slice(0, 2), ['r120', 'r121']);
+  const taken = await cold.take(500);
+  assert.equal(taken.length, 120);
+  for (const e of taken) cold.ack(e.seq);
+  assert.equal(cold.size, 0);
+});
+
 test('a long drain with no new records fills segments with acks alone, each its own file, and the head keeps what comes next', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-outbox-'));
   t.after(() => rm(dir, { recursive: true }));

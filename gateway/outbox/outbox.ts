@@ -8,6 +8,7 @@ import { DeviceQueues } from './device-queues.ts';
 import { KeyTable, NO_RECORD, Segment, segmentFile, segmentFirst } from './segment.ts';
 import { readSegmentIndex, writeSegmentIndex } from './segment-index.ts';
 import { SegmentReader } from './segment-reader.ts';
+import { WarmSegments } from './warm-segments.ts';
 import { scanSegment, type DamagedLine } from './segment-scan.ts';
 import { parseSegmentLine } from './segment-lines.ts';
 import { migrateLegacyOutbox } from './legacy.ts';
@@ -122,6 +123,9 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
   private nextSeq = 0;
   private readonly queues = new DeviceQueues((seq) => this.isSettled(seq));
   private readonly reader = new SegmentReader();
+  private readonly warmth = new WarmSegments(this.keys);
+  /** the put time of the oldest pending seq, as last looked up: a cold segment does not hold it */
+  private oldestSeen: { seq: number; at: number } | null = null;
   /** set while the head is replaced: puts wait for it */
   private gate: Promise<void> | null = null;
   private rolling: Promise<void> | null = null;
@@ -209,6 +213,7 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
       const indexed = isHead ? null : await readSegmentIndex(this.dir, first, this.keys);
       if (indexed) {
         readIndexes++;
+        this.warmth.markIndexed(indexed.segment, { cold: true });
         this.segments.push(indexed.segment);
         settles.push(indexed.settles);
         continue;
@@ -336,8 +341,12 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
   private async readRecent(since: number): Promise<OutboxEntry[]> {
     if (!Number.isFinite(since)) return [];
     const seqs: number[] = [];
-    for (const s of this.segments)
-      for (let seq = s.first; seq < s.end; seq++) if (s.key(seq) !== NO_RECORD && s.at(seq) >= since) seqs.push(seq);
+    for (const s of this.segments) {
+      if (s.newestAt() < since) continue;
+      await this.warmth.with(s, () => {
+        for (let seq = s.first; seq < s.end; seq++) if (s.key(seq) !== NO_RECORD && s.at(seq) >= since) seqs.push(seq);
+      });
+    }
     const read = await this.read(seqs, { dropDamaged: false });
     return seqs.flatMap((seq) => {
       const e = read.get(seq);
@@ -363,9 +372,22 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     return this.segments.length;
   }
 
+  /** sealed segments whose offsets and put times are on disk only (for tests) */
+  get coldSegments(): number {
+    return this.segments.filter((s) => !s.isWarm).length;
+  }
+
+  /** Exact while the oldest record's segment is warm or it was looked up last; else its segment's oldest put time. */
   get oldestAt(): number | null {
+    return this.oldestPut();
+  }
+
+  private oldestPut(): number | null {
     const seq = this.oldest(1, () => true)[0];
-    return seq === undefined ? null : this.segmentOf(seq)!.at(seq);
+    if (seq === undefined) return null;
+    const s = this.segmentOf(seq)!;
+    if (s.isWarm) this.oldestSeen = { seq, at: s.at(seq) };
+    return this.oldestSeen?.seq === seq ? this.oldestSeen.at : s.oldestAt();
   }
 
   async put(entry: OutboxEntry): Promise<void> {
@@ -470,8 +492,16 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
   /** Drops every entry older than the age bound (also run on each put). */
   async expire(now: number): Promise<void> {
     const limit = now - this.bounds.maxAgeSeconds * 1000;
+    // a cold segment is old as a whole, or warmed to look at its records
+    const isOld = (s: Segment, seq: number) => s.newestAt() < limit || (s.isWarm && s.at(seq) < limit);
     for (;;) {
-      const old = this.oldest(1000, (s, seq) => s.at(seq) < limit);
+      const first = this.segments.find((s) => s.live > 0);
+      if (!first || first.oldestAt() >= limit || this.oldestPut()! >= limit) return;
+      const old = await this.warmth.with(first, () => {
+        // looked up while warm, so the next put need not warm it again to find nothing old
+        this.oldestPut();
+        return this.oldest(1000, isOld);
+      });
       if (old.length === 0) return;
       await this.dropSeqs(old, 'OUTBOX_EXPIRED');
     }
@@ -577,7 +607,7 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     for (const [s, list] of bySegment) {
       let lines: Map<number, string>;
       try {
-        lines = await this.reader.read(s, list);
+        lines = await this.warmth.with(s, () => this.reader.read(s, list));
       } catch (e) {
         // a file that is gone (deleted by hand) has lost its records like a damaged line;
         // any other failure (EIO, no file handles left) may pass, and is the caller's to report
@@ -663,8 +693,11 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
 
   private async sealIndex(s: Segment, fileBytes: number): Promise<void> {
     s.seal();
-    // rebuilt from the segment at the next start if this fails
-    await writeSegmentIndex(s, this.keys, fileBytes).catch((e: Error) => this.emit('problem', e));
+    // rebuilt from the segment at the next start if this fails; meanwhile it stays warm
+    await writeSegmentIndex(s, this.keys, fileBytes).then(
+      () => this.warmth.markIndexed(s, { cold: false }),
+      (e: Error) => this.emit('problem', e),
+    );
     s.settles = [];
   }
 
@@ -689,6 +722,7 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
         this.segments = this.segments.slice(done.length);
         for (const s of done) {
           await this.reader.forget(s);
+          this.warmth.forget(s);
           await rm(s.path, { force: true });
           await rm(s.indexPath, { force: true });
         }

@@ -1,6 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { NO_RECORD, Segment, type KeyTable } from './segment.ts';
+import { NO_RECORD, Segment, type KeyTable, type SegmentArrays, type SegmentPlaces } from './segment.ts';
+import { scanSegment } from './segment-scan.ts';
 
 // 02: put times in whole seconds (four bytes); an 01 index is not read, so its segment is scanned and indexed again
 const MAGIC = Buffer.from('VGOBXI02');
@@ -51,13 +52,14 @@ export async function writeSegmentIndex(segment: Segment, keys: KeyTable, fileBy
   await writeFile(segment.indexPath, Buffer.concat([body, sum]));
 }
 
-/** Reads a segment's index; null when it is missing, damaged or does not match the segment file. */
-export async function readSegmentIndex(
-  dir: string,
-  first: number,
-  keys: KeyTable,
-): Promise<{ segment: Segment; settles: Float64Array } | null> {
-  const probe = new Segment(dir, first, 0);
+interface ParsedIndex extends SegmentArrays {
+  /** device names, by the local numbers in `keys` */
+  names: string[];
+  settles: Float64Array;
+}
+
+/** An index file's contents; null when it is missing, damaged or does not match the segment file. */
+async function readIndexFile(probe: Segment): Promise<ParsedIndex | null> {
   let buf: Buffer;
   let fileBytes: number;
   try {
@@ -89,11 +91,23 @@ export async function readSegmentIndex(
   };
   const offsets = take(4 * count, (b) => new Uint32Array(b));
   const lens = take(4 * count, (b) => new Uint32Array(b));
-  const localKeys = take(4 * count, (b) => new Uint32Array(b));
+  const keys = take(4 * count, (b) => new Uint32Array(b));
   const atSeconds = take(4 * count, (b) => new Uint32Array(b));
   const settles = take(8 * settleCount, (b) => new Float64Array(b));
+  return { names, offsets, lens, keys, atSeconds, settles };
+}
+
+/** Reads a segment's index; null when it is missing, damaged or does not match the segment file. */
+export async function readSegmentIndex(
+  dir: string,
+  first: number,
+  keys: KeyTable,
+): Promise<{ segment: Segment; settles: Float64Array } | null> {
+  const parsed = await readIndexFile(new Segment(dir, first, 0));
+  if (!parsed) return null;
+  const { names, keys: localKeys, settles } = parsed;
   const global = names.map((n) => keys.of(n));
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < localKeys.length; i++) {
     const l = localKeys[i]!;
     if (l !== NO_RECORD) {
       const g = global[l];
@@ -101,7 +115,20 @@ export async function readSegmentIndex(
       localKeys[i] = g;
     }
   }
-  return { segment: Segment.from(dir, first, { offsets, lens, keys: localKeys, atSeconds }), settles };
+  return { segment: Segment.from(dir, first, parsed), settles };
+}
+
+/**
+ * A cold segment's offsets and put times, from its index file, or from a scan of the segment when
+ * that file has gone bad since the start. Throws when neither matches the segment as it is held.
+ */
+export async function readSegmentPlaces(segment: Segment, keys: KeyTable): Promise<SegmentPlaces> {
+  const parsed = await readIndexFile(segment);
+  if (parsed && parsed.keys.length === segment.count) return parsed;
+  const { segment: scanned } = await scanSegment(segment.path, segment.first, keys);
+  if (scanned.count !== segment.count) throw new Error(`outbox segment ${segment.first}: its index and file disagree`);
+  const { offsets, atSeconds } = scanned.arrays();
+  return { offsets, atSeconds };
 }
 
 function bytesOf(a: Uint32Array | Float64Array): Buffer {

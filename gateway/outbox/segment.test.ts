@@ -29,3 +29,21 @@ test('put times are kept to the second, rounded up', () => {
   assert.deepEqual([s.at(0), s.at(1)], [1_000, 2_000]);
   assert.equal(s.newestAt(), 2_000);
 });
+
+test('line lengths take two bytes until one does not fit, and a cold segment reads no offsets until warmed', () => {
+  const s = new Segment('/nowhere', 0);
+  s.add(0, 0, 100, 0, 1_000);
+  s.add(1, 100, 70_000, 0, 2_000);
+  assert.deepEqual([s.bytesOf(0), s.bytesOf(1)], [100, 70_000]);
+  assert.equal(s.liveBytes, 70_100);
+  s.seal();
+  const places = { offsets: Uint32Array.from([0, 100]), atSeconds: Uint32Array.from([1, 2]) };
+  s.cool();
+  assert.equal(s.isWarm, false);
+  assert.throws(() => s.offsetOf(1), /cold/);
+  assert.equal(s.bytesOf(1), 70_000, 'lengths stay: settling needs them');
+  assert.deepEqual([s.oldestAt(), s.newestAt()], [1_000, 2_000]);
+  s.warm(places);
+  assert.deepEqual([s.offsetOf(1), s.at(1)], [100, 2_000]);
+  assert.throws(() => s.warm({ offsets: new Uint32Array(1), atSeconds: new Uint32Array(1) }), /does not match/);
+});

@@ -49,8 +49,8 @@ function toIndexSeconds(at: number): number {
   return Math.min(0xffffffff, Math.max(0, Math.ceil(at / 1000)));
 }
 
-/** Device numbers in two bytes each while the KeyTable has fewer than 65,535 devices, four after. */
-type KeyArray = Uint16Array | Uint32Array;
+/** Numbers in two bytes each while they fit, four after (device numbers, line lengths). */
+type SmallArray = Uint16Array | Uint32Array;
 const NO_KEY16 = 0xffff;
 
 /** Two-byte device numbers as four-byte ones, NO_RECORD kept. */
@@ -58,25 +58,44 @@ function widen(keys: Uint16Array): Uint32Array {
   return Uint32Array.from(keys, (k) => (k === NO_KEY16 ? NO_RECORD : k));
 }
 
+/** Line lengths in two bytes while every one fits. */
+function narrowLengths(lens: Uint32Array): SmallArray {
+  return lens.every((l) => l <= 0xffff) ? Uint16Array.from(lens) : lens;
+}
+
+/** Where a sealed segment's lines are and when they were put: read from its index file when needed. */
+export interface SegmentPlaces {
+  offsets: Uint32Array;
+  atSeconds: Uint32Array;
+}
+
 /**
  * The in-memory index of one segment file: for each seq from `first`, where its line is, its
- * device, when it was put, and whether it is settled (delivered or dropped). Typed arrays, about
- * 14 bytes a record, so two million pending records cost tens of MB, not a JavaScript object each.
+ * device, when it was put, and whether it is settled (delivered or dropped). Typed arrays, so two
+ * million pending records cost tens of MB, not a JavaScript object each. A sealed segment whose
+ * index file is written can be made cold (`cool`): it then keeps only what settling and taking in
+ * turn need (devices, lengths, settled bits: about 4 bytes a record) and reads its offsets and put
+ * times back from the index file (`warm`) when its records are read or may have expired.
  */
 export class Segment {
-  private offsets: Uint32Array;
-  private lens: Uint32Array;
-  private keyIdx: KeyArray;
-  private putAt: Uint32Array;
+  /** null while cold */
+  private offsets: Uint32Array | null;
+  private lens: SmallArray;
+  private keyIdx: SmallArray;
+  /** null while cold */
+  private putAt: Uint32Array | null;
   private bits: Uint8Array;
   count = 0;
   /** records neither delivered nor dropped, and their bytes in the file */
   live = 0;
   liveBytes = 0;
-  /** reads under way: the file is not deleted under them */
+  /** reads under way: the file is not deleted under them, nor is the segment made cold */
   readers = 0;
   /** seqs settled by lines in this file (acks, drops): written into its index when it is sealed */
   settles: number[] = [];
+  /** the earliest and latest put times of its records, whole seconds (0 when it has none) */
+  private oldestPut = 0;
+  private newestPut = 0;
   private low = 0;
 
   constructor(
@@ -85,7 +104,7 @@ export class Segment {
     capacity = 256,
   ) {
     this.offsets = new Uint32Array(capacity);
-    this.lens = new Uint32Array(capacity);
+    this.lens = new Uint16Array(capacity);
     this.keyIdx = new Uint16Array(capacity);
     this.putAt = new Uint32Array(capacity);
     this.bits = new Uint8Array(Math.ceil(capacity / 8));
@@ -95,7 +114,7 @@ export class Segment {
   static from(dir: string, first: number, { offsets, lens, keys, atSeconds }: SegmentArrays): Segment {
     const s = new Segment(dir, first, 0);
     s.offsets = offsets;
-    s.lens = lens;
+    s.lens = narrowLengths(lens);
     const narrow = keys.every((k) => k === NO_RECORD || k < NO_KEY16);
     s.keyIdx = narrow ? Uint16Array.from(keys, (k) => (k === NO_RECORD ? NO_KEY16 : k)) : keys;
     s.putAt = atSeconds;
@@ -106,6 +125,7 @@ export class Segment {
       else {
         s.live++;
         s.liveBytes += lens[i]!;
+        s.notePut(atSeconds[i]!);
       }
     }
     return s;
@@ -131,18 +151,28 @@ export class Segment {
   }
 
   private push(offset: number, bytes: number, key: number, at: number): void {
+    if (!this.isWarm) throw new Error(`outbox segment ${this.first} is sealed`);
     if (this.count === this.keyIdx.length) this.grow();
+    const offsets = this.offsets!;
+    const putAt = this.putAt!;
     if (key !== NO_RECORD && key >= NO_KEY16 && this.keyIdx instanceof Uint16Array) this.keyIdx = widen(this.keyIdx);
+    if (bytes > 0xffff && this.lens instanceof Uint16Array) this.lens = Uint32Array.from(this.lens);
     const i = this.count++;
-    this.offsets[i] = offset;
+    offsets[i] = offset;
     this.lens[i] = bytes;
     this.keyIdx[i] = key === NO_RECORD ? this.noKey : key;
-    this.putAt[i] = toIndexSeconds(at);
+    putAt[i] = toIndexSeconds(at);
     if (key === NO_RECORD) this.bits[i >> 3]! |= 1 << (i & 7);
     else {
       this.live++;
       this.liveBytes += bytes;
+      this.notePut(putAt[i]!);
     }
+  }
+
+  private notePut(seconds: number): void {
+    if (this.oldestPut === 0 || seconds < this.oldestPut) this.oldestPut = seconds;
+    if (seconds > this.newestPut) this.newestPut = seconds;
   }
 
   private get noKey(): number {
@@ -151,26 +181,45 @@ export class Segment {
 
   private grow(): void {
     const n = Math.max(256, this.keyIdx.length * 2);
-    const offsets = new Uint32Array(n);
-    offsets.set(this.offsets);
-    const lens = new Uint32Array(n);
-    lens.set(this.lens);
-    const keys = this.keyIdx instanceof Uint16Array ? new Uint16Array(n) : new Uint32Array(n);
-    keys.set(this.keyIdx);
-    const at = new Uint32Array(n);
-    at.set(this.putAt);
-    const bits = new Uint8Array(Math.ceil(n / 8));
-    bits.set(this.bits);
-    [this.offsets, this.lens, this.keyIdx, this.putAt, this.bits] = [offsets, lens, keys, at, bits];
+    const bigger = <T extends Uint8Array | SmallArray>(a: T, size = n): T => {
+      const b = new (a.constructor as new (n: number) => T)(size);
+      b.set(a);
+      return b;
+    };
+    this.offsets = bigger(this.offsets!);
+    this.lens = bigger(this.lens);
+    this.keyIdx = bigger(this.keyIdx);
+    this.putAt = bigger(this.putAt!);
+    this.bits = bigger(this.bits, Math.ceil(n / 8));
   }
 
   /** Gives back the spare capacity of a segment that takes no more records. */
   seal(): void {
-    this.offsets = this.offsets.slice(0, this.count);
+    this.offsets = this.offsets?.slice(0, this.count) ?? null;
     this.lens = this.lens.slice(0, this.count);
     this.keyIdx = this.keyIdx.slice(0, this.count);
-    this.putAt = this.putAt.slice(0, this.count);
+    this.putAt = this.putAt?.slice(0, this.count) ?? null;
     this.bits = this.bits.slice(0, Math.ceil(this.count / 8));
+  }
+
+  /** true while its offsets and put times are in memory */
+  get isWarm(): boolean {
+    return this.offsets !== null && this.putAt !== null;
+  }
+
+  /** Forgets its offsets and put times; only for a sealed segment whose index file holds them. */
+  cool(): void {
+    if (this.readers > 0) return;
+    this.offsets = null;
+    this.putAt = null;
+  }
+
+  /** Takes back its offsets and put times, as read from its index file or a scan of the segment. */
+  warm({ offsets, atSeconds }: SegmentPlaces): void {
+    if (offsets.length !== this.count || atSeconds.length !== this.count)
+      throw new Error(`outbox segment ${this.first}: its index does not match it`);
+    this.offsets = offsets;
+    this.putAt = atSeconds;
   }
 
   isSettled(seq: number): boolean {
@@ -194,13 +243,19 @@ export class Segment {
     return k === this.noKey ? NO_RECORD : k;
   }
 
-  /** when it was put, ms since the epoch, to the second (rounded up) */
+  /** when it was put, ms since the epoch, to the second (rounded up); only while warm */
   at(seq: number): number {
-    return this.putAt[seq - this.first]! * 1000;
+    return this.warmArray(this.putAt)[seq - this.first]! * 1000;
   }
 
+  /** only while warm */
   offsetOf(seq: number): number {
-    return this.offsets[seq - this.first]!;
+    return this.warmArray(this.offsets)[seq - this.first]!;
+  }
+
+  private warmArray(a: Uint32Array | null): Uint32Array {
+    if (!a) throw new Error(`outbox segment ${this.first} is cold: warm it first`);
+    return a;
   }
 
   /** the bytes of its line, the newline included */
@@ -210,10 +265,12 @@ export class Segment {
 
   /** The latest put time of its records (0 when it has none), ms since the epoch. */
   newestAt(): number {
-    let max = 0;
-    const none = this.noKey;
-    for (let i = 0; i < this.count; i++) if (this.keyIdx[i] !== none && this.putAt[i]! > max) max = this.putAt[i]!;
-    return max * 1000;
+    return this.newestPut * 1000;
+  }
+
+  /** The earliest put time of its records (0 when it has none), ms since the epoch. */
+  oldestAt(): number {
+    return this.oldestPut * 1000;
   }
 
   /** The oldest seq not yet settled, or null. */
@@ -222,15 +279,15 @@ export class Segment {
     return this.low < this.count ? this.first + this.low : null;
   }
 
-  /** The index as stored beside a sealed segment (segment-index.ts). */
+  /** The index as stored beside a sealed segment (segment-index.ts); only while warm. */
   arrays(): SegmentArrays {
     const n = this.count;
     const keys = this.keyIdx instanceof Uint32Array ? this.keyIdx.subarray(0, n) : widen(this.keyIdx.subarray(0, n));
     return {
-      offsets: this.offsets.subarray(0, n),
-      lens: this.lens.subarray(0, n),
+      offsets: this.warmArray(this.offsets).subarray(0, n),
+      lens: this.lens instanceof Uint32Array ? this.lens.subarray(0, n) : Uint32Array.from(this.lens.subarray(0, n)),
       keys,
-      atSeconds: this.putAt.subarray(0, n),
+      atSeconds: this.warmArray(this.putAt).subarray(0, n),
     };
   }
 }
