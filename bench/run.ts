@@ -7,6 +7,7 @@ import { benchPolicyEval } from './policy-eval.ts';
 import { benchVision } from './vision.ts';
 import { benchStorage } from './storage.ts';
 import { benchBacklog } from './backlog.ts';
+import { benchRobustness } from './robustness.ts';
 
 const SUITES: Record<string, () => Promise<void>> = {
   policy: benchPolicyEval,
@@ -14,6 +15,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   broker: benchBroker,
   pipeline: benchPipeline,
   vision: benchVision,
+  robustness: benchRobustness,
   storage: benchStorage,
   backlog: benchBacklog,
 };

@@ -17,6 +17,7 @@ import {
 } from '../models/index.ts';
 import { DEFAULT_VISION } from '../policies/index.ts';
 import { gatewayRss } from './gateway-rss.ts';
+import { benchRobustness } from './robustness.ts';
 
 const PHOTOS = new URL('../fixtures/photos/', import.meta.url).pathname;
 const vision = VisionConfig.parse({});
@@ -188,6 +189,8 @@ export async function benchVision(): Promise<void> {
   for (const [, d] of parts) await d.close();
   await text.close();
   await detector.close();
+
+  await benchRobustness();
 
   // the installed form (veilgate build) and the sources through tsx, one after the other
   for (const form of ['bundled', 'sources'] as const) {

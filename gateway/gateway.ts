@@ -1022,6 +1022,7 @@ async function startFramePool(cfg: Readonly<GatewayConfig>, log: Logger): Promis
     init: {
       vision: cfg.vision,
       masks: cfg.vision.masks,
+      orientation: cfg.vision.orientation,
       holdFrames: cfg.vision.holdFrames,
       motion: cfg.vision.motion,
       imageThreads: Math.max(1, Math.floor(threads / workers)),

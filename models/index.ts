@@ -3,7 +3,7 @@ export { iou, nms, clampBox, growBox, containsBox } from './image.ts';
 export type { Detector } from './detector.ts';
 export { CATALOGUE, modelPath, type ModelEntry, type ModelId } from './catalogue.ts';
 export { ModelIntegrityError, readVerifiedModel } from './verify.ts';
-export { createBlazeface, createFaceDetector } from './blazeface/detector.ts';
+export { createBlazeface, createFaceDetector, UNSEARCHABLE } from './blazeface/detector.ts';
 export { createVisionDetector, type VisionOptions } from './vision.ts';
 export { createCocoSsd, SSD_MODELS, type CocoSsdOptions, type SsdModelId } from './coco-ssd/detector.ts';
 export { createTextDetector, type TextDetector, type TextDetectorOptions } from './ppocr/detector.ts';

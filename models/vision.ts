@@ -13,6 +13,10 @@ export interface VisionOptions {
   textThreshold: number;
   /** the person and vehicle detector's build; int8 unless said otherwise */
   objectModel?: SsdModelId;
+  /** source pixels per side of the tiles faces are also searched in; 0 or unset: the whole frame only */
+  faceTileSize?: number;
+  /** also search for faces upside down */
+  searchUpsideDown?: boolean;
 }
 
 /**
@@ -31,7 +35,12 @@ const VEHICLE_MARGIN = 0.1;
  */
 export async function createVisionDetector(opts: VisionOptions): Promise<Detector> {
   const [faces, objects, text] = await Promise.all([
-    createFaceDetector({ nearThreshold: opts.faceThreshold, farThreshold: opts.farFaceThreshold }),
+    createFaceDetector({
+      nearThreshold: opts.faceThreshold,
+      farThreshold: opts.farFaceThreshold,
+      tileSize: opts.faceTileSize ?? 0,
+      upsideDown: opts.searchUpsideDown ?? false,
+    }),
     createCocoSsd({
       personThreshold: opts.personThreshold,
       vehicleThreshold: opts.vehicleThreshold,

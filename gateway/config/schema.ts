@@ -438,6 +438,18 @@ export const VisionConfig = z.strictObject({
     .max(0.99)
     .default(0.85)
     .describe('far-face detector (BlazeFace 256) minimum score; it fires on cups and cats below ~0.85'),
+  faceTileSize: z
+    .union([z.literal(0), z.number().int().min(256).max(8192)])
+    .default(768)
+    .describe(
+      'faces are also searched in overlapping tiles of this many pixels a side in frames larger than about that, so a face of 60 px or more is found in a 4K frame or a panoramic strip; 0 searches the whole frame only (a frame more than 4 times as wide as high, or high as wide, is then redacted whole)',
+    ),
+  searchUpsideDown: z
+    .boolean()
+    .default(true)
+    .describe(
+      'faces are also searched in each frame turned upside down (a camera mounted the wrong way round); two small model runs a frame',
+    ),
   personThreshold: z
     .number()
     .min(0.05)
@@ -529,6 +541,21 @@ export const VisionConfig = z.strictObject({
     .default({})
     .describe(
       'fixed privacy masks per camera id: polygons of [x, y] in 0..1 of the frame (windows of homes), filled before detection',
+    ),
+  orientation: z
+    .record(
+      DeviceId,
+      z.strictObject({
+        rotate: z
+          .union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)])
+          .default(0)
+          .describe("degrees clockwise that turn the camera's frames upright (180: mounted upside down)"),
+        flip: z.boolean().default(false).describe('mirror the frames left to right, after the rotation'),
+      }),
+    )
+    .default({})
+    .describe(
+      'how each camera id is mounted: its frames are turned upright (rotate, flip) before masks and detectors; masks are then drawn on the upright frame',
     ),
   workers: z
     .number()

@@ -31,7 +31,8 @@ export interface Region {
   y: number;
   w: number;
   h: number;
-  cls: DetectionClass | 'head';
+  /** `frame`: the whole frame, one the detectors could not search (models/blazeface/detector.ts UNSEARCHABLE) */
+  cls: DetectionClass | 'head' | 'frame';
   /** held over from an earlier frame (RegionHold), not detected in this one */
   held?: boolean;
   method: 'pixelate' | 'blur' | 'fill';

@@ -2,25 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { createVisionDetector, type Detector } from '../../models/index.ts';
-import { DEFAULT_VISION } from '../../policies/index.ts';
-import { VisionConfig } from '../config/schema.ts';
+import type { Detector } from '../../models/index.ts';
+import { defaultDetector } from '../test/vision-detector.ts';
 import { PHOTOS } from '../test/harness.ts';
 import { MotionGate, RegionHold, runPipeline, type StageDeps } from './index.ts';
 
 const FACE = { x1: 173, y1: 74, x2: 277, y2: 178 }; // astronaut.png, 512x512
-let detector: Detector;
-test.before(async () => {
-  detector = await createVisionDetector(VisionConfig.parse({}));
-});
-test.after(() => detector.close());
-
-const deps = (over: Partial<StageDeps> = {}): StageDeps => ({
-  detector,
-  redaction: DEFAULT_VISION.redact,
-  maxPixels: 4096 * 4096,
-  ...over,
-});
+const vision = defaultDetector();
+const deps = (over: Partial<StageDeps> = {}): StageDeps => vision.deps({ maxPixels: 4096 * 4096, ...over });
 const jpegOf = (name: string) =>
   sharp(join(PHOTOS, name)).resize(512, 512, { fit: 'cover' }).toColourspace('srgb').jpeg({ quality: 90 }).toBuffer();
 
@@ -98,8 +87,8 @@ test('a face redacted in one frame stays redacted for holdFrames more frames of 
 test('the motion gate skips detection while nothing moves, keeps redacting where it did, and detects again on movement and every refreshFrames', async () => {
   let calls = 0;
   const counting: Detector = {
-    models: detector.models,
-    detect: (img) => (calls++, detector.detect(img)),
+    models: vision.detector().models,
+    detect: (img) => (calls++, vision.detector().detect(img)),
     close: async () => {},
   };
   const gate = new MotionGate(2, 3);

@@ -1,11 +1,12 @@
 import sharp, { type OutputInfo } from 'sharp';
-import type { Detector, DetectionClass } from '../../models/index.ts';
+import { UNSEARCHABLE, type Detector, type DetectionClass } from '../../models/index.ts';
 import { FrameError, type FrameContext, type Snapshot } from './frame.ts';
 import { redactRegion } from './redact/methods.ts';
 import { regionsFor, type Redaction } from './redact/regions.ts';
 import type { RegionHold } from './redact/hold.ts';
 import type { MotionGate } from './motion-gate.ts';
 import { applyMasks, type MaskPolygon } from './redact/mask.ts';
+import { upright, type Orientation } from './orientation.ts';
 
 export interface StageDeps {
   /** null when the models could not be loaded: every frame is then withheld */
@@ -20,6 +21,8 @@ export interface StageDeps {
   snapshotDue?: (deviceId: string, at: Date) => { maxWidth: number } | null;
   /** privacy masks of this camera (normalized polygons), filled before detection */
   masksFor?: (deviceId: string) => readonly MaskPolygon[];
+  /** how this camera is mounted: its frames are turned upright before anything else looks at them */
+  orientationFor?: (deviceId: string) => Orientation | undefined;
   /** reuses a camera's last detections on frames where nothing moved */
   motion?: MotionGate;
   /** keeps regions redacted for a few frames after the detector last saw them */
@@ -55,7 +58,10 @@ export const decode: Stage = {
       );
     }
     if (out.info.channels !== 3) throw new FrameError('FRAME_UNDECODABLE', `${out.info.channels} channels`);
-    ctx.image = { data: out.data, width: out.info.width, height: out.info.height };
+    ctx.image = await upright(
+      { data: out.data, width: out.info.width, height: out.info.height },
+      deps.orientationFor?.(ctx.deviceId),
+    );
     ctx.jpeg = null; // the raw bytes are not needed past this point
   },
 };
@@ -109,7 +115,9 @@ export const describe: Stage = {
     const img = ctx.image!;
     const counts: Record<DetectionClass, number> = { person: 0, vehicle: 0, face: 0, text: 0 };
     const countFrom = deps.countThreshold ?? 0.5;
-    for (const d of ctx.detections) if (d.score >= countFrom || d.cls === 'face' || d.cls === 'text') counts[d.cls]++;
+    // a frame that could not be searched is redacted whole; it shows no face, and no box of it leaves
+    const found = ctx.detections.filter((d) => d.model !== UNSEARCHABLE);
+    for (const d of found) if (d.score >= countFrom || d.cls === 'face' || d.cls === 'text') counts[d.cls]++;
     // every face belongs to a person: a lower bound while person boxes are missed or not detected
     counts.person = Math.max(counts.person, counts.face);
     const redactions: Record<string, number> = ctx.masked ? { mask: ctx.masked } : {};
@@ -125,7 +133,7 @@ export const describe: Stage = {
       width: img.width,
       height: img.height,
       counts,
-      detections: ctx.detections.map(({ cls, score, box }) => ({ cls, score, box })),
+      detections: found.map(({ cls, score, box }) => ({ cls, score, box })),
       redactions,
       redactionMethods,
       models: [...(deps.detector?.models ?? [])],

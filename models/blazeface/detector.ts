@@ -1,6 +1,8 @@
 import { CATALOGUE, type ModelId } from '../catalogue.ts';
 import { clampBox, nms, type Detection, type RgbImage } from '../image.ts';
 import { halve, letterbox, type Letterboxed } from '../letterbox.ts';
+import { exposureCorrected, exposureOf, UNSEARCHABLE_BLOWN } from '../exposure.ts';
+import { tileInputs, turned } from '../tiles.ts';
 import { openSession, ort } from '../session.ts';
 import { blazefaceAnchors } from './anchors.ts';
 import { blazefaceInput, withInputHeight } from './input-size.ts';
@@ -27,22 +29,55 @@ export async function createBlazeface(opts: BlazefaceOptions): Promise<Detector>
   };
 }
 
+export interface FaceSearchOptions {
+  nearThreshold: number;
+  farThreshold: number;
+  /** source pixels per side of the overlapping tiles the far model also searches; 0: the whole frame only */
+  tileSize?: number;
+  /** also search each frame turned upside down (a camera mounted the wrong way round) */
+  upsideDown?: boolean;
+}
+
+/** The model id of the whole-frame region for a frame too blown out to search (`exposure.ts`). */
+export const UNSEARCHABLE = 'veilgate-unsearchable-frame';
+/** past this aspect ratio, without tiles, a face shrinks to nothing in the whole-frame pass */
+const MAX_ASPECT_UNTILED = 4;
+/** the least score of a face found upside down (docs/performance.md, "Redaction robustness") */
+const TURNED_MIN_SCORE = 0.76;
+
 /**
  * Near (128) and far (256) faces from one resize of the frame: the near model's input is the far
  * model's averaged 2x2, far cheaper than a second libvips resize of the whole frame
- * (docs/performance.md, "Figures behind code choices").
+ * (docs/performance.md, "Figures behind code choices"). Then, where the frame needs them, more
+ * passes (docs/architecture.md, "Detection and redaction"): the same input turned upside down, a
+ * copy with its exposure corrected, and the far model over tiles of a large or long frame. A frame
+ * that cannot be searched (mostly blown out, or too long for one pass with tiles off) is returned
+ * as one face covering the whole of it, so it is redacted whole: fail closed.
  */
-export async function createFaceDetector(opts: { nearThreshold: number; farThreshold: number }): Promise<Detector> {
+export async function createFaceDetector(opts: FaceSearchOptions): Promise<Detector> {
+  const { tileSize = 0, upsideDown = false } = opts;
   const [near, far] = await Promise.all([
     openBlazeface({ variant: 'blazeface-front-128', threshold: opts.nearThreshold }),
     openBlazeface({ variant: 'blazeface-back-256', threshold: opts.farThreshold }),
   ]);
+  const both = async (lb: Letterboxed) => [...(await near.detect(halve(lb))), ...(await far.detect(lb))];
   return {
     models: [near.id, far.id],
     async detect(img: RgbImage): Promise<Detection[]> {
       const input = blazefaceInput(far.side, img);
       const lb = await letterbox(img, input.width, input.height);
-      return [...(await near.detect(halve(lb))), ...(await far.detect(lb))];
+      const exposure = exposureOf(lb.data);
+      const aspect = Math.max(img.width / img.height, img.height / img.width);
+      if (exposure.blown > UNSEARCHABLE_BLOWN || (tileSize === 0 && aspect > MAX_ASPECT_UNTILED))
+        return [{ cls: 'face', score: 1, box: { x1: 0, y1: 0, x2: 1, y2: 1 }, model: UNSEARCHABLE }];
+      const found = await both(lb);
+      // turned round, a coffee cup scores 0.73 with the near model; real faces 0.78 and up
+      if (upsideDown) found.push(...(await both(turned(lb))).filter((d) => d.score >= TURNED_MIN_SCORE));
+      const corrected = exposureCorrected(lb.data, exposure);
+      if (corrected) found.push(...(await both({ ...lb, data: corrected })));
+      const tiles = await tileInputs(img, tileSize, far.side, (t) => blazefaceInput(far.side, t).height);
+      for (const t of tiles) found.push(...(await far.detect(t)));
+      return found;
     },
     async close() {
       await Promise.all([near.close(), far.close()]);

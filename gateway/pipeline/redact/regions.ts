@@ -1,4 +1,4 @@
-import type { Detection } from '../../../models/index.ts';
+import { UNSEARCHABLE, type Detection } from '../../../models/index.ts';
 import type { RedactChoice } from '../../../policies/index.ts';
 import type { Region } from '../frame.ts';
 
@@ -19,6 +19,18 @@ export interface Redaction {
 export function regionsFor(dets: readonly Detection[], width: number, height: number, redaction: Redaction): Region[] {
   const out: Region[] = [];
   for (const d of dets) {
+    if (d.model === UNSEARCHABLE) {
+      out.push({
+        x: 0,
+        y: 0,
+        w: width,
+        h: height,
+        cls: 'frame',
+        method: redaction.face.method,
+        strength: redaction.face.strength,
+      });
+      continue;
+    }
     const bw = (d.box.x2 - d.box.x1) * width;
     const bh = (d.box.y2 - d.box.y1) * height;
     const x = d.box.x1 * width;

@@ -73,6 +73,7 @@ port.on('message', (msg: FrameRequest | { type: 'stop' }) => {
           snapshotDue: () => req.settings.snapshot,
           previewDue: () => req.settings.preview,
           masksFor: (id) => init.masks[id] ?? [],
+          orientationFor: (id) => init.orientation[id],
           hold,
           ...(motion ? { motion } : {}),
         },

@@ -14,6 +14,7 @@ const vision = VisionConfig.parse({});
 const init: WorkerInit = {
   vision,
   masks: {},
+  orientation: {},
   holdFrames: 0,
   motion: { ...vision.motion, enabled: false },
   imageThreads: 1,

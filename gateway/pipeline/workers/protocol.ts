@@ -1,12 +1,14 @@
 import type { VisionOptions } from '../../../models/index.ts';
 import type { FrameDropCode, Observation, Snapshot } from '../frame.ts';
 import type { MaskPolygon } from '../redact/mask.ts';
+import type { Orientation } from '../orientation.ts';
 import type { Redaction } from '../redact/regions.ts';
 
 /** What a frame worker needs once, at start (workerData). */
 export interface WorkerInit {
   vision: VisionOptions;
   masks: Record<string, MaskPolygon[]>;
+  orientation: Record<string, Orientation>;
   holdFrames: number;
   motion: { enabled: boolean; threshold: number; refreshFrames: number; detectEvery: number };
   /** libvips threads inside this worker */

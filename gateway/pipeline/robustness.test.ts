@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import sharp from 'sharp';
+import { detailInside } from '../test/image-metrics.ts';
+import { photo, PHOTO_FACES, turnedPhoto, VARIANTS } from '../test/robustness-set.ts';
+import { defaultDetector } from '../test/vision-detector.ts';
+import { encodeRedacted, runPipeline } from './index.ts';
+
+// the robustness set (gateway/test/robustness-set.ts): every face must come out redacted with the default settings
+const { deps } = defaultDetector();
+
+for (const [name, make] of Object.entries(VARIANTS)) {
+  test(`robustness set: ${name}: the face is redacted`, async () => {
+    const v = await make();
+    const { ctx, observation } = await runPipeline('cam', v.jpeg, deps());
+    const out = await encodeRedacted(ctx, 92);
+    const before = await detailInside(v.jpeg, v.face);
+    const after = await detailInside(out, v.face);
+    assert.ok(
+      after < before * 0.5,
+      `detail in the face fell from ${before.toFixed(1)} to ${after.toFixed(1)} only; redactions ${JSON.stringify(observation.redactions)}`,
+    );
+  });
+}
+
+test('a frame too blown out to search is redacted whole, counts no face, and no box of it leaves', async () => {
+  const v = await VARIANTS['astronaut blown out (linear 2.8, 40)']!();
+  const { ctx, observation } = await runPipeline('cam', v.jpeg, deps());
+  assert.equal(observation.redactions.frame, 1);
+  assert.equal(observation.counts.face, 0);
+  assert.ok(
+    observation.detections.every((d) => d.box.x2 - d.box.x1 < 1 || d.box.y2 - d.box.y1 < 1),
+    'the whole-frame region is not a detection',
+  );
+  const out = await encodeRedacted(ctx, 92);
+  const corner = { x1: 0, y1: 300, x2: 160, y2: 500 };
+  assert.ok((await detailInside(out, corner)) < (await detailInside(v.jpeg, corner)) * 0.5, 'away from the face too');
+});
+
+test('a camera declared upside down has its frames turned upright before the detectors: the snapshot is upright and redacted', async () => {
+  const v = await turnedPhoto('astronaut.png', 180);
+  const { ctx, observation, snapshot } = await runPipeline(
+    'cam-ceiling',
+    v.jpeg,
+    deps({
+      orientationFor: (id) => (id === 'cam-ceiling' ? { rotate: 180, flip: false } : undefined),
+      snapshotDue: () => ({ maxWidth: 512 }),
+    }),
+  );
+  assert.ok(observation.counts.face >= 1, 'the face found the right way up');
+  assert.ok(snapshot, 'a snapshot was due');
+  // upright again: the face is where the upright photo has it, and it is redacted there
+  const upright = await photo('astronaut.png').jpeg({ quality: 92 }).toBuffer();
+  const face = PHOTO_FACES['astronaut.png'];
+  const out = await encodeRedacted(ctx, 92);
+  assert.ok((await detailInside(out, face)) < (await detailInside(upright, face)) * 0.5);
+  // and the rest of the picture matches the upright photo, not the turned one
+  const sky = { x1: 300, y1: 300, x2: 500, y2: 500 };
+  const diff = async (a: Buffer, b: Buffer) => {
+    const [ra, rb] = await Promise.all([a, b].map((x) => sharp(x).greyscale().raw().toBuffer()));
+    let sum = 0;
+    for (let y = sky.y1; y < sky.y2; y++)
+      for (let x = sky.x1; x < sky.x2; x++) sum += Math.abs(ra![y * 512 + x]! - rb![y * 512 + x]!);
+    return sum / ((sky.x2 - sky.x1) * (sky.y2 - sky.y1));
+  };
+  assert.ok((await diff(out, upright)) < (await diff(out, v.jpeg)) / 2, 'the output is the upright frame');
+});
