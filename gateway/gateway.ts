@@ -82,6 +82,7 @@ export interface GatewayOptions {
  * the outbox and the uplink, composed. The only class that owns sockets, timers and files.
  */
 export class Gateway {
+  /** GPIO sensors whose line reads; MQTT devices are online while connected (deviceStates) */
   readonly online = new Map<string, boolean>();
   readonly counters = {
     refused: {} as Record<string, number>,
@@ -270,7 +271,8 @@ export class Gateway {
       },
       frame: (deviceId, jpeg) => ingest.submit(deviceId, jpeg),
       event: (deviceId, kind, payload) => ready().onEvent(deviceId, kind, payload),
-      status: (deviceId, online) => ready().online.set(deviceId, online),
+      // a device is online while it is connected (deviceStates); its status topic is passed on, not believed
+      status: () => {},
       refused: (deviceId, channel, code, detail) => ready().onRefused(deviceId, channel, code, detail),
     };
     // before the listener opens: an event accepted in between would be decided with no policy
@@ -766,32 +768,7 @@ export class Gateway {
           }
         : null,
       policyHistory: this.activity.policyHistory(),
-      devices: [
-        ...this.registry.list().map((d) => ({
-          id: d.id,
-          kind: d.kind,
-          zone: d.zone ?? null,
-          online: this.online.get(d.id) ?? false,
-          camera: health[d.id] ?? null,
-          preview: this.previews.has(d.id),
-        })),
-        ...this.rtsp.map((c) => ({
-          id: c.id,
-          kind: 'camera (rtsp)',
-          zone: null,
-          online: c.streaming,
-          camera: health[c.id] ?? null,
-          preview: this.previews.has(c.id),
-        })),
-        ...this.cfg.sensors.map((s) => ({
-          id: s.id,
-          kind: `${s.kind} (gpio ${s.pin})`,
-          zone: null,
-          online: this.online.get(s.id) ?? false,
-          camera: null,
-          preview: false,
-        })),
-      ],
+      devices: this.deviceStates(health),
       outbox: {
         depth: this.outbox.size,
         bytes: this.outbox.bytes,
@@ -820,13 +797,51 @@ export class Gateway {
       uplink: this.uplink,
       decisions: this.counters.decisions,
       frames: this.ingest.stats,
-      devicesOnline: () => [...this.online.values()].filter(Boolean).length,
+      devicesOnline: () => this.deviceStates().filter((d) => d.online).length,
       broker: { connections: () => this.broker.connectedClients, refused: this.counters.refused },
       policy: () => ({ inForce: this.policy !== null, version: this.policy?.policy.version ?? 0 }),
       audit: this.audit,
       storageErrors: () => this.counters.storageErrors,
       motion: this.cfg.vision.motion.enabled ? this.ingest.stats : null,
     };
+  }
+
+  /**
+   * Every device and whether it is online: an MQTT device while a session of it is connected,
+   * whether or not it publishes a status; an RTSP camera while it streams; a GPIO sensor while its line reads.
+   */
+  private deviceStates(health: ReturnType<FrameIngest['health']> = {}): GatewayStatus['devices'] {
+    const connected = new Set<string>();
+    for (const client of connectedClients(this.broker)) {
+      const who = identityOf(client);
+      if (who?.role === 'device') connected.add(who.deviceId);
+    }
+    return [
+      ...this.registry.list().map((d) => ({
+        id: d.id,
+        kind: d.kind,
+        zone: d.zone ?? null,
+        online: connected.has(d.id),
+        camera: health[d.id] ?? null,
+        preview: this.previews.has(d.id),
+      })),
+      ...this.rtsp.map((c) => ({
+        id: c.id,
+        kind: 'camera (rtsp)',
+        zone: null,
+        online: c.streaming,
+        camera: health[c.id] ?? null,
+        preview: this.previews.has(c.id),
+      })),
+      ...this.cfg.sensors.map((s) => ({
+        id: s.id,
+        kind: `${s.kind} (gpio ${s.pin})`,
+        zone: null,
+        online: this.online.get(s.id) ?? false,
+        camera: null,
+        preview: false,
+      })),
+    ];
   }
 
   private onFrameDropped(deviceId: string, code: string, detail: string): void {

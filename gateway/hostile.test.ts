@@ -93,6 +93,8 @@ test('a camera sending junk, truncated JPEGs, a decompression bomb and a flood i
     const d = h.gateway.ingest.stats.dropped;
     return (d.FRAME_NOT_JPEG ?? 0) >= 1 && (d.FRAME_UNDECODABLE ?? 0) >= 1 && (d.FRAME_TOO_MANY_PIXELS ?? 0) >= 1;
   });
+  const notJpeg = logLines.find((l) => l.includes('"FRAME_NOT_JPEG"')) ?? '';
+  assert.equal(notJpeg.split('not a JPEG image').length - 1, 1, `the reason said once: ${notJpeg}`);
   // far faster than frames can be processed: the queue stays bounded and drops the oldest
   for (let i = 0; i < 300; i++) cam.publish(frames, real);
   await waitFor(

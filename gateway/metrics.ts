@@ -60,7 +60,12 @@ export function createMetricsRegistry(m: MetricSources, now: () => number = Date
   gaugeFrom(reg, 'veilgate_upstream_connected', '1 when connected to the agency broker', () =>
     m.uplink.connected ? 1 : 0,
   );
-  gaugeFrom(reg, 'veilgate_devices_online', 'devices whose last status was online', m.devicesOnline);
+  gaugeFrom(
+    reg,
+    'veilgate_devices_online',
+    'devices online: MQTT devices connected, RTSP cameras streaming, GPIO sensors readable',
+    m.devicesOnline,
+  );
   counterFrom(
     reg,
     'veilgate_uplink_delivered_total',

@@ -2,15 +2,26 @@ import type { z } from 'zod';
 import { Policy } from './schema.ts';
 import { closest } from './spelling.ts';
 
+/**
+ * "did you mean" for a key the schema does not know, by edit distance against the keys it accepts
+ * at that place (`gatewayID` suggests `gatewayId`, `broker.prot` suggests `port`); undefined for
+ * any other issue, or when nothing is close.
+ */
+export function unknownKeyHint(schema: z.core.$ZodType, issue: z.core.$ZodIssue): string | undefined {
+  if (issue.code !== 'unrecognized_keys') return undefined;
+  const near = closest(issue.keys[0] ?? '', keysAt(schema, issue.path));
+  return near ? `did you mean "${near}"?` : undefined;
+}
+
 /** A fix hint for a policy schema issue, for privacy officers rather than programmers. */
 export function hintForPolicyIssue(issue: z.core.$ZodIssue): string | undefined {
   if (issue.code === 'unrecognized_keys') {
-    const known = keysAt(Policy, issue.path);
+    const near = unknownKeyHint(Policy, issue);
+    if (near) return near;
     const key = issue.keys[0] ?? '';
-    const near = closest(key, known);
-    if (near) return `did you mean "${near}"?`;
     if (key === 'deny' || key === 'block')
       return 'policies are allow-lists: list what may leave under "allow"; everything else is withheld';
+    const known = keysAt(Policy, issue.path);
     return known.length > 0 ? `known keys here: ${known.join(', ')}` : undefined;
   }
   if (issue.code === 'invalid_type' && issue.path.at(-1) === 'allow')

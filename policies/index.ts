@@ -15,5 +15,13 @@ export {
 } from './cases.ts';
 export { diffPolicies, diffOnTraffic, formatDiff, type PolicyDiff } from './diff.ts';
 export { parsePolicy, policyRef, type LoadedPolicy } from './load.ts';
-export { parseYamlAgainst, formatSourceError, formatPath, type SourceError, type Parsed } from './yaml-source.ts';
+export { unknownKeyHint } from './hints.ts';
+export {
+  parseYamlAgainst,
+  formatSourceError,
+  formatPath,
+  positionOf,
+  type SourceError,
+  type Parsed,
+} from './yaml-source.ts';
 export { describePolicy, describeRule, type PolicyInWords } from './describe.ts';

@@ -64,6 +64,14 @@ export function parseYamlAgainst<S extends z.ZodType>(
   };
 }
 
+/** Line and column of the value at a key path in YAML text (of its nearest parent where it is absent). */
+export function positionOf(text: string, path: (string | number)[]): { line: number; column: number } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const { line, col } = lineCounter.linePos(locate(doc, path));
+  return { line, column: col };
+}
+
 /** Offset of the node at `path`, or of the key `key` inside it; falls back to the nearest parent. */
 function locate(doc: Document, path: (string | number)[], key?: string): number {
   for (let depth = path.length; depth >= 0; depth--) {

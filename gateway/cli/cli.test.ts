@@ -17,15 +17,62 @@ const run = async (args: string[], cwd?: string) => {
   }
 };
 
-test('a config error exits 2 naming the file, the line and the key path', async (t) => {
+test('a config error exits 2 naming the file, the line and the key path, and the key a misspelt one may be', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-cli-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const file = join(dir, 'gateway.yaml');
   await writeFile(file, 'gatewayId: gw\nbroker:\n  port: 1883\n  hots: 0.0.0.0\nupstream:\n  url: http://example\n');
   const r = await run(['config', 'check', '--config', file]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, new RegExp(`${file}:4:3 at broker.hots: Unrecognized key`));
+  assert.match(
+    r.stderr,
+    new RegExp(`${file}:4:3 at broker.hots: Unrecognized key.*\\n\\s+hint: did you mean "host"\\?`),
+  );
   assert.match(r.stderr, new RegExp(`${file}:6:8 at upstream.url: an upstream url starts with mqtt:// or mqtts://`));
+});
+
+test('config check checks the files the config names: a missing policy, certificate or key is an error at its key and line', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'gateway.yaml');
+  await writeFile(
+    file,
+    [
+      'policy: ./policy.yaml',
+      'broker:',
+      '  tls:',
+      '    enabled: true',
+      '    certFile: ./server.pem',
+      '    keyFile: ./server.key',
+      'upstream:',
+      '  url: mqtts://agency.example',
+      '  caFile: ./notes.txt',
+      '',
+    ].join('\n'),
+  );
+  await writeFile(join(dir, 'server.key'), '-----BEGIN PRIVATE KEY-----\nMC4=\n-----END PRIVATE KEY-----\n');
+  await writeFile(join(dir, 'notes.txt'), 'not a certificate\n');
+  let r = await run(['config', 'check', '--config', file]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, new RegExp(`${file}:1:9 at policy: .*policy.yaml: file not found`));
+  assert.match(r.stderr, new RegExp(`${file}:5:15 at broker.tls.certFile: .*server.pem: file not found`));
+  assert.match(r.stderr, new RegExp(`${file}:9:11 at upstream.caFile: .*notes.txt: not a PEM file`));
+  assert.doesNotMatch(r.stderr, /keyFile/, 'a readable PEM key is fine');
+  // as the systemd unit runs it: the gateway starts without a valid policy (forwarding nothing), not without TLS files
+  r = await run(['config', 'check', '--start', '--config', file]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /warning: .*at policy: .*file not found/);
+  await writeFile(join(dir, 'server.pem'), '-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n');
+  await writeFile(join(dir, 'notes.txt'), '-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n');
+  r = await run(['config', 'check', '--start', '--config', file]);
+  assert.equal(r.code, 0, r.stderr);
+  await writeFile(
+    join(dir, 'policy.yaml'),
+    await readFile(new URL('../../policies/default.yaml', import.meta.url), 'utf8'),
+  );
+  r = await run(['config', 'check', '--config', file]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /warning/);
 });
 
 test('a missing config file exits 2 and says how to fix it', async () => {
@@ -65,6 +112,15 @@ test('policy check exits 1 on an invalid policy and 0 on the shipped ones', asyn
   await rm(dir, { recursive: true, force: true });
   assert.equal(r.code, 1);
   assert.match(r.stdout, /p\.yaml:4:8 at rules/);
+});
+
+test('policy check given a case file says it is one and names the policy test command to run it with', async () => {
+  const cases = new URL('../../policies/default.cases.yaml', import.meta.url).pathname;
+  const r = await run(['policy', 'check', cases]);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /this is a case file .*not a policy/);
+  assert.match(r.stdout, new RegExp(`veilgate policy test .*policies/default.yaml ${cases}`));
+  assert.doesNotMatch(r.stdout, /expected string, received undefined/, 'not the policy schema errors');
 });
 
 test('an unknown command is a usage error (exit 2)', async () => {

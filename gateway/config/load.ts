@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parseYamlAgainst, type SourceError } from '../../policies/index.ts';
+import { parseYamlAgainst, unknownKeyHint, type SourceError } from '../../policies/index.ts';
 import type { z } from 'zod';
 import { GatewayConfig } from './schema.ts';
 
@@ -36,7 +36,7 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
       ],
     };
   }
-  const parsed = parseYamlAgainst(GatewayConfig, text, file);
+  const parsed = parseYamlAgainst(GatewayConfig, text, file, (issue) => unknownKeyHint(GatewayConfig, issue));
   if (!parsed.ok) return parsed;
   return { ok: true, config: finishConfig(parsed.value, dirname(resolve(file)), env) };
 }

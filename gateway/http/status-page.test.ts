@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import sharp from 'sharp';
+import mqtt from 'mqtt';
 import { startCameraSim, startSensorSim } from '../../simulators/index.ts';
 import { PHOTOS, startHarness, waitFor, writeFastDefaultPolicy } from '../test/harness.ts';
 import { detailInside } from '../test/image-metrics.ts';
@@ -132,6 +133,31 @@ test('health and readiness: ready with a policy and models; not ready, with the 
     await fetch(`http://127.0.0.1:${none.gateway.httpAddress!.port}/status.json`)
   ).json()) as GatewayStatus;
   assert.ok(s.warnings.some((w) => /No valid policy/.test(w)));
+});
+
+test('a device is online on the status page and in the metrics while it is connected, whether or not it publishes a status', async (t) => {
+  const h = await startHarness();
+  t.after(() => h.stop());
+  const base = `http://127.0.0.1:${h.gateway.httpAddress!.port}`;
+  const secret = await h.gateway.registry.add('door-quiet', 'sensor');
+  const online = async () => {
+    const s = (await (await fetch(`${base}/status.json`)).json()) as GatewayStatus;
+    const metric = /^veilgate_devices_online (\d+)$/m.exec(await (await fetch(`${base}/metrics`)).text());
+    return { page: s.devices.find((d) => d.id === 'door-quiet')?.online, metric: Number(metric?.[1]) };
+  };
+  assert.deepEqual(await online(), { page: false, metric: 0 });
+  // a plain mqtt.js client: no will, no status topic, only the connection
+  const client = await mqtt.connectAsync(h.brokerUrl, {
+    clientId: 'door-quiet',
+    username: 'door-quiet',
+    password: secret,
+    reconnectPeriod: 0,
+  });
+  t.after(() => client.endAsync(true));
+  assert.deepEqual(await online(), { page: true, metric: 1 });
+  await client.endAsync();
+  await waitFor('offline once disconnected', async () => (await online()).page === false);
+  assert.equal((await online()).metric, 0);
 });
 
 test('the allowAnonymous warning is on the status page', async (t) => {

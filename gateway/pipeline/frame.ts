@@ -17,11 +17,15 @@ export const FRAME_DROP_CODES = {
 export type FrameDropCode = keyof typeof FRAME_DROP_CODES;
 
 export class FrameError extends Error {
+  /** what is particular to this frame, without the code's own description (which `message` begins with) */
+  readonly detail: string;
+
   constructor(
     readonly code: FrameDropCode,
     detail?: string,
   ) {
     super(detail ? `${FRAME_DROP_CODES[code]}: ${detail}` : FRAME_DROP_CODES[code]);
+    this.detail = detail ?? '';
   }
 }
 

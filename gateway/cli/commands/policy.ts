@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
@@ -43,7 +44,14 @@ export function registerPolicy(program: Command): void {
           );
         } else {
           failed++;
-          console.log(`FAIL ${file}: ${r.errors.length} error(s)\n${formatErrors(r.errors)}`);
+          const cases = await readCaseFile(file);
+          if (cases.ok) {
+            const target = cases.value.policy ? join(dirname(file), cases.value.policy) : '<policy>';
+            console.log(
+              `FAIL ${file}: this is a case file (inputs and expected outcomes), not a policy; run it with\n` +
+                `  veilgate policy test ${target} ${file}`,
+            );
+          } else console.log(`FAIL ${file}: ${r.errors.length} error(s)\n${formatErrors(r.errors)}`);
         }
       }
       process.exitCode = failed > 0 ? EXIT.CHECK_FAILED : EXIT.OK;

@@ -86,7 +86,9 @@ port.on('message', (msg: FrameRequest | { type: 'stop' }) => {
       transfer = [...toTransfer(snap), ...toTransfer(prev)];
     } catch (e) {
       const code = e instanceof FrameError ? e.code : 'REDACT_FAILED';
-      reply = { type: 'frame', id: req.id, ok: false, code, message: (e as Error).message };
+      // the detail alone: the pool makes a FrameError of it again, which adds the code's description
+      const message = e instanceof FrameError ? e.detail : (e as Error).message;
+      reply = { type: 'frame', id: req.id, ok: false, code, message };
     }
     port.postMessage(reply, transfer);
     inFlight--;
