@@ -87,7 +87,7 @@ test('simulated devices through the real broker, models and policy reach upstrea
     seen.some((m) => m.topic === 'devices/cam-1/status'),
     'device status is visible',
   );
-  assert.equal(h.gateway.online.get('cam-1'), true);
+  assert.equal(h.gateway.deviceOnline('cam-1'), true);
 
   // every decision is recorded with the policy that made it; the real model ran and redacted
   await h.gateway.recordWindowsNow();

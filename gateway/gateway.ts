@@ -806,6 +806,11 @@ export class Gateway {
     };
   }
 
+  /** Whether a device is online as the status page shows it (deviceStates). */
+  deviceOnline(id: string): boolean {
+    return this.deviceStates().some((d) => d.id === id && d.online);
+  }
+
   /**
    * Every device and whether it is online: an MQTT device while a session of it is connected,
    * whether or not it publishes a status; an RTSP camera while it streams; a GPIO sensor while its line reads.

@@ -52,7 +52,7 @@ test('each misdeed of the misbehaving device is refused or dropped with its reas
     EVENT_INVALID: 1,
     ACL_DENIED: 1,
   });
-  await waitFor('the flapping device seen offline (its will)', () => h.gateway.online.get('bad-sensor') === false);
+  await waitFor('the flapping device seen offline', () => !h.gateway.deviceOnline('bad-sensor'));
   assert.equal(
     h.upstream.filter((r) => r.topic.includes('/bad-')).length,
     0,

@@ -51,12 +51,15 @@ export async function misbehave(
       });
     case 'malformed-json':
     case 'invalid-event': {
-      const c = await connectDevice({ ...o });
       const payload =
         what === 'malformed-json' ? '{"type":"door",' : JSON.stringify({ type: 'door', at: 'soon', open: 1 });
-      await c.publishAsync(deviceTopic(o.deviceId, 'events'), payload, { qos: 1 });
-      await c.endAsync(true);
-      return 'accepted';
+      // a device that may not publish events (a camera) is cut off: reported, not retried forever
+      return cutOff(o, (c) =>
+        c.publishAsync(deviceTopic(o.deviceId, 'events'), payload, { qos: 1 }).then(
+          () => 'accepted' as const,
+          () => 'disconnected' as const,
+        ),
+      );
     }
     case 'foreign-topic':
       return cutOff(o, (c) =>

@@ -35,6 +35,8 @@ export interface RtspCameraSimOptions {
   fps: number;
   username?: string;
   password?: string;
+  /** the port on 127.0.0.1 to serve on; a free one when not given */
+  port?: number;
 }
 
 async function freePort(): Promise<number> {
@@ -52,7 +54,7 @@ async function freePort(): Promise<number> {
 export async function startRtspCameraSim(o: RtspCameraSimOptions): Promise<{ url: string; stop(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-rtsp-sim-'));
   await Promise.all(o.frames.map((f, i) => writeFile(join(dir, `${i}.jpg`), f)));
-  const port = await freePort();
+  const port = o.port ?? (await freePort());
   const args = [
     SERVER,
     String(port),

@@ -56,9 +56,9 @@ test('a will is checked at CONNECT: a device may leave only offline on its own s
     retain: true,
   });
   await ok.publishAsync(deviceTopic('cam-1', 'status'), 'online', { qos: 1, retain: true });
-  await waitFor('online', () => h.gateway.online.get('cam-1') === true);
+  await waitFor('online', () => h.gateway.deviceOnline('cam-1'));
   (ok as unknown as { stream: { destroy(): void } }).stream.destroy();
-  await waitFor('the will said offline', () => h.gateway.online.get('cam-1') === false);
+  await waitFor('the will said offline', () => !h.gateway.deviceOnline('cam-1'));
 });
 
 test('wills an earlier run stored are checked again before aedes publishes them: forged ones are deleted, a device offline is delivered', async (t) => {

@@ -45,3 +45,21 @@ test('`veilgate simulate sensor` without a secret is a usage error that names wh
   assert.equal(await new Promise((r) => child.once('exit', r)), 2);
   assert.match(err, /sensor needs --url, --id and --secret/);
 });
+
+test("`veilgate simulate misbehave` given a camera for a sensor's misdeed stops with a clear error, not a reconnect loop", async (t) => {
+  const h = await startHarness({ frames: new InlineRunner(null) });
+  t.after(() => h.stop());
+  const secret = await h.gateway.registry.add('cam-wrong', 'camera');
+  const child = spawn(
+    process.execPath,
+    [BIN, 'simulate', 'misbehave', '--url', h.brokerUrl, '--id', 'cam-wrong', '--do', 'invalid-event'],
+    { env: { ...process.env, VEILGATE_DEVICE_SECRET: secret } },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  assert.equal(code, 1, out);
+  assert.match(out, /invalid-event: disconnected/);
+  assert.match(out, /cam-wrong is not a sensor/);
+});

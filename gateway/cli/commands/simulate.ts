@@ -28,6 +28,7 @@ interface Options {
   secret?: string;
   source?: string;
   fps: string;
+  port?: string;
   type: string;
   do?: string;
   victim: string;
@@ -53,12 +54,13 @@ export function registerSimulate(program: Command): void {
     .option('--secret <secret>', 'device: its secret (or VEILGATE_DEVICE_SECRET)')
     .option('--source <path>', 'camera, rtsp: an image, image folder or video clip')
     .option('--fps <n>', 'camera, rtsp: frames per second; sensor: events per second', '2')
+    .option('--port <n>', 'rtsp: the port to serve on, on 127.0.0.1 (a free one when not given)')
     .option('--type <type>', `sensor: ${SENSOR_EVENT_TYPES.join(', ')}`, 'door')
     .option('--do <misdeed>', `misbehave: ${MISDEEDS.join(', ')}`)
     .option('--victim <id>', 'misbehave: the device whose topic foreign-topic publishes on', 'someone-else')
     .addHelpText(
       'after',
-      '\nExamples:\n  veilgate simulate simulators/scenarios/street.yaml --expect\n  veilgate simulate camera --url mqtt://127.0.0.1:1883 --id cam-1 --secret S --source /usr/share/doc/opencv-doc/examples/data/vtest.avi --fps 5\n  veilgate simulate rtsp --source fixtures/photos',
+      '\nExamples:\n  veilgate simulate simulators/scenarios/street.yaml --expect\n  veilgate simulate camera --url mqtt://127.0.0.1:1883 --id cam-1 --secret S --source /usr/share/doc/opencv-doc/examples/data/vtest.avi --fps 5\n  veilgate simulate rtsp --source fixtures/photos --port 8554',
     )
     .action(async (what: string, o: Options) => {
       process.exitCode = (DEVICES as readonly string[]).includes(what)
@@ -107,7 +109,14 @@ async function device(kind: (typeof DEVICES)[number], o: Options): Promise<numbe
     if (!o.source) return usage('rtsp needs --source');
     const missing = await rtspSimMissing();
     if (missing) return usage(`the RTSP camera cannot run here: ${missing}`);
-    const cam = await startRtspCameraSim({ frames: await loadFrames(o.source, { fps }), fps });
+    const port = o.port === undefined ? undefined : Number(o.port);
+    if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))
+      return usage('--port is a port number, 1-65535');
+    const cam = await startRtspCameraSim({
+      frames: await loadFrames(o.source, { fps }),
+      fps,
+      ...(port !== undefined ? { port } : {}),
+    });
     console.log(`RTSP camera serving ${o.source} at ${cam.url}; Ctrl-C stops`);
     await untilSignal();
     await cam.stop();
@@ -118,7 +127,14 @@ async function device(kind: (typeof DEVICES)[number], o: Options): Promise<numbe
   const creds = { url: o.url, deviceId: o.id, secret };
   if (kind === 'misbehave') {
     if (!MISDEEDS.includes(o.do as Misdeed)) return usage(`--do is one of ${MISDEEDS.join(', ')}`);
-    console.log(`${o.do}: ${await misbehave({ ...creds, victimId: o.victim }, o.do as Misdeed)}`);
+    const outcome = await misbehave({ ...creds, victimId: o.victim }, o.do as Misdeed);
+    console.log(`${o.do}: ${outcome}`);
+    if (outcome === 'disconnected' && (o.do === 'malformed-json' || o.do === 'invalid-event')) {
+      console.error(
+        `the broker cut ${o.id} off for publishing a sensor event: ${o.do} is a sensor's misdeed, and ${o.id} is not a sensor (veilgate devices list)`,
+      );
+      return 1;
+    }
     return 0;
   }
   if (kind === 'sensor' && !SENSOR_EVENT_TYPES.includes(o.type as SensorEventType))
