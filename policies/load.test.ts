@@ -84,3 +84,19 @@ rules:
   assert.ok(paths.includes('7:13 rules[0].allow[0]'), paths.join('; '));
   assert.ok(paths.includes('10:5 rules[1].alow'), paths.join('; '));
 });
+
+test('YAML indentation mistakes are explained in words, at their line', () => {
+  const tab = parsePolicy('id: p\nversion: 1\ntitle: t\nrules:\n\t- name: a\n', 'tab.yaml');
+  assert.equal(tab.ok, false);
+  if (tab.ok) return;
+  assert.equal(tab.errors[0]!.line, 5);
+  assert.match(tab.errors[0]!.hint ?? '', /spaces, not tabs/);
+  const shifted = parsePolicy(
+    'id: p\nversion: 1\ntitle: t\nrules:\n  - name: a\n    match: { record: door }\n      allow: [type]\n',
+    'shifted.yaml',
+  );
+  assert.equal(shifted.ok, false);
+  if (shifted.ok) return;
+  assert.equal(shifted.errors[0]!.line, 7);
+  assert.match(shifted.errors[0]!.hint ?? '', /same column/);
+});

@@ -14,6 +14,20 @@ export interface SourceError {
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: SourceError[] };
 
+/** What a YAML syntax error means for someone editing a file by hand, by the parser's error code. */
+const YAML_HINTS: Partial<Record<string, string>> = {
+  TAB_AS_INDENT:
+    'indent with spaces, not tabs: YAML does not allow a tab for indentation (set your editor to insert spaces)',
+  BAD_INDENT:
+    'the keys of one block start in the same column: this line is indented more or less than the key above it at the same level',
+  MISSING_CHAR:
+    'a list item starts with "- " at the indentation of the list; a key of the item above is indented as far as that item\'s first key',
+  DUPLICATE_KEY: 'a key appears twice in the same block: keep one (YAML would silently use the last)',
+  BLOCK_AS_IMPLICIT_KEY: 'a key and its colon go on one line, followed by a space: "key: value"',
+  MULTILINE_IMPLICIT_KEY: 'a key and its colon go on one line, followed by a space: "key: value"',
+  UNEXPECTED_TOKEN: 'check the line for a stray character, or a value with ": " or " #" in it that needs quotes',
+};
+
 /** Aliases are legal YAML but a "billion laughs" file expands them exponentially; we allow few. */
 const MAX_ALIAS_COUNT = 50;
 
@@ -35,7 +49,10 @@ export function parseYamlAgainst<S extends z.ZodType>(
       ok: false,
       errors: doc.errors.map((e) => {
         const { line, col } = at(e.pos[0]);
-        return { file, line, column: col, path: '', message: `YAML syntax: ${e.message.split('\n')[0]}` };
+        // the parser's own words end in its position, which the error already carries
+        const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+        const hint = YAML_HINTS[e.code];
+        return { file, line, column: col, path: '', message: `YAML syntax: ${what}`, ...(hint ? { hint } : {}) };
       }),
     };
   }

@@ -1,4 +1,11 @@
-import { formatSourceError, policyRef, RateLimits, type LoadedPolicy, type SourceError } from '../../policies/index.ts';
+import {
+  formatSourceError,
+  policyRef,
+  positionOf,
+  RateLimits,
+  type LoadedPolicy,
+  type SourceError,
+} from '../../policies/index.ts';
 import { archivePolicy, type AuditLog } from '../audit/index.ts';
 import type { Logger } from '../log.ts';
 import { readPolicyFile } from './file.ts';
@@ -37,7 +44,7 @@ export class ActivePolicy {
     const r = await readPolicyFile(this.file);
     const previous = this.current?.loaded ?? null;
     if (r.ok && previous?.sha256 === r.value.sha256) return { outcome: 'unchanged' };
-    const errors = r.ok ? sameVersionChanged(previous, r.value) : r.errors;
+    const errors = r.ok ? sameVersionChanged(previous, r.value, r.text) : r.errors;
     if (errors.length > 0) {
       for (const e of errors) this.log.error(formatSourceError(e));
       this.log.error(
@@ -72,13 +79,12 @@ export class ActivePolicy {
 }
 
 /** A changed file that keeps its id and version would make two different policies indistinguishable in the record. */
-function sameVersionChanged(previous: LoadedPolicy | null, next: LoadedPolicy): SourceError[] {
+function sameVersionChanged(previous: LoadedPolicy | null, next: LoadedPolicy, text: string): SourceError[] {
   if (!previous || previous.policy.id !== next.policy.id || previous.policy.version !== next.policy.version) return [];
   return [
     {
       file: next.source,
-      line: 1,
-      column: 1,
+      ...positionOf(text, ['version']),
       path: 'version',
       message: `the file changed but its version is still ${next.policy.version}`,
       hint: `increase version (to ${next.policy.version + 1}) so every decision names exactly the policy that made it`,

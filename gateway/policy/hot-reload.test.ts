@@ -80,6 +80,12 @@ test('the gateway picks up a valid new policy version at once, and keeps it when
   assert.ok(rejections.every((e) => e.type === 'policy-rejected' && e.kept?.version === 3));
   assert.match(JSON.stringify(rejections[0]), /rules\[1\]\.alow/);
   assert.match(JSON.stringify(rejections[1]), /version is still 3/);
+  const versionLine = original.split('\n').findIndex((l) => l.startsWith('version:')) + 1;
+  assert.match(
+    JSON.stringify(rejections[1]),
+    new RegExp(`"${versionLine}:\\d+ version the file changed`),
+    'at the version line',
+  );
   // every decision names the version that made it
   const decisions = (await tallyAudit(join(h.gateway.cfg.dataDir, 'audit'))).decisions.filter(
     (d) => d.recordType === 'door',
