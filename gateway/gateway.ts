@@ -735,6 +735,11 @@ export class Gateway {
         ? ['broker.allowAnonymous is on: clients without credentials may connect (labs only).']
         : []),
       ...(this.uplink.connected ? [] : ['The agency broker is not reachable: approved records wait in the outbox.']),
+      ...(this.uplink.takenOver
+        ? [
+            `The agency broker keeps closing this gateway's connection right after accepting it: is another gateway using gatewayId ${this.cfg.gatewayId}?`,
+          ]
+        : []),
       ...(Object.keys(drops).length
         ? [
             `Approved records were dropped from the outbox: ${Object.entries(drops)

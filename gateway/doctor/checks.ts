@@ -12,20 +12,10 @@ import { bundleState } from '../bundle/index.ts';
 import { REPO } from '../repo.ts';
 import { certificateFacts, DeviceRegistry } from '../registry/index.ts';
 
-export interface CheckResult {
-  name: string;
-  status: 'ok' | 'warn' | 'fail';
-  detail: string;
-  /** what to do about it, when it is not ok */
-  fix?: string;
-}
+import { fail, msg, ok, warn, type Check, type CheckResult } from './result.ts';
+import { upstream } from './upstream.ts';
 
-type Check = (cfg: Readonly<GatewayConfig>, now?: Date) => Promise<CheckResult | CheckResult[]>;
-
-const ok = (name: string, detail: string): CheckResult => ({ name, status: 'ok', detail });
-const fail = (name: string, detail: string, fix: string): CheckResult => ({ name, status: 'fail', detail, fix });
-const warn = (name: string, detail: string, fix: string): CheckResult => ({ name, status: 'warn', detail, fix });
-const msg = (e: unknown) => (e as Error).message.split('\n')[0]!;
+export type { CheckResult } from './result.ts';
 
 const node: Check = async () => {
   const major = Number(process.versions.node.split('.')[0]);
@@ -330,6 +320,7 @@ export const CHECKS: readonly Check[] = [
   tls,
   certificates,
   gpio,
+  upstream,
 ];
 
 export async function runChecks(cfg: Readonly<GatewayConfig>): Promise<CheckResult[]> {

@@ -6,6 +6,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Aedes } from 'aedes';
 import { REPO } from '../test/harness.ts';
 
 const BIN = new URL('../cli/bin.js', import.meta.url).pathname;
@@ -131,4 +132,44 @@ test('doctor warns about a device certificate that expires within 30 days and na
     /^WARN +certificate of cam-soon: expires on \S+, in 9 days\n +fix: veilgate certs device cam-soon/m,
   );
   assert.match(r.out, /^OK +certificate of cam-later: valid until/m);
+});
+
+test("doctor connects to the agency's broker with the configured credentials: refused ones fail, an unreachable broker warns", async (t) => {
+  const broker = await Aedes.createBroker({
+    authenticate: (_client, username, password, done) => {
+      const good = username === 'gw' && password?.toString() === 'right';
+      done(good ? null : Object.assign(new Error('bad credentials'), { returnCode: 4 }), good);
+    },
+  });
+  const server = createServer(broker.handle as never);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  t.after(async () => {
+    await new Promise((r) => server.close(r));
+    await new Promise<void>((r) => broker.close(() => r()));
+  });
+  const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const config = await goodConfig(t);
+  const base = await readFile(config, 'utf8');
+  const withUpstream = (u: string) => writeFile(config, `${base}upstream: { url: '${u}', username: gw }\n`);
+  const run = (password: string) =>
+    promisify(execFile)(process.execPath, [BIN, 'doctor', '--config', config], {
+      env: { ...process.env, VEILGATE_UPSTREAM_PASSWORD: password },
+    }).then(
+      (r) => ({ code: 0, out: r.stdout }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
+    );
+  await withUpstream(url);
+  let r = await run('right');
+  assert.match(r.out, /^OK +upstream: mqtt:\/\/127\.0\.0\.1:\d+: connected as gw/m);
+  r = await run('wrong');
+  assert.notEqual(r.code, 0);
+  assert.match(r.out, /^FAIL +upstream: .*bad user name or password\n +fix: check upstream.username/m);
+  // nothing listens there: a warning, not a failure (a box may be offline for days)
+  const closed = createServer();
+  await new Promise<void>((res) => closed.listen(0, '127.0.0.1', () => res()));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise((res) => closed.close(res));
+  await withUpstream(`mqtt://127.0.0.1:${port}`);
+  r = await run('right');
+  assert.match(r.out, /^WARN +upstream: .*not reachable now/m);
 });

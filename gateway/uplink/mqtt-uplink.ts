@@ -6,6 +6,10 @@ import type { OutboxStore, PendingEntry } from '../outbox/index.ts';
 import type { Uplink } from './uplink.ts';
 import type { Logger } from '../log.ts';
 import { Backoff } from './backoff.ts';
+import { TakeoverWatch } from './takeover.ts';
+
+/** how often a suspected session takeover is logged again while it goes on */
+const TAKEOVER_LOG_EVERY_MS = 10 * 60_000;
 
 /**
  * Publishes outbox entries to the agency's broker with QoS 1 and removes each only after its
@@ -25,6 +29,9 @@ export class MqttUplink implements Uplink {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly backoff: Backoff;
+  /** connections cut right after they were accepted: another client with our client id */
+  readonly takeover = new TakeoverWatch();
+  private takeoverLoggedAt = Number.NEGATIVE_INFINITY;
   readonly stats = { delivered: 0, reconnects: 0, retried: 0 };
   onConnectionChange: ((connected: boolean) => void) | null = null;
   private auditHead: string | null = null;
@@ -40,6 +47,10 @@ export class MqttUplink implements Uplink {
     this.backoff = new Backoff(cfg.upstream.reconnectMinMs, cfg.upstream.reconnectMaxMs);
     outbox.on('put', () => this.pump());
     outbox.on('dropped', (e) => this.sent.delete(e.seq));
+  }
+
+  get takenOver(): boolean {
+    return this.takeover.suspected;
   }
 
   get connected(): boolean {
@@ -77,7 +88,7 @@ export class MqttUplink implements Uplink {
       if (this.auditKey)
         client.publish(upstreamAuditKeyTopic(upstream.topicPrefix, gatewayId), this.auditKey, { qos: 1, retain: true });
       this.setConnected(true);
-      this.backoff.reset();
+      this.takeover.connected();
       // everything not acknowledged goes again, each device's records in order
       this.inFlight.clear();
       this.generation++;
@@ -85,6 +96,18 @@ export class MqttUplink implements Uplink {
       this.pump();
     });
     client.on('close', () => {
+      const lasted = this.takeover.closed();
+      // a connection cut right after it was accepted does not reset the back-off: two gateways
+      // taking one session from each other would otherwise fight at the shortest delay
+      if (lasted !== null && !TakeoverWatch.isShort(lasted)) this.backoff.reset();
+      if (this.takeover.suspected && Date.now() - this.takeoverLoggedAt > TAKEOVER_LOG_EVERY_MS) {
+        this.takeoverLoggedAt = Date.now();
+        this.log.error(
+          { clientId: opts.clientId, url: redactUrl(upstream.url) },
+          "the agency's broker keeps closing this gateway's connection right after accepting it: another client is " +
+            'connecting with the same client id, most likely a second gateway with the same gatewayId',
+        );
+      }
       this.setConnected(false);
       this.inFlight.clear();
       this.generation++;
