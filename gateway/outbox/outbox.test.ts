@@ -240,6 +240,29 @@ test('a backlog in many sealed segments is held cold: taken in order, expired to
   assert.equal(cold.size, 0);
 });
 
+test('a cold segment whose files are gone when it is due to expire: its records are dropped as corrupt, and puts go on', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-outbox-'));
+  t.after(() => rm(dir, { recursive: true }));
+  const t0 = Date.parse('2026-11-25T00:00:00Z');
+  const box = await DurableOutbox.open(dir, undefined, { segmentBytes: 2048 });
+  for (let i = 0; i < 120; i++) await box.put(entry(i, 'dev-1', t0 + i * 30_000));
+  await box.close();
+  const bounds = { maxBytes: 1e9, maxAgeSeconds: 3600, whenFull: 'refuse-new' } as const;
+  const cold = await DurableOutbox.open(dir, bounds, { segmentBytes: 2048 });
+  t.after(() => cold.close());
+  const [firstLog] = await segmentFiles(dir);
+  assert.ok(cold.coldSegments > 2, 'sealed segments cold after the start');
+  // lost: the card was swapped, a person deleted it
+  await rm(join(dir, firstLog!));
+  await rm(join(dir, firstLog!.replace(/\.log$/, '.idx')), { force: true });
+  // an hour after the second record: the first segment holds records on both sides of the bound
+  await cold.put(entry(999, 'dev-2', t0 + 30_000 + 3600_000 + 500));
+  assert.ok((cold.drops.OUTBOX_CORRUPT ?? 0) > 0, 'the lost records dropped as corrupt');
+  const left = await ids(cold);
+  assert.ok(left.includes('r999'), 'the put went through');
+  assert.ok(!left.includes('r0') && !left.includes('r1'), 'nothing of the lost segment is pending');
+});
+
 test('a long drain with no new records fills segments with acks alone, each its own file, and the head keeps what comes next', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-outbox-'));
   t.after(() => rm(dir, { recursive: true }));

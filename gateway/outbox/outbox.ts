@@ -497,14 +497,30 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     for (;;) {
       const first = this.segments.find((s) => s.live > 0);
       if (!first || first.oldestAt() >= limit || this.oldestPut()! >= limit) return;
-      const old = await this.warmth.with(first, () => {
-        // looked up while warm, so the next put need not warm it again to find nothing old
-        this.oldestPut();
-        return this.oldest(1000, isOld);
-      });
+      let old: number[];
+      try {
+        old = await this.warmth.with(first, () => {
+          // looked up while warm, so the next put need not warm it again to find nothing old
+          this.oldestPut();
+          return this.oldest(1000, isOld);
+        });
+      } catch (e) {
+        this.emit('problem', e as Error);
+        // a segment whose file is gone has lost its records, as a read of them finds (read());
+        // any other failure may pass: expiry waits for the next put, which is not refused for it
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return;
+        await this.dropSeqs(this.liveSeqs(first), 'OUTBOX_CORRUPT');
+        continue;
+      }
       if (old.length === 0) return;
       await this.dropSeqs(old, 'OUTBOX_EXPIRED');
     }
+  }
+
+  private liveSeqs(s: Segment): number[] {
+    const out: number[] = [];
+    for (let seq = s.first; seq < s.end; seq++) if (!s.isSettled(seq)) out.push(seq);
+    return out;
   }
 
   /** Up to `max` of the oldest pending seqs, while `take` holds (stopping at the first that does not). */
