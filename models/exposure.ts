@@ -1,3 +1,5 @@
+import type { Letterboxed } from './letterbox.ts';
+
 /** How a frame is exposed, from the luma of a small copy of it (a model input). */
 export interface Exposure {
   /** mean luma, 0-255 */
@@ -8,15 +10,20 @@ export interface Exposure {
   blown: number;
 }
 
-export function exposureOf(rgb: Buffer): Exposure {
+/** Measured over the image's own pixels, not the black padding of a letterboxed input. */
+export function exposureOf(lb: Pick<Letterboxed, 'data' | 'width' | 'height' | 'content'>): Exposure {
+  const c = lb.content ?? { left: 0, top: 0, width: lb.width, height: lb.height };
+  const rgb = lb.data;
   const hist = new Uint32Array(256);
   let sum = 0;
-  for (let i = 0; i + 2 < rgb.length; i += 3) {
-    const y = (rgb[i]! * 77 + rgb[i + 1]! * 150 + rgb[i + 2]! * 29) >> 8;
-    hist[y]!++;
-    sum += y;
+  for (let y = c.top; y < c.top + c.height; y++) {
+    for (let x = c.left, i = (y * lb.width + x) * 3; x < c.left + c.width; x++, i += 3) {
+      const v = (rgb[i]! * 77 + rgb[i + 1]! * 150 + rgb[i + 2]! * 29) >> 8;
+      hist[v]!++;
+      sum += v;
+    }
   }
-  const n = Math.max(1, rgb.length / 3);
+  const n = Math.max(1, c.width * c.height);
   let seen = 0;
   let p95 = 255;
   for (let v = 0; v < 256; v++) {
@@ -48,7 +55,7 @@ export const UNSEARCHABLE_BLOWN = 0.5;
  * Bright: a power curve darkens the highlights where a backlit face sits. Dark: a linear stretch
  * of luma's range to the full one.
  */
-export function exposureCorrected(rgb: Buffer, e: Exposure = exposureOf(rgb)): Buffer | null {
+export function exposureCorrected(rgb: Buffer, e: Exposure): Buffer | null {
   let lut: Uint8Array;
   if (e.mean > BRIGHT_MEAN || e.blown > BRIGHT_BLOWN) {
     lut = Uint8Array.from({ length: 256 }, (_, v) => Math.round(255 * (v / 255) ** 3));

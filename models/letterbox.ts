@@ -9,6 +9,8 @@ export interface Letterboxed {
   height: number;
   /** maps a box in letterboxed-normalized coordinates back to image-normalized ones */
   unmap(b: Box): Box;
+  /** where the image lies in the input, in input pixels (the rest is black padding); the whole input when absent */
+  content?: { left: number; top: number; width: number; height: number };
 }
 
 /** The image scaled to fit `width` x `height` (square when no height is given), centred on black. */
@@ -25,7 +27,13 @@ export async function letterbox(img: RgbImage, width: number, height = width): P
     .toBuffer();
   const ux = (v: number) => (v * width - left) / w;
   const uy = (v: number) => (v * height - top) / h;
-  return { data, width, height, unmap: (b) => ({ x1: ux(b.x1), y1: uy(b.y1), x2: ux(b.x2), y2: uy(b.y2) }) };
+  return {
+    data,
+    width,
+    height,
+    unmap: (b) => ({ x1: ux(b.x1), y1: uy(b.y1), x2: ux(b.x2), y2: uy(b.y2) }),
+    content: { left, top, width: w, height: h },
+  };
 }
 
 /**

@@ -66,7 +66,7 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<Detec
     async detect(img: RgbImage): Promise<Detection[]> {
       const input = blazefaceInput(far.side, img);
       const lb = await letterbox(img, input.width, input.height);
-      const exposure = exposureOf(lb.data);
+      const exposure = exposureOf(lb);
       const aspect = Math.max(img.width / img.height, img.height / img.width);
       if (exposure.blown > UNSEARCHABLE_BLOWN || (tileSize === 0 && aspect > MAX_ASPECT_UNTILED))
         return [{ cls: 'face', score: 1, box: { x1: 0, y1: 0, x2: 1, y2: 1 }, model: UNSEARCHABLE }];
