@@ -817,7 +817,7 @@ export class Gateway {
   }
 
   /**
-   * Every device and whether it is online: an MQTT device while a session of it is connected,
+   * Every device and whether it is online: an MQTT device (or local consumer) while a session of it is connected,
    * whether or not it publishes a status; an RTSP camera while it streams; a GPIO sensor while its line reads.
    */
   private deviceStates(health: ReturnType<FrameIngest['health']> = {}): GatewayStatus['devices'] {
@@ -825,6 +825,7 @@ export class Gateway {
     for (const client of connectedClients(this.broker)) {
       const who = identityOf(client);
       if (who?.role === 'device') connected.add(who.deviceId);
+      else if (who?.role === 'consumer') connected.add(who.consumerId);
     }
     return [
       ...this.registry.list().map((d) => ({
