@@ -62,7 +62,7 @@ export function configurationReference(schema: Node): string {
     '',
     '<!-- Generated from the zod schema (gateway/config/schema.ts) by `npm run schemas`; a test fails while it is stale. Do not edit. -->',
     '',
-    "`veilgate start --config FILE` reads a YAML file of these keys (`gateway.example.yaml` shows every section). Unknown keys are refused, with a suggestion for a misspelling; `veilgate config check FILE` checks a file without starting. Relative paths are resolved against the config file's folder. [schema/gateway.schema.json](schema/gateway.schema.json) is the same schema for editors. Secrets may come from the environment instead of the file: `VEILGATE_UPSTREAM_USERNAME`, `VEILGATE_UPSTREAM_PASSWORD`, `VEILGATE_CAMERA_<ID>_PASSWORD`.",
+    "`veilgate start --config FILE` reads a YAML file of these keys (`gateway.example.yaml` shows every section). Unknown keys are refused, with a suggestion for a misspelling; `veilgate config check --config FILE` checks a file, and the policy and TLS files it names, without starting. Relative paths are resolved against the config file's folder. [schema/gateway.schema.json](schema/gateway.schema.json) is the same schema for editors. Secrets may come from the environment instead of the file: `VEILGATE_UPSTREAM_USERNAME`, `VEILGATE_UPSTREAM_PASSWORD`, `VEILGATE_CAMERA_<ID>_PASSWORD`.",
     '',
     '| key | type | default | meaning |',
     '|---|---|---|---|',
