@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
+import { redactUrl, upstreamAuth } from '../uplink/index.ts';
 import { fail, msg, ok, warn, type Check } from './result.ts';
 
 /** CONNACK codes of MQTT 3.1.1 that a person can act on */
@@ -17,7 +17,7 @@ const REFUSED: Record<number, string> = {
 export const upstream: Check = async (cfg) => {
   const u = cfg.upstream;
   const name = 'upstream';
-  const where = u.url.replace(/\/\/[^@/]*@/, '//');
+  const where = redactUrl(u.url);
   try {
     const client = await mqtt.connectAsync(u.url, {
       clientId: `veilgate-${cfg.gatewayId}-doctor`,
@@ -25,11 +25,7 @@ export const upstream: Check = async (cfg) => {
       clean: true,
       reconnectPeriod: 0,
       connectTimeout: 5_000,
-      ...(u.username ? { username: u.username } : {}),
-      ...(u.password ? { password: u.password } : {}),
-      ...(u.caFile ? { ca: readFileSync(u.caFile) } : {}),
-      ...(u.certFile ? { cert: readFileSync(u.certFile) } : {}),
-      ...(u.keyFile ? { key: readFileSync(u.keyFile) } : {}),
+      ...upstreamAuth(u),
     });
     await client.endAsync();
     return ok(name, `${where}: connected${u.username ? ` as ${u.username}` : ''}`);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { upstreamAuditHeadTopic, upstreamAuditKeyTopic, upstreamStatusTopic } from '../../devices/index.ts';
 import type { GatewayConfig } from '../config/index.ts';
@@ -7,6 +6,7 @@ import type { Uplink } from './uplink.ts';
 import type { Logger } from '../log.ts';
 import { Backoff } from './backoff.ts';
 import { TakeoverWatch } from './takeover.ts';
+import { upstreamAuth } from './upstream-auth.ts';
 
 /** how often a suspected session takeover is logged again while it goes on */
 const TAKEOVER_LOG_EVERY_MS = 10 * 60_000;
@@ -72,11 +72,7 @@ export class MqttUplink implements Uplink {
       // mqtt-packet's cache of a Buffer for each of the 65,536 packet ids: live heap for the whole
       // process (the broker shares the module), which V8 then grows the heap in proportion to
       writeCache: false,
-      ...(upstream.username ? { username: upstream.username } : {}),
-      ...(upstream.password ? { password: upstream.password } : {}),
-      ...(upstream.caFile ? { ca: readFileSync(upstream.caFile) } : {}),
-      ...(upstream.certFile ? { cert: readFileSync(upstream.certFile) } : {}),
-      ...(upstream.keyFile ? { key: readFileSync(upstream.keyFile) } : {}),
+      ...upstreamAuth(upstream),
     };
     this.stopping = false;
     const client = mqtt.connect(upstream.url, opts);
