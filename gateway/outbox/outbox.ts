@@ -496,7 +496,8 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     const isOld = (s: Segment, seq: number) => s.newestAt() < limit || (s.isWarm && s.at(seq) < limit);
     for (;;) {
       const first = this.segments.find((s) => s.live > 0);
-      if (!first || first.oldestAt() >= limit || this.oldestPut()! >= limit) return;
+      // oldestPut is exact, or for a cold segment its earliest put: never later than the truth
+      if (!first || this.oldestPut()! >= limit) return;
       let old: number[];
       try {
         old = await this.warmth.with(first, () => {

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { PHOTOS } from './harness.ts';
-import type { PixelBox } from './image-metrics.ts';
+import { detailInside, type PixelBox } from './image-metrics.ts';
+import { encodeRedacted, runPipeline, type StageDeps } from '../pipeline/index.ts';
 
 /**
  * The robustness set: the committed photos as cameras give them, made at run time (nothing to
@@ -120,4 +121,18 @@ export function familyOf(variant: string): Family {
   if (/px face/.test(variant)) return 'small faces in large frames';
   if (/dark|exposed|blown/.test(variant) && !/upside down and/.test(variant)) return 'exposure';
   return 'orientation';
+}
+
+/** A face counts as redacted when less than this share of its detail is left. */
+export const REDACTED_BELOW = 0.5;
+
+/** The variant through the whole pipeline: the detail in its face box before and after, and what was redacted. */
+export async function redactVariant(
+  v: Variant,
+  deps: StageDeps,
+): Promise<{ before: number; after: number; redactions: Record<string, number> }> {
+  const { ctx, observation } = await runPipeline('cam', v.jpeg, deps);
+  const out = await encodeRedacted(ctx, 92);
+  const [before, after] = await Promise.all([detailInside(v.jpeg, v.face), detailInside(out, v.face)]);
+  return { before, after, redactions: observation.redactions };
 }
