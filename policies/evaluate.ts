@@ -1,30 +1,31 @@
 import type { Candidate, EvalEnv } from './candidate.ts';
 import { WITHHOLD_REASONS, type Decision, type WithholdReason } from './decision.ts';
-import { localClock, ruleMismatch } from './match.ts';
-import type { Policy, Rule, Transform } from './schema.ts';
-import { applyTransform, strictestTransform } from './transforms.ts';
+import { localClock, ruleMismatch, type LocalClock } from './match.ts';
+import { leavingFields } from './outcome.ts';
+import type { Policy, Rule } from './schema.ts';
+import { applyTransform } from './transforms.ts';
 
 /**
  * Decides what of a candidate record may leave. Pure and total: never throws, no clock or I/O of
  * its own (time, salt and rate-limit state come in `env`).
  * Default deny: no matching rule means withhold. Where several rules match, the strictest wins:
- * only fields every matching rule allows are sent, each with the strictest combination of the
- * rules' transforms, and every matching rule's rate limit applies.
+ * only fields every matching rule allows (or a matching rule extending it allows) are sent, each
+ * with the strictest combination of the rules' transforms (outcome.ts), and every matching rule's
+ * rate limit applies.
  */
 export function evaluate(policy: Policy | null, candidate: Candidate, env: EvalEnv): Decision {
   if (!policy) return withhold([], 'NO_POLICY', WITHHOLD_REASONS.NO_POLICY);
   const outside = outsideEffective(policy, env.now);
   if (outside) return withhold([], 'POLICY_NOT_EFFECTIVE', outside);
   const clock = localClock(env.now, policy.timezone);
-  const rules = policy.rules.filter((r) => ruleMismatch(r, candidate, clock) === null);
+  const rules = matchingRules(policy, candidate, clock);
   const ids = rules.map((r) => r.id);
   if (rules.length === 0) {
     return withhold([], 'NO_RULE', `${WITHHOLD_REASONS.NO_RULE} (${candidate.recordType} from ${candidate.deviceId})`);
   }
   const fields: Record<string, unknown> = {};
-  for (const name of allowedByAll(rules)) {
+  for (const { name, transform } of leavingFields(rules)) {
     if (!Object.hasOwn(candidate.fields, name)) continue;
-    const transform = combinedTransform(rules, name);
     const value = transform ? applyTransform(candidate.fields[name], transform, env.salt) : candidate.fields[name];
     if (value !== undefined) fields[name] = value;
   }
@@ -47,14 +48,9 @@ function withhold(rules: string[], reason: WithholdReason, detail: string): Deci
   return { action: 'withhold', rules, reason, detail };
 }
 
-/** Fields every one of the rules allows, in the first rule's order. */
-export function allowedByAll(rules: readonly Rule[]): string[] {
-  const [first, ...rest] = rules;
-  return first ? first.allow.filter((f) => rest.every((r) => r.allow.includes(f))) : [];
-}
-
-export function combinedTransform(rules: readonly Rule[], field: string): Transform | undefined {
-  return rules.reduce<Transform | undefined>((t, r) => strictestTransform(t, r.transforms?.[field]), undefined);
+/** The rules that apply to the candidate at the clock's time. */
+export function matchingRules(policy: Policy, candidate: Candidate, clock: LocalClock): Rule[] {
+  return policy.rules.filter((r) => ruleMismatch(r, candidate, clock) === null);
 }
 
 const DAY_MS = 86_400_000;

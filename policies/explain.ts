@@ -1,7 +1,8 @@
 import type { Candidate, EvalEnv } from './candidate.ts';
 import type { Decision } from './decision.ts';
-import { allowedByAll, combinedTransform, evaluate, outsideEffective } from './evaluate.ts';
+import { evaluate, outsideEffective } from './evaluate.ts';
 import { localClock, ruleMismatch } from './match.ts';
+import { fieldVerdict } from './outcome.ts';
 import type { Policy, Transform } from './schema.ts';
 
 export interface Explanation {
@@ -30,14 +31,18 @@ export function explain(policy: Policy | null, c: Candidate, env: EvalEnv): Expl
     return { id: r.id, applies: mismatch === null, why: mismatch ?? 'it matches this record' };
   });
   const matching = policy.rules.filter((r) => decision.rules.includes(r.id));
-  const allowed = new Set(allowedByAll(matching));
   const notEffective = outsideEffective(policy, env.now);
   const fields = Object.keys(c.fields).map((name): Explanation['fields'][number] => {
     if (notEffective) return { name, outcome: 'dropped', why: notEffective };
     if (matching.length === 0) return { name, outcome: 'dropped', why: 'no rule applies' };
-    if (!allowed.has(name)) {
-      const refusing = matching.filter((r) => !r.allow.includes(name)).map((r) => r.id);
-      return { name, outcome: 'dropped', why: `not allowed by ${refusing.join(', ')}` };
+    const verdict = fieldVerdict(matching, name);
+    if (!verdict.leaves) {
+      const extenders = matching.filter((r) => r.allow.includes(name)).map((r) => r.id);
+      return {
+        name,
+        outcome: 'dropped',
+        why: `not allowed by ${verdict.refusedBy.join(', ')}${extenders.length ? `; ${extenders.join(', ')} ${extenders.length === 1 ? 'allows it but does' : 'allow it but do'} not extend ${verdict.refusedBy.join(', ')}` : ''}`,
+      };
     }
     if (decision.action === 'withhold')
       return { name, outcome: 'dropped', why: `the record is withheld (${decision.reason})` };
@@ -47,11 +52,14 @@ export function explain(policy: Policy | null, c: Candidate, env: EvalEnv): Expl
         outcome: 'dropped',
         why: 'its value does not suit the transform, so it is dropped rather than sent raw',
       };
-    const t = combinedTransform(matching, name);
+    const t = verdict.transform;
+    const lifted = verdict.lifted
+      .map((l) => `; ${l.by.join(', ')} extends ${l.rule}, which does not allow it`)
+      .join('');
     return {
       name,
       outcome: 'sent',
-      why: t ? `${describeTransform(t)}: ${JSON.stringify(decision.fields[name])}` : 'as is',
+      why: `${t ? `${describeTransform(t)}: ${JSON.stringify(decision.fields[name])}` : 'as is'}${lifted}`,
     };
   });
   return { decision, rules, fields };

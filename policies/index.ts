@@ -25,3 +25,4 @@ export {
   type Parsed,
 } from './yaml-source.ts';
 export { describePolicy, describeRule, type PolicyInWords } from './describe.ts';
+export { policyWarnings } from './warnings.ts';

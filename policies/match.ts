@@ -1,9 +1,10 @@
 import type { Candidate } from './candidate.ts';
 import { clockMinutes, localTime } from './local-time.ts';
-import { DAYS, type Rule, type TimeWindow } from './schema.ts';
+import { DAYS, type Rule, type RuleMatch, type TimeWindow } from './schema.ts';
 
 /** A lazily computed local time: most rules have no time window, so most evaluations never need it. */
-export type LocalClock = () => { day: (typeof DAYS)[number]; minutes: number };
+export type LocalMinute = { day: (typeof DAYS)[number]; minutes: number };
+export type LocalClock = () => LocalMinute;
 
 export function localClock(now: number, tz: string): LocalClock {
   let cached: ReturnType<LocalClock> | undefined;
@@ -16,21 +17,35 @@ export function ruleMismatch(rule: Rule, c: Candidate, clock: LocalClock): strin
   if (!m.recordTypes.includes(c.recordType)) return `it covers ${m.recordTypes.join(', ')}, not ${c.recordType}`;
   if (m.deviceKinds && !m.deviceKinds.includes(c.deviceKind))
     return `it covers ${m.deviceKinds.join(', ')} devices, not a ${c.deviceKind}`;
-  if (m.devices && !m.devices.some((p) => globMatches(p, c.deviceId)))
-    return `device ${c.deviceId} matches none of ${m.devices.join(', ')}`;
-  if (m.zones) {
+  if (!deviceMatches(m, c.deviceId)) return `device ${c.deviceId} matches none of ${m.devices!.join(', ')}`;
+  if (!zoneMatches(m, c.zone)) {
     if (c.zone === undefined)
-      return `device ${c.deviceId} has no zone, and the rule covers zones ${m.zones.join(', ')}`;
-    if (!m.zones.some((p) => globMatches(p, c.zone!))) return `zone ${c.zone} matches none of ${m.zones.join(', ')}`;
+      return `device ${c.deviceId} has no zone, and the rule covers zones ${m.zones!.join(', ')}`;
+    return `zone ${c.zone} matches none of ${m.zones!.join(', ')}`;
   }
-  if (m.times && !m.times.some((w) => inWindow(w, clock()))) {
+  if (m.times && !timeMatches(m, clock())) {
     const t = clock();
     return `${t.day} ${formatClock(t.minutes)} is outside ${m.times.map(formatWindow).join('; ')}`;
   }
   return null;
 }
 
-function inWindow(w: TimeWindow, t: ReturnType<LocalClock>): boolean {
+// One predicate per dimension of a match, shared by the evaluator and the analysis that finds
+// which sets of rules can apply together (reach.ts), so both read a match the same way.
+
+export function deviceMatches(m: RuleMatch, deviceId: string): boolean {
+  return !m.devices || m.devices.some((p) => globMatches(p, deviceId));
+}
+
+export function zoneMatches(m: RuleMatch, zone: string | undefined): boolean {
+  return !m.zones || (zone !== undefined && m.zones.some((p) => globMatches(p, zone)));
+}
+
+export function timeMatches(m: RuleMatch, t: LocalMinute): boolean {
+  return !m.times || m.times.some((w) => inWindow(w, t));
+}
+
+function inWindow(w: TimeWindow, t: LocalMinute): boolean {
   const from = clockMinutes(w.from);
   const to = clockMinutes(w.to);
   const onDay = (d: string) => !w.days || (w.days as readonly string[]).includes(d);
@@ -44,13 +59,13 @@ function formatClock(minutes: number): string {
   return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
 
-function formatWindow(w: TimeWindow): string {
+export function formatWindow(w: TimeWindow): string {
   return `${w.days ? `${w.days.join(',')} ` : ''}${w.from}-${w.to}`;
 }
 
 const globs = new Map<string, RegExp>();
 
-function globMatches(pattern: string, value: string): boolean {
+export function globMatches(pattern: string, value: string): boolean {
   let re = globs.get(pattern);
   if (!re) {
     re = new RegExp(

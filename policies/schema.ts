@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DeviceKind, RECORD_TYPES } from '../devices/index.ts';
+import { closest } from './spelling.ts';
 import { checkRuleFields } from './vocabulary.ts';
 
 const Field = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a field name is letters, digits and _');
@@ -103,6 +104,13 @@ export const Rule = z
     id: Slug('a rule id'),
     description: z.string().optional().describe('why this rule exists, in plain words'),
     match: RuleMatch,
+    extends: z
+      .array(Slug('a rule id'))
+      .min(1)
+      .optional()
+      .describe(
+        'ids of broader rules this rule extends: where both apply, the fields this rule allows leave even if those rules do not allow them (their transforms and rate limits still apply)',
+      ),
     allow: z.array(Field).min(1).describe('the fields that may leave (an allow-list: every other field is dropped)'),
     transforms: z.record(Field, Transform).optional().describe('per-field transforms applied before forwarding'),
     rateLimit: RateLimit.optional().describe('at most this many records per device; more are withheld (RATE_LIMITED)'),
@@ -207,6 +215,10 @@ export const Policy = z
       if (seen.has(r.id))
         ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule id "${r.id}" is used twice` });
       seen.add(r.id);
+      r.extends?.forEach((target, j) => {
+        const message = extendsProblem(p.rules, r, target);
+        if (message) ctx.addIssue({ code: 'custom', path: ['rules', i, 'extends', j], message });
+      });
       if (r.match.recordTypes.includes('snapshot') && r.allow.includes('jpeg') && !p.vision.snapshots.leave) {
         ctx.addIssue({
           code: 'custom',
@@ -218,6 +230,21 @@ export const Policy = z
     });
   });
 export type Policy = z.infer<typeof Policy>;
+
+function extendsProblem(rules: readonly Rule[], r: Rule, target: string): string | null {
+  if (target === r.id) return `rule "${r.id}" cannot extend itself`;
+  const other = rules.find((o) => o.id === target);
+  if (!other) {
+    const near = closest(
+      target,
+      rules.map((o) => o.id),
+    );
+    return `there is no rule "${target}"${near ? `: did you mean "${near}"?` : ''}`;
+  }
+  if (other.extends?.includes(r.id))
+    return `rules "${r.id}" and "${target}" extend each other; only the narrower one should extend the broader`;
+  return null;
+}
 
 function isTimeZone(tz: string): boolean {
   try {

@@ -1,6 +1,7 @@
 import {
   formatSourceError,
   policyRef,
+  policyWarnings,
   positionOf,
   RateLimits,
   type LoadedPolicy,
@@ -74,6 +75,7 @@ export class ActivePolicy {
       trigger,
     });
     this.log.info({ ...policyRef(loaded), trigger }, 'policy active');
+    for (const w of policyWarnings(loaded.policy, text, this.file)) this.log.warn(formatSourceError(w));
     return { outcome: 'activated', policy: loaded };
   }
 }

@@ -8,6 +8,7 @@ import {
   formatDiff,
   formatExplanation,
   parseYamlAgainst,
+  policyWarnings,
   RateLimits,
   runCases,
   toCandidate,
@@ -42,6 +43,9 @@ export function registerPolicy(program: Command): void {
           console.log(
             `ok   ${file}: ${p.id} v${p.version}, ${p.rules.length} rule(s), sha256 ${r.value.sha256.slice(0, 12)}`,
           );
+          const warnings = policyWarnings(p, r.text, file);
+          if (warnings.length > 0)
+            console.log(`warn ${file}: ${warnings.length} warning(s)\n${formatErrors(warnings)}`);
         } else {
           failed++;
           const cases = await readCaseFile(file);
