@@ -100,3 +100,21 @@ test('YAML indentation mistakes are explained in words, at their line', () => {
   assert.equal(shifted.errors[0]!.line, 7);
   assert.match(shifted.errors[0]!.hint ?? '', /same column/);
 });
+
+test('extends must name another rule of the policy, not itself, and two rules cannot extend each other', () => {
+  const rule = (id: string, ext: string) =>
+    `  - id: ${id}\n    match: { recordTypes: [door] }\n    extends: [${ext}]\n    allow: [type]\n`;
+  const errors = (rules: string) => {
+    const r = parsePolicy(`id: p\nversion: 1\ntitle: t\nrules:\n${rules}`, 'p.yaml');
+    assert.equal(r.ok, false, 'the policy is refused');
+    return r.ok ? [] : r.errors;
+  };
+  const typo = errors(
+    rule('door-state', 'sensor-event') + rule('sensor-events', 'door-state').replace(/ {4}extends.*\n/, ''),
+  );
+  assert.equal(typo[0]?.path, 'rules[0].extends[0]');
+  assert.equal(typo[0]?.line, 7);
+  assert.match(typo[0]!.message, /there is no rule "sensor-event": did you mean "sensor-events"\?/);
+  assert.match(errors(rule('a', 'a'))[0]!.message, /rule "a" cannot extend itself/);
+  assert.match(errors(rule('a', 'b') + rule('b', 'a'))[0]!.message, /rules "a" and "b" extend each other/);
+});

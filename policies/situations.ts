@@ -19,8 +19,11 @@ export interface Situation {
   rules: Rule[][];
 }
 
-/** A device id no pattern can match unless it is all stars: `~` is not a pattern character. */
-const UNLISTED = 'unlisted~';
+/**
+ * Values for "matches none of the patterns": a readable one first, and one no pattern can match
+ * unless it is all stars (`~` is not a pattern character) for when a pattern matches the first.
+ */
+const UNLISTED = ['other', 'unlisted~'];
 
 /**
  * Every distinct way the policies' rules can apply together, each with one example record: the
@@ -40,7 +43,7 @@ export function situations(policies: readonly Policy[]): Situation[] {
   // and dropping examples no rule applies to: the sets that overlap stay few however many rules.
   let partial: Partial[] = types.flatMap((recordType) =>
     kindsFor(recordType).map((deviceKind) => ({
-      example: { recordType, deviceKind, deviceId: UNLISTED, zone: undefined, clock: undefined },
+      example: { recordType, deviceKind, deviceId: UNLISTED[0]!, zone: undefined, clock: undefined },
       mask: maskOf(
         rules,
         (r) =>
@@ -131,7 +134,7 @@ function globExamples(patterns: readonly string[]): string[] {
   // and two of them, where the patterns are few, for three patterns at once (a*, *b, *c*: acb)
   const fills = unique.length > 16 ? pieces : [...pieces, ...pieces.flatMap((a) => pieces.map((b) => a + b))];
   for (const p of unique) if (p.includes('*')) for (const piece of fills) out.push(fill(p, piece));
-  return [...new Set([...out, UNLISTED])];
+  return [...new Set([...UNLISTED, ...out])];
 }
 
 /** The start of every stretch of the week in which no time window opens or closes. */

@@ -123,6 +123,57 @@ test('policy check given a case file says it is one and names the policy test co
   assert.doesNotMatch(r.stdout, /expected string, received undefined/, 'not the policy schema errors');
 });
 
+test('granting a field to some devices: check warns when an overlapping rule keeps it in, extends lets it out, and diff and explain agree', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const policies = new URL('../../policies/', import.meta.url).pathname;
+  const defaults = join(policies, 'default.yaml');
+  const doorState = join(policies, 'examples/door-state.yaml');
+  const cases = join(policies, 'default.cases.yaml');
+  // the policy a new privacy officer writes first: the rule, without extends
+  const naive = join(dir, 'naive.yaml');
+  await writeFile(naive, (await readFile(doorState, 'utf8')).replace(/\n {4}extends: \[sensor-events\]/, ''));
+
+  const warned = await run(['policy', 'check', naive]);
+  assert.equal(warned.code, 0, 'a warning is not an error');
+  assert.match(
+    warned.stdout,
+    /naive\.yaml:\d+:\d+ at rules\[2\]\.allow\[2\]: rule door-state allows open, but sensor-events also matches door-1 and does not allow it: open never leaves door records\n\s+hint: .*add "extends: \[sensor-events\]" to door-state/,
+  );
+  const quiet = await run(['policy', 'check', doorState]);
+  assert.equal(quiet.code, 0, quiet.stdout);
+  assert.doesNotMatch(quiet.stdout, /warn/, 'with extends, nothing is said that does not happen');
+
+  // without extends nothing changes, and the diff says so: no `+ door.open`, no identical `~` lines
+  const same = await run(['policy', 'diff', defaults, naive, '--events', cases]);
+  assert.equal(same.code, 0, same.stdout);
+  assert.match(same.stdout, /no difference in what may leave/);
+  assert.match(same.stdout, /on 7 inputs from .*: 0 decided differently/);
+
+  const wider = await run(['policy', 'diff', defaults, doorState, '--events', cases]);
+  assert.equal(wider.code, 1, 'open may now leave: review needed');
+  assert.match(
+    wider.stdout,
+    /\+ door\.open: may now leave\n {4}e\.g\. door from sensor door-1:\n {6}before: does not leave \(rules: sensor-events\)\n {6}after: {2}as is \(rules: sensor-events, door-state\)/,
+  );
+  assert.doesNotMatch(wider.stdout, /door\.at|door\.type/, 'type and at leave as before: not a change');
+  assert.match(wider.stdout, /1 decided differently \(0 newly forwarded, 0 newly withheld, 1 forwarded differently\)/);
+
+  const input =
+    '{"device":{"id":"door-1","kind":"sensor"},"record":"door","fields":{"type":"door","at":"2026-11-25T10:42:37Z","open":true}}';
+  const naiveExplained = await run(['policy', 'explain', naive, input]);
+  assert.match(
+    naiveExplained.stdout,
+    /- open: dropped not allowed by sensor-events; door-state allows it but does not extend sensor-events/,
+  );
+  const explained = await run(['policy', 'explain', doorState, input]);
+  assert.match(explained.stdout, /\+ open: sent as is; door-state extends sensor-events, which does not allow it/);
+  assert.match(explained.stdout, /sent: \{"type":"door","at":"2026-11-25T10:42:00.000Z","open":true\}/);
+
+  const tested = await run(['policy', 'test', doorState, join(policies, 'examples/door-state.cases.yaml')]);
+  assert.equal(tested.code, 0, tested.stdout);
+});
+
 test('an unknown command is a usage error (exit 2)', async () => {
   const r = await run(['frobnicate']);
   assert.equal(r.code, 2);

@@ -22,6 +22,8 @@ export type LoadOutcome =
   | { outcome: 'unchanged' }
   | { outcome: 'rejected'; errors: SourceError[] };
 
+const MAX_RULES_TO_ANALYSE = 40;
+
 /**
  * Holds the active policy. Swapping is one assignment, so a decision sees either the old policy or
  * the new one, never a mix (decide() reads it once). An invalid file never replaces a valid policy:
@@ -75,7 +77,10 @@ export class ActivePolicy {
       trigger,
     });
     this.log.info({ ...policyRef(loaded), trigger }, 'policy active');
-    for (const w of policyWarnings(loaded.policy, text, this.file)) this.log.warn(formatSourceError(w));
+    // the overlap analysis grows with the square of the patterns: past a few dozen rules it would
+    // hold up the broker, so the privacy officer's `policy check` is where large policies get it
+    if (loaded.policy.rules.length <= MAX_RULES_TO_ANALYSE)
+      for (const w of policyWarnings(loaded.policy, text, this.file)) this.log.warn(formatSourceError(w));
     return { outcome: 'activated', policy: loaded };
   }
 }
