@@ -35,6 +35,7 @@ import type { Logger } from './log.ts';
 import { DurableOutbox, OutboxFullError } from './outbox/index.ts';
 import {
   FrameIngest,
+  MAX_FRAME_PIXELS,
   FramePool,
   SnapshotSchedule,
   type FrameRunner,
@@ -243,7 +244,7 @@ export class Gateway {
       frames,
       (id, at) => ({
         redaction: (active.inForce?.loaded.policy.vision ?? DEFAULT_VISION).redact,
-        maxPixels: 4096 * 4096,
+        maxPixels: MAX_FRAME_PIXELS,
         countThreshold: cfg.vision.countThreshold,
         snapshot: snapshots.due(id, at),
         preview: ready().previewDue(id, at.getTime()),
@@ -400,10 +401,10 @@ export class Gateway {
           c.id,
           c,
           {
-            frame: (id, jpeg) => ingest.submit(id, jpeg),
+            frame: (id, frame) => ingest.submit(id, frame),
             problem: (id, code, detail) => gw!.onRtspProblem(id, code, detail),
           },
-          { maxFrameBytes: cfg.broker.maxFrameBytes },
+          { maxPixels: MAX_FRAME_PIXELS },
         ),
     );
     for (const c of gw.rtsp) c.start();

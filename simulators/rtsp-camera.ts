@@ -9,21 +9,32 @@ import { join } from 'node:path';
 const SERVER = new URL('../simulators/rtsp/serve.py', import.meta.url).pathname;
 const PYTHON = '/usr/bin/python3';
 
-/** Why the RTSP camera simulator cannot run here, or null when it can. */
-export async function rtspSimMissing(): Promise<string | null> {
+const ENCODERS = {
+  h264: { element: 'x264enc', pkg: 'gstreamer1.0-plugins-ugly' },
+  h265: { element: 'x265enc', pkg: 'gstreamer1.0-plugins-bad' },
+} as const;
+
+/** Why the RTSP camera simulator cannot run here (with that codec), or null when it can. */
+export async function rtspSimMissing(codec: 'mjpeg' | 'h264' | 'h265' = 'mjpeg'): Promise<string | null> {
   if (!existsSync(PYTHON)) return `${PYTHON} is missing`;
-  const probe = spawn(
-    PYTHON,
-    ['-c', 'import gi; gi.require_version("GstRtspServer", "1.0"); from gi.repository import GstRtspServer'],
-    { stdio: 'ignore' },
-  );
+  const encoder = codec === 'mjpeg' ? null : ENCODERS[codec];
+  const check = [
+    'import sys, gi',
+    'gi.require_version("GstRtspServer", "1.0")',
+    'from gi.repository import Gst, GstRtspServer',
+    'Gst.init(None)',
+    ...(encoder ? [`sys.exit(0 if Gst.ElementFactory.find("${encoder.element}") else 3)`] : []),
+  ].join('\n');
+  const probe = spawn(PYTHON, ['-c', check], { stdio: 'ignore' });
   return new Promise((resolve) => {
     probe.on('error', () => resolve(`${PYTHON} cannot run`));
     probe.on('exit', (code) =>
       resolve(
         code === 0
           ? null
-          : 'gst-rtsp-server is not installed (apt-get install gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good)',
+          : code === 3 && encoder
+            ? `the ${codec} encoder ${encoder.element} is not installed (apt-get install ${encoder.pkg})`
+            : 'gst-rtsp-server is not installed (apt-get install gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good)',
       ),
     );
   });
@@ -37,6 +48,10 @@ export interface RtspCameraSimOptions {
   password?: string;
   /** the port on 127.0.0.1 to serve on; a free one when not given */
   port?: number;
+  /** how the stream is encoded: MJPEG (default), or H.264 / H.265 as most cameras send */
+  codec?: 'mjpeg' | 'h264' | 'h265';
+  /** H.264/H.265: a keyframe every this many frames (default 10) */
+  gop?: number;
 }
 
 async function freePort(): Promise<number> {
@@ -57,6 +72,8 @@ export async function startRtspCameraSim(o: RtspCameraSimOptions): Promise<{ url
   const port = o.port ?? (await freePort());
   const args = [
     SERVER,
+    ...(o.codec ? ['--codec', o.codec] : []),
+    ...(o.gop ? ['--gop', String(o.gop)] : []),
     String(port),
     '/stream',
     dir,

@@ -257,25 +257,53 @@ export const HttpConfig = z.strictObject({
     ),
 });
 
-export const RtspCameraConfig = z.strictObject({
-  id: DeviceId.describe("the camera's id in records and policies (not an MQTT identity)"),
-  url: z
-    .string()
-    .regex(
-      /^rtsps?:\/\/[^@\s/]+(\/\S*)?$/,
-      'rtsp://host[:port]/path, without credentials (set username, and the password in VEILGATE_CAMERA_<ID>_PASSWORD)',
-    )
-    .describe("the camera's RTSP stream"),
-  username: z.string().optional(),
-  password: z.string().optional().describe('prefer the VEILGATE_CAMERA_<ID>_PASSWORD environment variable'),
-  fps: z
-    .number()
-    .min(0.1)
-    .max(30)
-    .default(2)
-    .describe('frames per second taken from the stream for redaction and description'),
-  stallSeconds: z.number().int().min(2).max(300).default(15).describe('no frame for this long: ffmpeg is restarted'),
-});
+export const RtspCameraConfig = z
+  .strictObject({
+    id: DeviceId.describe("the camera's id in records and policies (not an MQTT identity)"),
+    url: z
+      .string()
+      .regex(
+        /^rtsps?:\/\/[^@\s/]+(\/\S*)?$/,
+        'rtsp://host[:port]/path, without credentials (set username, and the password in VEILGATE_CAMERA_<ID>_PASSWORD)',
+      )
+      .describe("the camera's RTSP stream"),
+    username: z.string().optional(),
+    password: z.string().optional().describe('prefer the VEILGATE_CAMERA_<ID>_PASSWORD environment variable'),
+    fps: z
+      .number()
+      .min(0.1)
+      .max(30)
+      .default(2)
+      .describe('frames per second taken from the stream for redaction and description'),
+    stallSeconds: z.number().int().min(2).max(300).default(15).describe('no frame for this long: ffmpeg is restarted'),
+    detect: z
+      .strictObject({
+        width: z.number().int().min(64).max(4096).optional(),
+        height: z.number().int().min(64).max(4096).optional(),
+      })
+      .optional()
+      .describe(
+        'the size frames are analysed (and snapshots made) at; ffmpeg scales to it once. Give one side to keep the aspect ratio. Default: the source size, at most 1280 wide',
+      ),
+    hwaccel: z
+      .string()
+      .regex(/^[a-z0-9_]+$/, 'auto, none, or an ffmpeg hwaccel such as vaapi, drm or v4l2m2m')
+      .default('auto')
+      .describe(
+        'hardware decoding: auto (ffmpeg picks, else software), none, an ffmpeg -hwaccel method (vaapi, drm, cuda...), or v4l2m2m (the Raspberry Pi 4 H.264 decoder). If it fails the camera is decoded in software, with a warning',
+      ),
+    keyframesOnly: z
+      .boolean()
+      .default(false)
+      .describe(
+        'decode only keyframes (ffmpeg -skip_frame nokey): most of the decoding is skipped, for cameras analysed at 1 fps or less',
+      ),
+  })
+  .refine((c) => !c.keyframesOnly || c.fps <= 1, {
+    path: ['keyframesOnly'],
+    message:
+      'keyframesOnly is for cameras analysed at 1 fps or less (a keyframe comes every second or two): lower fps, or turn it off',
+  });
 
 const pin = z
   .number()

@@ -57,14 +57,27 @@ export interface Observation {
   models: string[];
 }
 
+/** The most pixels a camera frame may have (a 4096x4096 frame): more is a decompression bomb or a mistake. */
+export const MAX_FRAME_PIXELS = 4096 * 4096;
+
+/** Pixels as ffmpeg hands them over for an RTSP camera: RGB, 3 bytes a pixel, row by row. */
+export interface RawFrame {
+  rgb: Buffer;
+  width: number;
+  height: number;
+}
+
+/** A camera frame as it arrives: a JPEG (MQTT cameras) or raw pixels (RTSP cameras, via ffmpeg). */
+export type FrameData = Buffer | RawFrame;
+
 /**
- * One frame's way through the stages. `jpeg` holds the raw bytes only until decode; `image` is raw
- * until the redact stage has run on it. Nothing outside the pipeline ever receives either.
+ * One frame's way through the stages. `input` holds the camera's bytes only until decode; `image`
+ * is raw until the redact stage has run on it. Nothing outside the pipeline ever receives either.
  */
 export interface FrameContext {
   deviceId: string;
   receivedAt: Date;
-  jpeg: Buffer | null;
+  input: FrameData | null;
   image: RgbImage | null;
   detections: Detection[];
   regions: Region[];

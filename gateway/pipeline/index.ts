@@ -8,6 +8,9 @@ export {
   type FrameDropCode,
   type Region,
   type Snapshot,
+  type RawFrame,
+  type FrameData,
+  MAX_FRAME_PIXELS,
 } from './frame.ts';
 export type { RedactMethod } from './redact/methods.ts';
 export type { Redaction } from './redact/regions.ts';

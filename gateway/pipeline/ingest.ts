@@ -1,4 +1,4 @@
-import { FrameError, type FrameDropCode, type Observation, type Snapshot } from './frame.ts';
+import { FrameError, type FrameData, type FrameDropCode, type Observation, type Snapshot } from './frame.ts';
 import { CameraStats, type CameraHealth } from './camera-stats.ts';
 import type { FrameRunner } from './runner.ts';
 import type { FrameSettings } from './workers/protocol.ts';
@@ -14,7 +14,7 @@ export interface IngestEvents {
  * the newest view matters most, and memory stays bounded.
  */
 export class FrameIngest {
-  private readonly queues = new Map<string, { frames: Array<{ jpeg: Buffer; at: Date }>; busy: boolean }>();
+  private readonly queues = new Map<string, { frames: Array<{ frame: FrameData; at: Date }>; busy: boolean }>();
   readonly stats = { processed: 0, dropped: {} as Partial<Record<FrameDropCode, number>>, detected: 0, reused: 0 };
   private idleWaiters: Array<() => void> = [];
   private readonly cameras = new Map<string, CameraStats>();
@@ -27,10 +27,10 @@ export class FrameIngest {
     private readonly on: IngestEvents,
   ) {}
 
-  submit(deviceId: string, jpeg: Buffer, at = new Date()): void {
+  submit(deviceId: string, frame: FrameData, at = new Date()): void {
     let q = this.queues.get(deviceId);
     if (!q) this.queues.set(deviceId, (q = { frames: [], busy: false }));
-    q.frames.push({ jpeg, at });
+    q.frames.push({ frame, at });
     while (q.frames.length > this.queueLength) {
       q.frames.shift();
       this.drop(deviceId, 'QUEUE_OVERFLOW', '');
@@ -40,7 +40,7 @@ export class FrameIngest {
 
   private async drainCamera(
     deviceId: string,
-    q: { frames: Array<{ jpeg: Buffer; at: Date }>; busy: boolean },
+    q: { frames: Array<{ frame: FrameData; at: Date }>; busy: boolean },
   ): Promise<void> {
     q.busy = true;
     for (let next = q.frames.shift(); next; next = q.frames.shift()) {
@@ -48,7 +48,7 @@ export class FrameIngest {
         const started = performance.now();
         const { observation, snapshot, preview, reused } = await this.runner.run(
           deviceId,
-          next.jpeg,
+          next.frame,
           next.at,
           this.settings(deviceId, next.at),
         );

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { FrameError, type FrameContext, type Observation, type Snapshot } from './frame.ts';
+import { FrameError, type FrameContext, type FrameData, type Observation, type Snapshot } from './frame.ts';
 import { STAGES, type StageDeps } from './stages.ts';
 
 export interface PipelineResult {
@@ -13,14 +13,14 @@ export interface PipelineResult {
 /** Runs one frame through every stage in order; any failure throws a FrameError (withhold it). */
 export async function runPipeline(
   deviceId: string,
-  jpeg: Buffer,
+  input: FrameData,
   deps: StageDeps,
   receivedAt = new Date(),
 ): Promise<PipelineResult> {
   const ctx: FrameContext = {
     deviceId,
     receivedAt,
-    jpeg,
+    input,
     image: null,
     detections: [],
     regions: [],

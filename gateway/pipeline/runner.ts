@@ -1,5 +1,5 @@
 import type { Detector } from '../../models/index.ts';
-import type { Observation, Snapshot } from './frame.ts';
+import type { FrameData, Observation, Snapshot } from './frame.ts';
 import type { MotionGate } from './motion-gate.ts';
 import type { RegionHold } from './redact/hold.ts';
 import type { MaskPolygon } from './redact/mask.ts';
@@ -17,7 +17,7 @@ export interface FrameOutput {
 
 /** Runs frames through the pipeline: in worker threads (FramePool, the gateway) or on this thread. */
 export interface FrameRunner {
-  run(deviceId: string, jpeg: Buffer, at: Date, settings: FrameSettings): Promise<FrameOutput>;
+  run(deviceId: string, frame: FrameData, at: Date, settings: FrameSettings): Promise<FrameOutput>;
   close(): Promise<void>;
 }
 
@@ -37,10 +37,10 @@ export class InlineRunner implements FrameRunner {
     return this.detector ? [...this.detector.models] : null;
   }
 
-  async run(deviceId: string, jpeg: Buffer, at: Date, s: FrameSettings): Promise<FrameOutput> {
+  async run(deviceId: string, frame: FrameData, at: Date, s: FrameSettings): Promise<FrameOutput> {
     const { observation, snapshot, preview, ctx } = await runPipeline(
       deviceId,
-      jpeg,
+      frame,
       {
         detector: this.detector,
         redaction: s.redaction,

@@ -1,6 +1,6 @@
 import sharp, { type OutputInfo } from 'sharp';
-import { UNSEARCHABLE, type Detector, type DetectionClass } from '../../models/index.ts';
-import { FrameError, type FrameContext, type Snapshot } from './frame.ts';
+import { UNSEARCHABLE, type Detector, type DetectionClass, type RgbImage } from '../../models/index.ts';
+import { FrameError, type FrameContext, type RawFrame, type Snapshot } from './frame.ts';
 import { redactRegion } from './redact/methods.ts';
 import { regionsFor, type Redaction } from './redact/regions.ts';
 import type { RegionHold } from './redact/hold.ts';
@@ -41,7 +41,13 @@ const JPEG_MAGIC = Buffer.from([0xff, 0xd8, 0xff]);
 export const decode: Stage = {
   name: 'decode',
   async run(ctx, deps) {
-    const jpeg = ctx.jpeg;
+    const input = ctx.input;
+    if (input && !Buffer.isBuffer(input)) {
+      ctx.image = await upright(rawImage(input, deps.maxPixels), deps.orientationFor?.(ctx.deviceId));
+      ctx.input = null;
+      return;
+    }
+    const jpeg = input;
     if (!jpeg || jpeg.length < 4 || !jpeg.subarray(0, 3).equals(JPEG_MAGIC)) throw new FrameError('FRAME_NOT_JPEG');
     let out: { data: Buffer; info: OutputInfo };
     try {
@@ -62,9 +68,18 @@ export const decode: Stage = {
       { data: out.data, width: out.info.width, height: out.info.height },
       deps.orientationFor?.(ctx.deviceId),
     );
-    ctx.jpeg = null; // the raw bytes are not needed past this point
+    ctx.input = null; // the camera's bytes are not needed past this point
   },
 };
+
+/** Raw pixels are checked as a JPEG's header is: the size they claim must be the size they have. */
+function rawImage(f: RawFrame, maxPixels: number): RgbImage {
+  if (f.width * f.height > maxPixels)
+    throw new FrameError('FRAME_TOO_MANY_PIXELS', `${f.width}x${f.height} is more than ${maxPixels} pixels`);
+  if (f.rgb.length !== f.width * f.height * 3)
+    throw new FrameError('FRAME_UNDECODABLE', `${f.rgb.length} bytes for ${f.width}x${f.height} RGB`);
+  return { data: f.rgb, width: f.width, height: f.height };
+}
 
 /** Fixed privacy masks (windows of homes, a neighbour's garden): gone before any detector looks. */
 export const mask: Stage = {

@@ -12,14 +12,27 @@ export interface RtspSource {
   password?: string | undefined;
   fps: number;
   stallSeconds: number;
+  /** the size frames are analysed at; absent: the source's, at most DEFAULT_DETECT_WIDTH wide */
+  detect?: { width?: number | undefined; height?: number | undefined } | undefined;
+  /** `auto` (ffmpeg picks, or decodes in software), `none`, an ffmpeg -hwaccel method, or `v4l2m2m` */
+  hwaccel?: string | undefined;
+  /** decode only keyframes (for cameras analysed at 1 fps or less) */
+  keyframesOnly?: boolean | undefined;
 }
+
+export const DEFAULT_DETECT_WIDTH = 1280;
 
 /** ffconcat quotes strings in single quotes; a quote inside is written '\'' as in a shell. */
 function quote(s: string): string {
   return `'${s.replace(/'/g, "'\\''")}'`;
 }
 
-export function ffmpegInput(src: RtspSource): FfmpegInput {
+/**
+ * ffmpeg decodes (in hardware where asked), drops to the analysis rate, scales once to the
+ * detection size with a cheap filter, and writes raw RGB frames: no JPEG is made on the way in.
+ * `software` leaves the hardware decoder out (after it failed).
+ */
+export function ffmpegInput(src: RtspSource, opts: { software?: boolean } = {}): FfmpegInput {
   const u = new URL(src.url);
   if (src.username !== undefined) u.username = encodeURIComponent(src.username);
   if (src.password !== undefined) u.password = encodeURIComponent(src.password);
@@ -34,8 +47,11 @@ export function ffmpegInput(src: RtspSource): FfmpegInput {
   const args = [
     '-nostdin',
     '-hide_banner',
+    '-nostats',
+    // each line with its level: the output's frame size is read from an info line (ffmpeg-log.ts)
     '-loglevel',
-    'error',
+    'level+info',
+    ...decoderArgs(src, opts.software ?? false),
     '-f',
     'concat',
     '-safe',
@@ -47,17 +63,41 @@ export function ffmpegInput(src: RtspSource): FfmpegInput {
     '-an',
     '-sn',
     '-dn',
+    ...(src.keyframesOnly ? ['-fps_mode', 'passthrough'] : []),
     '-vf',
-    `fps=${src.fps}`,
-    '-c:v',
-    'mjpeg',
-    '-q:v',
-    '3',
+    filters(src),
     '-f',
-    'image2pipe',
+    'rawvideo',
     'pipe:1',
   ];
   return { args, script };
+}
+
+function decoderArgs(src: RtspSource, software: boolean): string[] {
+  const out = src.keyframesOnly ? ['-skip_frame', 'nokey'] : [];
+  const hw = software ? 'none' : (src.hwaccel ?? 'auto');
+  if (hw === 'none') return out;
+  // the Raspberry Pi 4's H.264 decoder is a codec of its own in ffmpeg, not a -hwaccel method
+  if (hw === 'v4l2m2m') return [...out, '-c:v', 'h264_v4l2m2m'];
+  return [...out, '-hwaccel', hw];
+}
+
+function filters(src: RtspSource): string {
+  const { width, height } = src.detect ?? {};
+  const size =
+    width && height
+      ? `${width}:${height}`
+      : width
+        ? `${width}:-2`
+        : height
+          ? `-2:${height}`
+          : `'min(${DEFAULT_DETECT_WIDTH},iw)':-2`;
+  // keyframes come when they come: take at most fps of them, never duplicate one to fill a rate
+  const rate = src.keyframesOnly
+    ? `select='isnan(prev_selected_t)+gte(t-prev_selected_t,${(1 / src.fps).toFixed(3)})'`
+    : `fps=${src.fps}`;
+  // the scale filter's output is already RGB: one swscale pass both scales and converts
+  return `${rate},scale=${size}:flags=fast_bilinear,format=rgb24`;
 }
 
 /** ffmpeg's messages can name the input URL: take out the credentials before anything logs them. */

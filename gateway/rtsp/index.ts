@@ -1,3 +1,4 @@
 export { RtspCamera, RTSP_PROBLEM_CODES, type RtspProblemCode, type RtspCameraEvents } from './rtsp-camera.ts';
 export { ffmpegInput, sanitizeFfmpegMessage, type RtspSource } from './ffmpeg-input.ts';
-export { JpegSplitter } from './jpeg-splitter.ts';
+export { RawFrameSplitter } from './raw-frames.ts';
+export { FfmpegLog } from './ffmpeg-log.ts';

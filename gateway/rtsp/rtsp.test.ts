@@ -17,7 +17,7 @@ import { VTEST, vtestMissing } from '../../fixtures/vtest.ts';
 import { sum, tallyAudit } from '../test/audit-tally.ts';
 import type { GatewayStatus } from '../http/index.ts';
 import { PHOTOS, startHarness, waitFor } from '../test/harness.ts';
-import { ffmpegInput, JpegSplitter, sanitizeFfmpegMessage } from './index.ts';
+import { FfmpegLog, ffmpegInput, RawFrameSplitter, sanitizeFfmpegMessage } from './index.ts';
 
 function ffmpegMissing(): string | null {
   try {
@@ -30,6 +30,15 @@ function ffmpegMissing(): string | null {
 const NO_FFMPEG = ffmpegMissing();
 const NO_SIM = NO_FFMPEG ?? (await rtspSimMissing());
 const PASSWORD = 'se:cr@t/1';
+
+/** Two committed photos, one with a face, as 640x480 camera frames. */
+function photoFrames(): Promise<Buffer[]> {
+  return Promise.all(
+    ['astronaut.png', 'coffee.png'].map((f) =>
+      sharp(join(PHOTOS, f)).resize(640, 480, { fit: 'cover' }).jpeg().toBuffer(),
+    ),
+  );
+}
 
 /** The command lines of every running ffmpeg: what `ps` shows any user on the box. */
 function ffmpegCommandLines(): string[] {
@@ -59,27 +68,61 @@ test('ffmpeg is told the stream on fd 3, never on its command line; its messages
   assert.match(msg, /rtsp:\/\/\*\*\*@10\.0\.0\.7/);
 });
 
-test('the JPEG splitter cuts whole frames out of any chunking and bounds what it holds', () => {
-  const a = Buffer.from([0xff, 0xd8, 1, 2, 0xff, 0x00, 3, 0xff, 0xd9]);
-  const b = Buffer.from([0xff, 0xd8, 9, 0xff, 0xd9]);
-  const all = Buffer.concat([Buffer.from([7, 7]), a, b]);
-  const s = new JpegSplitter(1024);
-  const frames = [...all].flatMap((byte) => s.push(Buffer.from([byte])));
-  assert.deepEqual(frames, [a, b]);
-  const small = new JpegSplitter(8);
-  assert.deepEqual(small.push(Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.alloc(20)])), []);
-  assert.equal(small.oversized, 1);
+test('the raw frame splitter cuts exact frames out of any chunking, each in a buffer of its own', () => {
+  const frameBytes = 2 * 2 * 3;
+  const stream = Buffer.from(Array.from({ length: frameBytes * 3 + 5 }, (_, i) => i));
+  const s = new RawFrameSplitter(frameBytes);
+  const frames = [...stream].flatMap((byte) => s.push(Buffer.from([byte])));
+  assert.equal(frames.length, 3, 'the 5 bytes left over wait for the rest of their frame');
+  frames.forEach((f, i) => {
+    assert.deepEqual(f, stream.subarray(i * frameBytes, (i + 1) * frameBytes));
+    assert.equal(f.buffer.byteLength, frameBytes, 'its own ArrayBuffer: moved to a worker without a copy');
+  });
+  assert.equal(s.push(stream.subarray(0, frameBytes * 2 - 5)).length, 2, 'a chunk may end two frames at once');
+});
+
+test("ffmpeg's log gives the output frame size and keeps only warnings and errors for the exit message", () => {
+  const log = new FfmpegLog();
+  log.push("[info] Input #0, concat, from 'pipe:3':\n[info]   Stream #0:0: Video: mjpeg, yuvj420p, 1920x1080, 5 fps\n");
+  assert.equal(log.size, null, 'the input size is not the output size');
+  log.push(
+    "[info] Output #0, rawvideo, to 'pipe:1':\n[info]   Stream #0:0: Video: rawvideo (RGB[24] / 0x18424752), rgb",
+  );
+  log.push(
+    '24(pc, gbr/unknown/unknown, progressive), 1280x720, q=2-31, 5 fps\n[error] [rtsp @ 0x1] method DESCRIBE failed: 401\n',
+  );
+  assert.deepEqual(log.size, { width: 1280, height: 720 });
+  assert.equal(log.tail(), '[rtsp @ 0x1] method DESCRIBE failed: 401');
+  assert.equal(log.hardwareFailed, false);
+  log.push('[error] Device creation failed: -542398533.\n');
+  assert.equal(log.hardwareFailed, true);
+});
+
+test('ffmpeg writes raw RGB at the detection size and rate, decodes in hardware where told, and keyframes only where asked', () => {
+  const base = { url: 'rtsp://10.0.0.7/live', fps: 5, stallSeconds: 10 };
+  const joined = (src: Parameters<typeof ffmpegInput>[0], o = {}) => ffmpegInput(src, o).args.join(' ');
+  assert.match(
+    joined(base),
+    /-hwaccel auto .*-vf fps=5,scale='min\(1280,iw\)':-2:flags=fast_bilinear,format=rgb24 -f rawvideo pipe:1$/,
+  );
+  assert.doesNotMatch(joined(base), /mjpeg/, 'no JPEG is made on the way in');
+  assert.match(joined({ ...base, detect: { width: 640 } }), /scale=640:-2:/);
+  assert.match(joined({ ...base, detect: { width: 640, height: 360 } }), /scale=640:360:/);
+  assert.match(joined({ ...base, hwaccel: 'v4l2m2m' }), /-c:v h264_v4l2m2m .*-i pipe:3/);
+  assert.match(joined({ ...base, hwaccel: 'vaapi' }), /-hwaccel vaapi .*-i pipe:3/);
+  assert.doesNotMatch(joined({ ...base, hwaccel: 'vaapi' }, { software: true }), /hwaccel|v4l2m2m/);
+  const kf = joined({ ...base, fps: 0.5, keyframesOnly: true });
+  assert.match(
+    kf,
+    /-skip_frame nokey .*-i pipe:3 .*-fps_mode passthrough -vf select='isnan\(prev_selected_t\)\+gte\(t-prev_selected_t,2\.000\)'/,
+  );
 });
 
 test(
   'an RTSP camera behind a password: frames are pulled, redacted and decided like any camera, and the password appears nowhere',
   { skip: NO_SIM ?? false },
   async (t) => {
-    const frames = await Promise.all(
-      ['astronaut.png', 'coffee.png'].map((f) =>
-        sharp(join(PHOTOS, f)).resize(640, 480, { fit: 'cover' }).jpeg().toBuffer(),
-      ),
-    );
+    const frames = await photoFrames();
     const sim = await startRtspCameraSim({ frames, fps: 5, username: 'admin', password: PASSWORD });
     const logLines: string[] = [];
     const h = await startHarness({
@@ -238,5 +281,91 @@ test(
     const heads =
       (await tallyAudit(join(h.gateway.cfg.dataDir, 'audit'), 'street-cam')).redactions['street-cam']?.head ?? 0;
     assert.ok(heads >= 4, `heads redacted: ${heads}`);
+  },
+);
+
+test(
+  'RTSP frames arrive raw at the configured detection size; a hardware decoder that fails falls back to software; keyframes only keeps to its rate',
+  { skip: NO_SIM ?? false },
+  async (t) => {
+    const frames = await photoFrames();
+    const sim = await startRtspCameraSim({ frames, fps: 5 });
+    const logLines: string[] = [];
+    const h = await startHarness({
+      logLines,
+      cameras: [
+        { id: 'cam-small', url: sim.url, fps: 2, detect: { width: 320 } },
+        // this machine has no VA-API device: ffmpeg cannot set the decoder up
+        { id: 'cam-hw', url: sim.url, fps: 2, hwaccel: 'vaapi' },
+        { id: 'cam-kf', url: sim.url, fps: 1, keyframesOnly: true },
+      ],
+    });
+    t.after(async () => {
+      await h.stop();
+      await sim.stop();
+    });
+    const started = Date.now();
+    const processed = (id: string) => h.gateway.ingest.health()[id]?.processed ?? 0;
+    await waitFor(
+      'frames from every camera redacted',
+      () => ['cam-small', 'cam-hw', 'cam-kf'].every((id) => processed(id) >= 3),
+      60_000,
+    );
+    const [small, hw, kf] = h.gateway.rtsp;
+    assert.deepEqual(small!.stats.frameSize, { width: 320, height: 240 }, 'scaled once, in ffmpeg');
+    assert.deepEqual(hw!.stats.frameSize, { width: 640, height: 480 }, 'the source size when it is under 1280 wide');
+    assert.equal(hw!.stats.softwareFallback, true);
+    assert.equal(hw!.stats.problems.RTSP_HWACCEL_FAILED, 1, JSON.stringify(hw!.stats.problems));
+    assert.match(logLines.join(''), /RTSP_HWACCEL_FAILED[^\n]*vaapi/);
+    const seconds = (Date.now() - started) / 1000;
+    assert.ok(kf!.stats.frames <= seconds + 2, `keyframes only at 1 fps: ${kf!.stats.frames} frames in ${seconds} s`);
+    await h.gateway.recordWindowsNow();
+    const faces = (await tallyAudit(join(h.gateway.cfg.dataDir, 'audit'))).redactions;
+    for (const id of ['cam-small', 'cam-hw', 'cam-kf'])
+      assert.ok((faces[id]?.face ?? 0) >= 1, `${id}: the astronaut's face is redacted on the raw path`);
+  },
+);
+
+const NO_H264 = NO_FFMPEG ?? (await rtspSimMissing('h264'));
+const NO_H265 = NO_FFMPEG ?? (await rtspSimMissing('h265'));
+
+test(
+  'H.264 and H.265 cameras, as most send: decoded by ffmpeg to raw frames and redacted; keyframes only decodes one frame a GOP',
+  { skip: NO_H264 ?? NO_H265 ?? false },
+  async (t) => {
+    const frames = await photoFrames();
+    const h264 = await startRtspCameraSim({ frames, fps: 5, codec: 'h264', gop: 10 });
+    const h265 = await startRtspCameraSim({ frames, fps: 5, codec: 'h265', gop: 10 });
+    const h = await startHarness({
+      cameras: [
+        { id: 'cam-h264', url: h264.url, fps: 2 },
+        { id: 'cam-h265', url: h265.url, fps: 2 },
+        { id: 'cam-keys', url: h264.url, fps: 1, keyframesOnly: true },
+      ],
+    });
+    t.after(async () => {
+      await h.stop();
+      await h264.stop();
+      await h265.stop();
+    });
+    const started = Date.now();
+    const processed = (id: string) => h.gateway.ingest.health()[id]?.processed ?? 0;
+    await waitFor(
+      'frames from the H.264 and H.265 cameras redacted',
+      () => processed('cam-h264') >= 4 && processed('cam-h265') >= 4 && processed('cam-keys') >= 2,
+      60_000,
+    );
+    const [a, b, keys] = h.gateway.rtsp;
+    for (const c of [a!, b!]) assert.deepEqual(c.stats.frameSize, { width: 640, height: 480 }, c.id);
+    // a keyframe every 10 frames at 5 fps: one every 2 s, half the 1 fps asked for
+    const seconds = (Date.now() - started) / 1000;
+    assert.ok(
+      keys!.stats.frames <= seconds / 2 + 2,
+      `keyframes only: ${keys!.stats.frames} frames in ${seconds.toFixed(1)} s`,
+    );
+    await h.gateway.recordWindowsNow();
+    const redactions = (await tallyAudit(join(h.gateway.cfg.dataDir, 'audit'))).redactions;
+    for (const id of ['cam-h264', 'cam-h265', 'cam-keys'])
+      assert.ok((redactions[id]?.face ?? 0) >= 1, `${id}: the astronaut's face is redacted`);
   },
 );

@@ -64,7 +64,7 @@ port.on('message', (msg: FrameRequest | { type: 'stop' }) => {
     try {
       const { observation, snapshot, preview, ctx } = await runPipeline(
         req.deviceId,
-        Buffer.from(req.jpeg),
+        req.raw ? { rgb: Buffer.from(req.bytes), ...req.raw } : Buffer.from(req.bytes),
         {
           detector,
           redaction: req.settings.redaction,

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 // in this, the main thread, before any worker loads onnxruntime: see the module
 import '../../../models/no-telemetry.ts';
-import { FrameError, type FrameDropCode } from '../frame.ts';
+import { FrameError, type FrameData, type FrameDropCode } from '../frame.ts';
 import type { FrameOutput, FrameRunner } from '../runner.ts';
 import type { FrameReply, FrameRequest, FrameSettings, WorkerInit, WorkerReady } from './protocol.ts';
 
@@ -72,16 +72,23 @@ export class FramePool implements FrameRunner {
     return this.slots.every((s) => s.models) ? this.slots[0]!.models : null;
   }
 
-  run(deviceId: string, jpeg: Buffer, at: Date, settings: FrameSettings): Promise<FrameOutput> {
+  run(deviceId: string, frame: FrameData, at: Date, settings: FrameSettings): Promise<FrameOutput> {
     if (this.closed) return Promise.reject(new FrameError('WORKER_FAILED', 'the gateway is stopping'));
     const index = this.slotFor(deviceId);
     const slot = this.slots[index]!;
     const worker = slot.worker;
     if (!worker) return Promise.reject(new FrameError('WORKER_FAILED', 'the frame worker is restarting'));
     const id = this.nextId++;
-    // a copy the worker can own: the packet's bytes may share a larger buffer
-    const bytes = new Uint8Array(jpeg).buffer;
-    const request: FrameRequest = { id, deviceId, jpeg: bytes, at: at.getTime(), settings };
+    const raw = Buffer.isBuffer(frame) ? null : frame;
+    const bytes = raw ? handOver(raw.rgb) : copyOf(frame as Buffer);
+    const request: FrameRequest = {
+      id,
+      deviceId,
+      bytes,
+      ...(raw ? { raw: { width: raw.width, height: raw.height } } : {}),
+      at: at.getTime(),
+      settings,
+    };
     return new Promise<FrameOutput>((resolve, reject) => {
       const timer = setTimeout(() => {
         slot.pending.delete(id);
@@ -209,4 +216,18 @@ function expectReady(slot: Slot): void {
   slot.ready = new Promise((resolve) => {
     slot.settleReady = resolve;
   });
+}
+
+/** A copy the worker can own: an MQTT packet's bytes may share a larger buffer that others still read. */
+function copyOf(b: Buffer): ArrayBuffer {
+  return new Uint8Array(b).buffer;
+}
+
+/**
+ * Raw frames are the RTSP reader's alone, each in an ArrayBuffer of its own (raw-frames.ts): moved to
+ * the worker without a copy of their megabytes. Anything sharing its ArrayBuffer is copied instead.
+ */
+function handOver(b: Buffer): ArrayBuffer {
+  const whole = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer;
+  return whole ? (b.buffer as ArrayBuffer) : copyOf(b);
 }

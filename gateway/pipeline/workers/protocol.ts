@@ -30,8 +30,9 @@ export interface FrameSettings {
 export interface FrameRequest {
   id: number;
   deviceId: string;
-  /** the camera's JPEG, transferred (not copied) to the worker */
-  jpeg: ArrayBuffer;
+  /** the camera's JPEG, or its raw RGB pixels when `raw` gives their size; transferred, not copied */
+  bytes: ArrayBuffer;
+  raw?: { width: number; height: number };
   at: number;
   settings: FrameSettings;
 }
