@@ -8,6 +8,7 @@ import { benchVision } from './vision.ts';
 import { benchStorage } from './storage.ts';
 import { benchBacklog } from './backlog.ts';
 import { benchRobustness } from './robustness.ts';
+import { benchRtsp } from './rtsp.ts';
 
 const SUITES: Record<string, () => Promise<void>> = {
   policy: benchPolicyEval,
@@ -18,6 +19,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   robustness: benchRobustness,
   storage: benchStorage,
   backlog: benchBacklog,
+  rtsp: benchRtsp,
 };
 
 const wanted = process.argv.slice(2);
