@@ -107,7 +107,8 @@ export async function benchRtsp(): Promise<void> {
       width === 768
         ? clip
         : await Promise.all(clip.map((f) => sharp(f).resize(width, height).jpeg({ quality: 90 }).toBuffer()));
-    const sim = await startRtspCameraSim({ frames, fps: 10, codec: 'h264', gop: 20 });
+    // served at the rate it is analysed at: the simulator's own encoding shares this machine's two cores
+    const sim = await startRtspCameraSim({ frames, fps: FPS, codec: 'h264', gop: 10 });
     try {
       const sampled = SECONDS * FPS;
       const floor = await measure(floorArgs(sim.url), null, () => 0);

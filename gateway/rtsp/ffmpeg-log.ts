@@ -20,6 +20,8 @@ export class FfmpegLog {
   private line(line: string): void {
     const m = /^\[(\w+)\] ?(.*)$/.exec(line);
     const [level, body] = m ? [m[1]!, m[2]!] : ['error', line];
+    // swscale's note on full-range YUV (MJPEG and many cameras' H.264) is not a problem with the stream
+    if (/deprecated pixel format used/.test(body)) return;
     if (level !== 'info' && level !== 'verbose' && level !== 'debug') {
       this.problems.push(body);
       if (this.problems.length > 8) this.problems.shift();
