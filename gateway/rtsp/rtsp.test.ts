@@ -40,11 +40,16 @@ function photoFrames(): Promise<Buffer[]> {
   );
 }
 
-/** The command lines of every running ffmpeg: what `ps` shows any user on the box. */
+/**
+ * The command lines of the ffmpegs this test process started: what `ps` shows any user on the box.
+ * Only its own children, so test files running side by side do not see each other's.
+ */
 function ffmpegCommandLines(): string[] {
   const out: string[] = [];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
+      const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      if (ppid !== process.pid) continue;
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
       if (/(^|\/)ffmpeg /.test(cmd)) out.push(cmd);
     } catch {
