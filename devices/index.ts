@@ -3,3 +3,4 @@ export * from './kinds/index.ts';
 export * from './events.ts';
 export * from './topics.ts';
 export * from './records.ts';
+export * from './upstream.ts';

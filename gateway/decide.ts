@@ -1,14 +1,20 @@
 import { z } from 'zod';
 import { newRecordId } from './record-id.ts';
-import { localTopic, upstreamRecordTopic } from '../devices/index.ts';
+import { localTopic, upstreamRecordTopic, UPSTREAM_SCHEMA_VERSION } from '../devices/index.ts';
 import { evaluate, policyRef, withZone, type Candidate, type Decision } from '../policies/index.ts';
 import type { DecisionEvent } from './audit/index.ts';
 import { OutboxFullError, type OutboxStore } from './outbox/index.ts';
 import type { PolicyInForce } from './policy/index.ts';
 
-/** The upstream record: only what the policy allowed, the policy that allowed it, and an id to de-duplicate. */
-export const UpstreamRecordSchema = z.strictObject({
+/**
+ * What the gateway reads back of an upstream record it queued (audit recovery): the published
+ * contract is `UPSTREAM_RECORD_SCHEMAS` in devices/upstream.ts; this also reads records queued by
+ * a version before `schemaVersion` and `gatewayId` were in the envelope.
+ */
+export const UpstreamRecordSchema = z.object({
+  schemaVersion: z.number().optional(),
   id: z.string(),
+  gatewayId: z.string().optional(),
   deviceId: z.string(),
   recordType: z.string(),
   policy: z.object({ id: z.string(), version: z.number(), sha256: z.string() }),
@@ -82,7 +88,9 @@ export async function decide(
     return decision;
   }
   const record: UpstreamRecord = {
+    schemaVersion: UPSTREAM_SCHEMA_VERSION,
     id: recordId ?? newRecordId(),
+    gatewayId: ctx.gatewayId,
     deviceId: c.deviceId,
     recordType: c.recordType,
     policy: ref!,

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { UPSTREAM_RECORD_SCHEMAS } from '../devices/index.ts';
 import { Policy } from '../policies/index.ts';
+import { SignedHeadSchema } from './audit/index.ts';
 import { GatewayConfig } from './config/index.ts';
 
 /** The published JSON Schemas, by path in the repository. */
@@ -9,4 +11,14 @@ export const SCHEMA_FILES: Record<string, () => unknown> = {
     ...z.toJSONSchema(GatewayConfig, { io: 'input' }),
   }),
   'docs/schema/policy.schema.json': () => ({ title: 'veilgate policy', ...z.toJSONSchema(Policy, { io: 'input' }) }),
+  ...Object.fromEntries(
+    Object.entries(UPSTREAM_RECORD_SCHEMAS).map(([type, schema]) => [
+      `docs/schema/records/${type}.schema.json`,
+      () => ({ title: `veilgate upstream ${type} record`, ...z.toJSONSchema(schema) }),
+    ]),
+  ),
+  'docs/schema/records/audit-head.schema.json': () => ({
+    title: 'veilgate signed audit head (audit-head, retained, and audit-heads, every one)',
+    ...z.toJSONSchema(SignedHeadSchema),
+  }),
 };

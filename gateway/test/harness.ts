@@ -5,6 +5,7 @@ import { configFromObject, type GatewayConfigInput } from '../config/index.ts';
 import { createLogger } from '../log.ts';
 import { Gateway, type GatewayOptions } from '../gateway.ts';
 import { startEmbeddedUpstream, type ReceivedRecord } from '../embedded-upstream.ts';
+import { contractViolation } from './upstream-contract.ts';
 
 export const REPO = new URL('../../', import.meta.url).pathname;
 export const PHOTOS = join(REPO, 'fixtures/photos');
@@ -27,6 +28,9 @@ export interface Harness {
   gateway: Gateway;
   brokerUrl: string;
   upstream: ReceivedRecord[];
+  /** messages that reached the upstream but break the published contract (docs/schema/records/) */
+  contractViolations: string[];
+  /** stops everything; throws if any upstream message broke the contract */
   stop(): Promise<void>;
 }
 
@@ -55,10 +59,16 @@ export async function startHarness(
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-test-'));
   const upstream: ReceivedRecord[] = [];
-  // an upstream of the test's own (Mosquitto, a restartable aedes), or an embedded one that records everything
+  const contractViolations: string[] = [];
+  // an upstream of the test's own (Mosquitto, a restartable aedes), or an embedded one that records
+  // everything and checks it against the contract the agency's systems are given
   const up = opts.upstreamUrl
     ? { url: opts.upstreamUrl, stop: async () => {} }
-    : await startEmbeddedUpstream('veilgate', (r) => upstream.push(r));
+    : await startEmbeddedUpstream('veilgate', (r) => {
+        upstream.push(r);
+        const v = contractViolation('veilgate', r.topic, r.payload);
+        if (v) contractViolations.push(v);
+      });
   const policy = opts.policyFile ?? (await writeFastDefaultPolicy(dir));
   const cfg = configFromObject(
     {
@@ -95,10 +105,13 @@ export async function startHarness(
     gateway,
     brokerUrl: `mqtt://127.0.0.1:${gateway.address.port}`,
     upstream,
+    contractViolations,
     async stop() {
       await gateway.stop();
       await up.stop();
       await rm(dir, { recursive: true, force: true });
+      if (contractViolations.length > 0)
+        throw new Error(`upstream messages broke the record contract:\n${contractViolations.slice(0, 5).join('\n')}`);
     },
   };
 }
