@@ -45,7 +45,7 @@ test('every config field has a description and a default, so editors can explain
     if (prop.properties) {
       for (const [sub, p] of Object.entries(prop.properties)) {
         if (!p.description) missing.push(`${key}.${sub}: description`);
-        const optional = ['username', 'password', 'caFile', 'certFile', 'keyFile'].includes(sub);
+        const optional = ['username', 'password', 'caFile', 'certFile', 'keyFile', 'urls'].includes(sub);
         if (p.default === undefined && !optional) missing.push(`${key}.${sub}: default`);
       }
     } else if (prop.default === undefined) missing.push(`${key}: default`);

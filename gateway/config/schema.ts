@@ -165,12 +165,18 @@ export const BrokerConfig = z.strictObject({
     .describe('the MQTT over WebSocket listener (for browsers and proxies)'),
 });
 
+const UpstreamUrl = z.string().regex(/^mqtts?:\/\/[^\s]+$/, 'an upstream url starts with mqtt:// or mqtts://');
+
 export const UpstreamConfig = z.strictObject({
-  url: z
-    .string()
-    .regex(/^mqtts?:\/\/[^\s]+$/, 'an upstream url starts with mqtt:// or mqtts://')
-    .default('mqtt://127.0.0.1:1884')
-    .describe("the agency's broker"),
+  url: UpstreamUrl.default('mqtt://127.0.0.1:1884').describe("the agency's broker"),
+  urls: z
+    .array(UpstreamUrl)
+    .min(1)
+    .max(16)
+    .optional()
+    .describe(
+      "the nodes of the agency's broker cluster, in place of url: the uplink connects to one and, when it loses it or cannot reach it, to the next, with the same back-off, credentials and TLS",
+    ),
   topicPrefix: z
     .string()
     .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'topic levels of A-Z a-z 0-9 _ . - separated by /')
@@ -192,6 +198,15 @@ export const UpstreamConfig = z.strictObject({
     .default(1_000)
     .describe('first reconnect delay; it doubles on each failure, with jitter'),
   reconnectMaxMs: z.number().int().min(1_000).max(3_600_000).default(60_000).describe('longest reconnect delay'),
+  ackTimeoutMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .max(600_000)
+    .default(30_000)
+    .describe(
+      'a record the broker has not acknowledged for this long means the connection is not working (a cluster node that lost a message in a failover): it is closed, and everything unacknowledged is sent again on the next',
+    ),
   inFlight: z
     .number()
     .int()

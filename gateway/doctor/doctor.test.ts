@@ -172,4 +172,11 @@ test("doctor connects to the agency's broker with the configured credentials: re
   await withUpstream(`mqtt://127.0.0.1:${port}`);
   r = await run('right');
   assert.match(r.out, /^WARN +upstream: .*not reachable now/m);
+  // a cluster (upstream.urls): every node is tried, and the one down is named beside the one up
+  await writeFile(config, `${base}upstream: { urls: ['${url}', 'mqtt://127.0.0.1:${port}'], username: gw }\n`);
+  r = await run('right');
+  assert.match(
+    r.out,
+    /^WARN +upstream: mqtt:\/\/127\.0\.0\.1:\d+: connected as gw; mqtt:\/\/127\.0\.0\.1:\d+: not reachable now.*\n +fix: the uplink uses the nodes it can reach/m,
+  );
 });

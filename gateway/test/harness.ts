@@ -40,6 +40,10 @@ export async function startHarness(
     policyFile?: string;
     allowAnonymous?: boolean;
     upstreamUrl?: string;
+    /** the nodes of a clustered upstream (upstream.urls), in place of upstreamUrl */
+    upstreamUrls?: string[];
+    /** merged into the upstream section */
+    upstream?: Partial<NonNullable<GatewayConfigInput['upstream']>>;
     dataDir?: string;
     outbox?: GatewayConfigInput['outbox'];
     /** merged into the broker section (limits, listeners) */
@@ -64,11 +68,13 @@ export async function startHarness(
   // everything and checks it against the contract the agency's systems are given
   const up = opts.upstreamUrl
     ? { url: opts.upstreamUrl, stop: async () => {} }
-    : await startEmbeddedUpstream('veilgate', (r) => {
-        upstream.push(r);
-        const v = contractViolation('veilgate', r.topic, r.payload);
-        if (v) contractViolations.push(v);
-      });
+    : opts.upstreamUrls
+      ? { url: opts.upstreamUrls[0]!, stop: async () => {} }
+      : await startEmbeddedUpstream('veilgate', (r) => {
+          upstream.push(r);
+          const v = contractViolation('veilgate', r.topic, r.payload);
+          if (v) contractViolations.push(v);
+        });
   const policy = opts.policyFile ?? (await writeFastDefaultPolicy(dir));
   const cfg = configFromObject(
     {
@@ -76,7 +82,13 @@ export async function startHarness(
       dataDir: opts.dataDir ?? join(dir, 'data'),
       policy,
       broker: { port: 0, allowAnonymous: opts.allowAnonymous ?? false, ...opts.broker },
-      upstream: { url: up.url, reconnectMinMs: 200, reconnectMaxMs: 2000 },
+      upstream: {
+        url: up.url,
+        ...(opts.upstreamUrls ? { urls: opts.upstreamUrls } : {}),
+        reconnectMinMs: 200,
+        reconnectMaxMs: 2000,
+        ...opts.upstream,
+      },
       http: { port: 0, ...opts.http },
       ...(opts.outbox ? { outbox: opts.outbox } : {}),
       ...(opts.audit ? { audit: opts.audit } : {}),

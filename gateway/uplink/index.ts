@@ -1,3 +1,3 @@
 export type { Uplink } from './uplink.ts';
 export { MqttUplink, redactUrl } from './mqtt-uplink.ts';
-export { upstreamAuth } from './upstream-auth.ts';
+export { upstreamAuth, upstreamUrls } from './upstream-auth.ts';

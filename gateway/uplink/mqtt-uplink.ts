@@ -6,7 +6,7 @@ import type { Uplink } from './uplink.ts';
 import type { Logger } from '../log.ts';
 import { Backoff } from './backoff.ts';
 import { TakeoverWatch } from './takeover.ts';
-import { upstreamAuth } from './upstream-auth.ts';
+import { upstreamAuth, upstreamServers, upstreamUrls } from './upstream-auth.ts';
 
 /** how often a suspected session takeover is logged again while it goes on */
 const TAKEOVER_LOG_EVERY_MS = 10 * 60_000;
@@ -14,11 +14,15 @@ const TAKEOVER_LOG_EVERY_MS = 10 * 60_000;
 /**
  * Publishes outbox entries to the agency's broker with QoS 1 and removes each only after its
  * PUBACK. On reconnect everything not acknowledged is sent again (receivers de-duplicate by id),
- * each device's records in the order they were put. Reconnects back off exponentially with jitter.
+ * each device's records in the order they were put. Reconnects back off exponentially with jitter,
+ * each to the next node of `upstream.urls`. A PUBACK that does not come within `ackTimeoutMs`
+ * closes the connection, so what the broker lost is sent again on the next one.
  */
 export class MqttUplink implements Uplink {
   private client: MqttClient | null = null;
-  private readonly inFlight = new Set<number>();
+  /** seq of each record published on this connection and not yet acknowledged, with when it was sent */
+  private readonly inFlight = new Map<number, number>();
+  private ackWatch: NodeJS.Timeout | null = null;
   /** seqs published at least once and not yet acknowledged: a second publish is a retry */
   private readonly sent = new Set<number>();
   private pumping = false;
@@ -32,7 +36,7 @@ export class MqttUplink implements Uplink {
   /** connections cut right after they were accepted: another client with our client id */
   readonly takeover = new TakeoverWatch();
   private takeoverLoggedAt = Number.NEGATIVE_INFINITY;
-  readonly stats = { delivered: 0, reconnects: 0, retried: 0 };
+  readonly stats = { delivered: 0, reconnects: 0, retried: 0, ackTimeouts: 0 };
   onConnectionChange: ((connected: boolean) => void) | null = null;
   private auditHead: string | null = null;
   /** the public audit key (PEM), published retained on each connect so the agency can check the heads */
@@ -75,10 +79,13 @@ export class MqttUplink implements Uplink {
       ...upstreamAuth(upstream),
     };
     this.stopping = false;
-    const client = mqtt.connect(upstream.url, opts);
+    const urls = upstreamUrls(upstream);
+    // mqtt.js takes the next of `servers` on every connection attempt: a lost node is not retried first
+    const client = mqtt.connect(urls[0]!, urls.length > 1 ? { ...opts, servers: upstreamServers(upstream) } : opts);
     this.client = client;
+    this.ackWatch ??= setInterval(() => this.checkAcks(), Math.min(1000, upstream.ackTimeoutMs / 4)).unref();
     client.on('connect', () => {
-      this.log.info({ url: redactUrl(upstream.url) }, 'upstream connected');
+      this.log.info({ url: redactUrl(this.connectedUrl(client)) }, 'upstream connected');
       client.publish(status, 'online', { qos: 1, retain: true });
       if (this.auditHead) this.publishAuditHead(this.auditHead);
       if (this.auditKey)
@@ -99,7 +106,7 @@ export class MqttUplink implements Uplink {
       if (this.takeover.suspected && Date.now() - this.takeoverLoggedAt > TAKEOVER_LOG_EVERY_MS) {
         this.takeoverLoggedAt = Date.now();
         this.log.error(
-          { clientId: opts.clientId, url: redactUrl(upstream.url) },
+          { clientId: opts.clientId, url: redactUrl(this.connectedUrl(client)) },
           "the agency's broker keeps closing this gateway's connection right after accepting it: another client is " +
             'connecting with the same client id, most likely a second gateway with the same gatewayId',
         );
@@ -110,6 +117,25 @@ export class MqttUplink implements Uplink {
       this.scheduleReconnect(client);
     });
     client.on('error', (e) => this.log.warn({ err: e.message }, 'upstream error'));
+  }
+
+  private connectedUrl(client: MqttClient): string {
+    const o = client.options;
+    return `${o.protocol ?? 'mqtt'}://${o.hostname ?? o.host}:${o.port}`;
+  }
+
+  /** A record unacknowledged for ackTimeoutMs: the broker lost it, or the connection is stuck. */
+  private checkAcks(): void {
+    const client = this.client;
+    if (!client?.connected || this.inFlight.size === 0) return;
+    const oldest = Math.min(...this.inFlight.values());
+    if (Date.now() - oldest < this.cfg.upstream.ackTimeoutMs) return;
+    this.stats.ackTimeouts++;
+    this.log.warn(
+      { url: redactUrl(this.connectedUrl(client)), waitingMs: Date.now() - oldest, unacknowledged: this.inFlight.size },
+      'the upstream broker has not acknowledged a record in time: reconnecting to send it again',
+    );
+    client.stream.destroy(); // 'close' follows: reconnect with back-off, rewind, send again
   }
 
   private setConnected(connected: boolean): void {
@@ -180,7 +206,7 @@ export class MqttUplink implements Uplink {
   }
 
   private publish(client: MqttClient, entry: PendingEntry): void {
-    this.inFlight.add(entry.seq);
+    this.inFlight.set(entry.seq, Date.now());
     if (this.sent.has(entry.seq)) this.stats.retried++;
     else this.sent.add(entry.seq);
     client.publish(entry.topic, entry.payload, { qos: 1 }, (err) => {
@@ -196,7 +222,8 @@ export class MqttUplink implements Uplink {
     this.stopping = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.reconnectTimer = this.retryTimer = null;
+    if (this.ackWatch) clearInterval(this.ackWatch);
+    this.reconnectTimer = this.retryTimer = this.ackWatch = null;
     const client = this.client;
     this.client = null;
     if (!client) return;
