@@ -109,3 +109,28 @@ test('non-JPEG, truncated and oversized-in-pixels frames are refused with their 
     (e: FrameError) => e.code === 'FRAME_TOO_MANY_PIXELS',
   );
 });
+
+test('raw RGB frames (as ffmpeg hands RTSP frames over) are redacted like JPEGs, and a size that does not match the bytes is refused', async () => {
+  const { data, info } = await sharp(join(PHOTOS, 'astronaut.png'))
+    .toColourspace('srgb')
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const frame = { rgb: Buffer.from(data), width: info.width, height: info.height };
+  const { observation, ctx } = await runPipeline('cam', frame, deps());
+  assert.ok((observation.redactions.face ?? 0) >= 1, JSON.stringify(observation.redactions));
+  const face = { x1: 173, y1: 74, x2: 277, y2: 178 };
+  const original = await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } })
+    .png()
+    .toBuffer();
+  const change = await changeInside(original, await encodeRedacted(ctx), face);
+  assert.ok(change > 12, `face pixels changed by ${change.toFixed(1)} on average`);
+  await assert.rejects(
+    runPipeline('cam', { ...frame, rgb: frame.rgb.subarray(3) }, deps()),
+    (e: FrameError) => e.code === 'FRAME_UNDECODABLE',
+  );
+  await assert.rejects(
+    runPipeline('cam', frame, deps({ maxPixels: 1000 })),
+    (e: FrameError) => e.code === 'FRAME_TOO_MANY_PIXELS',
+  );
+});

@@ -128,7 +128,8 @@ export class MqttUplink implements Uplink {
   private checkAcks(): void {
     const client = this.client;
     if (!client?.connected || this.inFlight.size === 0) return;
-    const oldest = Math.min(...this.inFlight.values());
+    // set once per record per connection, in the order sent: the first is the oldest
+    const oldest = this.inFlight.values().next().value!;
     if (Date.now() - oldest < this.cfg.upstream.ackTimeoutMs) return;
     this.stats.ackTimeouts++;
     this.log.warn(
