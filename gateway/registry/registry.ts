@@ -46,6 +46,9 @@ const DAMAGED_TODO =
  * edited by hand a few times a year, not for anything per message). Only secret hashes are stored.
  */
 export class DeviceRegistry {
+  /** changes this process has made: a reload checks none came while it read the file */
+  private changes = 0;
+
   private constructor(
     private readonly db: Low<RegistryData>,
     readonly file: string,
@@ -65,7 +68,22 @@ export class DeviceRegistry {
    * refused (DamagedFileError) and the devices read before stay in force.
    */
   async reload(): Promise<void> {
-    this.db.data = (await readStateFile(this.file, RegistrySchema, DAMAGED_TODO)) ?? { devices: [] };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const changes = this.changes;
+      const data = (await readStateFile(this.file, RegistrySchema, DAMAGED_TODO)) ?? { devices: [] };
+      // a change made here while the file was being read is not in what was read: read again
+      if (this.changes === changes) {
+        this.db.data = data;
+        return;
+      }
+    }
+    // changed here on every read: what is in memory is what this process last wrote
+  }
+
+  /** Writes the registry; counted first, so a reload that read the file before this change drops its read. */
+  private save(): Promise<void> {
+    this.changes++;
+    return this.db.write();
   }
 
   list(): readonly DeviceRecord[] {
@@ -92,7 +110,7 @@ export class DeviceRegistry {
       secret: stored,
       createdAt: now.toISOString(),
     });
-    await this.db.write();
+    await this.save();
     return secret;
   }
 
@@ -107,7 +125,7 @@ export class DeviceRegistry {
     d.rotatedAt = now.toISOString();
     // a rotation answers a leaked credential: the certificate, if any, ends with the secret
     delete d.certificate;
-    await this.db.write();
+    await this.save();
     return secret;
   }
 
@@ -116,7 +134,7 @@ export class DeviceRegistry {
     const d = this.get(id);
     if (!d) throw Object.assign(new Error(`no device ${id}`), { code: 'DEVICE_UNKNOWN' });
     d.certificate = certificate;
-    await this.db.write();
+    await this.save();
   }
 
   /** Ends the device's certificate; false when it had none. */
@@ -125,7 +143,7 @@ export class DeviceRegistry {
     if (!d) throw Object.assign(new Error(`no device ${id}`), { code: 'DEVICE_UNKNOWN' });
     if (!d.certificate) return false;
     delete d.certificate;
-    await this.db.write();
+    await this.save();
     return true;
   }
 
@@ -135,14 +153,14 @@ export class DeviceRegistry {
     if (!d) throw Object.assign(new Error(`no device ${id}`), { code: 'DEVICE_UNKNOWN' });
     if (zone) d.zone = zone;
     else delete d.zone;
-    await this.db.write();
+    await this.save();
   }
 
   async remove(id: string): Promise<boolean> {
     const before = this.db.data.devices.length;
     this.db.data.devices = this.db.data.devices.filter((d) => d.id !== id);
     if (this.db.data.devices.length === before) return false;
-    await this.db.write();
+    await this.save();
     return true;
   }
 
