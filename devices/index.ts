@@ -4,3 +4,4 @@ export * from './events.ts';
 export * from './topics.ts';
 export * from './records.ts';
 export * from './upstream.ts';
+export * from './fleet.ts';

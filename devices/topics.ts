@@ -56,10 +56,28 @@ export function upstreamStatusTopic(prefix: string, gatewayId: string): string {
   return `${prefix}/${gatewayId}/status`;
 }
 
+/** Retained: what the gateway did with the last fleet policy offered to it (PolicyStatus). */
+export function upstreamPolicyStatusTopic(prefix: string, gatewayId: string): string {
+  return `${prefix}/${gatewayId}/policy-status`;
+}
+
+/** The level under the prefix that holds what the agency sends its gateways; no gateway may have this id. */
+export const FLEET_LEVEL = 'fleet';
+
+/** Retained, from the agency: a signed policy for the gateways `to` names (FleetPolicyMessage). */
+export function fleetPolicyTopic(prefix: string, to: string): string {
+  return `${prefix}/${FLEET_LEVEL}/policies/${to}`;
+}
+
+export function fleetPolicyFilter(prefix: string): string {
+  return `${prefix}/${FLEET_LEVEL}/policies/+`;
+}
+
 /** The gateway's own upstream messages (its status and audit heads), as opposed to records. */
 export function isGatewayMessageTopic(topic: string): boolean {
   return (
     topic.endsWith('/status') ||
+    topic.endsWith('/policy-status') ||
     topic.endsWith('/audit-head') ||
     topic.endsWith('/audit-heads') ||
     topic.endsWith('/audit-key')

@@ -42,7 +42,14 @@ import {
   type Observation,
   type Snapshot,
 } from './pipeline/index.ts';
-import { ActivePolicy, deploymentSalt, watchFile, type LoadOutcome } from './policy/index.ts';
+import {
+  ActivePolicy,
+  deploymentSalt,
+  FleetPolicy,
+  readTrustedKeys,
+  watchFile,
+  type LoadOutcome,
+} from './policy/index.ts';
 import { certificateCredential, certificateLogin, DeviceRegistry } from './registry/index.ts';
 import { MqttUplink, type Uplink } from './uplink/index.ts';
 import { VERSION } from './version.ts';
@@ -107,6 +114,8 @@ export class Gateway {
   private nextHeadAt = 0;
   /** signs the chain heads sent upstream; set once at start */
   private headKey: HeadKey | null = null;
+  /** signed policies from the agency's broker; null when the config trusts no keys */
+  fleet: FleetPolicy | null = null;
   /** the last head put in the outbox: an idle chain's head is not sent again */
   private lastHeadSeq = -1;
   /** the RTSP cameras pulled with ffmpeg (`cameras:` in the config) */
@@ -215,7 +224,7 @@ export class Gateway {
         'the last stop was unclean: forwards not yet in the audit log were recorded from the outbox',
       );
     const salt = await deploymentSalt(cfg.dataDir);
-    const active = new ActivePolicy(cfg.policy, audit, log.child({ module: 'policy' }));
+    const active = new ActivePolicy(cfg.policy.file, audit, log.child({ module: 'policy' }));
     if (outbox.recovered.entries > 0)
       log.info(
         { entries: outbox.recovered.entries, tornBytes: outbox.recovered.tornBytes },
@@ -277,7 +286,8 @@ export class Gateway {
       refused: (deviceId, channel, code, detail) => ready().onRefused(deviceId, channel, code, detail),
     };
     // before the listener opens: an event accepted in between would be decided with no policy
-    await active.load('start');
+    const fleet = await openFleetPolicy(cfg, active, log.child({ module: 'fleet' }));
+    if (!(await fleet?.restore())) await active.load('start');
     const brokerLog = log.child({ module: 'broker' });
     const limits = cfg.broker.limits;
     const brokerStore = await openBrokerPersistence(join(cfg.dataDir, 'broker'));
@@ -376,7 +386,7 @@ export class Gateway {
     for (const l of extra)
       log.info({ listener: l.kind, address: `${l.address.address}:${l.address.port}` }, 'broker listening');
     // hot reload: a valid new version takes effect at once; an invalid one is logged and ignored
-    gw.watches.push(watchFile(cfg.policy, () => void gw!.reloadPolicy('file-changed')));
+    gw.watches.push(watchFile(cfg.policy.file, () => void gw!.reloadPolicy('file-changed')));
     // zones set with `veilgate devices zone` reach the policy without waiting for a reconnect
     // and a device removed or rotated with the CLI is disconnected at once
     gw.watches.push(watchFile(registry.file, () => void gw!.registryChanged()));
@@ -389,6 +399,12 @@ export class Gateway {
         .record({ type: 'uplink', action: connected ? 'connected' : 'disconnected' })
         .catch((e: Error) => gw!.storageFailed(e));
     };
+    if (fleet) {
+      uplink.onFleetPolicy = (payload) => void fleet.offer(payload).catch((e: Error) => gw!.storageFailed(e));
+      fleet.onStatus = (st) => uplink.publishPolicyStatus(JSON.stringify(st));
+      fleet.refresh(); // the first report: what is in force after the start
+      gw.fleet = fleet;
+    }
     await uplink.start();
     outbox.on('dropped', (e, reason) => gw!.onOutboxDrop(e.id, e.key, reason));
     outbox.on('problem', (e) => gw!.storageFailed(e));
@@ -479,7 +495,9 @@ export class Gateway {
   async reloadPolicy(trigger: 'file-changed' | 'signal' | 'command'): Promise<LoadOutcome | null> {
     if (this.stopping) return null;
     try {
-      return await this.active.load(trigger);
+      const r = await this.active.load(trigger);
+      if (r.outcome === 'activated') this.fleet?.refresh();
+      return r;
     } catch (e) {
       this.storageFailed(e as Error);
       return null;
@@ -1071,4 +1089,20 @@ async function startFramePool(cfg: Readonly<GatewayConfig>, log: Logger): Promis
       'frame workers ready',
     );
   return pool;
+}
+
+/**
+ * Signed policies from the agency's broker, when the config trusts keys for them; a key that cannot be
+ * read stops the start.
+ */
+async function openFleetPolicy(
+  cfg: Readonly<GatewayConfig>,
+  active: ActivePolicy,
+  log: Logger,
+): Promise<FleetPolicy | null> {
+  if (cfg.policy.trustedKeys.length === 0) return null;
+  const keys = await readTrustedKeys(cfg.policy.trustedKeys);
+  if (!keys.ok)
+    throw Object.assign(new Error(`policy.trustedKeys: ${keys.errors.join('; ')}`), { code: 'TRUSTED_KEY_BAD' });
+  return new FleetPolicy(cfg.gatewayId, cfg.dataDir, active, keys.keys, log);
 }

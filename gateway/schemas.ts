@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UPSTREAM_RECORD_SCHEMAS } from '../devices/index.ts';
+import { FleetPolicyMessage, PolicyStatus, UPSTREAM_RECORD_SCHEMAS } from '../devices/index.ts';
 import { Policy } from '../policies/index.ts';
 import { SignedHeadSchema } from './audit/index.ts';
 import { GatewayConfig } from './config/index.ts';
@@ -20,5 +20,14 @@ export const SCHEMA_FILES: Record<string, () => unknown> = {
   'docs/schema/records/audit-head.schema.json': () => ({
     title: 'veilgate signed audit head (audit-head, retained, and audit-heads, every one)',
     ...z.toJSONSchema(SignedHeadSchema),
+  }),
+  'docs/schema/records/policy-status.schema.json': () => ({
+    title: 'veilgate policy status (policy-status, retained): what a gateway did with the last fleet policy',
+    ...z.toJSONSchema(PolicyStatus),
+  }),
+  'docs/schema/records/fleet-policy.schema.json': () => ({
+    title:
+      'veilgate fleet policy (fleet/policies/{to}, retained): a signed policy the agency publishes to its gateways',
+    ...z.toJSONSchema(FleetPolicyMessage),
   }),
 };

@@ -26,3 +26,4 @@ export {
 } from './yaml-source.ts';
 export { describePolicy, describeRule, type PolicyInWords } from './describe.ts';
 export { policyWarnings } from './warnings.ts';
+export { globMatches } from './match.ts';

@@ -11,9 +11,9 @@ export function describeEntry(e: AuditEntry): string {
     case 'input-rejected':
       return `${head} input-rejected ${ev.deviceId} ${ev.channel} ${ev.code}`;
     case 'policy-activated':
-      return `${head} policy-activated ${pol(ev.policy)} sha256 ${ev.policy.sha256.slice(0, 12)} (${ev.trigger}; before: ${pol(ev.previous)})`;
+      return `${head} policy-activated ${pol(ev.policy)} sha256 ${ev.policy.sha256.slice(0, 12)} (${ev.trigger}; before: ${pol(ev.previous)})${ev.signedBy ? ` from ${ev.source}, signed by key ${ev.signedBy.slice(0, 12)}` : ''}`;
     case 'policy-rejected':
-      return `${head} policy-rejected ${ev.source} (${ev.trigger}; ${ev.errors.length} error(s); kept: ${pol(ev.kept)})`;
+      return `${head} policy-rejected ${ev.source} (${ev.trigger}; ${ev.errors.length} error(s)${ev.source.startsWith('fleet:') ? `: ${ev.errors[0]}` : ''}; kept: ${pol(ev.kept)})`;
     case 'device':
       return `${head} device-${ev.action} ${ev.deviceId}${ev.kind ? ` ${ev.kind}` : ''}${ev.zone !== undefined ? ` zone ${ev.zone ?? 'none'}` : ''}`;
     case 'outbox-drop':

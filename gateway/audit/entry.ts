@@ -56,8 +56,23 @@ export type AuditEvent =
       recovered?: true;
     }
   | { type: 'input-rejected'; deviceId: string; channel: string; code: string; detail: string }
-  | { type: 'policy-activated'; policy: PolicyRef; previous: PolicyRef | null; source: string; trigger: string }
-  | { type: 'policy-rejected'; source: string; trigger: string; errors: string[]; kept: PolicyRef | null }
+  | {
+      type: 'policy-activated';
+      policy: PolicyRef;
+      previous: PolicyRef | null;
+      source: string;
+      trigger: string;
+      /** the key that signed a policy from the agency's broker */
+      signedBy?: string;
+    }
+  | {
+      type: 'policy-rejected';
+      source: string;
+      trigger: string;
+      errors: string[];
+      kept: PolicyRef | null;
+      signedBy?: string;
+    }
   | {
       type: 'device';
       action: 'added' | 'removed' | 'rotated' | 'zone-changed';

@@ -69,7 +69,7 @@ test(
     const dir = h.dir;
     const dataDir = h.gateway.cfg.dataDir;
     const config = join(dir, 'verify.yaml');
-    await writeFile(config, `gatewayId: gw-test\ndataDir: ${dataDir}\npolicy: ${h.gateway.cfg.policy}\n`);
+    await writeFile(config, `gatewayId: gw-test\ndataDir: ${dataDir}\npolicy: ${h.gateway.cfg.policy.file}\n`);
     const archive = join(dir, 'heads.jsonl');
     const archived = h.upstream.filter((r) => r.topic.endsWith('/audit-heads')).map((r) => r.payload.toString());
     await writeFile(archive, archived.join('\n'));

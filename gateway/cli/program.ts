@@ -9,6 +9,7 @@ import { registerSimulate } from './commands/simulate.ts';
 import { registerDevices } from './commands/devices.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerModels } from './commands/models.ts';
+import { registerKeys } from './commands/keys.ts';
 import { registerPolicy } from './commands/policy.ts';
 import { registerRedact } from './commands/redact.ts';
 import { registerReport } from './commands/report.ts';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     registerDevices,
     registerCerts,
     registerPolicy,
+    registerKeys,
     registerConfig,
     registerAudit,
     registerReport,

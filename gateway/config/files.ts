@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { positionOf, type SourceError } from '../../policies/index.ts';
 import { readPolicyFile } from '../policy/file.ts';
+import { readTrustedKeys } from '../policy/signature.ts';
 import type { GatewayConfig } from './schema.ts';
 
 /** The files a config names, by key path: what the gateway will read at start. */
@@ -39,16 +40,16 @@ export async function checkConfigFiles(
   });
   const errors: SourceError[] = [];
   let policyError: SourceError | null = null;
-  const policy = await readPolicyFile(cfg.policy);
+  const policy = await readPolicyFile(cfg.policy.file);
   if (!policy.ok) {
     const first = policy.errors[0]!;
     const where = `${first.file}:${first.line}:${first.column}`;
     policyError = at(
       ['policy'],
       policy.errors.length === 1 && first.line === 1 && first.path === ''
-        ? `${cfg.policy}: ${first.message}`
-        : `${cfg.policy} is not a valid policy (${policy.errors.length} error(s); first, ${where}: ${first.message})`,
-      `veilgate policy check ${cfg.policy}; without a valid policy the gateway forwards nothing`,
+        ? `${cfg.policy.file}: ${first.message}`
+        : `${cfg.policy.file} is not a valid policy (${policy.errors.length} error(s); first, ${where}: ${first.message})`,
+      `veilgate policy check ${cfg.policy.file}; without a valid policy the gateway forwards nothing`,
     );
   }
   for (const { path, file } of namedFiles(cfg)) {
@@ -64,5 +65,11 @@ export async function checkConfigFiles(
     if (!/-----BEGIN [A-Z ]+-----/.test(pem))
       errors.push(at(path, `${file}: not a PEM file`, 'point the key at a PEM certificate or key'));
   }
+  const keys = await readTrustedKeys(cfg.policy.trustedKeys);
+  if (!keys.ok)
+    for (const e of keys.errors)
+      errors.push(
+        at(['policy', 'trustedKeys'], e, "a privacy officer's public key, as `veilgate keys init` writes it"),
+      );
   return { errors, policy: policyError };
 }

@@ -1,2 +1,2 @@
-export { GatewayConfig, VisionConfig } from './schema.ts';
-export { loadConfig, configFromObject, type ConfigResult, type GatewayConfigInput } from './load.ts';
+export { AgencyConfig, GatewayConfig, VisionConfig } from './schema.ts';
+export { loadAgencyConfig, loadConfig, configFromObject, type ConfigResult, type GatewayConfigInput } from './load.ts';

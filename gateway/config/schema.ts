@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DeviceId } from '../../devices/index.ts';
+import { DeviceId, FLEET_LEVEL } from '../../devices/index.ts';
 import { SSD_MODELS } from '../../models/index.ts';
 
 const HostName = z.string().min(1).describe('address to bind; 127.0.0.1 keeps it on this machine');
@@ -215,6 +215,35 @@ export const UpstreamConfig = z.strictObject({
     .default(256)
     .describe('records published and not yet acknowledged at once'),
 });
+
+const PolicyFile = z.string().min(1).describe('the local policy file; relative to the config file');
+
+export const PolicyConfig = z.union(
+  [
+    PolicyFile.transform((file) => ({ file, trustedKeys: [] as string[] })),
+    z.strictObject({
+      file: PolicyFile.default('./policies/default.yaml'),
+      trustedKeys: z
+        .array(z.string().min(1))
+        .max(32)
+        .default([])
+        .describe(
+          "public keys (PEM, or a PEM file relative to the config file) of the privacy officers whose signed policies this gateway takes from {topicPrefix}/fleet/policies/ on the agency's broker; empty: only the local file",
+        ),
+    }),
+  ],
+  { error: 'the policy file (a path), or {file, trustedKeys}' },
+);
+
+export type UpstreamConfig = z.infer<typeof UpstreamConfig>;
+
+/** The agency's side of a fleet (`veilgate policy publish`, `policy status`): its broker, as the gateways reach it. */
+export const AgencyConfig = z.strictObject({
+  upstream: UpstreamConfig.describe(
+    "the agency's broker: url or urls, topicPrefix, credentials and TLS as in a gateway's config",
+  ),
+});
+export type AgencyConfig = z.infer<typeof AgencyConfig>;
 
 export const OutboxConfig = z.strictObject({
   maxBytes: z
@@ -624,17 +653,19 @@ export const VisionConfig = z.strictObject({
 
 export const GatewayConfig = z
   .strictObject({
-    gatewayId: DeviceId.default('veilgate-1').describe("this gateway's id in upstream topics"),
+    gatewayId: DeviceId.refine((id) => id !== FLEET_LEVEL, {
+      message: `"${FLEET_LEVEL}" is the topic level of what the agency sends its gateways; choose another gateway id`,
+    })
+      .default('veilgate-1')
+      .describe("this gateway's id in upstream topics"),
     dataDir: z
       .string()
       .min(1)
       .default('./data')
       .describe('registry, outbox and audit log live here; relative to the config file'),
-    policy: z
-      .string()
-      .min(1)
-      .default('./policies/default.yaml')
-      .describe('the active policy file; relative to the config file'),
+    policy: PolicyConfig.prefault('./policies/default.yaml').describe(
+      'the policy file (a path), or {file, trustedKeys} to also take signed policies from the agency',
+    ),
     broker: BrokerConfig.prefault({}).describe('the MQTT broker devices connect to'),
     upstream: UpstreamConfig.prefault({}).describe("where approved records go: the agency's broker"),
     vision: VisionConfig.prefault({}).describe('detection and redaction of camera frames'),

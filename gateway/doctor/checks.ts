@@ -206,12 +206,12 @@ const clock: Check = async (cfg) => {
 };
 
 const policy: Check = async (cfg) => {
-  const r = await readPolicyFile(cfg.policy);
-  if (r.ok) return ok('policy', `${cfg.policy}: ${r.value.policy.id} v${r.value.policy.version}, valid`);
+  const r = await readPolicyFile(cfg.policy.file);
+  if (r.ok) return ok('policy', `${cfg.policy.file}: ${r.value.policy.id} v${r.value.policy.version}, valid`);
   return fail(
     'policy',
-    `${cfg.policy}: ${r.errors.length} error(s), first: ${r.errors[0]!.line}:${r.errors[0]!.column} ${r.errors[0]!.message}`,
-    `veilgate policy check ${cfg.policy}; without a valid policy nothing is forwarded`,
+    `${cfg.policy.file}: ${r.errors.length} error(s), first: ${r.errors[0]!.line}:${r.errors[0]!.column} ${r.errors[0]!.message}`,
+    `veilgate policy check ${cfg.policy.file}; without a valid policy nothing is forwarded`,
   );
 };
 

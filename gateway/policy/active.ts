@@ -7,20 +7,27 @@ import {
   type LoadedPolicy,
   type SourceError,
 } from '../../policies/index.ts';
+import type { PolicySignature } from '../../devices/index.ts';
 import { archivePolicy, type AuditLog } from '../audit/index.ts';
 import type { Logger } from '../log.ts';
 import { readPolicyFile } from './file.ts';
+
+/** Where the policy in force came from: the local file, or the agency's broker, signed by a trusted key. */
+export type PolicyOrigin = { source: 'file' } | { source: 'fleet'; signature: PolicySignature; to: string };
 
 /** The policy in force and the rate-limit state that belongs to this activation of it. */
 export interface PolicyInForce {
   loaded: LoadedPolicy;
   limits: RateLimits;
+  origin: PolicyOrigin;
 }
 
 export type LoadOutcome =
   | { outcome: 'activated'; policy: LoadedPolicy }
   | { outcome: 'unchanged' }
-  | { outcome: 'rejected'; errors: SourceError[] };
+  | { outcome: 'rejected'; errors: SourceError[] }
+  /** a signed policy from the agency is in force: the local file does not replace it */
+  | { outcome: 'ignored' };
 
 const MAX_RULES_TO_ANALYSE = 40;
 
@@ -44,6 +51,14 @@ export class ActivePolicy {
   }
 
   async load(trigger: 'start' | 'file-changed' | 'signal' | 'command'): Promise<LoadOutcome> {
+    if (this.current?.origin.source === 'fleet') {
+      const { id, version } = this.current.loaded.policy;
+      this.log.warn(
+        { policy: this.file, trigger },
+        `the local policy file is not read: ${id} v${version}, signed and published by the agency, is in force`,
+      );
+      return { outcome: 'ignored' };
+    }
     const r = await readPolicyFile(this.file);
     const previous = this.current?.loaded ?? null;
     if (r.ok && previous?.sha256 === r.value.sha256) return { outcome: 'unchanged' };
@@ -56,32 +71,51 @@ export class ActivePolicy {
           ? `policy file rejected: ${previous.policy.id} v${previous.policy.version} stays in force`
           : 'no valid policy: nothing will be forwarded until the policy file is fixed',
       );
-      await this.audit.record({
-        type: 'policy-rejected',
-        source: this.file,
+      await this.reject(
+        this.file,
         trigger,
-        errors: errors.slice(0, 20).map((e) => `${e.line}:${e.column} ${e.path} ${e.message}`.slice(0, 300)),
-        kept: previous ? policyRef(previous) : null,
-      });
+        errors.map((e) => `${e.line}:${e.column} ${e.path} ${e.message}`),
+      );
       return { outcome: 'rejected', errors };
     }
     const { value: loaded, text } = r as { ok: true; value: LoadedPolicy; text: string };
+    await this.activate(loaded, text, { source: 'file' }, trigger);
+    return { outcome: 'activated', policy: loaded };
+  }
+
+  /** Records that a policy was refused; the one in force (if any) stays. */
+  async reject(source: string, trigger: string, errors: string[], signedBy?: string): Promise<void> {
+    const previous = this.current?.loaded ?? null;
+    await this.audit.record({
+      type: 'policy-rejected',
+      source,
+      trigger,
+      errors: errors.slice(0, 20).map((e) => e.slice(0, 300)),
+      kept: previous ? policyRef(previous) : null,
+      ...(signedBy ? { signedBy } : {}),
+    });
+  }
+
+  /** Puts a checked policy in force in one assignment, archived and audited first. */
+  async activate(loaded: LoadedPolicy, text: string, origin: PolicyOrigin, trigger: string): Promise<void> {
+    const previous = this.current?.loaded ?? null;
+    const source = origin.source === 'file' ? this.file : `fleet:${origin.to}`;
     // kept by its sha256 beside the audit log, so a report can say in words what each cited version allowed
     await archivePolicy(this.audit.dir, loaded.sha256, text);
-    this.current = { loaded, limits: new RateLimits() };
+    this.current = { loaded, limits: new RateLimits(), origin };
     await this.audit.record({
       type: 'policy-activated',
       policy: policyRef(loaded),
       previous: previous ? policyRef(previous) : null,
-      source: this.file,
+      source,
       trigger,
+      ...(origin.source === 'fleet' ? { signedBy: origin.signature.key } : {}),
     });
-    this.log.info({ ...policyRef(loaded), trigger }, 'policy active');
+    this.log.info({ ...policyRef(loaded), trigger, source }, 'policy active');
     // the overlap analysis grows with the square of the patterns: past a few dozen rules it would
     // hold up the broker, so the privacy officer's `policy check` is where large policies get it
     if (loaded.policy.rules.length <= MAX_RULES_TO_ANALYSE)
-      for (const w of policyWarnings(loaded.policy, text, this.file)) this.log.warn(formatSourceError(w));
-    return { outcome: 'activated', policy: loaded };
+      for (const w of policyWarnings(loaded.policy, text, source)) this.log.warn(formatSourceError(w));
   }
 }
 

@@ -15,7 +15,7 @@ import { startHarness, waitFor } from '../test/harness.ts';
 test('the gateway picks up a valid new policy version at once, and keeps it when the file is then broken', async (t) => {
   const h = await startHarness();
   t.after(() => h.stop());
-  const file = h.gateway.cfg.policy;
+  const file = h.gateway.cfg.policy.file;
   const original = await readFile(file, 'utf8');
   const secret = await h.gateway.registry.add('door-1', 'sensor');
   const door = await mqtt.connectAsync(h.brokerUrl, { username: 'door-1', password: secret, reconnectPeriod: 0 });

@@ -3,3 +3,5 @@ export { ActivePolicy, type PolicyInForce, type LoadOutcome } from './active.ts'
 export { watchFile } from './watch.ts';
 export { deploymentSalt } from './salt.ts';
 export { readCaseFile, readInputs, formatErrors } from './inputs-file.ts';
+export { FleetPolicy, fleetPolicyFile } from './fleet.ts';
+export { makeSigningKeys, readSigningKey, readTrustedKeys, signPolicy, signatureProblem } from './signature.ts';

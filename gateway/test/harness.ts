@@ -38,6 +38,10 @@ export interface Harness {
 export async function startHarness(
   opts: GatewayOptions & {
     policyFile?: string;
+    /** policy.trustedKeys: the gateway then takes signed policies from its upstream */
+    trustedKeys?: string[];
+    /** gatewayId (default gw-test) */
+    gatewayId?: string;
     allowAnonymous?: boolean;
     upstreamUrl?: string;
     /** the nodes of a clustered upstream (upstream.urls), in place of upstreamUrl */
@@ -78,9 +82,9 @@ export async function startHarness(
   const policy = opts.policyFile ?? (await writeFastDefaultPolicy(dir));
   const cfg = configFromObject(
     {
-      gatewayId: 'gw-test',
+      gatewayId: opts.gatewayId ?? 'gw-test',
       dataDir: opts.dataDir ?? join(dir, 'data'),
-      policy,
+      policy: opts.trustedKeys ? { file: policy, trustedKeys: opts.trustedKeys } : policy,
       broker: { port: 0, allowAnonymous: opts.allowAnonymous ?? false, ...opts.broker },
       upstream: {
         url: up.url,

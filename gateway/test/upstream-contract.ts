@@ -26,12 +26,15 @@ export function contractViolation(prefix: string, topic: string, payload: Buffer
   validators ??= load();
   const parts = topic.slice(prefix.length + 1).split('/');
   const text = payload.toString('utf8');
+  if (parts[0] === 'fleet' && parts[1] === 'policies' && parts.length === 3)
+    return payload.length === 0 ? null : check('fleet-policy', text, topic);
   if (parts.length === 2) {
     const [, what] = parts;
     if (what === 'status') return text === 'online' || text === 'offline' ? null : `status "${text}"`;
     if (what === 'audit-key')
       return text.startsWith('-----BEGIN PUBLIC KEY-----') ? null : 'audit-key is not a PEM key';
     if (what === 'audit-head' || what === 'audit-heads') return check('audit-head', text, topic);
+    if (what === 'policy-status') return check('policy-status', text, topic);
     return `no contract for ${topic}`;
   }
   if (parts.length !== 3) return `no contract for ${topic}`;

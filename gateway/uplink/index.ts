@@ -1,3 +1,3 @@
 export type { Uplink } from './uplink.ts';
 export { MqttUplink, redactUrl } from './mqtt-uplink.ts';
-export { upstreamAuth, upstreamUrls } from './upstream-auth.ts';
+export { upstreamAuth, upstreamServers, upstreamUrls } from './upstream-auth.ts';

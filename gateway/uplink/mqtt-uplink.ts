@@ -1,5 +1,11 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { upstreamAuditHeadTopic, upstreamAuditKeyTopic, upstreamStatusTopic } from '../../devices/index.ts';
+import {
+  fleetPolicyFilter,
+  upstreamAuditHeadTopic,
+  upstreamAuditKeyTopic,
+  upstreamPolicyStatusTopic,
+  upstreamStatusTopic,
+} from '../../devices/index.ts';
 import type { GatewayConfig } from '../config/index.ts';
 import type { OutboxStore, PendingEntry } from '../outbox/index.ts';
 import type { Uplink } from './uplink.ts';
@@ -39,6 +45,8 @@ export class MqttUplink implements Uplink {
   readonly stats = { delivered: 0, reconnects: 0, retried: 0, ackTimeouts: 0 };
   onConnectionChange: ((connected: boolean) => void) | null = null;
   private auditHead: string | null = null;
+  private policyStatus: string | null = null;
+  onFleetPolicy: ((payload: Buffer) => void) | null = null;
   /** the public audit key (PEM), published retained on each connect so the agency can check the heads */
   auditKey: string | null = null;
   private wasConnected = false;
@@ -88,6 +96,12 @@ export class MqttUplink implements Uplink {
       this.log.info({ url: redactUrl(this.connectedUrl(client)) }, 'upstream connected');
       client.publish(status, 'online', { qos: 1, retain: true });
       if (this.auditHead) this.publishAuditHead(this.auditHead);
+      if (this.policyStatus) this.publishPolicyStatus(this.policyStatus);
+      // a clean session: subscribed again on every connect, and the broker sends what is retained
+      if (this.onFleetPolicy)
+        client.subscribe(fleetPolicyFilter(upstream.topicPrefix), { qos: 1 }, (err) => {
+          if (err) this.log.warn({ err: err.message }, 'cannot subscribe to the fleet policies on the upstream broker');
+        });
       if (this.auditKey)
         client.publish(upstreamAuditKeyTopic(upstream.topicPrefix, gatewayId), this.auditKey, { qos: 1, retain: true });
       this.setConnected(true);
@@ -115,6 +129,9 @@ export class MqttUplink implements Uplink {
       this.inFlight.clear();
       this.generation++;
       this.scheduleReconnect(client);
+    });
+    client.on('message', (topic, payload) => {
+      if (topic.startsWith(fleetPolicyFilter(upstream.topicPrefix).slice(0, -1))) this.onFleetPolicy?.(payload);
     });
     client.on('error', (e) => this.log.warn({ err: e.message }, 'upstream error'));
   }
@@ -147,12 +164,17 @@ export class MqttUplink implements Uplink {
 
   publishAuditHead(payload: string): void {
     this.auditHead = payload;
-    const client = this.client;
-    if (client?.connected)
-      client.publish(upstreamAuditHeadTopic(this.cfg.upstream.topicPrefix, this.cfg.gatewayId), payload, {
-        qos: 1,
-        retain: true,
-      });
+    this.publishRetained(upstreamAuditHeadTopic(this.cfg.upstream.topicPrefix, this.cfg.gatewayId), payload);
+  }
+
+  publishPolicyStatus(payload: string): void {
+    this.policyStatus = payload;
+    this.publishRetained(upstreamPolicyStatusTopic(this.cfg.upstream.topicPrefix, this.cfg.gatewayId), payload);
+  }
+
+  /** Now if connected; the caller keeps the payload and it goes again on the next connect. */
+  private publishRetained(topic: string, payload: string): void {
+    if (this.client?.connected) this.client.publish(topic, payload, { qos: 1, retain: true });
   }
 
   private scheduleReconnect(client: MqttClient): void {

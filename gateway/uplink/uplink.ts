@@ -9,6 +9,10 @@ export interface Uplink {
   readonly stats: { delivered: number; reconnects: number; retried: number };
   /** Publishes the audit chain head, retained (now if connected, and again on every connect). */
   publishAuditHead(payload: string): void;
+  /** Publishes what the gateway did with the last fleet policy, retained (now if connected, again on every connect). */
+  publishPolicyStatus(payload: string): void;
+  /** When set, the uplink subscribes to the fleet's policies on every connect and hands each message here. */
+  onFleetPolicy: ((payload: Buffer) => void) | null;
   /** Called on each connect and disconnect (for the audit log). */
   onConnectionChange: ((connected: boolean) => void) | null;
 }

@@ -24,7 +24,7 @@ export function registerConfig(program: Command): void {
       else if (policy) errors.unshift(policy);
       if (errors.length > 0) throw new UsageError(errors.map(formatSourceError).join('\n'));
       console.log(
-        `ok ${o.config}: gateway ${cfg.gatewayId}, broker ${cfg.broker.host}:${cfg.broker.port}, policy ${cfg.policy}`,
+        `ok ${o.config}: gateway ${cfg.gatewayId}, broker ${cfg.broker.host}:${cfg.broker.port}, policy ${cfg.policy.file}`,
       );
     });
   config

@@ -18,6 +18,7 @@ import {
 } from '../../../policies/index.ts';
 import { formatErrors, readCaseFile, readInputs, readPolicyFile } from '../../policy/index.ts';
 import { EXIT, UsageError } from '../exit.ts';
+import { registerPolicyFleet } from './policy-fleet.ts';
 
 const SALT_HELP = "the salt for hash transforms (default: a fixed test salt; hashes differ from the gateway's)";
 const TEST_SALT = 'policy-test-salt';
@@ -29,7 +30,9 @@ async function policyOrFail(file: string): Promise<LoadedPolicy> {
 }
 
 export function registerPolicy(program: Command): void {
-  const policy = program.command('policy').description('check, test, explain and compare policy files');
+  const policy = program
+    .command('policy')
+    .description('check, test, explain and compare policy files; sign and publish them to a fleet');
   policy
     .command('check')
     .description('validate policy files; every error with file:line:column, the rule path and a hint')
@@ -156,6 +159,7 @@ export function registerPolicy(program: Command): void {
       );
       process.exitCode = d.widens ? EXIT.CHECK_FAILED : EXIT.OK;
     });
+  registerPolicyFleet(policy);
 }
 
 async function readInputText(file: string): Promise<string> {

@@ -53,6 +53,9 @@ function rows(path: string, n: Node, out: string[]): void {
   const prefix = n.type === 'array' ? `${path}[]` : path;
   for (const [k, c] of Object.entries(children ?? {})) rows(prefix ? `${prefix}.${k}` : k, c, out);
   for (const [k, c] of Object.entries(record ?? {})) rows(`${path}.<id>.${k}`, c, out);
+  // a key that takes a short form or a section (policy: a path, or {file, trustedKeys}): the section's keys too
+  for (const alt of n.anyOf ?? [])
+    for (const [k, c] of Object.entries(alt.properties ?? {})) rows(`${path}.${k}`, c, out);
 }
 
 /** docs/configuration.md: every key of gateway.yaml, from the zod schema's JSON Schema. */
