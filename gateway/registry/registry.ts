@@ -48,6 +48,8 @@ const DAMAGED_TODO =
 export class DeviceRegistry {
   /** changes this process has made: a reload checks none came while it read the file */
   private changes = 0;
+  /** writes started and not yet finished */
+  private readonly writing = new Set<Promise<void>>();
 
   private constructor(
     private readonly db: Low<RegistryData>,
@@ -68,7 +70,10 @@ export class DeviceRegistry {
    * refused (DamagedFileError) and the devices read before stay in force.
    */
   async reload(): Promise<void> {
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      // a change written but not yet on disk would be missing from the read too: wait for it
+      await Promise.allSettled(this.writing);
+      if (this.writing.size > 0) continue; // another began meanwhile
       const changes = this.changes;
       const data = (await readStateFile(this.file, RegistrySchema, DAMAGED_TODO)) ?? { devices: [] };
       // a change made here while the file was being read is not in what was read: read again
@@ -83,7 +88,13 @@ export class DeviceRegistry {
   /** Writes the registry; counted first, so a reload that read the file before this change drops its read. */
   private save(): Promise<void> {
     this.changes++;
-    return this.db.write();
+    const w = this.db.write();
+    this.writing.add(w);
+    void w.then(
+      () => this.writing.delete(w),
+      () => this.writing.delete(w),
+    );
+    return w;
   }
 
   list(): readonly DeviceRecord[] {
