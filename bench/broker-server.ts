@@ -12,7 +12,7 @@ if (kind === 'aedes') {
   const { address } = await listenTcp(broker, '127.0.0.1', 0);
   console.log(address.port);
 } else if (kind === 'gateway') {
-  // as the veilgate command starts (gateway/cli/bin.js): quiet-debug before mqtt-packet loads
+  // as the veilgate command starts (gateway/cli/dev.js): quiet-debug before mqtt-packet loads
   await import('../gateway/broker/patches/quiet-debug.js');
   const { configFromObject } = await import('../gateway/config/index.ts');
   const { Gateway } = await import('../gateway/gateway.ts');

@@ -15,7 +15,7 @@ interface Sample {
 
 export type GatewayForm = 'bundled' | 'sources';
 
-/** as `veilgate build` makes it, in a folder of the bench's own (one level deep, as dist/) */
+/** as `npm run build` makes it, in a folder of the bench's own (one level deep, as dist/) */
 const BENCH_BUNDLE = '.bench-dist';
 
 /** The command line of the bench's gateway process: the bundle (as installed) or the sources through tsx. */

@@ -192,7 +192,7 @@ export async function benchVision(): Promise<void> {
 
   await benchRobustness();
 
-  // the installed form (veilgate build) and the sources through tsx, one after the other
+  // the installed form (npm run build) and the sources through tsx, one after the other
   for (const form of ['bundled', 'sources'] as const) {
     const idle = await gatewayRss(frames, 100, form);
     console.log(

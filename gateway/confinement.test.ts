@@ -10,7 +10,7 @@ import { freePort } from './test/upstream-brokers.ts';
 import { waitFor, PHOTOS } from './test/harness.ts';
 import { loadJpegFrames, startCameraSim, startSensorSim } from '../simulators/index.ts';
 
-const BIN = new URL('./cli/bin.js', import.meta.url).pathname;
+const BIN = new URL('./cli/dev.js', import.meta.url).pathname;
 const POLICY = new URL('../policies/default.yaml', import.meta.url).pathname;
 const STRACE_MISSING = (() => {
   try {

@@ -74,7 +74,7 @@ import { availableParallelism } from 'node:os';
 /** deliveries aedes runs at once (its default); the rest wait in the message emitter's queue */
 const BROKER_CONCURRENCY = 100;
 
-/** whether this code runs from the bundle `veilgate build` makes (dist/) or from the TypeScript sources */
+/** whether this code runs from the bundle `npm run build` makes (dist/) or from the TypeScript sources */
 const RUNS_FROM = import.meta.url.endsWith('.ts') ? 'sources' : 'bundle';
 
 /** how long one step of stopping may take before the gateway says so and goes on to close its files */
@@ -477,7 +477,7 @@ export class Gateway {
     );
     if (RUNS_FROM === 'sources' && process.env.NODE_ENV === 'production')
       log.warn(
-        'running from the TypeScript sources through tsx; `veilgate build` makes the bundle, about 60 MiB less resident memory',
+        'running from the TypeScript sources through tsx; the installed gateway runs the bundle (npm run build), about 60 MiB less resident memory',
       );
     return gw;
   }

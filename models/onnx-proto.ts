@@ -7,7 +7,7 @@ export type Onnx = typeof onnxProto.onnx;
 let onnx: Onnx | undefined;
 
 /**
- * onnx-proto, required on first use rather than imported: the bundled gateway (veilgate build)
+ * onnx-proto, required on first use rather than imported: the bundled gateway (npm run build)
  * would hoist an import to its top, and every frame worker would carry this library's memory.
  * Model builds need it, and a frame worker only when BlazeFace adapts a model to a wide frame.
  */

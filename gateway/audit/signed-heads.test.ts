@@ -11,7 +11,7 @@ import { deviceTopic } from '../../devices/index.ts';
 import { entryHash, type AuditEntry } from './entry.ts';
 import { AUDIT_FILE } from './index.ts';
 
-const BIN = join(REPO, 'gateway/cli/bin.js');
+const BIN = join(REPO, 'gateway/cli/dev.js');
 
 function cli(args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((r) =>

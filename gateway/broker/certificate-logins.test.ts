@@ -14,7 +14,7 @@ import { startHarness, waitFor } from '../test/harness.ts';
 import { sum, tallyAudit } from '../test/audit-tally.ts';
 import { cleanups } from '../test/cleanup.ts';
 
-const BIN = new URL('../cli/bin.js', import.meta.url).pathname;
+const BIN = new URL('../cli/dev.js', import.meta.url).pathname;
 
 /** `certs init` and the broker.tls lines it prints, in a config the CLI uses, and a gateway started on it. */
 async function tlsGateway(t: TestContext) {

@@ -13,7 +13,7 @@ import { makeTestPki } from '../test/test-pki.ts';
 import { issueDeviceCert } from '../certs/pki.ts';
 import { cleanups } from '../test/cleanup.ts';
 
-const BIN = new URL('../cli/bin.js', import.meta.url).pathname;
+const BIN = new URL('../cli/dev.js', import.meta.url).pathname;
 const cli = (args: string[]) => promisify(execFile)(process.execPath, [BIN, ...args]);
 const listener = (h: Harness, kind: 'mqtts' | 'ws') =>
   h.gateway.extraListeners.find((l) => l.kind === kind)!.address.port;

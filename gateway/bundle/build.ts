@@ -1,9 +1,8 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256 } from './state.js';
 
 /**
- * What `veilgate build` bundles: the CLI and the frame worker. The worker is written as `entry.js`,
+ * What `npm run build` bundles: the CLI and the frame worker. The worker is written as `entry.js`,
  * the name the worker pool starts beside itself, so the bundled pool starts the bundled worker and
  * the sources' pool the sources' worker (gateway/pipeline/workers/entry.js, through tsx).
  */
@@ -51,29 +50,42 @@ export async function buildBundle(root: string, outDir = 'dist', entries = GATEW
     metafile: true,
     write: false,
     logLevel: 'silent',
-    banner: { js: '// Built by `veilgate build` from the TypeScript sources (manifest.json lists them). Do not edit.' },
+    banner: { js: '// Built by `npm run build` from the TypeScript sources. Do not edit.' },
   });
   const files: BundleResult['files'] = [];
-  const outputs: Record<string, string> = {};
   await mkdir(dir, { recursive: true });
   for (const f of result.outputFiles) {
     await writeFile(`${f.path}.tmp`, f.contents);
     await rename(`${f.path}.tmp`, f.path);
-    const file = join(outDir, f.path.slice(dir.length + 1));
-    files.push({ file, bytes: f.contents.length });
-    outputs[file] = sha256(f.contents);
+    files.push({ file: join(outDir, f.path.slice(dir.length + 1)), bytes: f.contents.length });
   }
-  const sources: Record<string, string> = {};
-  for (const input of Object.keys(result.metafile.inputs).sort())
-    sources[input] = sha256(await readFile(join(root, input)));
-  const manifest = {
+  const sources = Object.keys(result.metafile.inputs).length;
+  const manifest: BuildManifest = {
     builtAt: new Date().toISOString(),
     esbuild: esbuildVersion,
     node: process.versions.node,
-    outputs,
     sources,
+    files: files.map((f) => f.file),
   };
   await writeFile(join(dir, 'manifest.json.tmp'), `${JSON.stringify(manifest, null, 2)}\n`);
   await rename(join(dir, 'manifest.json.tmp'), join(dir, 'manifest.json'));
-  return { outDir, files, sources: Object.keys(sources).length, ms: Date.now() - started };
+  return { outDir, files, sources, ms: Date.now() - started };
+}
+
+/** What a build wrote beside the bundle: when, with what, and how many source files went in. */
+export interface BuildManifest {
+  builtAt: string;
+  esbuild: string;
+  node: string;
+  sources: number;
+  files: string[];
+}
+
+/** The manifest of the build in `root/outDir`, or null when there is none (a build that stopped half-way has none). */
+export async function readBuildManifest(root: string, outDir = 'dist'): Promise<BuildManifest | null> {
+  try {
+    return JSON.parse(await readFile(join(root, outDir, 'manifest.json'), 'utf8')) as BuildManifest;
+  } catch {
+    return null;
+  }
 }

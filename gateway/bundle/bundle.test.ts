@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadJpegFrames, startCameraSim } from '../../simulators/index.ts';
 import { startEmbeddedUpstream } from '../embedded-upstream.ts';
 import { PHOTOS, REPO, waitFor, writeFastDefaultPolicy } from '../test/harness.ts';
-import { buildBundle, bundleState } from './index.ts';
+import { buildBundle, readBuildManifest } from './index.ts';
 
 /** every child process of `pid` (tsx's loader keeps an esbuild service running beside the process) */
 async function childCommands(pid: number): Promise<string[]> {
@@ -34,7 +34,6 @@ test('the bundled gateway runs from plain JavaScript: it redacts a real photo in
       built.files.some((b) => b.file === f),
       f,
     );
-  assert.equal(bundleState(REPO, out).state, 'fresh');
 
   const cfg = join(dir, 'gateway.yaml');
   await writeFile(
@@ -85,41 +84,39 @@ test('the bundled gateway runs from plain JavaScript: it redacts a real photo in
   assert.equal(await exited, 0, log);
 });
 
-test('a bundle is run only while it matches the sources: an edited or deleted source, an edited bundle or a half-written build is not fresh', async (t) => {
-  const root = await mkdtemp(join(tmpdir(), 'veilgate-bundle-state-'));
+test('the installed command runs dist/ with plain node; without a build it says to run npm run build; a failed build leaves no manifest', async (t) => {
+  // an installation's layout: the launcher and its first import, the dependencies, a dist/ of its own
+  const root = await mkdtemp(join(tmpdir(), 'veilgate-install-'));
   t.after(() => rm(root, { recursive: true, force: true }));
+  for (const f of ['gateway/cli/bin.js', 'gateway/broker/patches/quiet-debug.js']) {
+    await mkdir(dirname(join(root, f)), { recursive: true });
+    await copyFile(join(REPO, f), join(root, f));
+  }
+  await symlink(join(REPO, 'node_modules'), join(root, 'node_modules'));
+  const bin = join(root, 'gateway/cli/bin.js');
+  const run = () =>
+    promisify(execFile)(process.execPath, [bin]).then(
+      (r) => ({ code: 0, out: r.stdout }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+    );
+  const before = await run();
+  assert.equal(before.code, 2);
+  assert.match(before.out, /veilgate is not built: run `npm run build`/);
+
   await mkdir(join(root, 'src'));
-  await writeFile(join(root, 'src/a.ts'), 'export const a = 1;\n');
-  await writeFile(join(root, 'src/main.ts'), "import { a } from './a.ts';\nconsole.log(a);\n");
-  assert.equal(bundleState(root, 'dist').state, 'absent');
-  await buildBundle(root, 'dist', { main: 'src/main.ts' });
-  assert.equal(bundleState(root, 'dist').state, 'fresh');
-
-  await writeFile(join(root, 'src/a.ts'), 'export const a = 2;\n');
-  assert.deepEqual(bundleState(root, 'dist'), {
-    state: 'stale',
-    reason: 'src/a.ts changed since the bundle was built',
-  });
-  await buildBundle(root, 'dist', { main: 'src/main.ts' });
-  assert.equal(bundleState(root, 'dist').state, 'fresh');
-
-  await writeFile(join(root, 'dist/main.js'), `${await readFile(join(root, 'dist/main.js'), 'utf8')}\n// edited\n`);
-  assert.deepEqual(bundleState(root, 'dist'), {
-    state: 'stale',
-    reason: 'dist/main.js changed since the bundle was built',
-  });
-  await buildBundle(root, 'dist', { main: 'src/main.ts' });
-
-  await rm(join(root, 'src/a.ts'));
-  assert.deepEqual(bundleState(root, 'dist'), {
-    state: 'stale',
-    reason: 'src/a.ts is gone since the bundle was built',
-  });
+  await writeFile(join(root, 'src/a.ts'), 'export const a: string = "the bundle runs";\n');
+  await writeFile(
+    join(root, 'src/main.ts'),
+    "import { a } from './a.ts';\nconsole.log(a, process.env.ORT_DISABLE_TELEMETRY);\n",
+  );
+  await buildBundle(root, 'dist', { veilgate: 'src/main.ts' });
+  assert.equal((await readBuildManifest(root))?.sources, 2);
+  assert.deepEqual(await run(), { code: 0, out: 'the bundle runs 1\n' });
 
   // a build that fails (here: an import that cannot be resolved) leaves no manifest behind
   await writeFile(join(root, 'src/main.ts'), "import { a } from './missing.ts';\nconsole.log(a);\n");
-  await assert.rejects(buildBundle(root, 'dist', { main: 'src/main.ts' }), /missing\.ts/);
-  assert.equal(bundleState(root, 'dist').state, 'absent');
+  await assert.rejects(buildBundle(root, 'dist', { veilgate: 'src/main.ts' }), /missing\.ts/);
+  assert.equal(await readBuildManifest(root), null);
 });
 
 test('the bundle must sit one level below the installation folder, where the sources find models/ and policies/', async () => {

@@ -1,2 +1,1 @@
-export { buildBundle, GATEWAY_ENTRIES, type BundleResult } from './build.ts';
-export { bundleState, type BundleState } from './state.js';
+export { buildBundle, GATEWAY_ENTRIES, readBuildManifest, type BundleResult, type BuildManifest } from './build.ts';

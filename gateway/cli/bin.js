@@ -1,31 +1,21 @@
 #!/usr/bin/env node
-// The `veilgate` command. It runs the bundle that `veilgate build` makes in dist/ when that was built
-// from the sources as they are now (no TypeScript loader, so less resident memory), and
-// otherwise the TypeScript sources through tsx's loader, so an edit or a forgotten build never runs
-// old code. VEILGATE_SOURCES=1 runs the sources whatever dist/ holds.
+// The installed `veilgate` command: the bundle `npm run build` makes in dist/, run by plain node.
+// (From a checkout without a build, `npm run veilgate -- ARGS` runs the sources: gateway/cli/dev.js.)
 // quiet-debug first: it changes how mqtt-packet's loggers are made, so it must precede its loading
 import '../broker/patches/quiet-debug.js';
-import { fileURLToPath } from 'node:url';
-import { bundleState } from '../bundle/state.js';
+import { existsSync } from 'node:fs';
 
 // onnxruntime-node's telemetry (a device id under $HOME, lookups of Microsoft's collector) stays off in
 // every process, before any module loads it (models/no-telemetry.ts says more)
 process.env.ORT_DISABLE_TELEMETRY = '1';
-const bundle = process.env.VEILGATE_SOURCES
-  ? { state: 'absent' }
-  : bundleState(fileURLToPath(new URL('../../', import.meta.url)));
-if (bundle.state === 'stale')
-  console.error(
-    `veilgate: running from the sources, not dist/ (${bundle.reason}); \`veilgate build\` brings it up to date`,
-  );
+const bundle = new URL('../../dist/veilgate.js', import.meta.url);
+if (!existsSync(bundle)) {
+  console.error('veilgate is not built: run `npm run build` in its folder (docs/install.md)');
+  console.error('in a checkout, `npm run veilgate -- ARGS` runs the TypeScript sources without a build');
+  process.exit(2);
+}
 try {
-  if (bundle.state === 'fresh') {
-    await import('../../dist/veilgate.js');
-  } else {
-    const { register } = await import('tsx/esm/api');
-    register();
-    await import('./main.ts');
-  }
+  await import(bundle.href);
 } catch (e) {
   // a native module built for another CPU, or an install whose scripts were skipped, fails while
   // the commands load: say what to do rather than print a stack

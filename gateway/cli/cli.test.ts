@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-const BIN = new URL('./bin.js', import.meta.url).pathname;
+const BIN = new URL('./dev.js', import.meta.url).pathname;
 const run = async (args: string[], cwd?: string) => {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd });

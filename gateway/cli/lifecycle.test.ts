@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedUpstream } from '../embedded-upstream.ts';
 
-const BIN = new URL('./bin.js', import.meta.url).pathname;
+const BIN = new URL('./dev.js', import.meta.url).pathname;
 
 const REPO = new URL('../../', import.meta.url).pathname;
 

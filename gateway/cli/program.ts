@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.ts';
 import { registerAudit } from './commands/audit.ts';
-import { registerBuild } from './commands/build.ts';
 import { registerCerts } from './commands/certs.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDemo } from './commands/demo.ts';
@@ -37,7 +36,6 @@ export function buildProgram(): Command {
     registerStatusLogin,
     registerRedact,
     registerModels,
-    registerBuild,
     registerDoctor,
   ])
     register(program);

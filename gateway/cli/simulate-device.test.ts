@@ -6,7 +6,7 @@ import { vtestMissing, VTEST } from '../../fixtures/vtest.ts';
 import { InlineRunner } from '../pipeline/index.ts';
 import { REPO, startHarness, waitFor } from '../test/harness.ts';
 
-const BIN = join(REPO, 'gateway/cli/bin.js');
+const BIN = join(REPO, 'gateway/cli/dev.js');
 
 test(
   '`veilgate simulate camera` streams a real video clip (through ffmpeg) to a running gateway until Ctrl-C',

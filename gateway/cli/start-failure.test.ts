@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 
-const BIN = new URL('./bin.js', import.meta.url).pathname;
+const BIN = new URL('./dev.js', import.meta.url).pathname;
 const POLICY = new URL('../../policies/default.yaml', import.meta.url).pathname;
 
 /** `veilgate start` with a config; how it ended, what it printed and how long it took. Killed after `limitMs`. */

@@ -24,7 +24,7 @@ import { contractViolation } from '../test/upstream-contract.ts';
 import { fleetPolicyFile } from './fleet.ts';
 import { makeSigningKeys, signPolicy } from './signature.ts';
 
-const BIN = new URL('../cli/bin.js', import.meta.url).pathname;
+const BIN = new URL('../cli/dev.js', import.meta.url).pathname;
 const veilgate = async (args: string[]) => {
   try {
     const { stdout } = await promisify(execFile)(process.execPath, [BIN, ...args]);

@@ -12,7 +12,7 @@ import { PHOTOS, startHarness, waitFor } from '../test/harness.ts';
 import { startAedesUpstream } from '../test/upstream-brokers.ts';
 import type { TransparencyReport } from './index.ts';
 
-const BIN = new URL('../cli/bin.js', import.meta.url).pathname;
+const BIN = new URL('../cli/dev.js', import.meta.url).pathname;
 const cli = (args: string[]) => promisify(execFile)(process.execPath, [BIN, ...args], { maxBuffer: 32 * 1024 * 1024 });
 
 test('the transparency report, from a real run: devices, policy in words, counts by type and reason, redactions, an outage, and the chain head', async (t) => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO } from '../test/harness.ts';
 
-const BIN = join(REPO, 'gateway/cli/bin.js');
+const BIN = join(REPO, 'gateway/cli/dev.js');
 
 async function simulate(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

@@ -13,7 +13,7 @@ import { isGatewayMessageTopic } from '../../devices/index.ts';
 import { checkDelivery, SEQUENCE_POLICY, startSequencedDevices } from '../test/sequenced-events.ts';
 import { agencySubscriber, freePort, MOSQUITTO_MISSING, startMosquitto } from '../test/upstream-brokers.ts';
 
-const BIN = new URL('../cli/bin.js', import.meta.url).pathname;
+const BIN = new URL('../cli/dev.js', import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const between = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo));
 

@@ -1,5 +1,5 @@
 // Switched-off `debug` logging in the broker's hot path, made free. Plain JavaScript, because
-// gateway/cli/bin.js imports it before anything else, bundle or sources, tsx or not.
+// gateway/cli/bin.js (the bundle) and dev.js (the sources) import it before anything else.
 //
 // mqtt-packet calls `debug()` about twenty times for each message it parses or writes, and mqtt.js
 // once or more per packet. A switched-off debug function still takes a rest-argument array and reads
@@ -7,7 +7,7 @@
 // subscriber (docs/performance.md, "Figures behind code choices"). This gives every namespace of
 // those two packages that DEBUG leaves off a function that does nothing; a namespace DEBUG switches
 // on gets the real logger.
-// It works only for modules loaded after it, which is why bin.js imports it first.
+// It works only for modules loaded after it, which is why both launchers import it first.
 import { createRequire } from 'node:module';
 
 const PACKAGES = ['mqtt-packet', 'mqtt'];

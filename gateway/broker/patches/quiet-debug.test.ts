@@ -59,8 +59,10 @@ test('a namespace DEBUG switches on keeps its real logger', async () => {
   assert.ok(!quieted.includes('mqtt-packet:parser'));
 });
 
-test('the veilgate command loads it before anything else', async () => {
-  const bin = await readFile(new URL('../../cli/bin.js', import.meta.url), 'utf8');
-  const imports = [...bin.matchAll(/^import .*'([^']+)';$/gm)].map((m) => m[1]);
-  assert.equal(imports[0], '../broker/patches/quiet-debug.js');
+test('the veilgate command, installed or from the sources, loads it before anything else', async () => {
+  for (const launcher of ['bin.js', 'dev.js']) {
+    const bin = await readFile(new URL(`../../cli/${launcher}`, import.meta.url), 'utf8');
+    const imports = [...bin.matchAll(/^import .*'([^']+)';$/gm)].map((m) => m[1]);
+    assert.equal(imports[0], '../broker/patches/quiet-debug.js', launcher);
+  }
 });
