@@ -14,6 +14,8 @@ import { DamagedFileError, readStateFile } from '../storage/state-file.ts';
 import type { ActivePolicy, PolicyInForce } from './active.ts';
 import { signatureProblem } from './signature.ts';
 
+const MAX_REMEMBERED_REFUSALS = 1000;
+
 /** Where the fleet policy in force is kept, as received: it stays in force across restarts, uplink or not. */
 export function fleetPolicyFile(dataDir: string): string {
   return join(dataDir, 'policy', 'fleet.json');
@@ -156,6 +158,8 @@ export class FleetPolicy {
   private async refuse(payload: Buffer, reason: string, msg: FleetPolicyMessage | null): Promise<void> {
     const key = `${msg?.signature.sha256 ?? payload.length}|${reason}`;
     if (!this.refused.has(key)) {
+      // bounded: whoever may publish on the fleet topic could otherwise grow it without end
+      if (this.refused.size >= MAX_REMEMBERED_REFUSALS) this.refused.clear();
       this.refused.add(key);
       const kept = this.active.inForce?.loaded.policy;
       this.log.warn(
