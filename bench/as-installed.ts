@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO } from '../gateway/repo.ts';
+import { REPO } from '../gateway/foundation/repo.ts';
 
 /** How docs/deploy/veilgate.service runs node: its flags before the script and its environment. */
 export interface NodeLaunch {

@@ -1,7 +1,7 @@
 // Fills an outbox with a long outage's backlog, as fast as the disk takes it, then waits to be
 // killed (kill -9: the bench restarts the gateway on what it left). Records are dated over the days
 // before now, as an outage would have put them. Prints {put} every 100,000 records and {done} at the end.
-import { DurableOutbox } from '../gateway/outbox/index.ts';
+import { DurableOutbox } from '../gateway/4-records/outbox/index.ts';
 
 const [dir, total, devices] = [process.argv[2]!, Number(process.argv[3]), Number(process.argv[4])];
 const box = await DurableOutbox.open(dir, {

@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { buildBundle, GATEWAY_ENTRIES } from '../gateway/bundle/index.ts';
-import { REPO } from '../gateway/repo.ts';
+import { buildBundle, GATEWAY_ENTRIES } from '../gateway/operations/bundle/index.ts';
+import { REPO } from '../gateway/foundation/repo.ts';
 import {
   MOSQUITTO_MISSING,
   startAedesUpstream,

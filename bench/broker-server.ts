@@ -7,17 +7,17 @@ import { join } from 'node:path';
 const kind = process.argv[2];
 if (kind === 'aedes') {
   const { Aedes } = await import('aedes');
-  const { listenTcp } = await import('../gateway/broker/index.ts');
+  const { listenTcp } = await import('../gateway/1-inputs/broker/index.ts');
   const broker = await Aedes.createBroker({ id: 'bare' });
   const { address } = await listenTcp(broker, '127.0.0.1', 0);
   console.log(address.port);
 } else if (kind === 'gateway') {
-  // as the veilgate command starts (gateway/cli/dev.js): quiet-debug before mqtt-packet loads
-  await import('../gateway/broker/patches/quiet-debug.js');
-  const { configFromObject } = await import('../gateway/config/index.ts');
+  // as the veilgate command starts (gateway/operations/cli/dev.js): quiet-debug before mqtt-packet loads
+  await import('../gateway/1-inputs/broker/patches/quiet-debug.js');
+  const { configFromObject } = await import('../gateway/foundation/config/index.ts');
   const { Gateway } = await import('../gateway/gateway.ts');
-  const { createLogger } = await import('../gateway/log.ts');
-  const { InlineRunner } = await import('../gateway/pipeline/index.ts');
+  const { createLogger } = await import('../gateway/foundation/log.ts');
+  const { InlineRunner } = await import('../gateway/2-pipeline/index.ts');
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-bench-broker-'));
   const policy = join(dir, 'policy.yaml');
   await writeFile(policy, 'id: bench\nversion: 1\ntitle: nothing leaves\nrules: []\n');

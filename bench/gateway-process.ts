@@ -5,9 +5,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { configFromObject } from '../gateway/config/index.ts';
+import { configFromObject } from '../gateway/foundation/config/index.ts';
 import { Gateway } from '../gateway/gateway.ts';
-import { createLogger } from '../gateway/log.ts';
+import { createLogger } from '../gateway/foundation/log.ts';
 
 const REPO = new URL('../', import.meta.url).pathname;
 const dir = await mkdtemp(join(tmpdir(), 'veilgate-rss-'));

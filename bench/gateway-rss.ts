@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { buildBundle, GATEWAY_ENTRIES } from '../gateway/bundle/index.ts';
-import { REPO } from '../gateway/repo.ts';
+import { buildBundle, GATEWAY_ENTRIES } from '../gateway/operations/bundle/index.ts';
+import { REPO } from '../gateway/foundation/repo.ts';
 import { startCameraSim } from '../simulators/index.ts';
 import { unitLaunch } from './as-installed.ts';
 

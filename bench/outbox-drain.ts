@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isGatewayMessageTopic } from '../devices/index.ts';
-import { configFromObject } from '../gateway/config/index.ts';
-import { createLogger } from '../gateway/log.ts';
-import { DurableOutbox } from '../gateway/outbox/index.ts';
-import { MqttUplink } from '../gateway/uplink/index.ts';
+import { configFromObject } from '../gateway/foundation/config/index.ts';
+import { createLogger } from '../gateway/foundation/log.ts';
+import { DurableOutbox } from '../gateway/4-records/outbox/index.ts';
+import { MqttUplink } from '../gateway/5-uplink/index.ts';
 import {
   agencySubscriber,
   MOSQUITTO_MISSING,

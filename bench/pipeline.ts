@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { createVisionDetector } from '../models/index.ts';
 import { DEFAULT_VISION } from '../policies/index.ts';
-import { runPipeline } from '../gateway/pipeline/index.ts';
-import { VisionConfig } from '../gateway/config/index.ts';
+import { runPipeline } from '../gateway/2-pipeline/index.ts';
+import { VisionConfig } from '../gateway/foundation/config/index.ts';
 
 const PHOTOS = new URL('../fixtures/photos/', import.meta.url).pathname;
 const MiB = 1024 * 1024;

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import sharp from 'sharp';
 import { vtestFrames, vtestMissing } from '../fixtures/vtest.ts';
-import { VisionConfig } from '../gateway/config/index.ts';
+import { VisionConfig } from '../gateway/foundation/config/index.ts';
 import {
   familyOf,
   HARD_VARIANTS,

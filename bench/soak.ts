@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SENSOR_EVENT_TYPES } from '../devices/index.ts';
-import { configFromObject } from '../gateway/config/index.ts';
-import { startEmbeddedUpstream } from '../gateway/embedded-upstream.ts';
+import { configFromObject } from '../gateway/foundation/config/index.ts';
+import { startEmbeddedUpstream } from '../gateway/operations/embedded-upstream.ts';
 import { Gateway } from '../gateway/gateway.ts';
-import { createLogger } from '../gateway/log.ts';
+import { createLogger } from '../gateway/foundation/log.ts';
 import { loadJpegFrames, misbehave, MISDEEDS, startCameraSim, startSensorSim } from '../simulators/index.ts';
 
 const { values } = parseArgs({

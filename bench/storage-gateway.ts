@@ -4,10 +4,10 @@
 // stops it. A fifth argument, JSON, is merged into the config.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { configFromObject } from '../gateway/config/index.ts';
+import { configFromObject } from '../gateway/foundation/config/index.ts';
 import { Gateway } from '../gateway/gateway.ts';
-import { createLogger } from '../gateway/log.ts';
-import { REPO } from '../gateway/repo.ts';
+import { createLogger } from '../gateway/foundation/log.ts';
+import { REPO } from '../gateway/foundation/repo.ts';
 
 const [upstreamUrl, dir, cameras, sensors, overrides = '{}'] = process.argv.slice(2) as [
   string,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { vtestFrames, vtestMissing } from '../fixtures/vtest.ts';
-import { REPO } from '../gateway/repo.ts';
+import { REPO } from '../gateway/foundation/repo.ts';
 import { startAedesUpstream, type UpstreamBroker } from '../gateway/test/upstream-brokers.ts';
 import { startCameraSim, startSensorSim } from '../simulators/index.ts';
 import type { SensorEventType } from '../devices/index.ts';

@@ -2,10 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { vtestFrames, vtestMissing } from '../fixtures/vtest.ts';
-import { VisionConfig } from '../gateway/config/index.ts';
-import { InlineRunner, MotionGate, RegionHold, type FrameSettings } from '../gateway/pipeline/index.ts';
-import { redactRegion } from '../gateway/pipeline/redact/methods.ts';
-import { regionsFor } from '../gateway/pipeline/redact/regions.ts';
+import { VisionConfig } from '../gateway/foundation/config/index.ts';
+import { InlineRunner, MotionGate, RegionHold, type FrameSettings } from '../gateway/2-pipeline/index.ts';
+import { redactRegion } from '../gateway/2-pipeline/redact/methods.ts';
+import { regionsFor } from '../gateway/2-pipeline/redact/regions.ts';
 import {
   createBlazeface,
   createCocoSsd,

@@ -45,10 +45,10 @@ test('only the demo, the simulate command and the scenario runner, compositions 
     if (/simulators\/[\w./-]+'/.test(await readFile(file, 'utf8'))) users.push(relative(ROOT, file));
   }
   assert.deepEqual(users.sort(), [
-    'gateway/cli/commands/demo.ts',
-    'gateway/cli/commands/simulate.ts',
-    'gateway/scenario/run.ts',
-    'gateway/scenario/schema.ts',
+    'gateway/operations/cli/commands/demo.ts',
+    'gateway/operations/cli/commands/simulate.ts',
+    'gateway/operations/scenario/run.ts',
+    'gateway/operations/scenario/schema.ts',
   ]);
 });
 

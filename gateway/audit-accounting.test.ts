@@ -4,8 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deviceTopic } from '../devices/index.ts';
 import { connectDevice, sampleEvent, startCameraSim } from '../simulators/index.ts';
-import { InlineRunner } from './pipeline/index.ts';
-import { verifyAudit } from './audit/index.ts';
+import { InlineRunner } from './2-pipeline/index.ts';
+import { verifyAudit } from './4-records/audit/index.ts';
 import { sum, tallyAudit } from './test/audit-tally.ts';
 import { PHOTOS, startHarness, waitFor } from './test/harness.ts';
 

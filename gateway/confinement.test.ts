@@ -4,13 +4,13 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeviceRegistry } from './registry/index.ts';
-import { startEmbeddedUpstream } from './embedded-upstream.ts';
+import { DeviceRegistry } from './foundation/registry/index.ts';
+import { startEmbeddedUpstream } from './operations/embedded-upstream.ts';
 import { freePort } from './test/upstream-brokers.ts';
 import { waitFor, PHOTOS } from './test/harness.ts';
 import { loadJpegFrames, startCameraSim, startSensorSim } from '../simulators/index.ts';
 
-const BIN = new URL('./cli/dev.js', import.meta.url).pathname;
+const BIN = new URL('./operations/cli/dev.js', import.meta.url).pathname;
 const POLICY = new URL('../policies/default.yaml', import.meta.url).pathname;
 const STRACE_MISSING = (() => {
   try {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { verifyAudit } from './audit/index.ts';
+import { verifyAudit } from './4-records/audit/index.ts';
 import { sum, tallyAudit } from './test/audit-tally.ts';
 import { loadJpegFrames, startCameraSim, startSensorSim, connectDevice } from '../simulators/index.ts';
 import { deviceTopic, isGatewayMessageTopic } from '../devices/index.ts';

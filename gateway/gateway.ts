@@ -2,9 +2,9 @@ import type { AddressInfo, Server } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
-import { openBrokerPersistence } from './broker/persistence.ts';
+import { openBrokerPersistence } from './1-inputs/broker/persistence.ts';
 import { DEFAULT_VISION, type LoadedPolicy } from '../policies/index.ts';
-import { AuditLog, auditRegistryChanges, configEvent, HeadKey } from './audit/index.ts';
+import { AuditLog, auditRegistryChanges, configEvent, HeadKey } from './4-records/audit/index.ts';
 import { upstreamAuditHeadsTopic } from '../devices/index.ts';
 import {
   addressKey,
@@ -24,15 +24,15 @@ import {
   type BrokerHandlers,
   type GuardedConnection,
   type ListenOptions,
-} from './broker/index.ts';
-import type { GatewayConfig } from './config/index.ts';
-import { CountsAggregator } from './counts.ts';
-import { decide, type DecideContext } from './decide.ts';
-import { DecisionAuditRouter } from './decision-audit.ts';
-import { auditGapSince, recordAuditGap } from './audit-recovery.ts';
-import { parseEventPayload } from './event-input.ts';
-import type { Logger } from './log.ts';
-import { DurableOutbox, OutboxFullError } from './outbox/index.ts';
+} from './1-inputs/broker/index.ts';
+import type { GatewayConfig } from './foundation/config/index.ts';
+import { CountsAggregator } from './3-decision/counts.ts';
+import { decide, type DecideContext } from './3-decision/decide.ts';
+import { DecisionAuditRouter } from './3-decision/decision-audit.ts';
+import { auditGapSince, recordAuditGap } from './4-records/audit-recovery.ts';
+import { parseEventPayload } from './3-decision/event-input.ts';
+import type { Logger } from './foundation/log.ts';
+import { DurableOutbox, OutboxFullError } from './4-records/outbox/index.ts';
 import {
   FrameIngest,
   MAX_FRAME_PIXELS,
@@ -41,7 +41,7 @@ import {
   type FrameRunner,
   type Observation,
   type Snapshot,
-} from './pipeline/index.ts';
+} from './2-pipeline/index.ts';
 import {
   ActivePolicy,
   deploymentSalt,
@@ -49,16 +49,16 @@ import {
   readTrustedKeys,
   watchFile,
   type LoadOutcome,
-} from './policy/index.ts';
-import { certificateCredential, certificateLogin, DeviceRegistry } from './registry/index.ts';
-import { MqttUplink, type Uplink } from './uplink/index.ts';
-import { VERSION } from './version.ts';
-import { RepeatedWarnings } from './repeated-warnings.ts';
-import { eventRecordId } from './record-id.ts';
-import { describeStorageError } from './storage/describe-error.ts';
-import { createMetricsRegistry, type MetricSources } from './metrics.ts';
-import { RtspCamera, type RtspProblemCode } from './rtsp/index.ts';
-import { GpioSensors } from './gpio/index.ts';
+} from './3-decision/policy-in-force/index.ts';
+import { certificateCredential, certificateLogin, DeviceRegistry } from './foundation/registry/index.ts';
+import { MqttUplink, type Uplink } from './5-uplink/index.ts';
+import { VERSION } from './foundation/version.ts';
+import { RepeatedWarnings } from './foundation/repeated-warnings.ts';
+import { eventRecordId } from './3-decision/record-id.ts';
+import { describeStorageError } from './foundation/storage/describe-error.ts';
+import { createMetricsRegistry, type MetricSources } from './operations/http/metrics.ts';
+import { RtspCamera, type RtspProblemCode } from './1-inputs/rtsp/index.ts';
+import { GpioSensors } from './1-inputs/gpio/index.ts';
 import {
   HttpLogins,
   isLoopback,
@@ -66,7 +66,7 @@ import {
   serveHttp,
   type GatewayStatus,
   type HttpSources,
-} from './http/index.ts';
+} from './operations/http/index.ts';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';

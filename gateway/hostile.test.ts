@@ -1,7 +1,7 @@
 // The hostile-input suite (docs/threat-model.md): every way in, fed what an attacker or a broken
 // device would send. In every case: a clear error or a counted drop with a reason, well-behaved
 // devices keep being served, nothing accepted is lost, and no raw frame or secret reaches any
-// output or log. The broker's own fuzzing is in gateway/broker/fuzz.test.ts; HTTP in gateway/http/.
+// output or log. The broker's own fuzzing is in gateway/1-inputs/broker/fuzz.test.ts; HTTP in gateway/operations/http/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
-import { configFromObject } from './config/index.ts';
+import { configFromObject } from './foundation/config/index.ts';
 import { startHarness } from './test/harness.ts';
 
 test('image threads are capped from the core count, leaving one core for the broker, unless configured', async (t) => {

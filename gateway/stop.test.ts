@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { InlineRunner } from './pipeline/index.ts';
+import { InlineRunner } from './2-pipeline/index.ts';
 import { startHarness } from './test/harness.ts';
 
 test('a connection that never sends CONNECT does not hold up stopping: it is ended and the stop says which step waited', async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InlineRunner } from '../gateway/pipeline/index.ts';
+import { InlineRunner } from '../gateway/2-pipeline/index.ts';
 import { startHarness, waitFor } from '../gateway/test/harness.ts';
 import { isGatewayMessageTopic } from '../devices/index.ts';
 import { misbehave, MISDEEDS, type Misdeed } from './misbehaving.ts';

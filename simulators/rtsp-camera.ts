@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // from the installation's folder, so that the bundled gateway (dist/, one level deep too) finds it
-const SERVER = new URL('../simulators/rtsp/serve.py', import.meta.url).pathname;
+const SERVER = new URL('./rtsp/serve.py', import.meta.url).pathname;
 const PYTHON = '/usr/bin/python3';
 
 const ENCODERS = {

@@ -1,4 +1,4 @@
-import { queryAudit, type AuditEntry } from '../audit/index.ts';
+import { queryAudit, type AuditEntry } from '../4-records/audit/index.ts';
 
 export interface TalliedDecision {
   deviceId: string;

@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configFromObject, type GatewayConfigInput } from '../config/index.ts';
-import { createLogger } from '../log.ts';
+import { configFromObject, type GatewayConfigInput } from '../foundation/config/index.ts';
+import { createLogger } from '../foundation/log.ts';
 import { Gateway, type GatewayOptions } from '../gateway.ts';
-import { startEmbeddedUpstream, type ReceivedRecord } from '../embedded-upstream.ts';
+import { startEmbeddedUpstream, type ReceivedRecord } from '../operations/embedded-upstream.ts';
 import { contractViolation } from './upstream-contract.ts';
 
 export const REPO = new URL('../../', import.meta.url).pathname;

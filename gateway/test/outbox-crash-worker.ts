@@ -7,7 +7,7 @@
  * `recover` only opens the outbox and closes it. A failed open prints `open-failed CODE`.
  */
 import { writeSync } from 'node:fs';
-import { DurableOutbox } from '../outbox/index.ts';
+import { DurableOutbox } from '../4-records/outbox/index.ts';
 
 const [dir, phase] = process.argv.slice(2) as [string, 'work' | 'recover'];
 const say = (line: string) => writeSync(1, `${line}\n`);

@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { PHOTOS } from './harness.ts';
 import { detailInside, type PixelBox } from './image-metrics.ts';
-import { encodeRedacted, runPipeline, type StageDeps } from '../pipeline/index.ts';
+import { encodeRedacted, runPipeline, type StageDeps } from '../2-pipeline/index.ts';
 
 /**
  * The robustness set: the committed photos as cameras give them, made at run time (nothing to
  * commit): turned, mirrored, over- and under-exposed, small in large frames and long strips, at
- * the edge of the frame. `gateway/pipeline/robustness.test.ts` requires every face redacted;
+ * the edge of the frame. `gateway/2-pipeline/robustness.test.ts` requires every face redacted;
  * `npm run bench vision` times the detectors on them.
  */
 export interface Variant {

@@ -1,4 +1,4 @@
-import { initPki, issueDeviceCert } from '../certs/pki.ts';
+import { initPki, issueDeviceCert } from '../operations/certs/pki.ts';
 
 /**
  * A throwaway CA with a server certificate for 127.0.0.1 and a client certificate, made by the gateway's own PKI code.

@@ -6,7 +6,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
-import { listenTcp } from '../broker/index.ts';
+import { listenTcp } from '../1-inputs/broker/index.ts';
 
 /** A broker standing in for the agency's that a test can stop and start again on the same port. */
 export interface UpstreamBroker {

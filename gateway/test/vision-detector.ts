@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import { createVisionDetector, type Detector } from '../../models/index.ts';
 import { DEFAULT_VISION } from '../../policies/index.ts';
-import { VisionConfig } from '../config/schema.ts';
-import type { StageDeps } from '../pipeline/index.ts';
+import { VisionConfig } from '../foundation/config/schema.ts';
+import type { StageDeps } from '../2-pipeline/index.ts';
 
 /**
  * The default vision detector for a test file: loaded before its tests, closed after them.
