@@ -21,3 +21,4 @@ export type { MaskPolygon } from './redact/mask.ts';
 export { InlineRunner, type FrameRunner, type FrameOutput } from './runner.ts';
 export { FramePool, type PoolOptions } from './workers/pool.ts';
 export type { FrameSettings, WorkerInit } from './workers/protocol.ts';
+export { startFramePool, framesWarnings } from './workers/start-pool.ts';

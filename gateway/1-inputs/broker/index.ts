@@ -1,5 +1,6 @@
 export { brokerHooks, forgetSubscriptions, type HookOptions } from './hooks.ts';
-export type { BrokerHandlers } from './handlers.ts';
+export { registryHandlers, type BrokerHandlers, type DeviceInputs } from './handlers.ts';
+export { BrokerPart, type BrokerEvents, type Listener } from './start-broker.ts';
 export {
   listenTcp,
   listenTls,

@@ -29,7 +29,7 @@ test('a door opened on a GPIO pin reaches upstream as the policy allows, with it
   });
   t.after(() => h.stop());
   const io = h.gateway.gpio!.io as SimulatedIo;
-  await waitFor('the GPIO sensors online', () => h.gateway.online.get('door-gpio') === true);
+  await waitFor('the GPIO sensors online', () => h.gateway.deviceOnline('door-gpio'));
   await new Promise((r) => setTimeout(r, 100)); // their levels at start: the baseline, not events
   io.set(4, 0); // shut
   await new Promise((r) => setTimeout(r, 100));
@@ -112,7 +112,7 @@ test('a chattering GPIO wire is cut to a burst and a trickle: the rest counted a
   });
   t.after(() => h.stop());
   const io = h.gateway.gpio!.io as SimulatedIo;
-  await waitFor('online', () => h.gateway.online.get('door-loose') === true);
+  await waitFor('online', () => h.gateway.deviceOnline('door-loose'));
   await new Promise((r) => setTimeout(r, 100));
   const decided = () => h.gateway.counters.decisions.forward + h.gateway.counters.decisions.withhold;
   const seen = () => decided() + (h.gateway.counters.refused.GPIO_EVENT_FLOOD ?? 0);

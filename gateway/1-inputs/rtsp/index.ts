@@ -2,3 +2,4 @@ export { RtspCamera, RTSP_PROBLEM_CODES, type RtspProblemCode, type RtspCameraEv
 export { ffmpegInput, sanitizeFfmpegMessage, type RtspSource } from './ffmpeg-input.ts';
 export { RawFrameSplitter } from './raw-frames.ts';
 export { FfmpegLog } from './ffmpeg-log.ts';
+export { startRtspCameras } from './start-cameras.ts';

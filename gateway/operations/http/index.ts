@@ -2,3 +2,8 @@ export { serveHttp, isLoopback, type HttpSources, type HttpOptions } from './ser
 export { HttpLogins, LOGINS_FILE } from './logins.ts';
 export { RecentActivity } from './recent-activity.ts';
 export type { GatewayStatus } from './status.ts';
+export { gatewayStatus, deviceStates, type StatusSections, type DeviceSources } from './gateway-status.ts';
+export { Previews } from './previews.ts';
+export { openHttpLogins, startHttp } from './start-http.ts';
+export { createMetricsRegistry, type MetricSources } from './metrics.ts';
+export { statusOf, startStatusPage, type RunningParts } from './start-status-page.ts';
