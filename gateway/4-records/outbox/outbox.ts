@@ -10,7 +10,7 @@ import { readSegmentIndex, writeSegmentIndex } from './segment-index.ts';
 import { SegmentReader } from './segment-reader.ts';
 import { WarmSegments } from './warm-segments.ts';
 import { scanSegment, type DamagedLine } from './segment-scan.ts';
-import { parseSegmentLine } from './segment-lines.ts';
+import { parseSegmentLine, putLine } from './segment-lines.ts';
 import { migrateLegacyOutbox } from './legacy.ts';
 
 /** An approved record waiting to go upstream. `payload` is the exact JSON that will be published. */
@@ -96,8 +96,8 @@ const ROLL_RETRY_MS = 30_000;
  * sends at most these again
  */
 const LAZY_MAX_LINES = 64;
-/** the most bytes a put line adds around its entry: `{"s":<seq>,"e":` ... `}\n` */
-const LINE_OVERHEAD = 28;
+/** the most bytes a put line adds around its entry: `{"s":<seq>,"e":` ... `,"c":<crc>}\n` */
+const LINE_OVERHEAD = 44;
 const UNBOUNDED: OutboxBounds = {
   maxBytes: Number.MAX_SAFE_INTEGER,
   maxAgeSeconds: Number.MAX_SAFE_INTEGER,
@@ -409,7 +409,7 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
       const seg = this.head;
       const seq = this.nextSeq++;
       const key = this.keys.of(entry.key);
-      const text = `{"s":${seq},"e":${json}}`;
+      const text = putLine(seq, json);
       const bytes = Buffer.byteLength(text) + 1;
       await this.log.appendLine(text, {
         onWritten: (offset) => {
