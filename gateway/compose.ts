@@ -4,12 +4,20 @@ import { GpioPart } from './1-inputs/gpio/index.ts';
 import { startRtspCameras } from './1-inputs/rtsp/index.ts';
 import * as pipeline from './2-pipeline/index.ts';
 import { DecisionStage } from './3-decision/decision-stage.ts';
-import { PolicyPart, watchFile } from './3-decision/policy-in-force/index.ts';
+import { PolicyPart } from './3-decision/policy-in-force/index.ts';
+import { watchFile } from './foundation/watch-file.ts';
 import { auditRegistryChanges } from './4-records/audit/index.ts';
 import { startAuditUpkeep } from './4-records/audit-upkeep.ts';
 import { openRecords } from './4-records/open-records.ts';
 import { startUplink } from './5-uplink/index.ts';
-import { configuredDevices, refuseTakenCameraIds, type GatewayConfig } from './foundation/config/index.ts';
+import {
+  CameraZones,
+  knownDevices,
+  refuseRegistryCameraZones,
+  watchCameraZones,
+  refuseTakenCameraIds,
+  type GatewayConfig,
+} from './foundation/config/index.ts';
 import { CLOSE_STEP_MS, type Lifecycle } from './foundation/lifecycle.ts';
 import type { Logger } from './foundation/log.ts';
 import { DeviceRegistry } from './foundation/registry/index.ts';
@@ -30,22 +38,26 @@ export type GatewayParts = Awaited<ReturnType<typeof composeGateway>>;
 export async function composeGateway(
   cfg: Readonly<GatewayConfig>,
   log: Logger,
-  frameRunner: (pipeline.FrameRunner & { readonly models: string[] | null }) | undefined,
+  opts: { frames?: pipeline.FrameRunner & { readonly models: string[] | null }; configFile?: string },
   life: Lifecycle,
 ) {
   const startedAt = new Date();
   const registry = await DeviceRegistry.open(cfg.dataDir);
   refuseTakenCameraIds(cfg, (id) => registry.get(id) !== undefined);
+  refuseRegistryCameraZones(registry.list(), opts.configFile);
+  const zones = new CameraZones(cfg);
+  const zoneOf = (id: string) => zones.zoneOf(id, registry.get(id));
   const logins = await http.openHttpLogins(cfg);
   const faults = new StorageFaults(log);
   const fail = (e: Error) => faults.failed(e);
-  const devices = () => [...registry.list(), ...configuredDevices(cfg)];
+  const devices = () => knownDevices(registry.list(), cfg, zones);
   const records = await life.start('records', () => openRecords(cfg, devices, log));
   const { audit, outbox } = records;
+  const auditDevices = () => auditRegistryChanges(audit.dir, devices(), (e) => audit.record(e)).catch(fail);
   outbox.on('problem', fail);
   const activity = new http.RecentActivity();
   audit.onRecord((e) => activity.see(e));
-  const frames = frameRunner ?? (await life.start('frame workers', () => pipeline.startFramePool(cfg, log)));
+  const frames = opts.frames ?? (await life.start('frame workers', () => pipeline.startFramePool(cfg, log)));
   const policy = await PolicyPart.start(cfg, audit, log, faults);
   const fleet = policy.fleet;
   const uplink = await life.start('uplink', () =>
@@ -66,7 +78,7 @@ export async function composeGateway(
   const decisions = await life.start('decisions', () =>
     DecisionStage.start({
       ...{ cfg, active: policy.active, salt: policy.salt, audit, outbox, faults, log },
-      zoneOf: (id) => registry.get(id)?.zone,
+      zoneOf,
       onDecision: (ev) => activity.seeDecision(new Date().toISOString(), ev.deviceId, ev),
     }),
   );
@@ -134,13 +146,19 @@ export async function composeGateway(
     void registry.reload().then(
       async () => {
         broker.disconnectStaleCredentials(Date.now());
-        await auditRegistryChanges(audit.dir, devices(), (e) => audit.record(e)).catch(fail);
+        await auditDevices();
       },
       (e: Error) => log.warn({ err: e.message }, 'device registry could not be re-read'),
     );
   });
   life.onClose('registry watch', () => registryWatch.close());
   life.onClose('policy watch', policy.watch());
+  // a camera's zone set with `veilgate devices zone` is written to the config: taken at once, and audited
+  if (opts.configFile)
+    life.onClose(
+      'config watch',
+      watchCameraZones(opts.configFile, zones, log, () => void auditDevices()),
+    );
   const running = {
     cfg,
     startedAt,
@@ -158,6 +176,7 @@ export async function composeGateway(
     faults,
     activity,
     previews,
+    zoneOf,
     stopping: () => life.stopping,
   };
   const status = http.statusOf(running);

@@ -10,6 +10,8 @@ import type { GatewayStatus } from './operations/http/index.ts';
 export interface GatewayOptions {
   /** run frames on this runner instead of the worker pool (tests of fail-closed paths) */
   frames?: FrameRunner & { readonly models: string[] | null };
+  /** the config's file: watched for cameras' zones, which `veilgate devices zone` writes there */
+  configFile?: string;
 }
 
 /**
@@ -50,7 +52,7 @@ export class Gateway {
   static async start(cfg: Readonly<GatewayConfig>, log: Logger, opts: GatewayOptions = {}): Promise<Gateway> {
     const life = new Lifecycle(log);
     try {
-      return new Gateway(life, await composeGateway(cfg, log, opts.frames, life));
+      return new Gateway(life, await composeGateway(cfg, log, opts, life));
     } catch (e) {
       await life.close();
       throw e;

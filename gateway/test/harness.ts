@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configFromObject, type GatewayConfigInput } from '../foundation/config/index.ts';
+import { configFromObject, loadConfig, type GatewayConfigInput } from '../foundation/config/index.ts';
 import { createLogger } from '../foundation/log.ts';
 import { Gateway, type GatewayOptions } from '../gateway.ts';
 import { startEmbeddedUpstream, type ReceivedRecord } from '../operations/embedded-upstream.ts';
@@ -63,6 +63,8 @@ export async function startHarness(
     sensors?: GatewayConfigInput['sensors'];
     /** every log line, as written (for checking what the logs never contain) */
     logLines?: string[];
+    /** a config file to start from as `veilgate start --config` does (watched for cameras' zones); with upstreamUrl */
+    configFile?: string;
   } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-test-'));
@@ -80,29 +82,33 @@ export async function startHarness(
           if (v) contractViolations.push(v);
         });
   const policy = opts.policyFile ?? (await writeFastDefaultPolicy(dir));
-  const cfg = configFromObject(
-    {
-      gatewayId: opts.gatewayId ?? 'gw-test',
-      dataDir: opts.dataDir ?? join(dir, 'data'),
-      policy: opts.trustedKeys ? { file: policy, trustedKeys: opts.trustedKeys } : policy,
-      broker: { port: 0, allowAnonymous: opts.allowAnonymous ?? false, ...opts.broker },
-      upstream: {
-        url: up.url,
-        ...(opts.upstreamUrls ? { urls: opts.upstreamUrls } : {}),
-        reconnectMinMs: 200,
-        reconnectMaxMs: 2000,
-        ...opts.upstream,
-      },
-      http: { port: 0, ...opts.http },
-      ...(opts.outbox ? { outbox: opts.outbox } : {}),
-      ...(opts.audit ? { audit: opts.audit } : {}),
-      ...(opts.events ? { events: opts.events } : {}),
-      ...(opts.cameras ? { cameras: opts.cameras } : {}),
-      ...(opts.gpio ? { gpio: opts.gpio } : {}),
-      ...(opts.sensors ? { sensors: opts.sensors } : {}),
-    },
-    dir,
-  );
+  const fromFile = opts.configFile ? await loadConfig(opts.configFile) : null;
+  if (fromFile && !fromFile.ok) throw new Error(fromFile.errors.map((e) => e.message).join('\n'));
+  const cfg = fromFile?.ok
+    ? fromFile.config
+    : configFromObject(
+        {
+          gatewayId: opts.gatewayId ?? 'gw-test',
+          dataDir: opts.dataDir ?? join(dir, 'data'),
+          policy: opts.trustedKeys ? { file: policy, trustedKeys: opts.trustedKeys } : policy,
+          broker: { port: 0, allowAnonymous: opts.allowAnonymous ?? false, ...opts.broker },
+          upstream: {
+            url: up.url,
+            ...(opts.upstreamUrls ? { urls: opts.upstreamUrls } : {}),
+            reconnectMinMs: 200,
+            reconnectMaxMs: 2000,
+            ...opts.upstream,
+          },
+          http: { port: 0, ...opts.http },
+          ...(opts.outbox ? { outbox: opts.outbox } : {}),
+          ...(opts.audit ? { audit: opts.audit } : {}),
+          ...(opts.events ? { events: opts.events } : {}),
+          ...(opts.cameras ? { cameras: opts.cameras } : {}),
+          ...(opts.gpio ? { gpio: opts.gpio } : {}),
+          ...(opts.sensors ? { sensors: opts.sensors } : {}),
+        },
+        dir,
+      );
   const lines = opts.logLines;
   const log = lines
     ? createLogger('debug', 'veilgate', { write: (s: string) => void lines.push(s) })

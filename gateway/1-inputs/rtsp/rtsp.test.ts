@@ -132,7 +132,7 @@ test(
     const logLines: string[] = [];
     const h = await startHarness({
       logLines,
-      cameras: [{ id: 'pole-cam', url: sim.url, username: 'admin', password: PASSWORD, fps: 4 }],
+      cameras: { 'pole-cam': { source: sim.url, username: 'admin', password: PASSWORD, fps: 4 } },
     });
     t.after(async () => {
       await h.stop();
@@ -177,7 +177,7 @@ test(
     const logLines: string[] = [];
     const h = await startHarness({
       logLines,
-      cameras: [{ id: 'pole-cam', url: sim.url, username: 'admin', password: 'wrong-horse', fps: 2 }],
+      cameras: { 'pole-cam': { source: sim.url, username: 'admin', password: 'wrong-horse', fps: 2 } },
     });
     t.after(async () => {
       await h.stop();
@@ -223,7 +223,9 @@ test(
       close: await hostileSource('close'),
     };
     const h = await startHarness({
-      cameras: Object.entries(sources).map(([kind, s]) => ({ id: `cam-${kind}`, url: s.url, fps: 2, stallSeconds: 2 })),
+      cameras: Object.fromEntries(
+        Object.entries(sources).map(([kind, s]) => [`cam-${kind}`, { source: s.url, fps: 2, stallSeconds: 2 }]),
+      ),
     });
     t.after(async () => {
       await h.stop();
@@ -272,7 +274,7 @@ test(
   async (t) => {
     const frames = await loadVideoFrames(VTEST, { every: 4, count: 20 });
     const sim = await startRtspCameraSim({ frames, fps: 5 });
-    const h = await startHarness({ cameras: [{ id: 'street-cam', url: sim.url, fps: 2 }] });
+    const h = await startHarness({ cameras: { 'street-cam': { source: sim.url, fps: 2 } } });
     t.after(async () => {
       await h.stop();
       await sim.stop();
@@ -298,12 +300,12 @@ test(
     const logLines: string[] = [];
     const h = await startHarness({
       logLines,
-      cameras: [
-        { id: 'cam-small', url: sim.url, fps: 2, detect: { width: 320 } },
+      cameras: {
+        'cam-small': { source: sim.url, fps: 2, detect: { width: 320 } },
         // this machine has no VA-API device: ffmpeg cannot set the decoder up
-        { id: 'cam-hw', url: sim.url, fps: 2, hwaccel: 'vaapi' },
-        { id: 'cam-kf', url: sim.url, fps: 1, keyframesOnly: true },
-      ],
+        'cam-hw': { source: sim.url, fps: 2, hwaccel: 'vaapi' },
+        'cam-kf': { source: sim.url, fps: 1, keyframesOnly: true },
+      },
     });
     t.after(async () => {
       await h.stop();
@@ -342,11 +344,11 @@ test(
     const h264 = await startRtspCameraSim({ frames, fps: 5, codec: 'h264', gop: 10 });
     const h265 = await startRtspCameraSim({ frames, fps: 5, codec: 'h265', gop: 10 });
     const h = await startHarness({
-      cameras: [
-        { id: 'cam-h264', url: h264.url, fps: 2 },
-        { id: 'cam-h265', url: h265.url, fps: 2 },
-        { id: 'cam-keys', url: h264.url, fps: 1, keyframesOnly: true },
-      ],
+      cameras: {
+        'cam-h264': { source: h264.url, fps: 2 },
+        'cam-h265': { source: h265.url, fps: 2 },
+        'cam-keys': { source: h264.url, fps: 1, keyframesOnly: true },
+      },
     });
     t.after(async () => {
       await h.stop();

@@ -1,4 +1,4 @@
-import type { GatewayConfig } from '../../foundation/config/index.ts';
+import { rtspCameras, type GatewayConfig } from '../../foundation/config/index.ts';
 import type { Close } from '../../foundation/lifecycle.ts';
 import { RtspCamera, type RtspCameraEvents } from './rtsp-camera.ts';
 
@@ -8,7 +8,7 @@ export async function startRtspCameras(
   on: RtspCameraEvents,
   maxPixels: number,
 ): Promise<{ value: RtspCamera[]; close: Close }> {
-  const cameras = cfg.cameras.map((c) => new RtspCamera(c.id, c, on, { maxPixels }));
+  const cameras = rtspCameras(cfg).map((c) => new RtspCamera(c.id, c, on, { maxPixels }));
   for (const c of cameras) c.start();
   return { value: cameras, close: () => Promise.all(cameras.map((c) => c.stop())) };
 }

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { GatewayConfig } from '../../foundation/config/index.ts';
+import { cameraMasks, cameraOrientation, type GatewayConfig } from '../../foundation/config/index.ts';
 import type { Close } from '../../foundation/lifecycle.ts';
 import type { Logger } from '../../foundation/log.ts';
 import type { FrameRunner } from '../runner.ts';
@@ -22,8 +22,8 @@ export async function startFramePool(
     timeoutMs: cfg.vision.frameTimeoutMs,
     init: {
       vision: cfg.vision,
-      masks: cfg.vision.masks,
-      orientation: cfg.vision.orientation,
+      masks: cameraMasks(cfg),
+      orientation: cameraOrientation(cfg),
       holdFrames: cfg.vision.holdFrames,
       motion: cfg.vision.motion,
       imageThreads: threadsPerWorker,

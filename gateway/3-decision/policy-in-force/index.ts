@@ -1,6 +1,5 @@
 export { readPolicyFile, type PolicyFileResult } from './file.ts';
 export { ActivePolicy, type PolicyInForce, type LoadOutcome } from './active.ts';
-export { watchFile } from './watch.ts';
 export { deploymentSalt } from './salt.ts';
 export { readCaseFile, readInputs, formatErrors } from './inputs-file.ts';
 export { FleetPolicy, fleetPolicyFile } from './fleet.ts';

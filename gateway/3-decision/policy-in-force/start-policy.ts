@@ -8,7 +8,7 @@ import { ActivePolicy, type LoadOutcome } from './active.ts';
 import { FleetPolicy } from './fleet.ts';
 import { deploymentSalt } from './salt.ts';
 import { readTrustedKeys } from './signature.ts';
-import { watchFile } from './watch.ts';
+import { watchFile } from '../../foundation/watch-file.ts';
 
 export type ReloadTrigger = 'file-changed' | 'signal' | 'command';
 

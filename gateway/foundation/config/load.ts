@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseYamlAgainst, unknownKeyHint, type SourceError } from '../../../policies/index.ts';
 import type { z } from 'zod';
+import { migrateCameras, oldCameraKeys } from './migrate.ts';
 import { AgencyConfig, GatewayConfig, type UpstreamConfig } from './schema.ts';
 
 /** A config as written: what `configFromObject` takes, before defaults. */
@@ -23,9 +24,40 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
     'pass --config FILE, or create gateway.yaml (see gateway.example.yaml)',
   );
   if (typeof text !== 'string') return text;
+  const old = refuseOldCameraForm(text, file);
+  if (old) return old;
   const parsed = parseYamlAgainst(GatewayConfig, text, file, (issue) => unknownKeyHint(GatewayConfig, issue));
   if (!parsed.ok) return parsed;
   return { ok: true, config: finishConfig(parsed.value, dirname(resolve(file)), env) };
+}
+
+/**
+ * A config written before each camera had one home is refused, not guessed at: the error shows the
+ * new `cameras:` section made from it, and the command that rewrites the file.
+ */
+function refuseOldCameraForm(text: string, file: string): { ok: false; errors: SourceError[] } | null {
+  const old = oldCameraKeys(text);
+  if (old.length === 0) return null;
+  const { section } = migrateCameras(text);
+  const shown = section
+    .trimEnd()
+    .split('\n')
+    .map((l) => `      ${l}`)
+    .join('\n');
+  return {
+    ok: false,
+    errors: old.map((k, i) => ({
+      file,
+      line: k.line,
+      column: k.column,
+      path: k.path,
+      message: `${k.path} is the old form: each camera's settings (source, zone, masks, orientation) now live under cameras.<id>`,
+      hint:
+        i > 0
+          ? 'see the first error'
+          : `run "veilgate config migrate --config ${file} --write" (it also moves cameras' zones out of the device registry), or write:\n${shown}`,
+    })),
+  };
 }
 
 /**
@@ -55,9 +87,9 @@ function finishConfig(config: GatewayConfig, baseDir: string, env: NodeJS.Proces
   if (config.http.certFile) config.http.certFile = abs(config.http.certFile);
   if (config.http.keyFile) config.http.keyFile = abs(config.http.keyFile);
   // VEILGATE_CAMERA_<ID>_PASSWORD, the id upper-cased with - and . as _: RTSP credentials out of the file
-  for (const cam of config.cameras) {
-    const v = env[`VEILGATE_CAMERA_${cam.id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_PASSWORD`];
-    if (v) cam.password = v;
+  for (const [id, cam] of Object.entries(config.cameras)) {
+    const v = env[`VEILGATE_CAMERA_${id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_PASSWORD`];
+    if (v && cam.source !== 'mqtt') cam.password = v;
   }
   return deepFreeze(config);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DeviceId, FLEET_LEVEL } from '../../../devices/index.ts';
+import { DeviceId, FLEET_LEVEL, ZoneName } from '../../../devices/index.ts';
 import { SSD_MODELS } from '../../../models/index.ts';
 
 const HostName = z.string().min(1).describe('address to bind; 127.0.0.1 keeps it on this machine');
@@ -301,25 +301,66 @@ export const HttpConfig = z.strictObject({
     ),
 });
 
-export const RtspCameraConfig = z
+const RTSP_URL = /^rtsps?:\/\/[^@\s/]+(\/\S*)?$/;
+
+const MaskPolygon = z
+  .array(z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]))
+  .min(3, 'a mask polygon has at least 3 points');
+
+/** Keys that only an RTSP camera takes: an MQTT camera sends its frames at its own rate and size. */
+const RTSP_ONLY = ['username', 'password', 'fps', 'stallSeconds', 'detect', 'hwaccel', 'keyframesOnly'] as const;
+
+/** What a camera's RTSP keys default to. */
+export const RTSP_DEFAULTS = { fps: 2, stallSeconds: 15, hwaccel: 'auto', keyframesOnly: false } as const;
+
+/** Everything about one camera, in one place (its id is the key under `cameras:`). */
+export const CameraConfig = z
   .strictObject({
-    id: DeviceId.describe("the camera's id in records and policies (not an MQTT identity)"),
-    url: z
+    source: z
       .string()
-      .regex(
-        /^rtsps?:\/\/[^@\s/]+(\/\S*)?$/,
-        'rtsp://host[:port]/path, without credentials (set username, and the password in VEILGATE_CAMERA_<ID>_PASSWORD)',
-      )
-      .describe("the camera's RTSP stream"),
-    username: z.string().optional(),
-    password: z.string().optional().describe('prefer the VEILGATE_CAMERA_<ID>_PASSWORD environment variable'),
+      .refine((s) => s === 'mqtt' || RTSP_URL.test(s), {
+        message:
+          'mqtt, or rtsp://host[:port]/path without credentials (set username, and the password in VEILGATE_CAMERA_<ID>_PASSWORD)',
+      })
+      .describe(
+        'mqtt: the camera publishes JPEG frames as the MQTT device of this id (veilgate devices add ID --kind camera); or its RTSP stream, pulled with ffmpeg',
+      ),
+    zone: ZoneName.optional().describe(
+      'where the camera is, as policies name it (rules may match on zones); `veilgate devices zone ID ZONE` sets it here',
+    ),
+    masks: z
+      .array(MaskPolygon)
+      .default([])
+      .describe(
+        'fixed privacy masks: polygons of [x, y] in 0..1 of the upright frame (windows of homes), filled before detection',
+      ),
+    orientation: z
+      .strictObject({
+        rotate: z
+          .union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)])
+          .default(0)
+          .describe("degrees clockwise that turn the camera's frames upright (180: mounted upside down)"),
+        flip: z.boolean().default(false).describe('mirror the frames left to right, after the rotation'),
+      })
+      .optional()
+      .describe('how the camera is mounted: its frames are turned upright before masks and detectors'),
+    username: z.string().optional().describe('RTSP: the stream login'),
+    password: z.string().optional().describe('RTSP: prefer the VEILGATE_CAMERA_<ID>_PASSWORD environment variable'),
     fps: z
       .number()
       .min(0.1)
       .max(30)
-      .default(2)
-      .describe('frames per second taken from the stream for redaction and description'),
-    stallSeconds: z.number().int().min(2).max(300).default(15).describe('no frame for this long: ffmpeg is restarted'),
+      .optional()
+      .describe(
+        `RTSP: frames per second taken from the stream for redaction and description (default ${RTSP_DEFAULTS.fps})`,
+      ),
+    stallSeconds: z
+      .number()
+      .int()
+      .min(2)
+      .max(300)
+      .optional()
+      .describe(`RTSP: no frame for this long and ffmpeg is restarted (default ${RTSP_DEFAULTS.stallSeconds})`),
     detect: z
       .strictObject({
         width: z.number().int().min(64).max(4096).optional(),
@@ -327,27 +368,41 @@ export const RtspCameraConfig = z
       })
       .optional()
       .describe(
-        'the size frames are analysed (and snapshots made) at; ffmpeg scales to it once. Give one side to keep the aspect ratio. Default: the source size, at most 1280 wide',
+        'RTSP: the size frames are analysed (and snapshots made) at; ffmpeg scales to it once. Give one side to keep the aspect ratio. Default: the source size, at most 1280 wide',
       ),
     hwaccel: z
       .string()
       .regex(/^[a-z0-9_]+$/, 'auto, none, or an ffmpeg hwaccel such as vaapi, drm or v4l2m2m')
-      .default('auto')
+      .optional()
       .describe(
-        'hardware decoding: auto (ffmpeg picks, else software), none, an ffmpeg -hwaccel method (vaapi, drm, cuda...), or v4l2m2m (the Raspberry Pi 4 H.264 decoder). If it fails the camera is decoded in software, with a warning',
+        'RTSP: hardware decoding: auto (ffmpeg picks, else software; the default), none, an ffmpeg -hwaccel method (vaapi, drm, cuda...), or v4l2m2m (the Raspberry Pi 4 H.264 decoder). If it fails the camera is decoded in software, with a warning',
       ),
     keyframesOnly: z
       .boolean()
-      .default(false)
+      .optional()
       .describe(
-        'decode only keyframes (ffmpeg -skip_frame nokey): most of the decoding is skipped, for cameras analysed at 1 fps or less',
+        'RTSP: decode only keyframes (ffmpeg -skip_frame nokey): most of the decoding is skipped, for cameras analysed at 1 fps or less',
       ),
   })
-  .refine((c) => !c.keyframesOnly || c.fps <= 1, {
-    path: ['keyframesOnly'],
-    message:
-      'keyframesOnly is for cameras analysed at 1 fps or less (a keyframe comes every second or two): lower fps, or turn it off',
+  .superRefine((c, ctx) => {
+    if (c.source === 'mqtt') {
+      for (const key of RTSP_ONLY)
+        if (c[key] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `${key} is for RTSP cameras; an MQTT camera sends its frames at its own rate and size`,
+          });
+    } else if (c.keyframesOnly && (c.fps ?? RTSP_DEFAULTS.fps) > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['keyframesOnly'],
+        message:
+          'keyframesOnly is for cameras analysed at 1 fps or less (a keyframe comes every second or two): lower fps, or turn it off',
+      });
+    }
   });
+export type CameraConfig = z.infer<typeof CameraConfig>;
 
 const pin = z
   .number()
@@ -601,34 +656,6 @@ export const VisionConfig = z.strictObject({
     .max(100)
     .default(5)
     .describe('a region stays redacted for this many following frames of its camera even if the detector misses it'),
-  masks: z
-    .record(
-      DeviceId,
-      z.array(
-        z
-          .array(z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]))
-          .min(3, 'a mask polygon has at least 3 points'),
-      ),
-    )
-    .default({})
-    .describe(
-      'fixed privacy masks per camera id: polygons of [x, y] in 0..1 of the frame (windows of homes), filled before detection',
-    ),
-  orientation: z
-    .record(
-      DeviceId,
-      z.strictObject({
-        rotate: z
-          .union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)])
-          .default(0)
-          .describe("degrees clockwise that turn the camera's frames upright (180: mounted upside down)"),
-        flip: z.boolean().default(false).describe('mirror the frames left to right, after the rotation'),
-      }),
-    )
-    .default({})
-    .describe(
-      'how each camera id is mounted: its frames are turned upright (rotate, flip) before masks and detectors; masks are then drawn on the upright frame',
-    ),
   workers: z
     .number()
     .int()
@@ -671,7 +698,12 @@ export const GatewayConfig = z
     vision: VisionConfig.prefault({}).describe('detection and redaction of camera frames'),
     outbox: OutboxConfig.prefault({}).describe('bounds of the durable store of records waiting for the uplink'),
     http: HttpConfig.prefault({}).describe('the local status page, health checks and Prometheus metrics'),
-    cameras: z.array(RtspCameraConfig).default([]).describe('RTSP cameras the gateway pulls frames from with ffmpeg'),
+    cameras: z
+      .record(DeviceId, CameraConfig)
+      .default({})
+      .describe(
+        'every camera by its id, with all its settings: where its frames come from (MQTT or RTSP), its zone, masks and mounting',
+      ),
     events: EventsConfig.prefault({}).describe('what sensor events the gateway accepts'),
     gpio: GpioConfig.prefault({}).describe(
       'how the gateway reads its own GPIO pins; used only when sensors are configured',
@@ -692,17 +724,13 @@ export const GatewayConfig = z
   })
   .superRefine((c, ctx) => {
     // one id names one device in records and policies; one pin is one wire
-    const ids = new Set<string>();
-    for (const [list, items] of [
-      ['cameras', c.cameras],
-      ['sensors', c.sensors],
-    ] as const) {
-      items.forEach((d, i) => {
-        if (ids.has(d.id))
-          ctx.addIssue({ code: 'custom', path: [list, i, 'id'], message: `the id "${d.id}" is used twice` });
-        ids.add(d.id);
-      });
-    }
+    const cameras = new Set(Object.keys(c.cameras));
+    c.sensors.forEach((d, i) => {
+      if (cameras.has(d.id))
+        ctx.addIssue({ code: 'custom', path: ['sensors', i, 'id'], message: `the id "${d.id}" is a camera's too` });
+      if (c.sensors.findIndex((o) => o.id === d.id) < i)
+        ctx.addIssue({ code: 'custom', path: ['sensors', i, 'id'], message: `the id "${d.id}" is used twice` });
+    });
     const pins = new Set<number>();
     c.sensors.forEach((s, i) => {
       if (pins.has(s.pin))

@@ -21,7 +21,7 @@ test('GPIO sensors: two on one pin, one id twice (also against an RTSP camera), 
   const errors = await check(
     [
       'cameras:',
-      '  - { id: pir-1, url: "rtsp://10.0.0.2/s" }',
+      '  pir-1: { source: "rtsp://10.0.0.2/s" }',
       'sensors:',
       '  - { id: pir-1, kind: pir, pin: 17 }',
       '  - { id: door-1, kind: door, pin: 17 }',
@@ -29,7 +29,7 @@ test('GPIO sensors: two on one pin, one id twice (also against an RTSP camera), 
     ].join('\n'),
   );
   assert.ok(
-    errors.some((e) => /^4:\d+ sensors\[0\]\.id: the id "pir-1" is used twice/.test(e)),
+    errors.some((e) => /^4:\d+ sensors\[0\]\.id: the id "pir-1" is a camera's too/.test(e)),
     errors.join('\n'),
   );
   assert.ok(

@@ -26,6 +26,8 @@ export interface DeviceSources {
   gpio: Array<{ id: string; kind: string; online: boolean }>;
   health: Record<string, CameraHealth>;
   hasPreview(id: string): boolean;
+  /** a camera's zone from the config, any other device's from the registry */
+  zoneOf(id: string): string | undefined;
 }
 
 /** Everything the status page shows. Device ids and counts; never field values, images or secrets. */
@@ -66,11 +68,17 @@ export function deviceStates(d: DeviceSources): GatewayStatus['devices'] {
     ...d.registered.map((r) => ({
       id: r.id,
       kind: r.kind,
-      zone: r.zone ?? null,
+      zone: d.zoneOf(r.id) ?? null,
       online: d.connected.has(r.id),
       ...camera(r.id),
     })),
-    ...d.rtsp.map((c) => ({ id: c.id, kind: 'camera (rtsp)', zone: null, online: c.streaming, ...camera(c.id) })),
+    ...d.rtsp.map((c) => ({
+      id: c.id,
+      kind: 'camera (rtsp)',
+      zone: d.zoneOf(c.id) ?? null,
+      online: c.streaming,
+      ...camera(c.id),
+    })),
     ...d.gpio.map((s) => ({ ...s, zone: null, camera: null, preview: false })),
   ];
 }

@@ -40,6 +40,7 @@ export interface RunningParts {
   faults: StorageFaults;
   activity: RecentActivity;
   previews: Previews;
+  zoneOf(id: string): string | undefined;
   stopping(): boolean;
 }
 
@@ -68,6 +69,7 @@ export function statusOf(p: RunningParts): (now: number) => GatewayStatus {
           gpio: p.gpio.devices(),
           health: p.ingest.health(now),
           hasPreview: (id) => p.previews.has(id),
+          zoneOf: p.zoneOf,
         }),
         outbox: p.outbox,
         uplink: p.uplink,

@@ -4,16 +4,18 @@ import { DeviceId, DeviceKind, ZoneName } from '../../../../devices/index.ts';
 import { DeviceRegistry } from '../../../foundation/registry/index.ts';
 import { DEFAULT_CONFIG, requireConfig } from '../context.ts';
 import { EXIT, UsageError } from '../exit.ts';
+import { writeCameraZone } from '../camera-config.ts';
 
 type Opts = { config: string };
 
 /**
- * Only the registry is written here. The gateway is the audit log's only writer (two writers would
- * fork the hash chain): it records each change at once while it runs, or at its next start.
+ * Only the registry, and a camera's zone in the config, are written here. The gateway is the audit
+ * log's only writer (two writers would fork the hash chain): it records each change at once while it
+ * runs, or at its next start.
  */
 async function open(o: Opts) {
   const cfg = await requireConfig(o.config);
-  return { registry: await DeviceRegistry.open(cfg.dataDir) };
+  return { cfg, registry: await DeviceRegistry.open(cfg.dataDir) };
 }
 
 function parseZone(zone: string | undefined): string | undefined {
@@ -46,7 +48,9 @@ export function registerDevices(program: Command): void {
       const { registry } = await open(o);
       if (registry.get(parseId(id)))
         throw new UsageError(`device ${id} already exists; use "devices rotate ${id}" for a new secret`);
-      const secret = await registry.add(id, kind.data, { zone });
+      // a camera's zone lives with its other settings, in the config
+      const secret = await registry.add(id, kind.data, { zone: kind.data === 'camera' ? undefined : zone });
+      if (kind.data === 'camera' && zone) await writeCameraZone(o.config, id, zone);
       console.log(
         `added ${kind.data} ${id}\nMQTT username: ${id}\nMQTT password: ${secret}\n(store it now: it is not kept and cannot be shown again)`,
       );
@@ -55,13 +59,14 @@ export function registerDevices(program: Command): void {
     .command('list')
     .option('--config <file>', 'the config file', DEFAULT_CONFIG)
     .action(async (o: Opts) => {
-      const { registry } = await open(o);
+      const { registry, cfg } = await open(o);
       for (const d of registry.list()) {
+        const zone = d.id in cfg.cameras ? cfg.cameras[d.id]!.zone : d.zone;
         const cert = d.certificate
           ? `\tcertificate ${d.certificate.serial.slice(0, 16)} until ${d.certificate.notAfter}`
           : '';
         console.log(
-          `${d.id}\t${d.kind}\t${d.zone ?? '-'}\tadded ${d.createdAt}${d.rotatedAt ? `\trotated ${d.rotatedAt}` : ''}${cert}`,
+          `${d.id}\t${d.kind}\t${zone ?? '-'}\tadded ${d.createdAt}${d.rotatedAt ? `\trotated ${d.rotatedAt}` : ''}${cert}`,
         );
       }
     });
@@ -99,8 +104,14 @@ export function registerDevices(program: Command): void {
     .option('--config <file>', 'the config file', DEFAULT_CONFIG)
     .action(async (id: string, zoneArg: string | undefined, o: Opts) => {
       const zone = parseZone(zoneArg);
-      const { registry } = await open(o);
-      if (!registry.get(parseId(id))) throw new UsageError(`no device ${id}`);
+      const { registry, cfg } = await open(o);
+      const d = registry.get(parseId(id));
+      if (!d && !(id in cfg.cameras)) throw new UsageError(`no device ${id}`);
+      if (id in cfg.cameras || d?.kind === 'camera') {
+        await writeCameraZone(o.config, id, zone);
+        console.log(`${id} is now in ${zone ? `zone ${zone}` : 'no zone'} (cameras.${id}.zone in ${o.config})`);
+        return;
+      }
       await registry.setZone(id, zone);
       console.log(zone ? `${id} is now in zone ${zone}` : `${id} is now in no zone`);
     });

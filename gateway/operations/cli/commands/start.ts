@@ -25,7 +25,7 @@ export function registerStart(program: Command): void {
       });
       const cfg = await requireConfig(o.config);
       const log = createLogger(o.logLevel ?? cfg.logLevel);
-      const gateway = await Gateway.start(cfg, log);
+      const gateway = await Gateway.start(cfg, log, { configFile: o.config });
       started = true;
       // the usual daemon convention: SIGHUP re-reads the policy (the file is also watched)
       process.on('SIGHUP', () => void gateway.reloadPolicy('signal'));
