@@ -1,3 +1,5 @@
+import type { RtspCameraSettings } from '../../foundation/config/index.ts';
+
 /** What ffmpeg is told about one RTSP camera: arguments without secrets, and a script that holds them. */
 export interface FfmpegInput {
   /** the command line: no URL, no credentials (it is visible to every user in `ps`) */
@@ -6,19 +8,9 @@ export interface FfmpegInput {
   script: string;
 }
 
-export interface RtspSource {
-  url: string;
-  username?: string | undefined;
-  password?: string | undefined;
-  fps: number;
-  stallSeconds: number;
-  /** the size frames are analysed at; absent: the source's, at most DEFAULT_DETECT_WIDTH wide */
-  detect?: { width?: number | undefined; height?: number | undefined } | undefined;
-  /** `auto` (ffmpeg picks, or decodes in software), `none`, an ffmpeg -hwaccel method, or `v4l2m2m` */
-  hwaccel?: string | undefined;
-  /** decode only keyframes (for cameras analysed at 1 fps or less) */
-  keyframesOnly?: boolean | undefined;
-}
+/** One RTSP camera's stream as ffmpeg is told about it (hardware decoding and keyframes optional here). */
+export type RtspSource = Omit<RtspCameraSettings, 'id' | 'hwaccel' | 'keyframesOnly'> &
+  Partial<Pick<RtspCameraSettings, 'hwaccel' | 'keyframesOnly'>>;
 
 export const DEFAULT_DETECT_WIDTH = 1280;
 

@@ -8,8 +8,11 @@ export interface RtspCameraSettings {
   password?: string | undefined;
   fps: number;
   stallSeconds: number;
+  /** the size frames are analysed at; absent: the source's, at most 1280 wide */
   detect?: { width?: number | undefined; height?: number | undefined } | undefined;
+  /** `auto` (ffmpeg picks, or decodes in software), `none`, an ffmpeg -hwaccel method, or `v4l2m2m` */
   hwaccel: string;
+  /** decode only keyframes (for cameras analysed at 1 fps or less) */
   keyframesOnly: boolean;
 }
 
