@@ -760,10 +760,14 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
   }
 }
 
-/** The seqs a damaged line may have held: the one it names, if legible, else the gap it sits in. */
+/**
+ * The seqs a damaged line may have held: from the one it names, if legible (else from the put before
+ * it), up to the next legible put. Damage that overwrote a newline merges the lines around it, so a
+ * line that names one seq may hold the ones after it too.
+ */
 function candidateSeqs(line: DamagedLine): number[] {
   const named = /^\{"s":(\d{1,15}),/.exec(line.text);
-  if (named) return [Number(named[1])];
-  const last = Number.isFinite(line.before) ? line.before : line.after + 2;
-  return Array.from({ length: Math.max(0, Math.min(last - line.after - 1, 1000)) }, (_, i) => line.after + 1 + i);
+  const from = named ? Number(named[1]) : line.after + 1;
+  const last = Number.isFinite(line.before) ? Math.max(line.before, from + 1) : from + 1;
+  return Array.from({ length: Math.max(0, Math.min(last - from, 1000)) }, (_, i) => from + i);
 }
