@@ -180,6 +180,7 @@ export async function composeGateway(
     stopping: () => life.stopping,
   };
   const status = http.statusOf(running);
+  const devicesNow = () => http.devicesOf(running, Date.now());
   const httpAddress = await life.start('status page', () => http.startStatusPage(running, logins, log));
   log.info(
     { broker: `${broker.address.address}:${broker.address.port}`, upstream: cfg.upstream.topicPrefix, code: RUNS_FROM },
@@ -189,5 +190,5 @@ export async function composeGateway(
     log.warn(
       'running from the TypeScript sources through tsx; the installed gateway runs the bundle (npm run build), about 60 MiB less resident memory',
     );
-  return { ...running, log, records, httpAddress, status };
+  return { ...running, log, records, httpAddress, status, devicesNow };
 }

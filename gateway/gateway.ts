@@ -98,9 +98,9 @@ export class Gateway {
     return this.p.status(now);
   }
 
-  /** Whether a device is online as the status page shows it. */
+  /** Whether a device is online as the status page shows it (without asking for previews, as the page does). */
   deviceOnline(id: string): boolean {
-    return this.status().devices.some((d) => d.id === id && d.online);
+    return this.p.devicesNow().some((d) => d.id === id && d.online);
   }
 
   /** Records every device's open window now, cut short, and waits until it is on disk. */

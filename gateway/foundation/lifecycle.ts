@@ -46,22 +46,25 @@ export class Lifecycle {
 
   private async closeAll(): Promise<void> {
     for (const { name, close, withinMs } of this.closes.reverse()) {
-      let timer: NodeJS.Timeout | undefined;
-      const finished = await Promise.race([
+      const finished = await within(
         Promise.resolve()
           .then(close)
-          .then(
-            () => true,
-            (e: Error) => {
-              this.log.warn({ step: `${name} close`, err: e.message }, 'a step of stopping failed; going on');
-              return true;
-            },
-          ),
-        new Promise<false>((r) => (timer = setTimeout(() => r(false), withinMs))),
-      ]);
-      clearTimeout(timer);
+          .then(undefined, (e: Error) => {
+            this.log.warn({ step: `${name} close`, err: e.message }, 'a step of stopping failed; going on');
+          }),
+        withinMs,
+      );
       if (!finished)
         this.log.warn({ step: `${name} close`, afterMs: withinMs }, 'a step of stopping did not finish; going on');
     }
   }
+}
+
+/** Whether `done` settles within `ms`; the timer is cleared either way, so it never holds the process. */
+export function within(done: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    done.then(() => true),
+    new Promise<false>((r) => (timer = setTimeout(() => r(false), ms))),
+  ]).finally(() => clearTimeout(timer));
 }

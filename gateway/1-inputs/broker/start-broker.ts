@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Aedes, type AedesOptions } from 'aedes';
 import type { GatewayConfig } from '../../foundation/config/index.ts';
-import { CLOSE_STEP_MS, type Close } from '../../foundation/lifecycle.ts';
+import { CLOSE_STEP_MS, within, type Close } from '../../foundation/lifecycle.ts';
 import type { Logger } from '../../foundation/log.ts';
 import { certificateCredential, type DeviceRegistry } from '../../foundation/registry/index.ts';
 import type { BrokerHandlers } from './handlers.ts';
@@ -251,12 +251,4 @@ async function closeBroker(
     for (const socket of open) socket.destroy();
   }
   await store.close();
-}
-
-function within(done: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    done.then(() => true),
-    new Promise<false>((r) => (timer = setTimeout(() => r(false), ms))),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -14,7 +14,7 @@ import type { Close } from '../../foundation/lifecycle.ts';
 import type { Logger } from '../../foundation/log.ts';
 import type { DeviceRegistry } from '../../foundation/registry/index.ts';
 import type { StorageFaults } from '../../foundation/storage/storage-faults.ts';
-import { gatewayStatus } from './gateway-status.ts';
+import { deviceStates, gatewayStatus, type DeviceSources } from './gateway-status.ts';
 import type { HttpLogins } from './logins.ts';
 import { createMetricsRegistry } from './metrics.ts';
 import type { Previews } from './previews.ts';
@@ -44,6 +44,23 @@ export interface RunningParts {
   stopping(): boolean;
 }
 
+/** Who the gateway knows, from the parts that know them; reading it asks for no previews. */
+export function devicesOf(p: RunningParts, now: number): GatewayStatus['devices'] {
+  return deviceStates(deviceSources(p, now));
+}
+
+function deviceSources(p: RunningParts, now: number): DeviceSources {
+  return {
+    registered: p.registry.list(),
+    connected: p.broker.connectedIds(),
+    rtsp: p.rtsp,
+    gpio: p.gpio.devices(),
+    health: p.ingest.health(now),
+    hasPreview: (id) => p.previews.has(id),
+    zoneOf: p.zoneOf,
+  };
+}
+
 /** The gateway's status, each section from the part that owns it. Asking for it keeps previews coming. */
 export function statusOf(p: RunningParts): (now: number) => GatewayStatus {
   return (now) => {
@@ -62,15 +79,7 @@ export function statusOf(p: RunningParts): (now: number) => GatewayStatus {
         ],
         policy: () => p.policy.status(),
         activity: p.activity,
-        devices: () => ({
-          registered: p.registry.list(),
-          connected: p.broker.connectedIds(),
-          rtsp: p.rtsp,
-          gpio: p.gpio.devices(),
-          health: p.ingest.health(now),
-          hasPreview: (id) => p.previews.has(id),
-          zoneOf: p.zoneOf,
-        }),
+        devices: () => deviceSources(p, now),
         outbox: p.outbox,
         uplink: p.uplink,
         decisions: p.decisions.counters.decisions,
@@ -94,7 +103,7 @@ export async function startStatusPage(
     uplink: p.uplink,
     decisions: p.decisions.counters.decisions,
     frames: p.ingest.stats,
-    devicesOnline: () => status(Date.now()).devices.filter((d) => d.online).length,
+    devicesOnline: () => devicesOf(p, Date.now()).filter((d) => d.online).length,
     broker: { connections: () => p.broker.broker.connectedClients, refused: p.decisions.counters.refused },
     policy: () => ({ inForce: policy() !== null, version: policy()?.policy.version ?? 0 }),
     audit: p.audit,
