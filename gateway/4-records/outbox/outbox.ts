@@ -10,6 +10,7 @@ import { readSegmentIndex, writeSegmentIndex } from './segment-index.ts';
 import { SegmentReader } from './segment-reader.ts';
 import { WarmSegments } from './warm-segments.ts';
 import { scanSegment, type DamagedLine } from './segment-scan.ts';
+import { lostRecords, seqsHeld } from './damaged-lines.ts';
 import { parseSegmentLine, putLine } from './segment-lines.ts';
 import { migrateLegacyOutbox } from './legacy.ts';
 
@@ -219,11 +220,15 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
         continue;
       }
       const path = segmentFile(this.dir, first);
-      const scanned = await scanSegment(path, first, this.keys);
+      const scanned = await scanSegment(path, first, this.keys, { sealed: !isHead });
       tornBytes += scanned.tornBytes;
       this.segments.push(scanned.segment);
       settles.push(scanned.settles);
-      damaged.push(...scanned.damaged.map((line) => ({ path, line })));
+      for (const line of scanned.damaged) {
+        // the last damaged lines of a sealed file end where the next file begins
+        if (!Number.isFinite(line.before) && !isHead) line.before = firsts[i + 1]!;
+        damaged.push({ path, line });
+      }
       // what its index will list when it is sealed (now, or as the head later)
       scanned.segment.settles = scanned.settles;
       if (isHead) headBytes = scanned.fileBytes;
@@ -235,32 +240,25 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     const last = this.segments.at(-1);
     // a segment's first seq is its own even when it holds no record (newSegment)
     this.nextSeq = Math.max(0, ...this.segments.map((s) => Math.max(s.end, s.first + 1)));
-    // which damaged lines were puts never settled: those records are lost. A seq another line
-    // holds a record for is not the damaged line's.
-    const candidates = damaged.map(({ line }) =>
-      candidateSeqs(line).filter((seq) => (this.segmentOf(seq)?.key(seq) ?? NO_RECORD) === NO_RECORD),
-    );
-    const explicit = new Set(candidates.flat());
-    const hit = new Set<number>();
+    // which damaged lines held puts never settled: those records are lost
+    const maybeLost = new Set(damaged.flatMap((d) => [...seqsHeld(d.line)]));
+    const settled = new Set<number>();
     for (const list of settles) {
       for (let i = 0; i < list.length; i++) {
         const seq = list[i]!;
-        if (explicit.has(seq)) hit.add(seq);
+        if (maybeLost.has(seq)) settled.add(seq);
         this.segmentOf(seq)?.settle(seq);
       }
     }
-    const lost: LostRecord[] = [];
-    const lostSeqs: number[] = [];
-    const damagedFiles = new Set<string>();
-    for (const [i, { path, line }] of damaged.entries()) {
-      const what = salvage(line);
-      const seqs = candidates[i]!;
-      if (what === 'not-a-put' || seqs.some((s) => hit.has(s))) continue;
-      lost.push(what);
-      lostSeqs.push(...seqs);
-      damagedFiles.add(path);
-      this.nextSeq = Math.max(this.nextSeq, ...seqs.map((s) => s + 1));
-    }
+    const lostBySeq = lostRecords(
+      damaged.map((d) => d.line),
+      (seq) => settled.has(seq) || (this.segmentOf(seq)?.key(seq) ?? NO_RECORD) !== NO_RECORD,
+    );
+    const lost = [...lostBySeq.values()].map((l) => l.record);
+    const lostSeqs = [...lostBySeq.keys()];
+    const pathOf = new Map(damaged.map((d) => [d.line, d.path]));
+    const damagedFiles = new Set([...lostBySeq.values()].map((l) => pathOf.get(l.line)!));
+    this.nextSeq = Math.max(this.nextSeq, ...lostSeqs.map((s) => s + 1));
     let quarantined: string | null = null;
     for (const path of damagedFiles) {
       const copy = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
@@ -758,16 +756,4 @@ export class DurableOutbox extends EventEmitter<OutboxEvents> implements OutboxS
     await this.log.close();
     await this.reader.close();
   }
-}
-
-/**
- * The seqs a damaged line may have held: from the one it names, if legible (else from the put before
- * it), up to the next legible put. Damage that overwrote a newline merges the lines around it, so a
- * line that names one seq may hold the ones after it too.
- */
-function candidateSeqs(line: DamagedLine): number[] {
-  const named = /^\{"s":(\d{1,15}),/.exec(line.text);
-  const from = named ? Number(named[1]) : line.after + 1;
-  const last = Number.isFinite(line.before) ? Math.max(line.before, from + 1) : from + 1;
-  return Array.from({ length: Math.max(0, Math.min(last - from, 1000)) }, (_, i) => from + i);
 }

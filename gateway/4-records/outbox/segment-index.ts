@@ -125,7 +125,7 @@ export async function readSegmentIndex(
 export async function readSegmentPlaces(segment: Segment, keys: KeyTable): Promise<SegmentPlaces> {
   const parsed = await readIndexFile(segment);
   if (parsed && parsed.keys.length === segment.count) return parsed;
-  const { segment: scanned } = await scanSegment(segment.path, segment.first, keys);
+  const { segment: scanned } = await scanSegment(segment.path, segment.first, keys, { sealed: true });
   if (scanned.count !== segment.count) throw new Error(`outbox segment ${segment.first}: its index and file disagree`);
   const { offsets, atSeconds } = scanned.arrays();
   return { offsets, atSeconds };
