@@ -1,13 +1,20 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DurableOutbox } from './index.ts';
+import { bundledScript } from '../../test/bundled-script.ts';
 
-const WORKER = new URL('../../test/outbox-crash-worker.ts', import.meta.url).pathname;
-const FAULTS = new URL('../../test/fault-fs.ts', import.meta.url).pathname;
+const SCRIPTS = await mkdtemp(join(tmpdir(), 'veilgate-crash-scripts-'));
+after(() => rm(SCRIPTS, { recursive: true, force: true }));
+// bundled once: each of the hundreds of runs below is a process of its own
+const script = (f: string) => bundledScript(new URL(f, import.meta.url).pathname, SCRIPTS);
+const [WORKER, FAULTS] = await Promise.all([
+  script('../../test/outbox-crash-worker.ts'),
+  script('../../test/fault-fs.ts'),
+]);
 
 interface Run {
   acked: Set<string>;
@@ -21,7 +28,7 @@ function runWorker(dir: string, phase: 'work' | 'recover', env: Record<string, s
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', '--import', FAULTS, WORKER, dir, phase],
+      ['--import', FAULTS, WORKER, dir, phase],
       { env: { ...process.env, ...env } },
       (err, stdout) => {
         const lines = stdout.split('\n');
