@@ -5,7 +5,8 @@ export { CATALOGUE, modelPath, type ModelEntry, type ModelId } from './catalogue
 export { ModelIntegrityError, readVerifiedModel } from './verify.ts';
 export { createBlazeface, createFaceDetector, UNSEARCHABLE } from './blazeface/detector.ts';
 export { createVisionDetector, type VisionOptions } from './vision.ts';
-export { createCocoSsd, SSD_MODELS, type CocoSsdOptions, type SsdModelId } from './coco-ssd/detector.ts';
+export { createCocoSsd, type CocoSsdOptions } from './coco-ssd/detector.ts';
+export { SSD_MODELS, type SsdModelId } from './model-names.ts';
 export { createTextDetector, type TextDetector, type TextDetectorOptions } from './ppocr/detector.ts';
 export { ensureBuilt, ModelBuildError } from './build.ts';
 export { components as connectedComponents, type Component } from './ppocr/components.ts';

@@ -1,5 +1,6 @@
 import { createFaceDetector } from './blazeface/detector.ts';
-import { createCocoSsd, type SsdModelId } from './coco-ssd/detector.ts';
+import { createCocoSsd } from './coco-ssd/detector.ts';
+import type { SsdModelId } from './model-names.ts';
 import type { Detector } from './detector.ts';
 import { growBox, nms, type Detection, type RgbImage } from './image.ts';
 import { createTextDetector } from './ppocr/detector.ts';

@@ -13,9 +13,9 @@ test('the committed JSON Schemas match the zod schemas (run npm run schemas afte
 
 test('docs/cli.md and docs/configuration.md are what the commands and the config schema say (run npm run schemas after a change)', async () => {
   for (const [file, make] of Object.entries(REFERENCE_FILES)) {
-    assert.equal(await readFile(new URL(`../../${file}`, import.meta.url), 'utf8'), make(), file);
+    assert.equal(await readFile(new URL(`../../${file}`, import.meta.url), 'utf8'), await make(), file);
   }
-  const cli = REFERENCE_FILES['docs/cli.md']!();
+  const cli = await REFERENCE_FILES['docs/cli.md']!();
   for (const command of [
     'veilgate certs revoke',
     'veilgate devices rotate',
@@ -24,7 +24,7 @@ test('docs/cli.md and docs/configuration.md are what the commands and the config
   ])
     assert.match(cli, new RegExp(`^## ${command}$`, 'm'));
   assert.match(
-    REFERENCE_FILES['docs/configuration.md']!(),
+    await REFERENCE_FILES['docs/configuration.md']!(),
     /^\| `broker\.tls\.deviceCertDays` \| integer .* \| `90` \|/m,
   );
 });

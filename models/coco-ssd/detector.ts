@@ -5,13 +5,7 @@ import { clampBox, nms, type Detection, type RgbImage } from '../image.ts';
 import { openSession, ort } from '../session.ts';
 import { SSD_SIZE } from './size.ts';
 import { SSD_CLASSES, SSD_KEPT_COLUMNS } from './labels.ts';
-
-/**
- * The two builds of the same detector: int8 (models/coco-ssd/quantized.ts) runs in 40% of the time and finds the people
- * the float model is sure of.
- */
-export const SSD_MODELS = ['ssd-mobilenet-v2-coco-int8', 'ssd-mobilenet-v2-coco'] as const;
-export type SsdModelId = (typeof SSD_MODELS)[number];
+import type { SsdModelId } from '../model-names.ts';
 
 export interface CocoSsdOptions {
   personThreshold: number;

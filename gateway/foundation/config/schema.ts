@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DeviceId, FLEET_LEVEL, ZoneName } from '../../../devices/index.ts';
-import { SSD_MODELS } from '../../../models/index.ts';
+// the names only: models/index.ts would load the image and model runtimes into every command that reads a config
+import { SSD_MODELS } from '../../../models/model-names.ts';
 
 const HostName = z.string().min(1).describe('address to bind; 127.0.0.1 keeps it on this machine');
 const Port = z.number().int().min(0).max(65_535);

@@ -9,7 +9,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-const program = buildProgram();
+const program = await buildProgram(process.argv);
 
 try {
   await program.parseAsync(process.argv);

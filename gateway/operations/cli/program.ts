@@ -1,44 +1,49 @@
 import { Command } from 'commander';
 import { VERSION } from '../../foundation/version.ts';
-import { registerAudit } from './commands/audit.ts';
-import { registerCerts } from './commands/certs.ts';
-import { registerConfig } from './commands/config.ts';
-import { registerDemo } from './commands/demo.ts';
-import { registerSimulate } from './commands/simulate.ts';
-import { registerDevices } from './commands/devices.ts';
-import { registerDoctor } from './commands/doctor.ts';
-import { registerModels } from './commands/models.ts';
-import { registerKeys } from './commands/keys.ts';
-import { registerPolicy } from './commands/policy.ts';
-import { registerRedact } from './commands/redact.ts';
-import { registerReport } from './commands/report.ts';
-import { registerStart } from './commands/start.ts';
-import { registerStatusLogin } from './commands/status-login.ts';
 
-/** Every `veilgate` command, as the CLI runs them and as docs/cli.md lists them. */
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each top-level command and where it is. A command's module is loaded only when it runs (or for the
+ * help), so from the sources (`npm run veilgate`, the tests) `veilgate devices add` neither compiles
+ * nor loads what `start` needs. The bundle imports its npm packages at its top either way. In the
+ * order `veilgate --help` lists them.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  demo: async () => (await import('./commands/demo.ts')).registerDemo,
+  simulate: async () => (await import('./commands/simulate.ts')).registerSimulate,
+  start: async () => (await import('./commands/start.ts')).registerStart,
+  devices: async () => (await import('./commands/devices.ts')).registerDevices,
+  certs: async () => (await import('./commands/certs.ts')).registerCerts,
+  policy: async () => (await import('./commands/policy.ts')).registerPolicy,
+  keys: async () => (await import('./commands/keys.ts')).registerKeys,
+  config: async () => (await import('./commands/config.ts')).registerConfig,
+  audit: async () => (await import('./commands/audit.ts')).registerAudit,
+  report: async () => (await import('./commands/report.ts')).registerReport,
+  'status-login': async () => (await import('./commands/status-login.ts')).registerStatusLogin,
+  redact: async () => (await import('./commands/redact.ts')).registerRedact,
+  models: async () => (await import('./commands/models.ts')).registerModels,
+  doctor: async () => (await import('./commands/doctor.ts')).registerDoctor,
+};
+
+/**
+ * Every `veilgate` command, as docs/cli.md lists them; given the command line, only the command it
+ * names (all of them when it names none, for the help and the error that lists them).
+ */
+export async function buildProgram(argv?: string[]): Promise<Command> {
   const program = new Command('veilgate')
     .description('privacy-first edge gateway for cameras and sensors')
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError();
-  for (const register of [
-    registerDemo,
-    registerSimulate,
-    registerStart,
-    registerDevices,
-    registerCerts,
-    registerPolicy,
-    registerKeys,
-    registerConfig,
-    registerAudit,
-    registerReport,
-    registerStatusLogin,
-    registerRedact,
-    registerModels,
-    registerDoctor,
-  ])
-    register(program);
+  const named = argv?.[2];
+  const wanted =
+    named === '--version' || named === '-V'
+      ? []
+      : named !== undefined && Object.hasOwn(COMMANDS, named)
+        ? [named]
+        : Object.keys(COMMANDS);
+  for (const register of await Promise.all(wanted.map((name) => COMMANDS[name]!()))) register(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

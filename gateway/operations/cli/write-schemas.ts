@@ -10,6 +10,6 @@ for (const [file, make] of Object.entries(SCHEMA_FILES)) {
   console.log(`wrote ${file}`);
 }
 for (const [file, make] of Object.entries(REFERENCE_FILES)) {
-  await writeFile(new URL(`../../../${file}`, import.meta.url), make());
+  await writeFile(new URL(`../../../${file}`, import.meta.url), await make());
   console.log(`wrote ${file}`);
 }

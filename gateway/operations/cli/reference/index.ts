@@ -4,9 +4,9 @@ import { cliReference } from './cli.ts';
 import { configurationReference } from './configuration.ts';
 
 /** The reference pages made from the code, by path in the repository. */
-export const REFERENCE_FILES: Record<string, () => string> = {
-  'docs/cli.md': () => cliReference(buildProgram()),
-  'docs/configuration.md': () =>
+export const REFERENCE_FILES: Record<string, () => Promise<string>> = {
+  'docs/cli.md': async () => cliReference(await buildProgram()),
+  'docs/configuration.md': async () =>
     configurationReference(
       SCHEMA_FILES['docs/schema/gateway.schema.json']!() as Parameters<typeof configurationReference>[0],
     ),
