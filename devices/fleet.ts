@@ -79,3 +79,36 @@ export const PolicyStatus = z.strictObject({
   inForce: PolicyInForce.nullable().describe('the policy deciding now; null: none, nothing is forwarded'),
 });
 export type PolicyStatus = z.infer<typeof PolicyStatus>;
+
+const Time = z.iso.datetime();
+
+/**
+ * Retained on `{prefix}/{gatewayId}/health`, at each connect and every `upstream.healthSeconds`:
+ * what the agency's fleet view shows of a gateway besides its status, policy and audit head. Counts
+ * and times only, never a device's data.
+ */
+export const GatewayHealth = z.strictObject({
+  schemaVersion: z.literal(UPSTREAM_SCHEMA_VERSION),
+  gatewayId: z.string().min(1),
+  at: Time.describe('when it was sent'),
+  version: z.string().describe('the veilgate version the gateway runs'),
+  startedAt: Time.describe('when the gateway started'),
+  everySeconds: z.number().int().min(1).describe('how often it is sent: one older than a few of these is stale'),
+  outbox: z
+    .strictObject({
+      depth: z.number().int().min(0).describe('approved records waiting to go upstream'),
+      bytes: z.number().int().min(0),
+      oldestAt: Time.nullable().describe('when the oldest of them was approved; null: none waits'),
+      dropped: z.number().int().min(0).describe('approved records dropped from the outbox since the start'),
+    })
+    .describe('the backlog'),
+  policy: PolicyRef.extend({
+    source: z.enum(['fleet', 'file']).describe('published through the agency broker, or the local policy file'),
+  })
+    .nullable()
+    .describe('the policy deciding now; null: none, nothing is forwarded'),
+  lastRecordAt: Time.nullable().describe("when the agency's broker last acknowledged a record of it, in this run"),
+  devices: z.strictObject({ online: z.number().int().min(0), known: z.number().int().min(0) }),
+  warnings: z.array(z.string()).max(50).describe('what its status page warns of, in words'),
+});
+export type GatewayHealth = z.infer<typeof GatewayHealth>;

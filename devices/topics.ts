@@ -11,6 +11,7 @@ import { isDeviceId } from './ids.ts';
  * | local/{deviceId}/{recordType}           | gateway | the forwarded record, for local consumers |
  * | {prefix}/{gatewayId}/{deviceId}/{type}  | gateway | upstream record JSON         |
  * | {prefix}/{gatewayId}/status             | gateway | online / offline, retained   |
+ * | {prefix}/{gatewayId}/health             | gateway | GatewayHealth JSON, retained |
  */
 export const DEVICES_ROOT = 'devices';
 export const LOCAL_ROOT = 'local';
@@ -61,6 +62,11 @@ export function upstreamPolicyStatusTopic(prefix: string, gatewayId: string): st
   return `${prefix}/${gatewayId}/policy-status`;
 }
 
+/** Retained: the gateway's backlog, devices and warnings, for the agency's fleet view (GatewayHealth). */
+export function upstreamHealthTopic(prefix: string, gatewayId: string): string {
+  return `${prefix}/${gatewayId}/health`;
+}
+
 /** The level under the prefix that holds what the agency sends its gateways; no gateway may have this id. */
 export const FLEET_LEVEL = 'fleet';
 
@@ -78,6 +84,7 @@ export function isGatewayMessageTopic(topic: string): boolean {
   return (
     topic.endsWith('/status') ||
     topic.endsWith('/policy-status') ||
+    topic.endsWith('/health') ||
     topic.endsWith('/audit-head') ||
     topic.endsWith('/audit-heads') ||
     topic.endsWith('/audit-key')

@@ -23,6 +23,7 @@ import type { Logger } from './foundation/log.ts';
 import { DeviceRegistry } from './foundation/registry/index.ts';
 import { StorageFaults } from './foundation/storage/storage-faults.ts';
 import * as http from './operations/http/index.ts';
+import { startHealthReports } from './operations/fleet/index.ts';
 
 /** whether this code runs from the bundle `npm run build` makes (dist/) or from the TypeScript sources */
 const RUNS_FROM = import.meta.url.endsWith('.ts') ? 'sources' : 'bundle';
@@ -182,6 +183,7 @@ export async function composeGateway(
   const status = http.statusOf(running);
   const devicesNow = () => http.devicesOf(running, Date.now());
   const httpAddress = await life.start('status page', () => http.startStatusPage(running, logins, log));
+  life.onClose('health reports', startHealthReports(running));
   log.info(
     { broker: `${broker.address.address}:${broker.address.port}`, upstream: cfg.upstream.topicPrefix, code: RUNS_FROM },
     'gateway started',

@@ -4,6 +4,7 @@ import {
   upstreamAuditHeadTopic,
   upstreamAuditKeyTopic,
   upstreamPolicyStatusTopic,
+  upstreamHealthTopic,
   upstreamStatusTopic,
 } from '../../devices/index.ts';
 import type { GatewayConfig } from '../foundation/config/index.ts';
@@ -42,10 +43,11 @@ export class MqttUplink implements Uplink {
   /** connections cut right after they were accepted: another client with our client id */
   readonly takeover = new TakeoverWatch();
   private takeoverLoggedAt = Number.NEGATIVE_INFINITY;
-  readonly stats = { delivered: 0, reconnects: 0, retried: 0, ackTimeouts: 0 };
+  readonly stats = { delivered: 0, reconnects: 0, retried: 0, ackTimeouts: 0, lastDeliveredAt: null as number | null };
   onConnectionChange: ((connected: boolean) => void) | null = null;
   private auditHead: string | null = null;
   private policyStatus: string | null = null;
+  healthReport: (() => string) | null = null;
   onFleetPolicy: ((payload: Buffer) => void) | null = null;
   /** the public audit key (PEM), published retained on each connect so the agency can check the heads */
   auditKey: string | null = null;
@@ -97,6 +99,8 @@ export class MqttUplink implements Uplink {
       client.publish(status, 'online', { qos: 1, retain: true });
       if (this.auditHead) this.publishAuditHead(this.auditHead);
       if (this.policyStatus) this.publishPolicyStatus(this.policyStatus);
+      // fresh, not the last one made: a gateway back from an outage shows its backlog as it is
+      this.publishHealth();
       // a clean session: subscribed again on every connect, and the broker sends what is retained
       if (this.onFleetPolicy)
         client.subscribe(fleetPolicyFilter(upstream.topicPrefix), { qos: 1 }, (err) => {
@@ -172,6 +176,11 @@ export class MqttUplink implements Uplink {
     this.publishRetained(upstreamPolicyStatusTopic(this.cfg.upstream.topicPrefix, this.cfg.gatewayId), payload);
   }
 
+  publishHealth(): void {
+    if (this.healthReport && this.client?.connected)
+      this.publishRetained(upstreamHealthTopic(this.cfg.upstream.topicPrefix, this.cfg.gatewayId), this.healthReport());
+  }
+
   /** Now if connected; the caller keeps the payload and it goes again on the next connect. */
   private publishRetained(topic: string, payload: string): void {
     if (this.client?.connected) this.client.publish(topic, payload, { qos: 1, retain: true });
@@ -236,6 +245,7 @@ export class MqttUplink implements Uplink {
       if (!this.inFlight.delete(entry.seq) || err) return;
       this.sent.delete(entry.seq);
       this.stats.delivered++;
+      this.stats.lastDeliveredAt = Date.now();
       this.outbox.ack(entry.seq);
       this.pump();
     });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FleetPolicyMessage, PolicyStatus, UPSTREAM_RECORD_SCHEMAS } from '../../devices/index.ts';
+import { FleetPolicyMessage, GatewayHealth, PolicyStatus, UPSTREAM_RECORD_SCHEMAS } from '../../devices/index.ts';
 import { Policy } from '../../policies/index.ts';
 import { SignedHeadSchema } from '../4-records/audit/index.ts';
 import { GatewayConfig } from '../foundation/config/index.ts';
@@ -24,6 +24,10 @@ export const SCHEMA_FILES: Record<string, () => unknown> = {
   'docs/schema/records/policy-status.schema.json': () => ({
     title: 'veilgate policy status (policy-status, retained): what a gateway did with the last fleet policy',
     ...z.toJSONSchema(PolicyStatus),
+  }),
+  'docs/schema/records/health.schema.json': () => ({
+    title: "veilgate gateway health (health, retained): backlog, devices and warnings, for the agency's fleet view",
+    ...z.toJSONSchema(GatewayHealth),
   }),
   'docs/schema/records/fleet-policy.schema.json': () => ({
     title:

@@ -35,6 +35,7 @@ export function contractViolation(prefix: string, topic: string, payload: Buffer
       return text.startsWith('-----BEGIN PUBLIC KEY-----') ? null : 'audit-key is not a PEM key';
     if (what === 'audit-head' || what === 'audit-heads') return check('audit-head', text, topic);
     if (what === 'policy-status') return check('policy-status', text, topic);
+    if (what === 'health') return check('health', text, topic);
     return `no contract for ${topic}`;
   }
   if (parts.length !== 3) return `no contract for ${topic}`;

@@ -10,17 +10,15 @@ import mqtt from 'mqtt';
 import {
   deviceTopic,
   fleetPolicyTopic,
-  PolicyStatus,
   UPSTREAM_SCHEMA_VERSION,
   type FleetPolicyMessage,
 } from '../../../devices/index.ts';
 import { parsePolicy } from '../../../policies/index.ts';
 import { sampleEvent } from '../../../simulators/index.ts';
 import type { AuditEntry } from '../../4-records/audit/index.ts';
-import { startEmbeddedUpstream, type ReceivedRecord } from '../../operations/embedded-upstream.ts';
+import { agencyBroker } from '../../test/agency-broker.ts';
 import { readLines } from '../../foundation/storage/jsonl-log.ts';
 import { startHarness, waitFor, writeFastDefaultPolicy, type Harness } from '../../test/harness.ts';
-import { contractViolation } from '../../test/upstream-contract.ts';
 import { fleetPolicyFile } from './fleet.ts';
 import { makeSigningKeys, signPolicy } from './signature.ts';
 
@@ -34,23 +32,6 @@ const veilgate = async (args: string[]) => {
     return { code: x.code, stdout: `${x.stdout}${x.stderr}` };
   }
 };
-
-/** The agency's broker for these tests: keeps what is retained, and checks every message against the contract. */
-async function agencyBroker() {
-  const seen: ReceivedRecord[] = [];
-  const violations: string[] = [];
-  const up = await startEmbeddedUpstream('veilgate', (r) => {
-    seen.push(r);
-    const v = contractViolation('veilgate', r.topic, r.payload);
-    if (v) violations.push(v);
-  });
-  const statuses = (gatewayId: string) =>
-    seen
-      .filter((r) => r.topic === `veilgate/${gatewayId}/policy-status`)
-      .map((r) => PolicyStatus.parse(JSON.parse(r.payload.toString('utf8'))));
-  let stopped: Promise<void> | null = null;
-  return { url: up.url, stop: () => (stopped ??= up.stop()), seen, violations, statuses };
-}
 
 /** The local policy with a new version and the door's `open` field let out: what the officer publishes. */
 function widened(local: string, version: number, extra = ''): string {

@@ -215,6 +215,15 @@ export const UpstreamConfig = z.strictObject({
     .max(65_535)
     .default(256)
     .describe('records published and not yet acknowledged at once'),
+  healthSeconds: z
+    .number()
+    .int()
+    .min(5)
+    .max(3600)
+    .default(60)
+    .describe(
+      "how often the gateway's health (backlog, devices online, warnings) is published, retained, for the agency's fleet view (veilgate fleet status)",
+    ),
 });
 
 const PolicyFile = z.string().min(1).describe('the local policy file; relative to the config file');

@@ -23,6 +23,6 @@ test('a command that reads the config loads no model or MQTT library; the help l
   );
   // the positive control: the whole program (as for --help) does load them
   const all = await buildProgram();
-  assert.equal(all.commands.length, 14, all.commands.map((c) => c.name()).join(' '));
+  assert.equal(all.commands.length, 15, all.commands.map((c) => c.name()).join(' '));
   for (const p of heavy) assert.ok(loaded().includes(p), `the whole program loads ${p}`);
 });

@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   redact: async () => (await import('./commands/redact.ts')).registerRedact,
   models: async () => (await import('./commands/models.ts')).registerModels,
   doctor: async () => (await import('./commands/doctor.ts')).registerDoctor,
+  fleet: async () => (await import('./commands/fleet.ts')).registerFleet,
 };
 
 /**

@@ -6,4 +6,4 @@ export { gatewayStatus, deviceStates, type StatusSections, type DeviceSources } 
 export { Previews } from './previews.ts';
 export { openHttpLogins, startHttp } from './start-http.ts';
 export { createMetricsRegistry, type MetricSources } from './metrics.ts';
-export { devicesOf, statusOf, startStatusPage, type RunningParts } from './start-status-page.ts';
+export { devicesOf, statusOf, startStatusPage, warningsOf, type RunningParts } from './start-status-page.ts';

@@ -61,6 +61,19 @@ function deviceSources(p: RunningParts, now: number): DeviceSources {
   };
 }
 
+/** Each part's warnings, in the order the status page shows them. */
+export function warningsOf(p: RunningParts): Array<() => string[]> {
+  return [
+    () => p.policy.warnings(),
+    () => framesWarnings(p.frames),
+    () => p.broker.warnings(),
+    () => uplinkWarnings(p.uplink, p.cfg.gatewayId),
+    () => outboxWarnings(p.outbox),
+    () => p.gpio.warnings(),
+    () => p.faults.warnings(),
+  ];
+}
+
 /** The gateway's status, each section from the part that owns it. Asking for it keeps previews coming. */
 export function statusOf(p: RunningParts): (now: number) => GatewayStatus {
   return (now) => {
@@ -68,15 +81,7 @@ export function statusOf(p: RunningParts): (now: number) => GatewayStatus {
     return gatewayStatus(
       {
         gateway: { id: p.cfg.gatewayId, startedAt: p.startedAt },
-        warnings: [
-          () => p.policy.warnings(),
-          () => framesWarnings(p.frames),
-          () => p.broker.warnings(),
-          () => uplinkWarnings(p.uplink, p.cfg.gatewayId),
-          () => outboxWarnings(p.outbox),
-          () => p.gpio.warnings(),
-          () => p.faults.warnings(),
-        ],
+        warnings: warningsOf(p),
         policy: () => p.policy.status(),
         activity: p.activity,
         devices: () => deviceSources(p, now),

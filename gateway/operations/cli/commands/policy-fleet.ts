@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import {
   fleetPolicyTopic,
   FleetPolicyMessage,
@@ -10,42 +9,14 @@ import {
   PolicyStatus,
   UPSTREAM_SCHEMA_VERSION,
 } from '../../../../devices/index.ts';
-import { formatSourceError } from '../../../../policies/index.ts';
-import { loadAgencyConfig, type AgencyConfig } from '../../../foundation/config/index.ts';
 import { formatErrors, readPolicyFile, readSigningKey, signPolicy } from '../../../3-decision/policy-in-force/index.ts';
-import { redactUrl, upstreamAuth, upstreamServers, upstreamUrls } from '../../../5-uplink/index.ts';
+import { connectAgency, readAgencyConfig } from '../../fleet/index.ts';
 import { EXIT, UsageError } from '../exit.ts';
 
 async function validPolicy(file: string) {
   const r = await readPolicyFile(file);
   if (!r.ok) throw new UsageError(`${file} is not a valid policy:\n${formatErrors(r.errors)}`);
   return r;
-}
-
-async function agency(file: string): Promise<Readonly<AgencyConfig>> {
-  const r = await loadAgencyConfig(file);
-  if (!r.ok) throw new UsageError(r.errors.map(formatSourceError).join('\n'));
-  return r.config;
-}
-
-/** A short-lived client of the agency's broker, under a client id of its own (never a gateway's). */
-async function connectAgency(a: Readonly<AgencyConfig>): Promise<MqttClient> {
-  const urls = upstreamUrls(a.upstream);
-  try {
-    return await mqtt.connectAsync(urls[0]!, {
-      clientId: `veilgate-cli-${randomBytes(4).toString('hex')}`,
-      protocolVersion: 4,
-      clean: true,
-      reconnectPeriod: 0,
-      connectTimeout: 10_000,
-      ...(urls.length > 1 ? { servers: upstreamServers(a.upstream) } : {}),
-      ...upstreamAuth(a.upstream),
-    });
-  } catch (e) {
-    throw new UsageError(
-      `cannot connect to the agency's broker ${urls.map(redactUrl).join(', ')}: ${(e as Error).message}`,
-    );
-  }
 }
 
 /** Retained policy statuses under the prefix, gathered until `quietMs` pass without one (or `maxMs`). */
@@ -135,7 +106,7 @@ export function registerPolicyFleet(policy: Command): void {
         throw new UsageError(
           `${file} changed after ${sigFile} was made (sha256 ${r.value.sha256.slice(0, 12)}, signed ${sig.sha256.slice(0, 12)}): sign it again`,
         );
-      const a = await agency(o.config);
+      const a = await readAgencyConfig(o.config);
       const prefix = a.upstream.topicPrefix;
       const msg: FleetPolicyMessage = {
         schemaVersion: UPSTREAM_SCHEMA_VERSION,
@@ -173,7 +144,7 @@ export function registerPolicyFleet(policy: Command): void {
     .requiredOption('--config <file>', "the agency's config: its broker, as {upstream: {url, topicPrefix, ...}}")
     .option('--quiet <ms>', 'stop after this long without a new report', '1500')
     .action(async (o: { config: string; quiet: string }) => {
-      const a = await agency(o.config);
+      const a = await readAgencyConfig(o.config);
       const client = await connectAgency(a);
       try {
         const statuses = await collectStatuses(

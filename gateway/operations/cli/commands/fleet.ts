@@ -1,0 +1,72 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import {
+  collectFleet,
+  connectAgency,
+  fleetSummary,
+  fleetView,
+  readAgencyConfig,
+  renderFleetText,
+} from '../../fleet/index.ts';
+import { EXIT, UsageError } from '../exit.ts';
+
+/** The archive the agency keeps of each gateway's audit heads: DIR/{gatewayId}.jsonl, as received. */
+async function readArchives(dir: string): Promise<Map<string, string[]>> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (e) {
+    throw new UsageError(`--heads ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const archives = new Map<string, string[]>();
+  for (const n of names.filter((f) => f.endsWith('.jsonl'))) {
+    const text = await readFile(join(dir, n), 'utf8');
+    archives.set(
+      n.slice(0, -'.jsonl'.length),
+      text.split('\n').filter((l) => l.trim()),
+    );
+  }
+  return archives;
+}
+
+/** `veilgate fleet status`: every gateway of the agency, from what they retain on its broker. */
+export function registerFleet(program: Command): void {
+  const fleet = program.command('fleet').description("the agency's view of its gateways, through its broker");
+  fleet
+    .command('status')
+    .description(
+      'every gateway: online, policy in force and rollout, audit head, backlog, last record, devices, warnings',
+    )
+    .requiredOption('--config <file>', "the agency's config: its broker, as {upstream: {url, topicPrefix, ...}}")
+    .option(
+      '--heads <dir>',
+      "the agency's archive of audit heads, one file per gateway ({gatewayId}.jsonl, the audit-heads payloads as received): each must hold together",
+    )
+    .option('--format <format>', 'text or json', 'text')
+    .option('--quiet <ms>', 'stop reading after this long without a new message', '500')
+    .action(async (o: { config: string; heads?: string; format: string; quiet: string }) => {
+      if (o.format !== 'text' && o.format !== 'json') throw new UsageError('--format: text or json');
+      const quietMs = Number(o.quiet);
+      if (!Number.isInteger(quietMs) || quietMs < 50 || quietMs > 60_000)
+        throw new UsageError('--quiet: milliseconds, 50 to 60000');
+      const a = await readAgencyConfig(o.config);
+      const archives = o.heads ? await readArchives(o.heads) : undefined;
+      const client = await connectAgency(a);
+      let messages;
+      try {
+        messages = await collectFleet(client, a.upstream.topicPrefix, { quietMs, maxMs: 60_000 });
+      } finally {
+        await client.endAsync();
+      }
+      const now = Date.now();
+      const rows = fleetView(messages, { now, ...(archives ? { archives } : {}) });
+      const summary = fleetSummary(rows);
+      if (o.format === 'json')
+        console.log(JSON.stringify({ at: new Date(now).toISOString(), summary, gateways: rows }, null, 2));
+      else process.stdout.write(renderFleetText(rows, summary));
+      // an audit trail that does not hold together is a failed check, for a script or a monitor to act on
+      const broken = rows.some((r) => r.head?.signature === 'invalid' || (r.archive && !r.archive.continuous));
+      process.exitCode = broken ? EXIT.CHECK_FAILED : EXIT.OK;
+    });
+}

@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import { formatSourceError } from '../../../policies/index.ts';
+import { loadAgencyConfig, type AgencyConfig } from '../../foundation/config/index.ts';
+import { redactUrl, upstreamAuth, upstreamServers, upstreamUrls } from '../../5-uplink/index.ts';
+import { UsageError } from '../cli/exit.ts';
+
+/** The agency's config (its broker, as `{upstream: {...}}`), or a usage error that says what is wrong with it. */
+export async function readAgencyConfig(file: string): Promise<Readonly<AgencyConfig>> {
+  const r = await loadAgencyConfig(file);
+  if (!r.ok) throw new UsageError(r.errors.map(formatSourceError).join('\n'));
+  return r.config;
+}
+
+/** A short-lived client of the agency's broker, under a client id of its own (never a gateway's). */
+export async function connectAgency(a: Readonly<AgencyConfig>): Promise<MqttClient> {
+  const urls = upstreamUrls(a.upstream);
+  try {
+    return await mqtt.connectAsync(urls[0]!, {
+      clientId: `veilgate-cli-${randomBytes(4).toString('hex')}`,
+      protocolVersion: 4,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      ...(urls.length > 1 ? { servers: upstreamServers(a.upstream) } : {}),
+      ...upstreamAuth(a.upstream),
+    });
+  } catch (e) {
+    throw new UsageError(
+      `cannot connect to the agency's broker ${urls.map(redactUrl).join(', ')}: ${(e as Error).message}`,
+    );
+  }
+}

@@ -1,0 +1,45 @@
+import type { KeyObject } from 'node:crypto';
+import { headSignedBy, SignedHeadSchema, type SignedHead } from '../../4-records/audit/index.ts';
+
+export interface ArchiveCheck {
+  heads: number;
+  /** each archived head signed by the gateway's key and later than the one before; the retained head not behind */
+  continuous: boolean;
+  problem: string | null;
+}
+
+/**
+ * Whether the heads the agency archived for one gateway (its audit-heads, one JSON object a line, in the
+ * order received) hold together: each signed by the gateway's audit key, seqs rising, no entry with two
+ * hashes, and the head it retains now at or past the last one archived. A gateway whose log was cut or
+ * rewritten, or a forged head, breaks one of these.
+ */
+export function checkHeadArchive(lines: string[], key: KeyObject | null, latest: SignedHead | undefined): ArchiveCheck {
+  const heads: SignedHead[] = [];
+  const fail = (problem: string): ArchiveCheck => ({ heads: heads.length, continuous: false, problem });
+  for (const [i, line] of lines.entries()) {
+    let head: SignedHead;
+    try {
+      head = SignedHeadSchema.parse(JSON.parse(line));
+    } catch {
+      return fail(`archived head ${i + 1} is not a signed audit head`);
+    }
+    if (!key) return fail('no audit key retained for it: the heads cannot be checked');
+    if (!headSignedBy(head, key))
+      return fail(`the archived head for entry #${head.seq} is not signed by its audit key`);
+    const before = heads.at(-1);
+    if (before && head.seq < before.seq)
+      return fail(`the archived head for entry #${head.seq} comes after #${before.seq}`);
+    if (before && head.seq === before.seq && head.hash !== before.hash)
+      return fail(`entry #${head.seq} was archived with two different hashes: the log was rewritten`);
+    heads.push(head);
+  }
+  const last = heads.at(-1);
+  if (last && latest) {
+    if (latest.seq < last.seq)
+      return fail(`its head is at entry #${latest.seq}, behind the archived #${last.seq}: entries were removed`);
+    if (latest.seq === last.seq && latest.hash !== last.hash)
+      return fail(`its head for entry #${latest.seq} differs from the archived one: the log was rewritten`);
+  }
+  return { heads: heads.length, continuous: true, problem: null };
+}

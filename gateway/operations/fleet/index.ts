@@ -1,0 +1,7 @@
+export { readAgencyConfig, connectAgency } from './agency-client.ts';
+export { collectFleet } from './collect.ts';
+export { addFleetMessage, FLEET_FILTERS, type GatewayMessages } from './fleet-messages.ts';
+export { fleetView, fleetSummary, type FleetRow, type FleetSummary } from './fleet-view.ts';
+export { checkHeadArchive } from './head-archive.ts';
+export { renderFleetText } from './render-status.ts';
+export { gatewayHealth, startHealthReports } from './health.ts';
