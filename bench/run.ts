@@ -9,6 +9,7 @@ import { benchStorage } from './storage.ts';
 import { benchBacklog } from './backlog.ts';
 import { benchRobustness } from './robustness.ts';
 import { benchRtsp } from './rtsp.ts';
+import { benchFleet } from './fleet.ts';
 
 const SUITES: Record<string, () => Promise<void>> = {
   policy: benchPolicyEval,
@@ -20,6 +21,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   storage: benchStorage,
   backlog: benchBacklog,
   rtsp: benchRtsp,
+  fleet: benchFleet,
 };
 
 const wanted = process.argv.slice(2);

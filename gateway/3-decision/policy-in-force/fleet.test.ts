@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+
 import { createPrivateKey, sign } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import {
   deviceTopic,
@@ -18,20 +17,10 @@ import { sampleEvent } from '../../../simulators/index.ts';
 import type { AuditEntry } from '../../4-records/audit/index.ts';
 import { agencyBroker } from '../../test/agency-broker.ts';
 import { readLines } from '../../foundation/storage/jsonl-log.ts';
+import { runVeilgate } from '../../test/run-veilgate.ts';
 import { startHarness, waitFor, writeFastDefaultPolicy, type Harness } from '../../test/harness.ts';
 import { fleetPolicyFile } from './fleet.ts';
 import { makeSigningKeys, signPolicy } from './signature.ts';
-
-const BIN = new URL('../../operations/cli/dev.js', import.meta.url).pathname;
-const veilgate = async (args: string[]) => {
-  try {
-    const { stdout } = await promisify(execFile)(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: `${x.stdout}${x.stderr}` };
-  }
-};
 
 /** The local policy with a new version and the door's `open` field let out: what the officer publishes. */
 function widened(local: string, version: number, extra = ''): string {
@@ -53,15 +42,15 @@ test("a policy signed by a trusted key and published on the agency's broker goes
     await agency.stop();
     await rm(dir, { recursive: true, force: true });
   });
-  const keys = await veilgate(['keys', 'init', '--out', join(dir, 'keys'), '--name', 'officer']);
-  assert.equal(keys.code, 0, keys.stdout);
-  const fingerprint = /fingerprint ([0-9a-f]{64})/.exec(keys.stdout)?.[1];
-  assert.ok(fingerprint, `keys init prints the fingerprint: ${keys.stdout}`);
+  const keys = await runVeilgate(['keys', 'init', '--out', join(dir, 'keys'), '--name', 'officer']);
+  assert.equal(keys.code, 0, keys.output);
+  const fingerprint = /fingerprint ([0-9a-f]{64})/.exec(keys.output)?.[1];
+  assert.ok(fingerprint, `keys init prints the fingerprint: ${keys.output}`);
   const local = await readFile(await writeFastDefaultPolicy(dir), 'utf8');
   const v3 = join(dir, 'city-v3.yaml');
   await writeFile(v3, widened(local, 3));
-  const signed = await veilgate(['policy', 'sign', v3, '--key', join(dir, 'keys', 'officer.key')]);
-  assert.equal(signed.code, 0, signed.stdout);
+  const signed = await runVeilgate(['policy', 'sign', v3, '--key', join(dir, 'keys', 'officer.key')]);
+  assert.equal(signed.code, 0, signed.output);
   await writeFile(join(dir, 'agency.yaml'), `upstream:\n  url: ${agency.url}\n`);
 
   const trustedKeys = [join(dir, 'keys', 'officer.pub')];
@@ -73,7 +62,7 @@ test("a policy signed by a trusted key and published on the agency's broker goes
     agency.statuses('north-1').some((s) => s.outcome === 'in-force' && s.inForce?.source === 'file'),
   );
 
-  const published = await veilgate([
+  const published = await runVeilgate([
     'policy',
     'publish',
     v3,
@@ -84,9 +73,9 @@ test("a policy signed by a trusted key and published on the agency's broker goes
     '--wait',
     '2',
   ]);
-  assert.equal(published.code, 0, published.stdout);
-  assert.match(published.stdout, /published veilgate-default v3 .* to veilgate\/fleet\/policies\/north-\*, retained/);
-  assert.match(published.stdout, /north-1\s+veilgate-default v3 \(fleet\); activated veilgate-default v3/);
+  assert.equal(published.code, 0, published.output);
+  assert.match(published.output, /published veilgate-default v3 .* to veilgate\/fleet\/policies\/north-\*, retained/);
+  assert.match(published.output, /north-1\s+veilgate-default v3 \(fleet\); activated veilgate-default v3/);
   assert.equal(a.gateway.policy?.policy.version, 3);
 
   // the next record is decided by it: the door's `open` now leaves, citing v3
@@ -123,10 +112,10 @@ test("a policy signed by a trusted key and published on the agency's broker goes
   const c = await startHarness({ gatewayId: 'south-1', trustedKeys, upstreamUrl: agency.url });
   t.after(() => c.stop());
   await waitFor('south-1 reports', () => agency.statuses('south-1').length > 0);
-  const view = await veilgate(['policy', 'status', '--config', join(dir, 'agency.yaml')]);
-  assert.match(view.stdout, /north-1\s+veilgate-default v3 \(fleet\)/);
-  assert.match(view.stdout, /north-2\s+veilgate-default v3 \(fleet\)/);
-  assert.match(view.stdout, /south-1\s+veilgate-default v2 \(file\)/);
+  const view = await runVeilgate(['policy', 'status', '--config', join(dir, 'agency.yaml')]);
+  assert.match(view.output, /north-1\s+veilgate-default v3 \(fleet\)/);
+  assert.match(view.output, /north-2\s+veilgate-default v3 \(fleet\)/);
+  assert.match(view.output, /south-1\s+veilgate-default v2 \(file\)/);
   assert.equal(c.gateway.policy?.policy.version, 2, 'south-1 is not in north-*');
 
   // a restart with the agency's broker away: the stored fleet policy is in force from the start
@@ -340,29 +329,29 @@ test('a damaged or half-written stored fleet policy does not stop the start: the
 test('publish refuses a policy changed after it was signed; a config whose trusted key cannot be read does not pass its check', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-fleet-cli-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  assert.equal((await veilgate(['keys', 'init', '--out', dir])).code, 0);
-  const again = await veilgate(['keys', 'init', '--out', dir]);
+  assert.equal((await runVeilgate(['keys', 'init', '--out', dir])).code, 0);
+  const again = await runVeilgate(['keys', 'init', '--out', dir]);
   assert.equal(again.code, 2, 'an existing key is never overwritten');
-  assert.match(again.stdout, /policy-signing\.key exists/);
+  assert.match(again.output, /policy-signing\.key exists/);
   const policy = await writeFastDefaultPolicy(dir);
-  assert.equal((await veilgate(['policy', 'sign', policy, '--key', join(dir, 'policy-signing.key')])).code, 0);
+  assert.equal((await runVeilgate(['policy', 'sign', policy, '--key', join(dir, 'policy-signing.key')])).code, 0);
   await writeFile(policy, `${await readFile(policy, 'utf8')}\n# an edit after signing\n`);
   await writeFile(join(dir, 'agency.yaml'), 'upstream:\n  url: mqtt://127.0.0.1:9\n');
-  const r = await veilgate(['policy', 'publish', policy, '--to', '*', '--config', join(dir, 'agency.yaml')]);
+  const r = await runVeilgate(['policy', 'publish', policy, '--to', '*', '--config', join(dir, 'agency.yaml')]);
   assert.equal(r.code, 2);
-  assert.match(r.stdout, /changed after .*policy\.yaml\.sig was made .*sign it again/);
+  assert.match(r.output, /changed after .*policy\.yaml\.sig was made .*sign it again/);
 
   // signing with the public half is refused with a reason, not a stack trace
-  const wrongKey = await veilgate(['policy', 'sign', policy, '--key', join(dir, 'policy-signing.pub')]);
+  const wrongKey = await runVeilgate(['policy', 'sign', policy, '--key', join(dir, 'policy-signing.pub')]);
   assert.equal(wrongKey.code, 2);
-  assert.match(wrongKey.stdout, /not a private key/);
+  assert.match(wrongKey.output, /not a private key/);
 
   await writeFile(
     join(dir, 'gateway.yaml'),
     `policy:\n  file: ${policy}\n  trustedKeys: [./missing.pub, ./policy-signing.key]\n`,
   );
-  const check = await veilgate(['config', 'check', '--config', join(dir, 'gateway.yaml')]);
+  const check = await runVeilgate(['config', 'check', '--config', join(dir, 'gateway.yaml')]);
   assert.equal(check.code, 2);
-  assert.match(check.stdout, /policy\.trustedKeys: .*missing\.pub: file not found/);
-  assert.match(check.stdout, /policy-signing\.key: a private key; give gateways the public key/);
+  assert.match(check.output, /policy\.trustedKeys: .*missing\.pub: file not found/);
+  assert.match(check.output, /policy-signing\.key: a private key; give gateways the public key/);
 });

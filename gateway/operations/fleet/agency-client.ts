@@ -12,15 +12,24 @@ export async function readAgencyConfig(file: string): Promise<Readonly<AgencyCon
   return r.config;
 }
 
-/** A short-lived client of the agency's broker, under a client id of its own (never a gateway's). */
-export async function connectAgency(a: Readonly<AgencyConfig>): Promise<MqttClient> {
+/**
+ * A client of the agency's broker, under a client id of its own (never a gateway's): by default a
+ * short-lived one with a clean session; the archive keeps a session of its own.
+ */
+export async function connectAgency(
+  a: Readonly<AgencyConfig>,
+  session: { clientId: string; clean: boolean } = {
+    clientId: `veilgate-cli-${randomBytes(4).toString('hex')}`,
+    clean: true,
+  },
+): Promise<MqttClient> {
   const urls = upstreamUrls(a.upstream);
   try {
     return await mqtt.connectAsync(urls[0]!, {
-      clientId: `veilgate-cli-${randomBytes(4).toString('hex')}`,
+      ...session,
       protocolVersion: 4,
-      clean: true,
-      reconnectPeriod: 0,
+      // the archive rides out a restart of the broker; a command gives up at once
+      reconnectPeriod: session.clean ? 0 : 2000,
       connectTimeout: 10_000,
       ...(urls.length > 1 ? { servers: upstreamServers(a.upstream) } : {}),
       ...upstreamAuth(a.upstream),

@@ -1,28 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { deviceTopic, GatewayHealth, UPSTREAM_SCHEMA_VERSION } from '../../../devices/index.ts';
 import { sampleEvent } from '../../../simulators/index.ts';
 import { HeadKey } from '../../4-records/audit/index.ts';
+import { runVeilgate } from '../../test/run-veilgate.ts';
 import { startHarness, waitFor } from '../../test/harness.ts';
 import { agencyBroker } from '../../test/agency-broker.ts';
 import type { FleetRow, FleetSummary } from './index.ts';
 
-const BIN = new URL('../cli/dev.js', import.meta.url).pathname;
-const veilgate = async (args: string[]) => {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-};
 type View = { summary: FleetSummary; gateways: FleetRow[] };
 
 test("fleet status shows each gateway from what it retains on the agency's broker: online or not, policy, audit head and its archive, backlog, warnings", async (t) => {
@@ -35,7 +25,15 @@ test("fleet status shows each gateway from what it retains on the agency's broke
   });
   await writeFile(join(dir, 'agency.yaml'), `upstream:\n  url: ${agency.url}\n`);
   const status = async (...extra: string[]) => {
-    const r = await veilgate(['fleet', 'status', '--config', join(dir, 'agency.yaml'), '--format', 'json', ...extra]);
+    const r = await runVeilgate([
+      'fleet',
+      'status',
+      '--config',
+      join(dir, 'agency.yaml'),
+      '--format',
+      'json',
+      ...extra,
+    ]);
     return { code: r.code, view: JSON.parse(r.stdout) as View, stderr: r.stderr };
   };
   const row = (v: View, id: string) => v.gateways.find((g) => g.gatewayId === id);
@@ -44,6 +42,8 @@ test("fleet status shows each gateway from what it retains on the agency's broke
   const north1 = await startHarness({ gatewayId: 'north-1', upstreamUrl: agency.url, upstream });
   t.after(() => north1.stop());
   const north2 = await startHarness({ gatewayId: 'north-2', upstreamUrl: agency.url, upstream });
+  let north2Stopped = false;
+  t.after(() => (north2Stopped ? undefined : north2.stop()));
   await waitFor('both connected', () => north1.gateway.uplink.connected && north2.gateway.uplink.connected);
 
   // north-1 loses its uplink while a sensor reports: three records wait, and its health says so when it is back
@@ -53,16 +53,22 @@ test("fleet status shows each gateway from what it retains on the agency's broke
   for (let n = 0; n < 3; n++)
     await door.publishAsync(deviceTopic('door-1', 'events'), JSON.stringify(sampleEvent('door', n)), { qos: 1 });
   await door.endAsync();
-  await waitFor('three records waiting', () => north1.gateway.outbox.size === 3);
+  // (and any signed audit head queued meanwhile)
+  await waitFor('three records waiting', () => north1.gateway.outbox.size >= 3);
   await north1.gateway.uplink.start();
   const healths = () =>
     seen
       .filter((r) => r.topic === 'veilgate/north-1/health')
       .map((r) => GatewayHealth.parse(JSON.parse(r.payload.toString())));
-  await waitFor('a health report with the backlog', () => healths().some((h) => h.outbox.depth === 3));
+  await waitFor('a health report with the backlog', () =>
+    healths().some((h) => h.outbox.depth >= 3 && h.outbox.oldestAt !== null),
+  );
   await waitFor('the records delivered', () => north1.gateway.outbox.size === 0);
+  // the next report (every healthSeconds) says when the agency last took one
+  await waitFor('a health report after the delivery', () => healths().some((h) => h.lastRecordAt !== null), 20_000);
   // north-2 is stopped cleanly: its broker keeps "offline" for it
   await north2.stop();
+  north2Stopped = true;
 
   // a gateway that says it is online but stopped reporting, and one whose head is not signed by its key
   const agencyClient = await mqtt.connectAsync(agency.url, { clientId: 'agency-test', reconnectPeriod: 0 });
@@ -132,7 +138,7 @@ test("fleet status shows each gateway from what it retains on the agency's broke
   assert.match(row(broken.view, 'north-1')?.archive?.problem ?? '', /not signed by its audit key/);
 
   // the table a person reads says the same
-  const text = await veilgate(['fleet', 'status', '--config', join(dir, 'agency.yaml')]);
+  const text = await runVeilgate(['fleet', 'status', '--config', join(dir, 'agency.yaml')]);
   assert.match(text.stdout, /^north-1\s+online\s+veilgate-default v2 \(file\)\s+-\s+#\d+/m);
   assert.match(text.stdout, /^north-2\s+offline/m);
   assert.match(text.stdout, /^east-1\s+online, stale/m);

@@ -1,15 +1,21 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
   collectFleet,
+  collectFleetReport,
   connectAgency,
+  renderFleetHtml,
+  renderFleetMarkdown,
+  startArchive,
   fleetSummary,
   fleetView,
   readAgencyConfig,
   renderFleetText,
 } from '../../fleet/index.ts';
 import { EXIT, UsageError } from '../exit.ts';
+import { untilSignal } from '../signals.ts';
+import { parseTime } from './audit.ts';
 
 /** The archive the agency keeps of each gateway's audit heads: DIR/{gatewayId}.jsonl, as received. */
 async function readArchives(dir: string): Promise<Map<string, string[]>> {
@@ -68,5 +74,58 @@ export function registerFleet(program: Command): void {
       // an audit trail that does not hold together is a failed check, for a script or a monitor to act on
       const broken = rows.some((r) => r.head?.signature === 'invalid' || (r.archive && !r.archive.continuous));
       process.exitCode = broken ? EXIT.CHECK_FAILED : EXIT.OK;
+    });
+
+  fleet
+    .command('archive')
+    .description(
+      "keep what the gateways send the agency's broker, for the fleet report: record envelopes (not their fields), status changes, policies in force, every signed audit head; runs until Ctrl-C",
+    )
+    .requiredOption('--config <file>', "the agency's config: its broker, as {upstream: {url, topicPrefix, ...}}")
+    .requiredOption('--out <dir>', 'the archive folder (events.jsonl, heads/, keys/); appended to')
+    .option(
+      '--client-id <id>',
+      'the session the broker keeps for the archive while it is down (one archive, one id)',
+      'veilgate-fleet-archive',
+    )
+    .action(async (o: { config: string; out: string; clientId: string }) => {
+      const a = await readAgencyConfig(o.config);
+      const client = await connectAgency(a, { clientId: o.clientId, clean: false });
+      await startArchive(client, o.out, a.upstream.topicPrefix, (e) => {
+        console.error(
+          `veilgate: cannot write the archive in ${o.out}: ${(e as NodeJS.ErrnoException).code ?? e.message}; ` +
+            'stopped before acknowledging the message: the broker keeps it and what follows for the next start',
+        );
+        process.exit(EXIT.CHECK_FAILED);
+      });
+      console.log(`archiving ${a.upstream.topicPrefix}/# into ${o.out} (Ctrl-C stops)`);
+      await untilSignal();
+      await client.endAsync();
+    });
+
+  fleet
+    .command('report')
+    .description(
+      "the fleet's transparency report, from the archive: records by gateway and type, policies in force over time, outages, audit continuity",
+    )
+    .requiredOption('--archive <dir>', 'the folder veilgate fleet archive keeps')
+    .option('--since <time>', 'from this time (ISO 8601); the whole archive when absent')
+    .option('--until <time>', 'before this time (ISO 8601); now when absent')
+    .option('--format <format>', 'html, md or json', 'html')
+    .option('--out <file>', 'write it here instead of standard output')
+    .action(async (o: { archive: string; since?: string; until?: string; format: string; out?: string }) => {
+      const render = {
+        html: renderFleetHtml,
+        md: renderFleetMarkdown,
+        json: (r: unknown) => `${JSON.stringify(r, null, 2)}\n`,
+      }[o.format];
+      if (!render) throw new UsageError(`--format must be html, md or json, not "${o.format}"`);
+      const since = parseTime('--since', o.since);
+      const until = parseTime('--until', o.until);
+      if (since && until && since >= until) throw new UsageError('--since must be before --until');
+      const report = await collectFleetReport(o.archive, { ...(since ? { since } : {}), ...(until ? { until } : {}) });
+      const text = render(report as never);
+      if (o.out) await writeFile(o.out, text);
+      else process.stdout.write(text);
     });
 }
