@@ -28,7 +28,8 @@ export async function collectFleet(
   };
   client.on('message', onMessage);
   try {
-    await client.subscribeAsync([...FLEET_FILTERS.map((f) => `${prefix}/${f}`), marker], { qos: 1 });
+    // QoS 0: a read of what is retained needs no acknowledgement per message (NATS waits for each one's)
+    await client.subscribeAsync([...FLEET_FILTERS.map((f) => `${prefix}/${f}`), marker], { qos: 0 });
     await client.publishAsync(marker, '', { qos: 1 });
     lastAt = Date.now();
     const quiet = () => (markerBack ? Math.min(quietMs, AFTER_MARKER_QUIET_MS) : quietMs);
