@@ -14,7 +14,8 @@ export async function readAgencyConfig(file: string): Promise<Readonly<AgencyCon
 
 /**
  * A client of the agency's broker, under a client id of its own (never a gateway's): by default a
- * short-lived one with a clean session; the archive keeps a session of its own.
+ * short-lived one with a clean session; the archive keeps a session of its own. `onMessage` is
+ * attached before the connection is made: a kept session's messages follow the CONNACK at once.
  */
 export async function connectAgency(
   a: Readonly<AgencyConfig>,
@@ -22,19 +23,28 @@ export async function connectAgency(
     clientId: `veilgate-cli-${randomBytes(4).toString('hex')}`,
     clean: true,
   },
+  onMessage?: (topic: string, payload: Buffer) => void,
 ): Promise<MqttClient> {
   const urls = upstreamUrls(a.upstream);
+  const client = mqtt.connect(urls[0]!, {
+    ...session,
+    protocolVersion: 4,
+    // the archive rides out a restart of the broker once it runs; a first connection that fails is an error
+    reconnectPeriod: session.clean ? 0 : 2000,
+    connectTimeout: 10_000,
+    ...(urls.length > 1 ? { servers: upstreamServers(a.upstream) } : {}),
+    ...upstreamAuth(a.upstream),
+  });
+  if (onMessage) client.on('message', onMessage);
   try {
-    return await mqtt.connectAsync(urls[0]!, {
-      ...session,
-      protocolVersion: 4,
-      // the archive rides out a restart of the broker; a command gives up at once
-      reconnectPeriod: session.clean ? 0 : 2000,
-      connectTimeout: 10_000,
-      ...(urls.length > 1 ? { servers: upstreamServers(a.upstream) } : {}),
-      ...upstreamAuth(a.upstream),
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+      client.once('close', () => reject(new Error('the connection was closed')));
     });
+    return client;
   } catch (e) {
+    client.end(true);
     throw new UsageError(
       `cannot connect to the agency's broker ${urls.map(redactUrl).join(', ')}: ${(e as Error).message}`,
     );

@@ -122,27 +122,30 @@ function parseMessage(
 }
 
 /**
- * Subscribes with the session the broker keeps for this archiver, and files every message. A message
- * that cannot be written goes to `failed`, which must stop the process before mqtt.js acknowledges it:
- * the broker then keeps it, and what follows, for the next start.
+ * What files each message, made ready to append (a torn last line from a failed write is cut first).
+ * A message that cannot be written goes to `failed`, which must stop the process before mqtt.js
+ * acknowledges it: the broker then keeps it, and what follows, for the next start.
  */
-export async function startArchive(
-  client: MqttClient,
+export function archiveHandler(
   dir: string,
   prefix: string,
   failed: (e: Error) => never,
-): Promise<void> {
+): (topic: string, payload: Buffer) => void {
   const files = archiveFiles(dir);
   mkdirSync(files.heads, { recursive: true });
   mkdirSync(files.keys, { recursive: true });
   for (const f of [files.events, ...headFiles(files.heads)]) cutTornLine(f);
-  client.on('message', (topic, payload) => {
+  return (topic, payload) => {
     try {
       archiveMessage(dir, prefix, topic, payload);
     } catch (e) {
       failed(e as Error);
     }
-  });
+  };
+}
+
+/** The topics the archive keeps, subscribed in the session the broker keeps for it. */
+export async function subscribeArchive(client: MqttClient, prefix: string): Promise<void> {
   await client.subscribeAsync(
     ['+/+/+', '+/status', '+/health', '+/policy-status', '+/audit-heads', '+/audit-key'].map((f) => `${prefix}/${f}`),
     { qos: 1 },

@@ -33,8 +33,12 @@ async function startArchiver(config: string, out: string) {
     exitCode: () => p.exitCode,
     exited,
     async stop() {
-      if (p.exitCode === null) p.kill('SIGINT');
-      return exited;
+      if (p.exitCode === null && p.signalCode === null) p.kill('SIGINT');
+      // never left behind: a test that failed part-way must still end
+      const late = setTimeout(() => p.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(late);
+      return code;
     },
   };
 }
@@ -170,6 +174,7 @@ test(
     await writeFile(join(disk.dir, 'filler'), Buffer.alloc(12 * 1024));
     const archive = join(disk.dir, 'archive');
     const first = await startArchiver(config, archive);
+    t.after(() => first.stop());
     const gw = await mqtt.connectAsync(agency.url, { clientId: 'veilgate-gw-x', reconnectPeriod: 0 });
     t.after(() => gw.endAsync());
     const envelope = (i: number) =>
@@ -193,10 +198,14 @@ test(
     // room again: the same archive starts, cuts the line the failed write left, and takes what the broker kept
     await rm(join(disk.dir, 'filler'));
     const again = await startArchiver(config, archive);
+    t.after(() => again.stop());
     const all = Array.from({ length: sent }, (_, i) => `rec-${i}`);
-    await waitFor('every record in the archive', async () => {
+    const missing = async () => {
       const ids = new Set((await lines()).map((l) => (JSON.parse(l) as { id: string }).id));
-      return all.every((id) => ids.has(id));
+      return all.filter((id) => !ids.has(id));
+    };
+    await waitFor('every record in the archive', async () => (await missing()).length === 0).catch(async (e: Error) => {
+      throw new Error(`${e.message}: missing ${(await missing()).join(' ')}; the archive said: ${again.output()}`);
     });
     assert.equal(await again.stop(), 0);
     const report = await runVeilgate(['fleet', 'report', '--archive', archive, '--format', 'json']);

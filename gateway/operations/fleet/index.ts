@@ -5,6 +5,6 @@ export { fleetView, fleetSummary, type FleetRow, type FleetSummary } from './fle
 export { checkHeadArchive } from './head-archive.ts';
 export { renderFleetText } from './render-status.ts';
 export { gatewayHealth, startHealthReports } from './health.ts';
-export { archiveMessage, startArchive, ArchivedEvent } from './archive.ts';
+export { archiveHandler, archiveMessage, subscribeArchive, ArchivedEvent } from './archive.ts';
 export { collectFleetReport, type FleetReport } from './fleet-report.ts';
 export { renderFleetHtml, renderFleetMarkdown } from './render-fleet-report.ts';

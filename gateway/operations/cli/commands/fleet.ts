@@ -7,7 +7,8 @@ import {
   connectAgency,
   renderFleetHtml,
   renderFleetMarkdown,
-  startArchive,
+  archiveHandler,
+  subscribeArchive,
   fleetSummary,
   fleetView,
   readAgencyConfig,
@@ -90,14 +91,15 @@ export function registerFleet(program: Command): void {
     )
     .action(async (o: { config: string; out: string; clientId: string }) => {
       const a = await readAgencyConfig(o.config);
-      const client = await connectAgency(a, { clientId: o.clientId, clean: false });
-      await startArchive(client, o.out, a.upstream.topicPrefix, (e) => {
+      const onMessage = archiveHandler(o.out, a.upstream.topicPrefix, (e) => {
         console.error(
           `veilgate: cannot write the archive in ${o.out}: ${(e as NodeJS.ErrnoException).code ?? e.message}; ` +
             'stopped before acknowledging the message: the broker keeps it and what follows for the next start',
         );
         process.exit(EXIT.CHECK_FAILED);
       });
+      const client = await connectAgency(a, { clientId: o.clientId, clean: false }, onMessage);
+      await subscribeArchive(client, a.upstream.topicPrefix);
       console.log(`archiving ${a.upstream.topicPrefix}/# into ${o.out} (Ctrl-C stops)`);
       await untilSignal();
       await client.endAsync();
