@@ -23,7 +23,8 @@ import type { Logger } from './foundation/log.ts';
 import { DeviceRegistry } from './foundation/registry/index.ts';
 import { StorageFaults } from './foundation/storage/storage-faults.ts';
 import * as http from './operations/http/index.ts';
-import { startHealthReports } from './operations/fleet/index.ts';
+// the gateway's side of the fleet view; operations/fleet/index.ts is the agency's tools
+import { startHealthReports } from './operations/fleet/health.ts';
 
 /** whether this code runs from the bundle `npm run build` makes (dist/) or from the TypeScript sources */
 const RUNS_FROM = import.meta.url.endsWith('.ts') ? 'sources' : 'bundle';

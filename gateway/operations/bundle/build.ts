@@ -8,6 +8,8 @@ import { join } from 'node:path';
  */
 export const GATEWAY_ENTRIES: Readonly<Record<string, string>> = {
   veilgate: 'gateway/operations/cli/main.ts',
+  // `veilgate fleet`, the agency's tools: a bundle of their own loads only what they use
+  fleet: 'gateway/operations/cli/fleet-main.ts',
   entry: 'gateway/2-pipeline/workers/frame-worker.ts',
 };
 

@@ -29,7 +29,7 @@ test('the bundled gateway runs from plain JavaScript: it redacts a real photo in
     await rm(dir, { recursive: true, force: true });
   });
   const built = await buildBundle(REPO, out);
-  for (const f of [`${out}/veilgate.js`, `${out}/entry.js`])
+  for (const f of [`${out}/veilgate.js`, `${out}/entry.js`, `${out}/fleet.js`])
     assert.ok(
       built.files.some((b) => b.file === f),
       f,
@@ -40,6 +40,9 @@ test('the bundled gateway runs from plain JavaScript: it redacts a real photo in
     cfg,
     `gatewayId: gw-bundle\ndataDir: ./data\npolicy: ${await writeFastDefaultPolicy(dir)}\nbroker:\n  port: 0\nhttp:\n  port: 0\nupstream:\n  url: ${upstream.url}\n`,
   );
+  // the agency's tools, in their own bundle: they run with plain node too
+  const fleetHelp = await promisify(execFile)(process.execPath, [join(REPO, out, 'fleet.js'), 'fleet', '--help']);
+  assert.match(fleetHelp.stdout, /status[\s\S]*archive[\s\S]*report/);
   const bundle = join(REPO, out, 'veilgate.js');
   // plain `node`: a TypeScript file left in the bundle's import graph would fail to load here
   const added = await promisify(execFile)(process.execPath, [

@@ -8,7 +8,10 @@ import { existsSync } from 'node:fs';
 // onnxruntime-node's telemetry (a device id under $HOME, lookups of Microsoft's collector) stays off in
 // every process, before any module loads it (models/no-telemetry.ts says more)
 process.env.ORT_DISABLE_TELEMETRY = '1';
-const bundle = new URL('../../../dist/veilgate.js', import.meta.url);
+const main = new URL('../../../dist/veilgate.js', import.meta.url);
+// the agency's fleet commands have a bundle of their own that starts faster (a build before it had none)
+const fleet = new URL('../../../dist/fleet.js', import.meta.url);
+const bundle = process.argv[2] === 'fleet' && existsSync(fleet) ? fleet : main;
 if (!existsSync(bundle)) {
   console.error('veilgate is not built: run `npm run build` in its folder (docs/install.md)');
   console.error('in a checkout, `npm run veilgate -- ARGS` runs the TypeScript sources without a build');

@@ -1,30 +1,4 @@
-import { CommanderError } from 'commander';
 import { buildProgram } from './program.ts';
-import { EXIT, UsageError } from './exit.ts';
-import { describeStorageError } from '../../foundation/storage/describe-error.ts';
+import { runProgram } from './run-program.ts';
 
-// `veilgate policy diff ... | head`: a closed pipe ends the output, it is not a crash
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
-
-const program = await buildProgram(process.argv);
-
-try {
-  await program.parseAsync(process.argv);
-} catch (e) {
-  if (e instanceof CommanderError) {
-    // help and version are not errors; everything else commander reports is a usage error
-    process.exitCode = e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
-  } else if (e instanceof UsageError) {
-    console.error(e.message);
-    process.exitCode = EXIT.USAGE;
-  } else {
-    console.error(`veilgate: ${describeStorageError(e as Error)}`);
-    process.exitCode = EXIT.USAGE;
-  }
-  // a command that failed part-way may have left a timer or a worker behind: it must not keep the
-  // process alive, or systemd sees a running unit that serves nothing and never restarts it
-  process.exit();
-}
+await runProgram(await buildProgram(process.argv), process.argv);

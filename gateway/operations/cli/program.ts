@@ -1,5 +1,5 @@
-import { Command } from 'commander';
-import { VERSION } from '../../foundation/version.ts';
+import type { Command } from 'commander';
+import { baseProgram } from './program-base.ts';
 
 type Register = (program: Command) => void;
 
@@ -32,11 +32,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
  * names (all of them when it names none, for the help and the error that lists them).
  */
 export async function buildProgram(argv?: string[]): Promise<Command> {
-  const program = new Command('veilgate')
-    .description('privacy-first edge gateway for cameras and sensors')
-    .version(VERSION)
-    .exitOverride()
-    .showHelpAfterError();
+  const program = baseProgram();
   const named = argv?.[2];
   const wanted =
     named === '--version' || named === '-V'

@@ -4,7 +4,6 @@ export { addFleetMessage, FLEET_FILTERS, type GatewayMessages } from './fleet-me
 export { fleetView, fleetSummary, type FleetRow, type FleetSummary } from './fleet-view.ts';
 export { checkHeadArchive } from './head-archive.ts';
 export { renderFleetText } from './render-status.ts';
-export { gatewayHealth, startHealthReports } from './health.ts';
 export { archiveHandler, archiveMessage, subscribeArchive, ArchivedEvent } from './archive.ts';
 export { collectFleetReport, type FleetReport } from './fleet-report.ts';
 export { renderFleetHtml, renderFleetMarkdown } from './render-fleet-report.ts';
