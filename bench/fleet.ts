@@ -136,12 +136,13 @@ async function throughput(nodes: NatsNode[], dir: string): Promise<void> {
 /** 1,000 gateways' retained status, health, policy status, audit head and key, as the agency's broker holds them. */
 async function simulatedFleet(url: string, dir: string): Promise<void> {
   const c = await mqtt.connectAsync(url, { clientId: 'fleet-sim', reconnectPeriod: 0 });
-  const key = await HeadKey.openOrCreate(join(dir, 'sim-key'));
+  // a key of its own for each, as real gateways have
   const now = new Date().toISOString();
   const policy = { id: 'city', version: 4, sha256: 'c'.repeat(64) };
   const pubs: Promise<unknown>[] = [];
   for (let g = 0; g < VIEW_GATEWAYS; g++) {
     const id = `sim-${String(g).padStart(4, '0')}`;
+    const key = await HeadKey.openOrCreate(join(dir, 'sim-keys', id));
     const health: GatewayHealth = {
       schemaVersion: UPSTREAM_SCHEMA_VERSION,
       ...{ gatewayId: id, at: now, version: '0.1.0', startedAt: now, everySeconds: 60 },

@@ -90,8 +90,8 @@ export class HeadKey {
   }
 }
 
-/** Whether a head was signed by this public key. */
-export function headSignedBy(head: SignedHead, publicKey: KeyObject): boolean {
-  if (head.key !== keyFingerprint(publicKey)) return false;
+/** Whether a head was signed by this public key (whose fingerprint a caller checking many heads may know). */
+export function headSignedBy(head: SignedHead, publicKey: KeyObject, fingerprint = keyFingerprint(publicKey)): boolean {
+  if (head.key !== fingerprint) return false;
   return verify(null, signedBytes(head), publicKey, Buffer.from(head.sig, 'base64'));
 }
