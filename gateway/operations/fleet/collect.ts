@@ -4,7 +4,7 @@ import { FLEET_LEVEL } from '../../../devices/index.ts';
 import { addFleetMessage, FLEET_FILTERS, type GatewayMessages } from './fleet-messages.ts';
 
 /** Once our own marker is back, what the broker retained has come too: only a short quiet is waited for. */
-const AFTER_MARKER_QUIET_MS = 100;
+const AFTER_MARKER_QUIET_MS = 30;
 
 /**
  * Subscribes to every gateway's retained messages and gathers them. A broker sends what it retains
