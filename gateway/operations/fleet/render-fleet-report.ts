@@ -1,4 +1,5 @@
 import { barChart, esc } from '../report/charts.ts';
+import { htmlTable } from '../report/html-table.ts';
 import type { FleetReport } from './fleet-report.ts';
 import { ago } from './render-status.ts';
 
@@ -94,13 +95,7 @@ export function renderFleetHtml(r: FleetReport): string {
   ];
   for (const sec of sections(r)) {
     s.push(`<h2>${esc(sec.title)}</h2>`);
-    s.push(
-      sec.rows.length === 0
-        ? '<p class="none">none</p>'
-        : `<table><thead><tr>${sec.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${sec.rows
-            .map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
-            .join('')}</tbody></table>`,
-    );
+    s.push(htmlTable(sec.head, sec.rows));
   }
   s.push('</body></html>');
   return s.join('\n');

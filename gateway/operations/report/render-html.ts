@@ -1,15 +1,11 @@
 import { barChart, esc } from './charts.ts';
+import { htmlTable } from './html-table.ts';
 import type { TransparencyReport } from './collect.ts';
 import { deviceTable, periodWords, reasonWords } from './words.ts';
 
 const FORWARD = '#2f6f4f';
 const WITHHOLD = '#c9a227';
 const OTHER = '#4a6fa5';
-
-function table(head: string[], rows: Array<Array<string | number>>): string {
-  if (rows.length === 0) return '<p class="none">none</p>';
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
-}
 
 const CSS = `body{font:15px/1.5 Georgia,serif;max-width:820px;margin:2rem auto;padding:0 1rem;color:#1b1f24}
 h1{font-size:1.7rem}h2{font-size:1.25rem;border-bottom:1px solid #ccc;margin-top:2rem}h3{font-size:1.05rem}
@@ -36,7 +32,7 @@ export function renderHtml(r: TransparencyReport): string {
     `<div class="key"><div><b>${r.decisions.forwarded}</b>records forwarded</div><div style="border-color:${WITHHOLD}"><b>${r.decisions.withheld}</b>records withheld</div><div style="border-color:${OTHER}"><b>${r.redactions.frames}</b>frames redacted on the device</div></div>`,
   );
   const devices = deviceTable(r);
-  s.push('<h2>What the devices collect</h2>', table(devices.head, devices.rows));
+  s.push('<h2>What the devices collect</h2>', htmlTable(devices.head, devices.rows));
   s.push('<h2>Policies in force</h2>');
   if (r.policies.length === 0) s.push('<p>No policy was in force: nothing was forwarded.</p>');
   for (const p of r.policies) {
@@ -81,7 +77,7 @@ export function renderHtml(r: TransparencyReport): string {
     );
   s.push(
     '<p>Why records were withheld:</p>',
-    table(
+    htmlTable(
       ['reason', 'what it means', 'records'],
       Object.entries(r.decisions.withheldByReason)
         .sort((a, b) => b[1] - a[1])
@@ -105,18 +101,18 @@ export function renderHtml(r: TransparencyReport): string {
     `<p>Uplink unavailable ${r.outages.uplink.length} time(s), ${Math.round(r.outages.uplinkSeconds)} s in all (records waited in the outbox). Gateway stopped ${r.outages.stops.length} time(s).</p>`,
   );
   s.push(
-    table(
+    htmlTable(
       ['uplink down from', 'until', 'seconds'],
       r.outages.uplink.map((o) => [o.from, o.until ?? 'still down', Math.round(o.seconds)]),
     ),
   );
   s.push(
     '<p>Approved records dropped before delivery:</p>',
-    table(['reason', 'records'], Object.entries(r.outboxDrops)),
+    htmlTable(['reason', 'records'], Object.entries(r.outboxDrops)),
   );
   s.push(
     '<p>Frames withheld without analysis, and refused device input:</p>',
-    table(['code', 'count'], [...Object.entries(r.frameDrops), ...Object.entries(r.inputRejected)]),
+    htmlTable(['code', 'count'], [...Object.entries(r.frameDrops), ...Object.entries(r.inputRejected)]),
   );
   s.push(
     '<h2>Integrity</h2>',
