@@ -1,9 +1,8 @@
-import { createPublicKey } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readLines } from '../../foundation/storage/jsonl-log.ts';
 import { ArchivedEvent, archiveFiles } from './archive.ts';
-import { checkHeadArchive, type ArchiveCheck } from './head-archive.ts';
+import { checkHeadArchive, readAuditKey, readHeadArchives, type ArchiveCheck } from './head-archive.ts';
 
 /** What the fleet did in a period, from the agency's archive: what the gateways sent, not their own word. */
 export interface FleetReport {
@@ -26,16 +25,17 @@ export interface FleetReport {
 
 const policyName = (p: { id: string; version: number } | null) => (p ? `${p.id} v${p.version}` : 'none');
 
+/** Each gateway's archived heads, and its key when the archive has it. */
 async function headsAndKeys(dir: string): Promise<Map<string, { heads: string[]; key: string | null }>> {
   const files = archiveFiles(dir);
+  // an archive with no heads folder yet (or one that cannot be listed) has no audit section
+  const archives = await access(files.heads).then(
+    () => readHeadArchives(files.heads),
+    () => new Map<string, string[]>(),
+  );
   const out = new Map<string, { heads: string[]; key: string | null }>();
-  const names = await readdir(files.heads).catch(() => [] as string[]);
-  for (const n of names.filter((f) => f.endsWith('.jsonl'))) {
-    const id = n.slice(0, -'.jsonl'.length);
-    const heads = (await readFile(join(files.heads, n), 'utf8')).split('\n').filter((l) => l.trim());
-    const key = await readFile(join(files.keys, `${id}.pem`), 'utf8').catch(() => null);
-    out.set(id, { heads, key });
-  }
+  for (const [id, heads] of archives)
+    out.set(id, { heads, key: await readFile(join(files.keys, `${id}.pem`), 'utf8').catch(() => null) });
   return out;
 }
 
@@ -101,13 +101,8 @@ export async function collectFleetReport(
   const audit: FleetReport['audit'] = [];
   for (const [gatewayId, { heads, key }] of await headsAndKeys(dir)) {
     gateways.add(gatewayId);
-    let pub = null;
-    try {
-      pub = key ? createPublicKey(key) : null;
-    } catch {
-      // an unreadable key checks nothing: the heads are reported as unchecked
-    }
-    audit.push({ gatewayId, ...checkHeadArchive(heads, pub, undefined) });
+    // an unreadable key checks nothing: the heads are reported as unchecked
+    audit.push({ gatewayId, ...checkHeadArchive(heads, readAuditKey(key), undefined) });
   }
   return {
     generatedAt: now.toISOString(),

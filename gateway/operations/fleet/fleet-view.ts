@@ -1,7 +1,6 @@
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { headSignedBy } from '../../4-records/audit/index.ts';
 import type { GatewayMessages } from './fleet-messages.ts';
-import { checkHeadArchive, type ArchiveCheck } from './head-archive.ts';
+import { checkHeadArchive, readAuditKey, type ArchiveCheck } from './head-archive.ts';
 
 /** A health report older than this many of its own intervals means the gateway stopped reporting. */
 const STALE_INTERVALS = 3;
@@ -39,21 +38,6 @@ export interface FleetSummary {
 const age = (now: number, iso: string | null | undefined) =>
   iso ? Math.max(0, Math.round((now - Date.parse(iso)) / 1000)) : null;
 
-/**
- * A gateway's audit key and its fingerprint, read from the DER inside the PEM: a view of 1,000
- * gateways reads 1,000 keys, and parsing PEM and exporting DER again cost more than the signatures.
- */
-function publicKey(pem: string | undefined): { key: KeyObject; fingerprint: string } | null {
-  if (!pem) return null;
-  try {
-    const der = Buffer.from(pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
-    const key = createPublicKey({ key: der, format: 'der', type: 'spki' });
-    return { key, fingerprint: createHash('sha256').update(der).digest('hex') };
-  } catch {
-    return null;
-  }
-}
-
 /** Every gateway, sorted by id, with what is wrong with each in words. */
 export function fleetView(
   fleet: ReadonlyMap<string, GatewayMessages>,
@@ -68,7 +52,7 @@ function gatewayRow(g: GatewayMessages, now: number, archived: string[] | undefi
   const h = g.health;
   const healthAge = age(now, h?.at);
   const stale = h !== undefined && healthAge! > STALE_INTERVALS * h.everySeconds;
-  const key = publicKey(g.auditKey);
+  const key = readAuditKey(g.auditKey);
   // a gateway without fleet policies reports no policy status: its health says what is in force
   const inForce = g.policy ? g.policy.inForce : (h?.policy ?? null);
   const row: FleetRow = {
@@ -92,7 +76,7 @@ function gatewayRow(g: GatewayMessages, now: number, archived: string[] | undefi
           signature: key ? (headSignedBy(g.head, key.key, key.fingerprint) ? 'valid' : 'invalid') : 'no key',
         }
       : null,
-    archive: archived ? checkHeadArchive(archived, key?.key ?? null, g.head) : null,
+    archive: archived ? checkHeadArchive(archived, key, g.head) : null,
     outbox: h
       ? { depth: h.outbox.depth, oldestAgeSeconds: age(now, h.outbox.oldestAt), dropped: h.outbox.dropped }
       : null,

@@ -1,5 +1,46 @@
-import type { KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { headSignedBy, SignedHeadSchema, type SignedHead } from '../../4-records/audit/index.ts';
+
+/** A gateway's audit key as the fleet tools check heads with it. */
+export interface AuditKey {
+  key: KeyObject;
+  /** sha256 of its SPKI DER, as a signed head names its key */
+  fingerprint: string;
+}
+
+/**
+ * A gateway's audit key (PEM), or null when it cannot be read. Read from the DER inside the PEM, and
+ * the fingerprint hashed from that: a view of 1,000 gateways reads 1,000 keys, and parsing PEM and
+ * exporting the DER again cost more than checking the signatures.
+ */
+export function readAuditKey(pem: string | null | undefined): AuditKey | null {
+  if (!pem) return null;
+  try {
+    const der = Buffer.from(pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
+    const key = createPublicKey({ key: der, format: 'der', type: 'spki' });
+    return { key, fingerprint: createHash('sha256').update(der).digest('hex') };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The agency's archive of audit heads: a folder of `{gatewayId}.jsonl`, the audit-heads payloads as
+ * received, one a line. Throws when the folder cannot be read.
+ */
+export async function readHeadArchives(dir: string): Promise<Map<string, string[]>> {
+  const archives = new Map<string, string[]>();
+  for (const n of (await readdir(dir)).filter((f) => f.endsWith('.jsonl'))) {
+    const text = await readFile(join(dir, n), 'utf8');
+    archives.set(
+      n.slice(0, -'.jsonl'.length),
+      text.split('\n').filter((l) => l.trim()),
+    );
+  }
+  return archives;
+}
 
 export interface ArchiveCheck {
   heads: number;
@@ -14,7 +55,7 @@ export interface ArchiveCheck {
  * hashes, and the head it retains now at or past the last one archived. A gateway whose log was cut or
  * rewritten, or a forged head, breaks one of these.
  */
-export function checkHeadArchive(lines: string[], key: KeyObject | null, latest: SignedHead | undefined): ArchiveCheck {
+export function checkHeadArchive(lines: string[], key: AuditKey | null, latest: SignedHead | undefined): ArchiveCheck {
   const heads: SignedHead[] = [];
   const fail = (problem: string): ArchiveCheck => ({ heads: heads.length, continuous: false, problem });
   for (const [i, line] of lines.entries()) {
@@ -25,7 +66,7 @@ export function checkHeadArchive(lines: string[], key: KeyObject | null, latest:
       return fail(`archived head ${i + 1} is not a signed audit head`);
     }
     if (!key) return fail('no audit key retained for it: the heads cannot be checked');
-    if (!headSignedBy(head, key))
+    if (!headSignedBy(head, key.key, key.fingerprint))
       return fail(`the archived head for entry #${head.seq} is not signed by its audit key`);
     const before = heads.at(-1);
     if (before && head.seq < before.seq)

@@ -1,5 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
   collectFleet,
@@ -12,6 +11,7 @@ import {
   fleetSummary,
   fleetView,
   readAgencyConfig,
+  readHeadArchives,
   renderFleetText,
 } from '../../fleet/index.ts';
 import { EXIT, UsageError } from '../exit.ts';
@@ -20,21 +20,11 @@ import { parseTime } from './audit.ts';
 
 /** The archive the agency keeps of each gateway's audit heads: DIR/{gatewayId}.jsonl, as received. */
 async function readArchives(dir: string): Promise<Map<string, string[]>> {
-  let names: string[];
   try {
-    names = await readdir(dir);
+    return await readHeadArchives(dir);
   } catch (e) {
     throw new UsageError(`--heads ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const archives = new Map<string, string[]>();
-  for (const n of names.filter((f) => f.endsWith('.jsonl'))) {
-    const text = await readFile(join(dir, n), 'utf8');
-    archives.set(
-      n.slice(0, -'.jsonl'.length),
-      text.split('\n').filter((l) => l.trim()),
-    );
-  }
-  return archives;
 }
 
 /** `veilgate fleet status`: every gateway of the agency, from what they retain on its broker. */
