@@ -6,5 +6,4 @@ import { runProgram } from './run-program.ts';
 
 const program = baseProgram();
 registerFleet(program);
-for (const cmd of program.commands) cmd.exitOverride();
 await runProgram(program, process.argv);

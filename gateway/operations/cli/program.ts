@@ -41,6 +41,5 @@ export async function buildProgram(argv?: string[]): Promise<Command> {
         ? [named]
         : Object.keys(COMMANDS);
   for (const register of await Promise.all(wanted.map((name) => COMMANDS[name]!()))) register(program);
-  for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -9,6 +9,8 @@ export async function runProgram(program: Command, argv: string[]): Promise<void
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
+  // each command reports its errors to the handling below, as the program itself does
+  for (const cmd of program.commands) cmd.exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (e) {
