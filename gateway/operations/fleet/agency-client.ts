@@ -32,6 +32,8 @@ export async function connectAgency(
     // the archive rides out a restart of the broker once it runs; a first connection that fails is an error
     reconnectPeriod: session.clean ? 0 : 2000,
     connectTimeout: 10_000,
+    // a tool that sends a few packets: not the 65,536 packet-id buffers mqtt-packet makes otherwise
+    writeCache: false,
     ...(urls.length > 1 ? { servers: upstreamServers(a.upstream) } : {}),
     ...upstreamAuth(a.upstream),
   });

@@ -10,16 +10,26 @@ export interface AuditKey {
   fingerprint: string;
 }
 
+/** What every Ed25519 SPKI DER holds before its 32 bytes of key (RFC 8410). */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
 /**
  * A gateway's audit key (PEM), or null when it cannot be read. Read from the DER inside the PEM, and
  * the fingerprint hashed from that: a view of 1,000 gateways reads 1,000 keys, and parsing PEM and
- * exporting the DER again cost more than checking the signatures.
+ * exporting the DER again cost more than checking the signatures. An Ed25519 key (every gateway's)
+ * is made from its 32 bytes as a JWK: OpenSSL's DER decoder took ten times as long.
  */
 export function readAuditKey(pem: string | null | undefined): AuditKey | null {
   if (!pem) return null;
   try {
     const der = Buffer.from(pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
-    const key = createPublicKey({ key: der, format: 'der', type: 'spki' });
+    const ed25519 = der.length === 44 && der.subarray(0, 12).equals(ED25519_SPKI_PREFIX);
+    const key = ed25519
+      ? createPublicKey({
+          key: { kty: 'OKP', crv: 'Ed25519', x: der.subarray(12).toString('base64url') },
+          format: 'jwk',
+        })
+      : createPublicKey({ key: der, format: 'der', type: 'spki' });
     return { key, fingerprint: createHash('sha256').update(der).digest('hex') };
   } catch {
     return null;
