@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { loadJpegFrames, startCameraSim } from '../../../simulators/index.ts';
 import { startEmbeddedUpstream } from '../embedded-upstream.ts';
 import { PHOTOS, REPO, waitFor, writeFastDefaultPolicy } from '../../test/harness.ts';
+import { VERSION } from '../../foundation/version.ts';
 import { buildBundle, readBuildManifest } from './index.ts';
 
 /** every child process of `pid` (tsx's loader keeps an esbuild service running beside the process) */
@@ -40,9 +41,14 @@ test('the bundled gateway runs from plain JavaScript: it redacts a real photo in
     cfg,
     `gatewayId: gw-bundle\ndataDir: ./data\npolicy: ${await writeFastDefaultPolicy(dir)}\nbroker:\n  port: 0\nhttp:\n  port: 0\nupstream:\n  url: ${upstream.url}\n`,
   );
-  // the agency's tools, in their own bundle: they run with plain node too
-  const fleetHelp = await promisify(execFile)(process.execPath, [join(REPO, out, 'fleet.js'), 'fleet', '--help']);
-  assert.match(fleetHelp.stdout, /status[\s\S]*archive[\s\S]*report/);
+  // the agency's tools, in their own bundle that carries its packages: copied alone to a workstation,
+  // without the gateway's installation or its package.json, they run with plain node
+  await mkdir(join(dir, 'workstation'));
+  await copyFile(join(REPO, out, 'fleet.js'), join(dir, 'workstation', 'fleet.js'));
+  const fleetAlone = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [join(dir, 'workstation', 'fleet.js'), ...args], { cwd: dir });
+  assert.match((await fleetAlone('fleet', '--help')).stdout, /status[\s\S]*archive[\s\S]*report/);
+  assert.equal((await fleetAlone('--version')).stdout.trim(), VERSION, 'the version is built in');
   const bundle = join(REPO, out, 'veilgate.js');
   // plain `node`: a TypeScript file left in the bundle's import graph would fail to load here
   const added = await promisify(execFile)(process.execPath, [
