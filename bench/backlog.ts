@@ -87,7 +87,8 @@ async function run(backlog: number, clip: Buffer[]): Promise<Run> {
       [...flags, join(REPO, BUNDLE, 'storage-gateway.js'), upstream.url, dir, '4', '0', JSON.stringify(overrides)],
       {
         stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-        env: { ...process.env, ...UNIT.env },
+        // BENCH_GATEWAY_ENV (JSON) over the unit's environment, to compare one setting side by side
+        env: { ...process.env, ...UNIT.env, ...(JSON.parse(process.env.BENCH_GATEWAY_ENV ?? '{}') as object) },
       },
     );
     child.once('exit', (code) => {

@@ -17,6 +17,13 @@ const [upstreamUrl, dir, cameras, sensors, overrides = '{}'] = process.argv.slic
   string?,
 ];
 
+/** Resident memory by kind (/proc/self/status): anonymous (heaps, malloc) and file-backed (code, mapped libraries). */
+async function resident(): Promise<{ rssAnonMiB: number; rssFileMiB: number }> {
+  const text = await readFile('/proc/self/status', 'utf8');
+  const kib = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  return { rssAnonMiB: kib('RssAnon') / 1024, rssFileMiB: kib('RssFile') / 1024 };
+}
+
 async function io(): Promise<{ writeBytes: number; syscw: number }> {
   const text = await readFile('/proc/self/io', 'utf8');
   const field = (k: string) => Number(new RegExp(`^${k}: (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
@@ -55,6 +62,7 @@ process.on('message', (m: string) => {
       ...(await io()),
       syncs: gw.outbox.syncs + gw.audit.syncs,
       rssMiB: process.memoryUsage().rss / 2 ** 20,
+      ...(await resident()),
       heapMiB: process.memoryUsage().heapTotal / 2 ** 20,
       buffersMiB: process.memoryUsage().arrayBuffers / 2 ** 20,
       processed: gw.ingest.stats.processed,

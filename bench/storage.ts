@@ -9,6 +9,7 @@ import { REPO } from '../gateway/foundation/repo.ts';
 import { startAedesUpstream, type UpstreamBroker } from '../gateway/test/upstream-brokers.ts';
 import { startCameraSim, startSensorSim } from '../simulators/index.ts';
 import type { SensorEventType } from '../devices/index.ts';
+import { unitLaunch } from './as-installed.ts';
 
 const SECONDS = Number(process.env.BENCH_STORAGE_SECONDS ?? 120);
 /** the gateway loads its models and every device's first window closes before measuring */
@@ -110,7 +111,8 @@ async function runScenario(s: Scenario, clip: Buffer[]): Promise<Record<string, 
     : node;
   const child = spawn(cmd!, args, {
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-    env: { ...process.env, MALLOC_ARENA_MAX: '2' },
+    // the systemd unit's environment (its malloc arenas)
+    env: { ...process.env, ...unitLaunch().env },
   });
   let logBytes = 0;
   child.stderr!.on('data', (d: Buffer) => (logBytes += d.length));
