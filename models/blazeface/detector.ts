@@ -5,6 +5,7 @@ import { exposureCorrected, exposureOf, UNSEARCHABLE_BLOWN } from '../exposure.t
 import { tileInputs, turned } from '../tiles.ts';
 import { openSession, ort } from '../session.ts';
 import { blazefaceAnchors } from './anchors.ts';
+import { closeUp } from './close-up.ts';
 import { blazefaceInput, withInputHeight } from './input-size.ts';
 import type { Detector } from '../detector.ts';
 
@@ -44,6 +45,13 @@ export const UNSEARCHABLE = 'veilgate-unsearchable-frame';
 const MAX_ASPECT_UNTILED = 4;
 /** the least score of a face found upside down (docs/performance.md, "Redaction robustness") */
 const TURNED_MIN_SCORE = 0.76;
+/** the least far-model score in a tile worth a close-up: heads alone of 16-40 px score 0.47-0.77 there */
+const TILE_CANDIDATE_MIN = 0.45;
+/**
+ * the near model's least score on a close-up that makes a tile's candidate a face: small faces
+ * 0.84-0.97, cups, cats and CCTV clutter at most 0.77 (docs/performance.md, "Heads alone: a close-up")
+ */
+const CLOSE_UP_MIN = 0.8;
 
 /**
  * Near (128) and far (256) faces from one resize of the frame: the near model's input is the far
@@ -58,9 +66,20 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<Detec
   const { tileSize = 0, upsideDown = false } = opts;
   const [near, far] = await Promise.all([
     openBlazeface({ variant: 'blazeface-front-128', threshold: opts.nearThreshold }),
-    openBlazeface({ variant: 'blazeface-back-256', threshold: opts.farThreshold }),
+    // in tiles the far model also names candidates below its threshold, for a close-up
+    openBlazeface({
+      variant: 'blazeface-back-256',
+      threshold: tileSize > 0 ? Math.min(opts.farThreshold, TILE_CANDIDATE_MIN) : opts.farThreshold,
+    }),
   ]);
-  const both = async (lb: Letterboxed) => [...(await near.detect(halve(lb))), ...(await far.detect(lb))];
+  const farFaces = async (lb: Letterboxed) => (await far.detect(lb)).filter((d) => d.score >= opts.farThreshold);
+  const both = async (lb: Letterboxed) => [...(await near.detect(halve(lb))), ...(await farFaces(lb))];
+  // a tile's candidate is a face when the near model, shown the image around it, is sure of one
+  // there; its box is the near model's, which at that size places a face better than the far one's
+  const confirmed = async (img: RgbImage, candidate: Detection): Promise<Detection[]> => {
+    const faces = await near.detect(await closeUp(img, candidate.box, near.side));
+    return faces.filter((d) => d.score >= Math.max(opts.nearThreshold, CLOSE_UP_MIN));
+  };
   return {
     models: [near.id, far.id],
     async detect(img: RgbImage): Promise<Detection[]> {
@@ -76,7 +95,12 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<Detec
       const corrected = exposureCorrected(lb.data, exposure);
       if (corrected) found.push(...(await both({ ...lb, data: corrected })));
       const tiles = await tileInputs(img, tileSize, far.side, (t) => blazefaceInput(far.side, t).height);
-      for (const t of tiles) found.push(...(await far.detect(t)));
+      for (const t of tiles) {
+        for (const d of await far.detect(t)) {
+          if (d.score >= opts.farThreshold) found.push(d);
+          else found.push(...(await confirmed(img, d)));
+        }
+      }
       return found;
     },
     async close() {
