@@ -111,8 +111,8 @@ async function runScenario(s: Scenario, clip: Buffer[]): Promise<Record<string, 
     : node;
   const child = spawn(cmd!, args, {
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-    // the systemd unit's environment (its malloc arenas)
-    env: { ...process.env, ...unitLaunch().env },
+    // the systemd unit's malloc arenas (not its NODE_ENV: from the sources that logs a warning)
+    env: { ...process.env, MALLOC_ARENA_MAX: unitLaunch().env.MALLOC_ARENA_MAX ?? '1' },
   });
   let logBytes = 0;
   child.stderr!.on('data', (d: Buffer) => (logBytes += d.length));
