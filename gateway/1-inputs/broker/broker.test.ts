@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { deviceTopic, isGatewayMessageTopic } from '../../../devices/index.ts';
@@ -55,11 +56,15 @@ test('devices cannot subscribe to anything, frames included', async (t) => {
 });
 
 test('with no valid policy the gateway runs, forwards nothing, and records why', async (t) => {
-  const dir = (await import('node:os')).tmpdir();
-  const broken = join(dir, `broken-policy-${process.pid}.yaml`);
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-broken-policy-'));
+  const broken = join(dir, 'policy.yaml');
   await writeFile(broken, 'id: p\nversion: 1\nrules: [\n');
   const h = await startHarness({ policyFile: broken });
-  t.after(() => h.stop());
+  // the gateway first (it watches the file), then its folder
+  t.after(async () => {
+    await h.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
   assert.equal(h.gateway.policy, null);
   const secret = await h.gateway.registry.add('door-1', 'sensor');
   const c = await mqtt.connectAsync(h.brokerUrl, { username: 'door-1', password: secret, reconnectPeriod: 0 });
