@@ -32,10 +32,14 @@ function signedBytes(h: Pick<SignedHead, 'gatewayId' | 'seq' | 'hash' | 'at'>): 
   return Buffer.from(JSON.stringify([h.gatewayId, h.seq, h.hash, h.at]));
 }
 
+/** Which key signed a head or a policy: the sha256 of its public half's SPKI DER, in hex. */
 export function keyFingerprint(publicKey: KeyObject): string {
-  return createHash('sha256')
-    .update(publicKey.export({ type: 'spki', format: 'der' }))
-    .digest('hex');
+  return derFingerprint(publicKey.export({ type: 'spki', format: 'der' }));
+}
+
+/** The same fingerprint from the SPKI DER itself, for a caller that has it already. */
+export function derFingerprint(spkiDer: Buffer): string {
+  return createHash('sha256').update(spkiDer).digest('hex');
 }
 
 /**

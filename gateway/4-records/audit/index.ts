@@ -6,5 +6,12 @@ export type { AuditEvent, AuditEntry, DecisionEvent } from './entry.ts';
 export { configEvent, configDigest } from './config-change.ts';
 export { describeEntry } from './describe.ts';
 export { archivePolicy, readArchivedPolicy } from './policy-archive.ts';
-export { HeadKey, headSignedBy, keyFingerprint, SignedHeadSchema, type SignedHead } from './head-key.ts';
+export {
+  derFingerprint,
+  HeadKey,
+  headSignedBy,
+  keyFingerprint,
+  SignedHeadSchema,
+  type SignedHead,
+} from './head-key.ts';
 export { AuditWindows, type FrameOutcome } from './windows.ts';

@@ -1,7 +1,7 @@
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { headSignedBy, SignedHeadSchema, type SignedHead } from '../../4-records/audit/index.ts';
+import { derFingerprint, headSignedBy, SignedHeadSchema, type SignedHead } from '../../4-records/audit/index.ts';
 
 /** A gateway's audit key as the fleet tools check heads with it. */
 export interface AuditKey {
@@ -30,7 +30,7 @@ export function readAuditKey(pem: string | null | undefined): AuditKey | null {
           format: 'jwk',
         })
       : createPublicKey({ key: der, format: 'der', type: 'spki' });
-    return { key, fingerprint: createHash('sha256').update(der).digest('hex') };
+    return { key, fingerprint: derFingerprint(der) };
   } catch {
     return null;
   }
