@@ -76,31 +76,10 @@ export class JsonlLog {
    * at the end of the file it read on the way (the first may be cut short), so callers need not read again.
    */
   async openTailOnly(): Promise<{ tornBytes: number; tailLines: string[] }> {
-    let size = 0;
-    try {
-      size = (await stat(this.path)).size;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
-    let keep = size;
-    let tailLines: string[] = [];
-    if (size > 0) {
-      const fh = await open(this.path, 'r');
-      try {
-        const len = Math.min(size, 1 << 20);
-        const buf = Buffer.alloc(len);
-        await fh.read(buf, 0, len, size - len);
-        const nl = buf.lastIndexOf(0x0a);
-        keep = nl < 0 ? size - len : size - len + nl + 1;
-        if (nl >= 0) tailLines = buf.subarray(0, nl).toString('utf8').split('\n');
-      } finally {
-        await fh.close();
-      }
-      if (keep < size) await truncate(this.path, keep);
-    }
+    const { keptBytes, tornBytes, tailLines } = await cutTornTail(this.path);
     this.fh = await open(this.path, 'a');
-    this.bytes = keep;
-    return { tornBytes: size - keep, tailLines };
+    this.bytes = keptBytes;
+    return { tornBytes, tailLines };
   }
 
   /**
@@ -305,4 +284,37 @@ export async function readLines(
     await fh.close();
   }
   return { lines, validBytes, totalBytes, corruptLines, corrupt };
+}
+
+/**
+ * Cuts a last line left without its newline (a write cut short by a power cut or a full disk) off a
+ * JSON-lines file, reading only its last MiB. Returns the bytes kept and cut, and the complete lines
+ * at the end of what it read (the first may be cut short). A missing file is an empty one.
+ */
+export async function cutTornTail(
+  path: string,
+): Promise<{ keptBytes: number; tornBytes: number; tailLines: string[] }> {
+  let size = 0;
+  try {
+    size = (await stat(path)).size;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  let keep = size;
+  let tailLines: string[] = [];
+  if (size > 0) {
+    const fh = await open(path, 'r');
+    try {
+      const len = Math.min(size, 1 << 20);
+      const buf = Buffer.alloc(len);
+      await fh.read(buf, 0, len, size - len);
+      const nl = buf.lastIndexOf(0x0a);
+      keep = nl < 0 ? size - len : size - len + nl + 1;
+      if (nl >= 0) tailLines = buf.subarray(0, nl).toString('utf8').split('\n');
+    } finally {
+      await fh.close();
+    }
+    if (keep < size) await truncate(path, keep);
+  }
+  return { keptBytes: keep, tornBytes: size - keep, tailLines };
 }

@@ -1,18 +1,9 @@
-import {
-  appendFileSync,
-  closeSync,
-  readdirSync,
-  ftruncateSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { z } from 'zod';
 import { FLEET_LEVEL, GatewayHealth, isDeviceId, PolicyRef, PolicyStatus } from '../../../devices/index.ts';
+import { cutTornTail } from '../../foundation/storage/jsonl-log.ts';
 
 /**
  * One line of the agency's archive (`DIR/events.jsonl`): what a gateway sent, as counted by the fleet
@@ -126,15 +117,17 @@ function parseMessage(
  * A message that cannot be written goes to `failed`, which must stop the process before mqtt.js
  * acknowledges it: the broker then keeps it, and what follows, for the next start.
  */
-export function archiveHandler(
+export async function archiveHandler(
   dir: string,
   prefix: string,
   failed: (e: Error) => never,
-): (topic: string, payload: Buffer) => void {
+): Promise<(topic: string, payload: Buffer) => void> {
   const files = archiveFiles(dir);
   mkdirSync(files.heads, { recursive: true });
   mkdirSync(files.keys, { recursive: true });
-  for (const f of [files.events, ...headFiles(files.heads)]) cutTornLine(f);
+  // a torn last line's message was never acknowledged: the broker sends it again, and the next
+  // line must not be appended to it
+  for (const f of [files.events, ...headFiles(files.heads)]) await cutTornTail(f);
   return (topic, payload) => {
     try {
       archiveMessage(dir, prefix, topic, payload);
@@ -156,28 +149,4 @@ function headFiles(dir: string): string[] {
   return readdirSync(dir)
     .filter((n) => n.endsWith('.jsonl'))
     .map((n) => join(dir, n));
-}
-
-/**
- * Cuts a last line left without its line break by a write that failed (a full disk, a power cut):
- * its message was never acknowledged, so the broker sends it again, and the next line must not be
- * appended to it.
- */
-function cutTornLine(file: string): void {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r+');
-  } catch {
-    return; // not there yet
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const tail = Buffer.alloc(Math.min(size, 64 * 1024));
-    readSync(fd, tail, 0, tail.length, size - tail.length);
-    if (tail.length === 0 || tail[tail.length - 1] === 0x0a) return;
-    const nl = tail.lastIndexOf(0x0a);
-    ftruncateSync(fd, nl < 0 ? size - tail.length : size - tail.length + nl + 1);
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -82,7 +82,7 @@ export function registerFleet(program: Command): void {
     )
     .action(async (o: { config: string; out: string; clientId: string }) => {
       const a = await readAgencyConfig(o.config);
-      const onMessage = archiveHandler(o.out, a.upstream.topicPrefix, (e) => {
+      const onMessage = await archiveHandler(o.out, a.upstream.topicPrefix, (e) => {
         console.error(
           `veilgate: cannot write the archive in ${o.out}: ${(e as NodeJS.ErrnoException).code ?? e.message}; ` +
             'stopped before acknowledging the message: the broker keeps it and what follows for the next start',
