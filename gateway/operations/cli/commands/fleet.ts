@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
   collectFleet,
@@ -16,7 +15,7 @@ import {
 } from '../../fleet/index.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import { untilSignal } from '../signals.ts';
-import { parseTime } from './audit.ts';
+import { reportOutput, reportOutputOptions, type ReportOutputOptions } from '../report-output.ts';
 
 /** The archive the agency keeps of each gateway's audit heads: DIR/{gatewayId}.jsonl, as received. */
 async function readArchives(dir: string): Promise<Map<string, string[]>> {
@@ -96,29 +95,16 @@ export function registerFleet(program: Command): void {
       await client.endAsync();
     });
 
-  fleet
-    .command('report')
-    .description(
-      "the fleet's transparency report, from the archive: records by gateway and type, policies in force over time, outages, audit continuity",
-    )
-    .requiredOption('--archive <dir>', 'the folder veilgate fleet archive keeps')
-    .option('--since <time>', 'from this time (ISO 8601); the whole archive when absent')
-    .option('--until <time>', 'before this time (ISO 8601); now when absent')
-    .option('--format <format>', 'html, md or json', 'html')
-    .option('--out <file>', 'write it here instead of standard output')
-    .action(async (o: { archive: string; since?: string; until?: string; format: string; out?: string }) => {
-      const render = {
-        html: renderFleetHtml,
-        md: renderFleetMarkdown,
-        json: (r: unknown) => `${JSON.stringify(r, null, 2)}\n`,
-      }[o.format];
-      if (!render) throw new UsageError(`--format must be html, md or json, not "${o.format}"`);
-      const since = parseTime('--since', o.since);
-      const until = parseTime('--until', o.until);
-      if (since && until && since >= until) throw new UsageError('--since must be before --until');
-      const report = await collectFleetReport(o.archive, { ...(since ? { since } : {}), ...(until ? { until } : {}) });
-      const text = render(report as never);
-      if (o.out) await writeFile(o.out, text);
-      else process.stdout.write(text);
-    });
+  reportOutputOptions(
+    fleet
+      .command('report')
+      .description(
+        "the fleet's transparency report, from the archive: records by gateway and type, policies in force over time, outages, audit continuity",
+      )
+      .requiredOption('--archive <dir>', 'the folder veilgate fleet archive keeps'),
+    'the whole archive',
+  ).action(async (o: ReportOutputOptions & { archive: string }) => {
+    const output = reportOutput(o, { html: renderFleetHtml, md: renderFleetMarkdown });
+    await output.write(await collectFleetReport(o.archive, output.period));
+  });
 }
