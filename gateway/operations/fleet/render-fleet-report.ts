@@ -1,5 +1,7 @@
 import { barChart, esc } from '../report/charts.ts';
 import { htmlTable } from '../report/html-table.ts';
+import { markdownTable } from '../report/markdown-table.ts';
+import { PAGE_CSS } from '../report/page-css.ts';
 import type { FleetReport } from './fleet-report.ts';
 import { ago } from './render-status.ts';
 
@@ -58,28 +60,14 @@ function summary(r: FleetReport): string {
 
 export function renderFleetMarkdown(r: FleetReport): string {
   const out = [`# Fleet transparency report`, '', `${period(r)}. Generated ${r.generatedAt}.`, '', summary(r)];
-  for (const s of sections(r)) {
-    out.push('', `## ${s.title}`, '');
-    if (s.rows.length === 0) {
-      out.push('None.');
-      continue;
-    }
-    out.push(`| ${s.head.join(' | ')} |`, `|${s.head.map(() => '---').join('|')}|`);
-    for (const row of s.rows) out.push(`| ${row.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`);
-  }
+  for (const s of sections(r)) out.push('', `## ${s.title}`, '', markdownTable(s.head, s.rows).trimEnd());
   return `${out.join('\n')}\n`;
 }
-
-const CSS = `body{font:15px/1.5 Georgia,serif;max-width:900px;margin:2rem auto;padding:0 1rem;color:#1b1f24}
-h1{font-size:1.7rem}h2{font-size:1.2rem;border-bottom:1px solid #ccc;margin-top:2rem}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font:13px/1.4 system-ui,sans-serif}th,td{border-bottom:1px solid #ddd;padding:.25rem .4rem;text-align:left}
-figure{margin:1rem 0}figcaption{font:12px system-ui,sans-serif;color:#555}svg text{fill:#1b1f24}.none{color:#777}
-@media print{body{margin:0;max-width:none}figure,table{break-inside:avoid}}`;
 
 /** One self-contained page (inline CSS and SVG, no script, nothing fetched), like a gateway's own report. */
 export function renderFleetHtml(r: FleetReport): string {
   const s = [
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Fleet transparency report</title><style>${CSS}</style></head><body>`,
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Fleet transparency report</title><style>${PAGE_CSS}</style></head><body>`,
     `<h1>Fleet transparency report</h1><p>${esc(period(r))}. Generated ${esc(r.generatedAt)}.</p><p>${esc(summary(r))}</p>`,
     barChart(
       'Records forwarded by gateway',

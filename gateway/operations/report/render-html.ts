@@ -1,5 +1,6 @@
 import { barChart, esc } from './charts.ts';
 import { htmlTable } from './html-table.ts';
+import { PAGE_CSS } from './page-css.ts';
 import type { TransparencyReport } from './collect.ts';
 import { deviceTable, periodWords, reasonWords } from './words.ts';
 
@@ -7,13 +8,10 @@ const FORWARD = '#2f6f4f';
 const WITHHOLD = '#c9a227';
 const OTHER = '#4a6fa5';
 
-const CSS = `body{font:15px/1.5 Georgia,serif;max-width:820px;margin:2rem auto;padding:0 1rem;color:#1b1f24}
-h1{font-size:1.7rem}h2{font-size:1.25rem;border-bottom:1px solid #ccc;margin-top:2rem}h3{font-size:1.05rem}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font:13px/1.4 system-ui,sans-serif}th,td{border-bottom:1px solid #ddd;padding:.25rem .4rem;text-align:left;vertical-align:top}
-figure{margin:1rem 0}figcaption{font:12px system-ui,sans-serif;color:#555}svg text{fill:#1b1f24}
+// the gateway's report adds its key figures, the warning box and hashes to the shared look
+const CSS = `${PAGE_CSS}
 .key{display:flex;gap:2rem;font:14px system-ui,sans-serif}.key div{border-left:4px solid #2f6f4f;padding-left:.6rem}.key b{display:block;font-size:1.6rem}
-.bad{background:#fde8e8;border-left:4px solid #9a1c1c;padding:.5rem}code{word-break:break-all;font-size:.85em}.none{color:#777}
-@media print{body{margin:0;max-width:none}h2{break-after:avoid}figure,table{break-inside:avoid}}`;
+.bad{background:#fde8e8;border-left:4px solid #9a1c1c;padding:.5rem}code{word-break:break-all;font-size:.85em}`;
 
 /** One self-contained page (inline CSS and SVG, no script, nothing fetched) that prints well. */
 export function renderHtml(r: TransparencyReport): string {

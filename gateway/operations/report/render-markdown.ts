@@ -1,20 +1,12 @@
 import type { TransparencyReport } from './collect.ts';
+import { markdownTable } from './markdown-table.ts';
 import { deviceTable, periodWords, reasonWords } from './words.ts';
-
-const table = (head: string[], rows: Array<Array<string | number>>) =>
-  rows.length === 0
-    ? '_none_\n'
-    : [
-        `| ${head.join(' | ')} |`,
-        `|${head.map(() => '---').join('|')}|`,
-        ...rows.map((r) => `| ${r.join(' | ')} |`),
-      ].join('\n') + '\n';
 
 export function renderMarkdown(r: TransparencyReport): string {
   const out: string[] = [];
   out.push(`# Transparency report: gateway ${r.gatewayId}`, '', `${periodWords(r)}. Generated ${r.generatedAt}.`, '');
   const devices = deviceTable(r);
-  out.push('## What the devices collect', '', table(devices.head, devices.rows));
+  out.push('## What the devices collect', '', markdownTable(devices.head, devices.rows));
   out.push('## Policies in force', '');
   for (const p of r.policies) {
     out.push(
@@ -44,7 +36,7 @@ export function renderMarkdown(r: TransparencyReport): string {
     '',
   );
   out.push(
-    table(
+    markdownTable(
       ['record type', 'forwarded', 'withheld'],
       Object.entries(r.decisions.byType)
         .sort()
@@ -54,7 +46,7 @@ export function renderMarkdown(r: TransparencyReport): string {
   out.push(
     'Why records were withheld:',
     '',
-    table(
+    markdownTable(
       ['reason', 'records'],
       Object.entries(r.decisions.withheldByReason)
         .sort((a, b) => b[1] - a[1])
@@ -68,7 +60,7 @@ export function renderMarkdown(r: TransparencyReport): string {
     '',
   );
   out.push(
-    table(
+    markdownTable(
       ['what was obscured', 'regions'],
       Object.entries(r.redactions.byClass)
         .sort()
@@ -83,7 +75,7 @@ export function renderMarkdown(r: TransparencyReport): string {
   out.push(
     'Approved records dropped before delivery:',
     '',
-    table(
+    markdownTable(
       ['reason', 'records'],
       Object.entries(r.outboxDrops).map(([k, v]) => [k, v]),
     ),
@@ -91,7 +83,7 @@ export function renderMarkdown(r: TransparencyReport): string {
   out.push(
     'Frames withheld without analysis, and refused device input:',
     '',
-    table(
+    markdownTable(
       ['code', 'count'],
       [...Object.entries(r.frameDrops), ...Object.entries(r.inputRejected)].map(([k, v]) => [k, v]),
     ),
