@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import mqtt, { type MqttClient } from 'mqtt';
 import { MOSQUITTO_MISSING, startMosquitto } from '../gateway/test/upstream-brokers.ts';
+import { percentile } from './percentile.ts';
 
 const SERVER = new URL('./broker-server.ts', import.meta.url).pathname;
 const SUBSCRIBER = new URL('./broker-subscriber.ts', import.meta.url).pathname;
@@ -138,7 +139,7 @@ async function latency(url: string, perSecond: number, seconds: number): Promise
   await new Promise((r) => setTimeout(r, 500));
   await Promise.all([pub.endAsync(true), sub.endAsync(true)]);
   waits.sort((a, b) => a - b);
-  return { p50: waits[Math.floor(waits.length * 0.5)]!, p99: waits[Math.floor(waits.length * 0.99)]! };
+  return { p50: percentile(waits, 50), p99: percentile(waits, 99) };
 }
 
 const SCENARIOS: { label: string; publishers: number; qos: 0 | 1; total: number }[] = [

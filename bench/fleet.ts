@@ -17,6 +17,7 @@ import { startHarness, waitFor, YESTERDAY, type Harness } from '../gateway/test/
 import { NATS_MISSING, startNatsCluster, type NatsNode } from '../gateway/test/nats-cluster.ts';
 import { SEQUENCE_POLICY } from '../gateway/test/sequenced-events.ts';
 import { MOSQUITTO_MISSING, startMosquitto } from '../gateway/test/upstream-brokers.ts';
+import { percentile } from './percentile.ts';
 
 const GATEWAYS = Number(process.env.FLEET_GATEWAYS ?? 100);
 const SENSORS = Number(process.env.FLEET_SENSORS ?? 20);
@@ -27,15 +28,13 @@ const CLI = new URL('../gateway/operations/cli/dev.js', import.meta.url).pathnam
 const BIN = new URL('../gateway/operations/cli/bin.js', import.meta.url).pathname;
 const BUNDLE = new URL('../dist/veilgate.js', import.meta.url).pathname;
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
-
 /** Latencies (ms) of the records that arrived in a window, and how many. */
 class Window {
   readonly latencies: number[] = [];
   constructor(readonly name: string) {}
   line(seconds: number): string {
     const s = [...this.latencies].sort((a, b) => a - b);
-    return `${this.name.padEnd(28)} ${(s.length / seconds).toFixed(1).padStart(8)} records/s   p50 ${pct(s, 0.5).toFixed(0).padStart(6)} ms   p99 ${pct(s, 0.99).toFixed(0).padStart(6)} ms   (${s.length} records)`;
+    return `${this.name.padEnd(28)} ${(s.length / seconds).toFixed(1).padStart(8)} records/s   p50 ${percentile(s, 50).toFixed(0).padStart(6)} ms   p99 ${percentile(s, 99).toFixed(0).padStart(6)} ms   (${s.length} records)`;
   }
 }
 

@@ -13,15 +13,12 @@ import {
   startMosquitto,
   type UpstreamBroker,
 } from '../gateway/test/upstream-brokers.ts';
+import { percentile } from './percentile.ts';
 
 const TARGET = 5_000;
 const BACKLOG = 50_000;
 const DEVICES = 20;
 const LIVE_EVERY_MS = 5; // 200 live records per second from one more device
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 /**
  * An outbox holding an outage's worth of records drains to a local broker while live records keep
