@@ -14,6 +14,7 @@ export {
 } from './frame.ts';
 export type { RedactMethod } from './redact/methods.ts';
 export type { Redaction } from './redact/regions.ts';
+export { FrameBuffers } from './frame-buffers.ts';
 export { SnapshotSchedule } from './snapshot-schedule.ts';
 export { RegionHold } from './redact/hold.ts';
 export { MotionGate } from './motion-gate.ts';

@@ -90,6 +90,11 @@ port.on('message', (msg: FrameRequest | { type: 'stop' }) => {
       const message = e instanceof FrameError ? e.detail : (e as Error).message;
       reply = { type: 'frame', id: req.id, ok: false, code, message };
     }
+    // the raw frame's buffer goes back to be read into again (frame-buffers.ts); a JPEG's copy does not
+    if (req.raw && req.bytes.byteLength > 0) {
+      reply.returned = req.bytes;
+      transfer.push(req.bytes);
+    }
     port.postMessage(reply, transfer);
     inFlight--;
     await stopWhenIdle();

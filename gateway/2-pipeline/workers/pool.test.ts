@@ -29,12 +29,16 @@ const settings: FrameSettings = {
 const pools: FramePool[] = [];
 after(() => Promise.all(pools.map((p) => p.close())));
 
-function pool(over: { size?: number; timeoutMs?: number } = {}, restarts: string[] = []): FramePool {
+function pool(
+  over: { size?: number; timeoutMs?: number; recycle?: (b: ArrayBuffer) => void } = {},
+  restarts: string[] = [],
+): FramePool {
   const p = new FramePool({
     size: over.size ?? 1,
     timeoutMs: over.timeoutMs ?? 20_000,
     init,
     onRestart: (_slot, reason) => restarts.push(reason),
+    ...(over.recycle ? { recycle: over.recycle } : {}),
   });
   pools.push(p);
   return p;
@@ -59,6 +63,25 @@ test('a frame worker loads every model and returns the observation and a redacte
   assert.equal(out.observation.counts.person, 1);
   assert.ok(out.snapshot, 'the snapshot the settings asked for');
   assert.ok((await changeInside(jpeg, out.snapshot.jpeg, FACE)) > 20, 'the face in the snapshot is obscured');
+});
+
+test('a raw frame is moved to its worker without a copy, redacted, and its buffer handed back to read the next frame into', async () => {
+  const returned: ArrayBuffer[] = [];
+  const p = pool({ recycle: (b) => returned.push(b) });
+  const { data, info } = await sharp(join(PHOTOS, 'astronaut.png'))
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const rgb = Buffer.from(new Uint8Array(data).buffer); // alone in its ArrayBuffer, as the RTSP reader's are
+  const out = await p.run('cam-rtsp', { rgb, width: info.width, height: info.height }, new Date(), settings);
+  assert.equal(out.observation.counts.face, 1);
+  assert.equal(rgb.buffer.byteLength, 0, 'moved to the worker, not copied');
+  const jpeg = await astronaut();
+  assert.ok((await changeInside(jpeg, out.snapshot!.jpeg, FACE)) > 20, 'the face in the snapshot is obscured');
+  assert.equal(returned.length, 1, "the raw frame's buffer comes back");
+  assert.equal(returned[0]!.byteLength, info.width * info.height * 3);
+  await p.run('cam-mqtt', jpeg, new Date(), settings);
+  assert.equal(returned.length, 1, "a JPEG's copy is not handed back: it is no frame's size");
 });
 
 test('cameras are spread over the workers and each is answered', async () => {

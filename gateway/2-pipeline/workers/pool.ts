@@ -14,6 +14,8 @@ export interface PoolOptions {
   timeoutMs: number;
   /** a worker that died or was restarted, and why */
   onRestart?: (slot: number, reason: string) => void;
+  /** raw frames' buffers the workers are done with, to read the next frames into */
+  recycle?: (b: ArrayBuffer) => void;
 }
 
 interface Pending {
@@ -131,6 +133,7 @@ export class FramePool implements FrameRunner {
     slot.models = null;
     const settle = slot.settleReady;
     worker.on('message', (msg: FrameReply | WorkerReady) => {
+      if (msg.type === 'frame' && msg.returned) this.opts.recycle?.(msg.returned);
       if (slot.worker !== worker) return; // a retired worker finishing its last frame
       if (msg.type === 'ready') {
         slot.models = msg.models;

@@ -37,8 +37,12 @@ export interface FrameRequest {
   settings: FrameSettings;
 }
 
-/** A worker's answer: never pixels, except JPEGs encoded from the redacted image. */
-export type FrameReply =
+/**
+ * A worker's answer: never pixels, except JPEGs encoded from the redacted image, and a raw frame's
+ * buffer handed back for the next frame to be read into (`returned`: nobody reads it until it is
+ * overwritten whole).
+ */
+export type FrameReply = (
   | {
       type: 'frame';
       id: number;
@@ -48,6 +52,7 @@ export type FrameReply =
       preview: Snapshot | null;
       reused: boolean;
     }
-  | { type: 'frame'; id: number; ok: false; code: FrameDropCode; message: string };
+  | { type: 'frame'; id: number; ok: false; code: FrameDropCode; message: string }
+) & { returned?: ArrayBuffer };
 
 export type WorkerReady = { type: 'ready'; models: string[] } | { type: 'ready'; models: null; error: string };

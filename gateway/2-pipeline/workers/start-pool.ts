@@ -3,6 +3,7 @@ import { cameraMasks, cameraOrientation, type GatewayConfig } from '../../founda
 import type { Close } from '../../foundation/lifecycle.ts';
 import type { Logger } from '../../foundation/log.ts';
 import type { FrameRunner } from '../runner.ts';
+import type { FrameBuffers } from '../frame-buffers.ts';
 import { FramePool } from './pool.ts';
 
 /**
@@ -13,6 +14,7 @@ import { FramePool } from './pool.ts';
 export async function startFramePool(
   cfg: Readonly<GatewayConfig>,
   log: Logger,
+  buffers?: FrameBuffers,
 ): Promise<{ value: FramePool; close: Close }> {
   const threads = cfg.vision.threads === 'auto' ? Math.max(1, availableParallelism() - 1) : cfg.vision.threads;
   const workers = cfg.vision.workers;
@@ -28,6 +30,7 @@ export async function startFramePool(
       motion: cfg.vision.motion,
       imageThreads: threadsPerWorker,
     },
+    ...(buffers ? { recycle: (b: ArrayBuffer) => buffers.give(b) } : {}),
     onRestart: (slot, reason) =>
       log.error({ worker: slot, reason }, 'frame worker restarted; its frames in flight were withheld'),
   });
