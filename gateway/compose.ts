@@ -59,7 +59,10 @@ export async function composeGateway(
   outbox.on('problem', fail);
   const activity = new http.RecentActivity();
   audit.onRecord((e) => activity.see(e));
-  const frames = opts.frames ?? (await life.start('frame workers', () => pipeline.startFramePool(cfg, log)));
+  // raw frames' buffers go from the RTSP readers to the frame workers and back, to be read into again
+  const frameBuffers = new pipeline.FrameBuffers();
+  const frames =
+    opts.frames ?? (await life.start('frame workers', () => pipeline.startFramePool(cfg, log, frameBuffers)));
   const policy = await PolicyPart.start(cfg, audit, log, faults);
   const fleet = policy.fleet;
   const uplink = await life.start('uplink', () =>
@@ -128,6 +131,7 @@ export async function composeGateway(
       cfg,
       { frame: (id, f) => ingest.submit(id, f), problem: (id, code, d) => refused(id, 'rtsp', code, d) },
       pipeline.MAX_FRAME_PIXELS,
+      frameBuffers,
     ),
   );
   const gpio = await life.start('gpio', () =>

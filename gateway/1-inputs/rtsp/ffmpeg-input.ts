@@ -21,10 +21,11 @@ function quote(s: string): string {
 
 /**
  * ffmpeg decodes (in hardware where asked), drops to the analysis rate, scales once to the
- * detection size with a cheap filter, and writes raw RGB frames: no JPEG is made on the way in.
- * `software` leaves the hardware decoder out (after it failed).
+ * detection size with a cheap filter, and writes raw RGB frames to the Unix socket `output` it
+ * listens on (frame-socket.ts reads them): no JPEG is made on the way in. `software` leaves the
+ * hardware decoder out (after it failed).
  */
-export function ffmpegInput(src: RtspSource, opts: { software?: boolean } = {}): FfmpegInput {
+export function ffmpegInput(src: RtspSource, output: string, opts: { software?: boolean } = {}): FfmpegInput {
   const u = new URL(src.url);
   if (src.username !== undefined) u.username = encodeURIComponent(src.username);
   if (src.password !== undefined) u.password = encodeURIComponent(src.password);
@@ -60,7 +61,10 @@ export function ffmpegInput(src: RtspSource, opts: { software?: boolean } = {}):
     filters(src),
     '-f',
     'rawvideo',
-    'pipe:1',
+    // one connection is accepted: the gateway's, in a directory only the gateway can open
+    '-listen',
+    '1',
+    `unix:${output}`,
   ];
   return { args, script };
 }
@@ -88,8 +92,9 @@ function filters(src: RtspSource): string {
   const rate = src.keyframesOnly
     ? `select='isnan(prev_selected_t)+gte(t-prev_selected_t,${(1 / src.fps).toFixed(3)})'`
     : `fps=${src.fps}`;
-  // the scale filter's output is already RGB: one swscale pass both scales and converts
-  return `${rate},scale=${size}:flags=fast_bilinear,format=rgb24`;
+  // scaled in YUV, then converted at the new size: swscale's converter for that costs less than one
+  // pass that scales into RGB (docs/performance.md, "RTSP ingest")
+  return `${rate},scale=${size}:flags=fast_bilinear,format=yuv420p,scale=flags=fast_bilinear,format=rgb24`;
 }
 
 /** ffmpeg's messages can name the input URL: take out the credentials before anything logs them. */

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { Backoff } from '../../foundation/backoff.ts';
-import type { RawFrame } from '../../2-pipeline/index.ts';
+import type { FrameBuffers, RawFrame } from '../../2-pipeline/index.ts';
 import { ffmpegInput, sanitizeFfmpegMessage, type RtspSource } from './ffmpeg-input.ts';
 import { FfmpegLog } from './ffmpeg-log.ts';
-import { RawFrameSplitter } from './raw-frames.ts';
+import { FrameSocket } from './frame-socket.ts';
 
 /** Why an RTSP camera's stream was interrupted. Stable codes: counted, logged and audited. */
 export const RTSP_PROBLEM_CODES = {
@@ -26,12 +27,17 @@ export interface RtspCameraOptions {
   /** frames with more pixels are refused (RTSP_FRAME_TOO_LARGE) */
   maxPixels: number;
   backoff?: Backoff;
+  /** where ffmpeg listens for the gateway to read the frames: in a directory only the gateway can open */
+  socketPath: string;
+  /** frames' buffers to use again, handed back by the frame workers */
+  buffers?: FrameBuffers;
 }
 
 /**
  * One RTSP camera: Debian's ffmpeg, spawned with an argument array (no shell) that holds neither the
  * URL nor its credentials (they reach ffmpeg on fd 3), turns the stream into raw RGB frames at the
- * configured rate and detection size. When ffmpeg ends or stalls it is restarted with jittered
+ * configured rate and detection size, read from a Unix socket in a directory only the gateway can
+ * open. When ffmpeg ends or stalls it is restarted with jittered
  * exponential back-off; every interruption is reported with a code, its message cleaned of
  * credentials. A hardware decoder that cannot be set up is dropped for software decoding.
  */
@@ -68,8 +74,10 @@ export class RtspCamera {
   start(): void {
     if (this.stopping || this.proc) return;
     const software = this.stats.softwareFallback;
-    const { args, script } = ffmpegInput(this.src, { software });
-    const p = spawn(this.opts.ffmpeg ?? 'ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const socketPath = this.opts.socketPath;
+    rmSync(socketPath, { force: true }); // left by an ffmpeg that was killed: it would refuse to listen
+    const { args, script } = ffmpegInput(this.src, socketPath, { software });
+    const p = spawn(this.opts.ffmpeg ?? 'ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     this.proc = p;
     this.stats.starts++;
     const startedAt = Date.now();
@@ -78,10 +86,6 @@ export class RtspCamera {
     let failedToSpawn = false;
     let refused = false;
     const log = new FfmpegLog();
-    let splitter: RawFrameSplitter | null = null;
-    // frames may come before the line that gives their size: hold a bounded amount until it does
-    let early: Buffer[] = [];
-    let earlyBytes = 0;
     const control = p.stdio[3] as Writable;
     control.on('error', () => {}); // ffmpeg may exit before reading it
     control.end(script);
@@ -89,20 +93,22 @@ export class RtspCamera {
       failedToSpawn = true;
       this.report('RTSP_SPAWN_FAILED', e.message);
     });
-    const deliver = (chunk: Buffer) => {
-      const size = log.size!;
-      for (const rgb of splitter!.push(chunk)) {
+    const frames = new FrameSocket({
+      path: socketPath,
+      take: (bytes) => this.opts.buffers?.take(bytes) ?? Buffer.allocUnsafeSlow(bytes),
+      frame: (rgb) => {
         this.stats.frames++;
         this.stats.lastFrameAt = Date.now();
         if (!sawFrame) {
           sawFrame = true;
           this.backoff.reset();
         }
-        this.on.frame(this.id, { rgb, width: size.width, height: size.height });
-      }
-    };
-    const sized = () => {
-      if (splitter || refused || !log.size) return;
+        this.on.frame(this.id, { rgb, ...log.size! });
+      },
+    });
+    (p.stderr as Readable).on('data', (d: Buffer) => {
+      log.push(d.toString('utf8'));
+      if (refused || !log.size || this.stats.frameSize === log.size) return;
       const { width, height } = log.size;
       this.stats.frameSize = log.size;
       if (width * height > this.opts.maxPixels) {
@@ -111,24 +117,7 @@ export class RtspCamera {
         p.kill('SIGKILL');
         return;
       }
-      splitter = new RawFrameSplitter(width * height * 3);
-      for (const c of early) deliver(c);
-      early = [];
-    };
-    (p.stderr as Readable).on('data', (d: Buffer) => {
-      log.push(d.toString('utf8'));
-      sized();
-    });
-    (p.stdout as Readable).on('data', (chunk: Buffer) => {
-      if (splitter) return deliver(chunk);
-      if (refused) return;
-      early.push(chunk);
-      earlyBytes += chunk.length;
-      if (earlyBytes > this.opts.maxPixels * 3) {
-        refused = true;
-        this.report('RTSP_FRAME_TOO_LARGE', 'ffmpeg wrote frames without saying their size');
-        p.kill('SIGKILL');
-      }
+      frames.size(width * height * 3);
     });
     const watchdog = setInterval(
       () => {
@@ -143,6 +132,7 @@ export class RtspCamera {
     );
     p.on('close', (code, signal) => {
       clearInterval(watchdog);
+      frames.close();
       this.proc = null;
       if (this.stopping) return;
       const why = log.tail() ? `: ${sanitizeFfmpegMessage(log.tail(), this.src)}` : '';
@@ -173,14 +163,15 @@ export class RtspCamera {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     const p = this.proc;
-    if (!p) return;
-    await new Promise<void>((resolve) => {
-      const kill = setTimeout(() => p.kill('SIGKILL'), 3000);
-      p.once('close', () => {
-        clearTimeout(kill);
-        resolve();
+    if (p)
+      await new Promise<void>((resolve) => {
+        const kill = setTimeout(() => p.kill('SIGKILL'), 3000);
+        p.once('close', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        p.kill('SIGTERM');
       });
-      p.kill('SIGTERM');
-    });
+    rmSync(this.opts.socketPath, { force: true }); // ffmpeg removes it only when it ends by itself
   }
 }

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -17,7 +19,8 @@ import { VTEST, vtestMissing } from '../../../fixtures/vtest.ts';
 import { sum, tallyAudit } from '../../test/audit-tally.ts';
 import type { GatewayStatus } from '../../operations/http/index.ts';
 import { PHOTOS, startHarness, waitFor } from '../../test/harness.ts';
-import { FfmpegLog, ffmpegInput, RawFrameSplitter, sanitizeFfmpegMessage } from './index.ts';
+import { FrameBuffers } from '../../2-pipeline/index.ts';
+import { FfmpegLog, ffmpegInput, FrameSocket, sanitizeFfmpegMessage } from './index.ts';
 
 function ffmpegMissing(): string | null {
   try {
@@ -61,7 +64,7 @@ function ffmpegCommandLines(): string[] {
 
 test('ffmpeg is told the stream on fd 3, never on its command line; its messages lose the credentials', () => {
   const src = { url: 'rtsp://10.0.0.7:554/live', username: 'admin', password: PASSWORD, fps: 2, stallSeconds: 10 };
-  const { args, script } = ffmpegInput(src);
+  const { args, script } = ffmpegInput(src, '/var/lib/veilgate/rtsp/0.sock');
   assert.ok(!args.join(' ').includes('10.0.0.7'), 'no URL on the command line');
   assert.ok(!args.join(' ').includes('admin'));
   assert.match(script, /file 'rtsp:\/\/admin:se%3Acr%40t%2F1@10\.0\.0\.7:554\/live'/);
@@ -73,17 +76,62 @@ test('ffmpeg is told the stream on fd 3, never on its command line; its messages
   assert.match(msg, /rtsp:\/\/\*\*\*@10\.0\.0\.7/);
 });
 
-test('the raw frame splitter cuts exact frames out of any chunking, each in a buffer of its own', () => {
-  const frameBytes = 2 * 2 * 3;
-  const stream = Buffer.from(Array.from({ length: frameBytes * 3 + 5 }, (_, i) => i));
-  const s = new RawFrameSplitter(frameBytes);
-  const frames = [...stream].flatMap((byte) => s.push(Buffer.from([byte])));
-  assert.equal(frames.length, 3, 'the 5 bytes left over wait for the rest of their frame');
-  frames.forEach((f, i) => {
-    assert.deepEqual(f, stream.subarray(i * frameBytes, (i + 1) * frameBytes));
-    assert.equal(f.buffer.byteLength, frameBytes, 'its own ArrayBuffer: moved to a worker without a copy');
+test('a dataDir too long for a Unix socket path is a failed start that says so, before any ffmpeg runs', async () => {
+  const dataDir = join(tmpdir(), `veilgate-${'d'.repeat(100)}`);
+  await assert.rejects(
+    startHarness({ dataDir, cameras: { 'pole-cam': { source: 'rtsp://127.0.0.1:9/live' } } }),
+    /RTSP cameras need a shorter dataDir/,
+  );
+  assert.deepEqual(ffmpegCommandLines(), []);
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+test('the frame socket waits for ffmpeg to listen, reads nothing before the frame size is known, then cuts exact frames into buffers used again', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-frame-socket-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, '0.sock');
+  const frameBytes = 4 * 3 * 3;
+  const stream = Buffer.from(Array.from({ length: frameBytes * 5 + 5 }, (_, i) => (i * 7) % 256));
+  const frames: Buffer[] = [];
+  const seen = new Set<ArrayBufferLike>();
+  const buffers = new FrameBuffers();
+  const reader = new FrameSocket({
+    path,
+    retryMs: 20,
+    take: (n) => buffers.take(n),
+    frame: (rgb) => {
+      seen.add(rgb.buffer);
+      assert.equal(rgb.buffer.byteLength, frameBytes, 'alone in its ArrayBuffer: moved to a worker without a copy');
+      frames.push(Buffer.from(rgb)); // a copy: the buffer goes back to be read into again, as a worker hands it back
+      buffers.give(rgb.buffer as ArrayBuffer);
+    },
   });
-  assert.equal(s.push(stream.subarray(0, frameBytes * 2 - 5)).length, 2, 'a chunk may end two frames at once');
+  t.after(() => reader.close());
+  // ffmpeg listens only once its input is open: the reader keeps trying meanwhile
+  await new Promise((r) => setTimeout(r, 150));
+  let written = 0;
+  const server = createServer((sock) => {
+    sock.on('error', () => {});
+    // in odd pieces, as a stream arrives: a piece may end a frame and begin the next
+    const write = () => {
+      if (written >= stream.length) return sock.end();
+      const piece = stream.subarray(written, Math.min(stream.length, written + 7));
+      written += piece.length;
+      sock.write(piece, write);
+    };
+    write();
+  });
+  t.after(() => server.close());
+  await new Promise<void>((r) => server.listen(path, r));
+  await waitFor('ffmpeg writes', () => written > 0, 5000);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(frames.length, 0, 'nothing is taken for a frame before its size is known');
+  reader.size(frameBytes);
+  await waitFor('five frames', () => frames.length >= 5, 5000);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(frames.length, 5, 'the 5 bytes left over wait for the rest of their frame');
+  frames.forEach((f, i) => assert.deepEqual(f, stream.subarray(i * frameBytes, (i + 1) * frameBytes), `frame ${i}`));
+  assert.ok(seen.size <= 2, `frames are read into the buffers handed back: ${seen.size} ArrayBuffers for 5 frames`);
 });
 
 test("ffmpeg's log gives the output frame size and keeps only warnings and errors for the exit message", () => {
@@ -103,12 +151,13 @@ test("ffmpeg's log gives the output frame size and keeps only warnings and error
   assert.equal(log.hardwareFailed, true);
 });
 
-test('ffmpeg writes raw RGB at the detection size and rate, decodes in hardware where told, and keyframes only where asked', () => {
+test("ffmpeg writes raw RGB to the gateway's socket at the detection size and rate, decodes in hardware where told, and keyframes only where asked", () => {
   const base = { url: 'rtsp://10.0.0.7/live', fps: 5, stallSeconds: 10 };
-  const joined = (src: Parameters<typeof ffmpegInput>[0], o = {}) => ffmpegInput(src, o).args.join(' ');
+  const joined = (src: Parameters<typeof ffmpegInput>[0], o = {}) =>
+    ffmpegInput(src, '/data/rtsp/0.sock', o).args.join(' ');
   assert.match(
     joined(base),
-    /-hwaccel auto .*-vf fps=5,scale='min\(1280,iw\)':-2:flags=fast_bilinear,format=rgb24 -f rawvideo pipe:1$/,
+    /-hwaccel auto .*-vf fps=5,scale='min\(1280,iw\)':-2:flags=fast_bilinear,format=yuv420p,scale=flags=fast_bilinear,format=rgb24 -f rawvideo -listen 1 unix:\/data\/rtsp\/0\.sock$/,
   );
   assert.doesNotMatch(joined(base), /mjpeg/, 'no JPEG is made on the way in');
   assert.match(joined({ ...base, detect: { width: 640 } }), /scale=640:-2:/);
@@ -156,12 +205,20 @@ test(
     const cam = s.devices.find((d) => d.id === 'pole-cam');
     assert.equal(cam?.kind, 'camera (rtsp)');
     assert.equal(cam?.online, true);
+    const sockets = join(h.gateway.cfg.dataDir, 'rtsp');
+    assert.equal(
+      statSync(sockets).mode & 0o777,
+      0o700,
+      'the frames socket is in a directory only the gateway can open',
+    );
+    assert.deepEqual(readdirSync(sockets), ['0.sock']);
     await h.gateway.recordWindowsNow();
     const faces =
       (await tallyAudit(join(h.gateway.cfg.dataDir, 'audit'), 'pole-cam')).redactions['pole-cam']?.face ?? 0;
     assert.ok(faces >= 1, 'faces in the stream were found and redacted');
     await h.gateway.stop();
     assert.deepEqual(ffmpegCommandLines(), [], 'ffmpeg is stopped with the gateway');
+    assert.deepEqual(readdirSync(sockets), [], 'the socket is gone with ffmpeg');
     for (const text of [logLines.join(''), readFileSync(join(h.gateway.cfg.dataDir, 'audit', 'audit.jsonl'), 'utf8')]) {
       assert.ok(!text.includes('se:cr') && !text.includes('se%3A'), 'the password is in a log or the audit log');
     }
