@@ -8,7 +8,13 @@ import { DeviceRegistry } from './foundation/registry/index.ts';
 import { startEmbeddedUpstream } from './operations/embedded-upstream.ts';
 import { freePort } from './test/upstream-brokers.ts';
 import { waitFor, PHOTOS } from './test/harness.ts';
-import { loadJpegFrames, startCameraSim, startSensorSim } from '../simulators/index.ts';
+import {
+  loadJpegFrames,
+  rtspSimMissing,
+  startCameraSim,
+  startRtspCameraSim,
+  startSensorSim,
+} from '../simulators/index.ts';
 
 const BIN = new URL('./operations/cli/dev.js', import.meta.url).pathname;
 const POLICY = new URL('../policies/default.yaml', import.meta.url).pathname;
@@ -24,10 +30,16 @@ const STRACE_MISSING = (() => {
 /** Whether an openat-family call asks to write, create or truncate. */
 const WRITES = /O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND/;
 
+// ffmpeg is one of the gateway's processes: with the RTSP simulator, an RTSP camera is watched too
+const RTSP_MISSING = await rtspSimMissing();
+
 test(
-  'the gateway with a camera and a sensor writes only under dataDir, opens no socket but its config names, and resolves no name',
+  'the gateway with cameras (MQTT and RTSP, ffmpeg included) and a sensor writes only under dataDir, opens no socket but its config names, and resolves no name',
   { skip: STRACE_MISSING, timeout: 120_000 },
   async (t) => {
+    if (RTSP_MISSING) t.diagnostic(`without the RTSP camera: ${RTSP_MISSING}`);
+    const rtsp = RTSP_MISSING ? null : await startRtspCameraSim({ frames: await loadJpegFrames(PHOTOS), fps: 4 });
+    t.after(() => rtsp?.stop());
     const dir = await mkdtemp(join(tmpdir(), 'veilgate-confined-'));
     const home = join(dir, 'home');
     const upstreamRecords: string[] = [];
@@ -41,7 +53,8 @@ test(
     const upstreamPort = Number(new URL(upstream.url).port);
     await writeFile(
       join(dir, 'gateway.yaml'),
-      `gatewayId: gw-confined\ndataDir: ${dataDir}\npolicy: ${POLICY}\nbroker: { host: 127.0.0.1, port: ${brokerPort} }\nhttp: { host: 127.0.0.1, port: ${httpPort} }\nupstream: { url: "mqtt://127.0.0.1:${upstreamPort}" }\n`,
+      `gatewayId: gw-confined\ndataDir: ${dataDir}\npolicy: ${POLICY}\nbroker: { host: 127.0.0.1, port: ${brokerPort} }\nhttp: { host: 127.0.0.1, port: ${httpPort} }\nupstream: { url: "mqtt://127.0.0.1:${upstreamPort}" }\n` +
+        (rtsp ? `cameras: { pole-cam: { source: "${rtsp.url}", fps: 2 } }\n` : ''),
     );
     const registry = await DeviceRegistry.open(dataDir);
     const camSecret = await registry.add('cam-1', 'camera');
@@ -97,7 +110,9 @@ test(
     await waitFor(
       'records upstream from the sensor and the camera',
       () =>
-        upstreamRecords.some((t) => t.endsWith('/door-1/door')) && upstreamRecords.some((t) => t.includes('/cam-1/')),
+        upstreamRecords.some((t) => t.endsWith('/door-1/door')) &&
+        upstreamRecords.some((t) => t.includes('/cam-1/')) &&
+        (!rtsp || upstreamRecords.some((t) => t.includes('/pole-cam/'))),
       60_000,
     ).catch((e: Error) => assert.fail(`${e.message}; ${seen()}`));
     await Promise.all([cam.stop(), door.stop()]);
@@ -128,11 +143,20 @@ test(
     const ports = new Set(inet.map((l) => Number(/sin6?_port=htons\((\d+)\)/.exec(l)?.[1])));
     for (const l of inet)
       assert.match(l, /inet_addr\("127\.0\.0\.1"\)|inet_pton\(AF_INET6?, "(::1|127\.0\.0\.1)"/, `only loopback: ${l}`);
+    const configured = [upstreamPort, ...(rtsp ? [Number(new URL(rtsp.url).port)] : [])];
     assert.deepEqual(
-      [...ports].filter((p) => p !== upstreamPort),
+      [...ports].filter((p) => !configured.includes(p)),
       [],
-      'the only socket opened is the configured upstream',
+      'the only sockets opened are the configured upstream and camera',
     );
+    // ffmpeg's frames come through a Unix socket under dataDir, and no other is connected to
+    const unix = connects.filter((l) => /AF_UNIX/.test(l) && !/= -1 E/.test(l)).map(pathOf);
+    assert.deepEqual(
+      unix.filter((p) => !p.startsWith(`${dataDir}/`)),
+      [],
+      'Unix sockets only under dataDir',
+    );
+    if (rtsp) assert.ok(unix.includes(join(dataDir, 'rtsp', '0.sock')), 'the RTSP frames come through dataDir/rtsp');
     // a lookup reads /etc/hosts (glibc) or asks nscd or a DNS server; reading resolv.conf alone is
     // c-ares setting up Node's resolver when the dns module loads, which asks nothing
     const resolver = calls.filter((l) => /nscd|"\/etc\/hosts"|htons\(53\)/.test(l));
