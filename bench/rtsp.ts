@@ -1,17 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import sharp from 'sharp';
-import { createVisionDetector } from '../models/index.ts';
+import { createVisionDetector, type Detector } from '../models/index.ts';
 import { DEFAULT_VISION } from '../policies/index.ts';
 import { VisionConfig } from '../gateway/foundation/config/index.ts';
-import { MAX_FRAME_PIXELS, runPipeline, type RawFrame } from '../gateway/2-pipeline/index.ts';
-import { FfmpegLog, ffmpegInput, RawFrameSplitter } from '../gateway/1-inputs/rtsp/index.ts';
+import { FrameBuffers, MAX_FRAME_PIXELS, runPipeline, type RawFrame } from '../gateway/2-pipeline/index.ts';
+import { FfmpegLog, ffmpegInput, FrameSocket, type RtspSource } from '../gateway/1-inputs/rtsp/index.ts';
 import { rtspSimMissing, startRtspCameraSim } from '../simulators/index.ts';
 import { vtestFrames, vtestMissing } from '../fixtures/vtest.ts';
 import { MjpegSplitter } from './mjpeg-splitter.ts';
 
 const SECONDS = 15;
+const WARMUP_SECONDS = 2;
 const FPS = 5;
 const TICK_MS = 1000 / 100; // USER_HZ: /proc/<pid>/stat counts CPU time in hundredths of a second
 
@@ -27,40 +30,117 @@ interface PathCost {
   nodeMs: number;
 }
 
-/**
- * Runs one ingest path on the stream for SECONDS: ffmpeg with the given arguments, its output
- * handled in this process by `consume`. CPU of both is measured, not wall time.
- */
-async function measure(
-  args: string[],
-  script: string | null,
-  consume: (chunk: Buffer, log: FfmpegLog) => Promise<number> | number,
-): Promise<PathCost> {
+function startFfmpeg(args: string[], script: string | null): { p: ChildProcess; log: FfmpegLog } {
   const p: ChildProcess = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
   const control = p.stdio[3] as Writable;
   control.on('error', () => {});
   control.end(script ?? '');
   const log = new FfmpegLog();
   p.stderr!.on('data', (d: Buffer) => log.push(d.toString('utf8')));
+  return { p, log };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs one ingest path on the stream: ffmpeg with the given arguments, its output read in this
+ * process by what `attach` sets up, which counts the frames. CPU of both, not wall time, over
+ * SECONDS from WARMUP_SECONDS after the first frame: a camera runs for months, its start is not its cost.
+ */
+async function measure(
+  args: string[],
+  script: string | null,
+  attach: (p: ChildProcess, log: FfmpegLog) => Reading,
+): Promise<PathCost> {
+  const { p, log } = startFfmpeg(args, script);
+  const reading = attach(p, log);
+  for (const until = Date.now() + 30_000; reading.frames() === 0 && Date.now() < until;) await sleep(100);
+  await sleep(WARMUP_SECONDS * 1000);
+  const ffmpeg0 = processCpuMs(p.pid!);
+  const frames0 = reading.frames();
+  const node0 = process.cpuUsage();
+  await sleep(SECONDS * 1000);
+  const ffmpegMs = processCpuMs(p.pid!) - ffmpeg0;
+  const node = process.cpuUsage(node0);
+  const frames = reading.frames() - frames0;
+  p.kill('SIGKILL');
+  await reading.done();
+  return { frames, ffmpegMs, nodeMs: (node.user + node.system) / 1000 };
+}
+
+interface Reading {
+  frames(): number;
+  done(): Promise<void>;
+}
+
+/** The MJPEG path's reading: JPEGs cut out of ffmpeg's stdout and decoded by sharp, one after the other. */
+function readJpegs(p: ChildProcess): Reading {
+  const jpegs = new MjpegSplitter();
   let frames = 0;
   let queue = Promise.resolve();
   p.stdout!.on('data', (chunk: Buffer) => {
     queue = queue.then(async () => {
-      frames += await consume(chunk, log);
+      for (const j of jpegs.push(chunk)) {
+        await decodeJpeg(j);
+        frames++;
+      }
     });
   });
-  const node0 = process.cpuUsage();
-  await new Promise((r) => setTimeout(r, SECONDS * 1000));
-  const ffmpegMs = processCpuMs(p.pid!);
+  return { frames: () => frames, done: () => queue };
+}
+
+/**
+ * The raw path's reading as the gateway does it: frames from ffmpeg's socket into buffers that come
+ * back (here at once; in the gateway when a frame worker is done). The first `keep.length` frames
+ * asked for are copied into `keep`.
+ */
+function readRawFrames(path: string, log: FfmpegLog, p: ChildProcess, keep: RawFrame[] = [], count = 0): Reading {
+  const buffers = new FrameBuffers();
+  let frames = 0;
+  const reader = new FrameSocket({
+    path,
+    take: (n) => buffers.take(n),
+    frame: (rgb) => {
+      frames++;
+      if (keep.length < count) keep.push({ rgb: Buffer.from(rgb), ...log.size! });
+      buffers.give(rgb.buffer as ArrayBuffer);
+    },
+  });
+  p.stderr!.on('data', () => {
+    if (log.size) reader.size(log.size.width * log.size.height * 3);
+  });
+  p.on('close', () => reader.close());
+  return { frames: () => frames, done: async () => reader.close() };
+}
+
+/** Frames for the pipeline, from a run of their own: copying them out is no part of the ingest's cost. */
+async function captureRawFrames(src: RtspSource, socket: string, count: number): Promise<RawFrame[]> {
+  rmSync(socket, { force: true });
+  const { args, script } = ffmpegInput(src, socket);
+  const { p, log } = startFfmpeg(args, script);
+  const keep: RawFrame[] = [];
+  const reading = readRawFrames(socket, log, p, keep, count);
+  for (const until = Date.now() + 30_000; keep.length < count && Date.now() < until;) await sleep(100);
   p.kill('SIGKILL');
-  await queue;
-  const node = process.cpuUsage(node0);
-  return { frames, ffmpegMs, nodeMs: (node.user + node.system) / 1000 };
+  await reading.done();
+  return keep;
 }
 
 /** ffmpeg decoding the stream alone, to nothing: the floor every path pays. */
 function floorArgs(url: string): string[] {
-  return ['-nostdin', '-loglevel', 'error', '-rtsp_transport', 'tcp', '-i', url, '-an', '-f', 'null', '-'];
+  return [
+    ...['-nostdin', '-loglevel', 'error', '-progress', 'pipe:1', '-stats_period', '1'],
+    ...['-rtsp_transport', 'tcp', '-i', url, '-an', '-f', 'null', '-'],
+  ];
+}
+
+/** The floor's frames: ffmpeg counts them in its progress lines (`frame=N`) on stdout. */
+function countDecoded(p: ChildProcess): Reading {
+  let frames = 0;
+  p.stdout!.on('data', (d: Buffer) => {
+    for (const m of d.toString('utf8').matchAll(/^frame=(\d+)$/gm)) frames = Number(m[1]);
+  });
+  return { frames: () => frames, done: async () => {} };
 }
 
 /** The ingest as it was before raw frames: ffmpeg encodes each sampled frame as a JPEG, sharp decodes it. */
@@ -79,13 +159,89 @@ async function decodeJpeg(jpeg: Buffer): Promise<void> {
     .toBuffer();
 }
 
+interface StreamCosts {
+  name: string;
+  floorMs: number;
+  rawOver: number;
+  mjpegOver: number;
+  rawFrames: RawFrame[];
+}
+
+/** The three ingest paths on one stream from the simulator, side by side; prints a row each. */
+async function ingestCosts(name: string, frames: Buffer[]): Promise<StreamCosts> {
+  // served at the rate it is analysed at: the simulator's own encoding shares this machine's two cores
+  const sim = await startRtspCameraSim({ frames, fps: FPS, codec: 'h264', gop: 10 });
+  const dir = mkdtempSync(join(tmpdir(), 'veilgate-bench-rtsp-'));
+  try {
+    const floor = await measure(floorArgs(sim.url), null, (p) => countDecoded(p));
+    const floorMs = floor.ffmpegMs / Math.max(1, floor.frames);
+    const src = { url: sim.url, fps: FPS, stallSeconds: 10, hwaccel: 'none' };
+    const socket = join(dir, 'raw.sock');
+    const { args, script } = ffmpegInput(src, socket);
+    const raw = await measure(args, script, (p, log) => readRawFrames(socket, log, p));
+    const rawFrames = await captureRawFrames(src, socket, 20);
+    const mjpeg = await measure(mjpegArgs(sim.url), null, (p) => readJpegs(p));
+    const rows = [
+      ['floor', { ...floor, nodeMs: 0 }],
+      ['raw', raw],
+      ['mjpeg', mjpeg],
+    ] as const;
+    const perFrame = (c: PathCost) => (c.ffmpegMs + c.nodeMs) / Math.max(1, c.frames);
+    for (const [path, c] of rows) {
+      const total = path === 'floor' ? floorMs : perFrame(c);
+      const cells = [
+        name.padEnd(19),
+        path.padEnd(7),
+        String(c.frames).padEnd(7),
+        (c.ffmpegMs / Math.max(1, c.frames)).toFixed(1).padEnd(12),
+        (c.nodeMs / Math.max(1, c.frames)).toFixed(1).padEnd(10),
+        total.toFixed(1).padEnd(11),
+        path === 'floor' ? '' : (total - floorMs).toFixed(1),
+      ];
+      console.log(cells.join(' '));
+    }
+    return { name, floorMs, rawOver: perFrame(raw) - floorMs, mjpegOver: perFrame(mjpeg) - floorMs, rawFrames };
+  } finally {
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The rest of the whole path on a stream's raw frames: models, redaction and description, in this process. */
+async function wholePath(s: StreamCosts, detector: Detector): Promise<void> {
+  const deps = { detector, redaction: DEFAULT_VISION.redact, maxPixels: MAX_FRAME_PIXELS };
+  const frames = s.rawFrames;
+  const copy = (f: RawFrame): RawFrame => ({ ...f, rgb: Buffer.from(f.rgb) });
+  for (const f of frames.slice(0, 2)) await runPipeline('bench', copy(f), deps); // warm-up
+  // frame by frame, the detector alone and then the pipeline on the same frame (redacting it in
+  // place, as a frame worker does), so that the machine's ups and downs fall on both alike
+  let modelsMs = 0;
+  let pipelineMs = 0;
+  const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
+  for (const f of frames) {
+    const m0 = process.cpuUsage();
+    await detector.detect({ data: f.rgb, width: f.width, height: f.height }, 'bench-models');
+    modelsMs += cpuMs(process.cpuUsage(m0)) / frames.length;
+    const p0 = process.cpuUsage();
+    await runPipeline('bench', f, deps);
+    pipelineMs += cpuMs(process.cpuUsage(p0)) / frames.length;
+  }
+  const whole = s.floorMs + s.rawOver + pipelineMs;
+  console.log(
+    `${s.name}: raw ingest over the floor is ${((s.rawOver / s.mjpegOver) * 100).toFixed(0)}% of the MJPEG path's (target <= 20%); ` +
+      `whole path ${whole.toFixed(1)} ms/frame = floor ${s.floorMs.toFixed(1)} + models ${modelsMs.toFixed(1)} + ${(whole - s.floorMs - modelsMs).toFixed(1)} (target <= 5 at 1080p); ` +
+      `one camera at 5 fps: ${((whole * FPS) / 10).toFixed(0)}% of a core (MJPEG path: ${(((s.floorMs + s.mjpegOver + pipelineMs) * FPS) / 10).toFixed(0)}%)`,
+  );
+}
+
 /**
  * `npm run bench rtsp`: what a camera's frames cost to get into the pipeline. A 1080p H.264 and a
  * 768x576 stream from the RTSP simulator, sampled at 5 fps, three ways side by side in one run:
- * ffmpeg decoding alone (the floor), the raw path (ffmpeg scales and writes RGB, cut into frames
- * here), and the MJPEG path as it was (ffmpeg encodes JPEGs, sharp decodes them). CPU of ffmpeg's
- * every thread and of this process, per sampled frame. Then the pipeline on those raw frames
- * (models, redaction, description) for the whole path.
+ * ffmpeg decoding alone (the floor), the raw path (ffmpeg scales and writes RGB to a socket, read
+ * into reused buffers here as the gateway does), and the MJPEG path as it was (ffmpeg encodes JPEGs,
+ * sharp decodes them). CPU of ffmpeg's every thread and of this process, per sampled frame. The
+ * models are loaded only after: in the gateway they live in the frame workers, not in the heap of
+ * the thread that reads the frames. Then the pipeline on the raw frames for the whole path.
  */
 export async function benchRtsp(): Promise<void> {
   console.log(
@@ -96,74 +252,15 @@ export async function benchRtsp(): Promise<void> {
     console.log(`skipped: ${missing}`);
     return;
   }
-  const clip = await vtestFrames(1, 100);
-  const detector = await createVisionDetector(VisionConfig.parse({}));
   console.log('stream              path    frames  ffmpeg ms/f  node ms/f  total ms/f  over floor');
-  for (const [name, width, height] of [
-    ['1920x1080 H.264', 1920, 1080],
-    ['768x576 H.264', 768, 576],
-  ] as const) {
-    const frames =
-      width === 768
-        ? clip
-        : await Promise.all(clip.map((f) => sharp(f).resize(width, height).jpeg({ quality: 90 }).toBuffer()));
-    // served at the rate it is analysed at: the simulator's own encoding shares this machine's two cores
-    const sim = await startRtspCameraSim({ frames, fps: FPS, codec: 'h264', gop: 10 });
-    try {
-      const sampled = SECONDS * FPS;
-      const floor = await measure(floorArgs(sim.url), null, () => 0);
-      const floorMs = floor.ffmpegMs / sampled;
-      const src = { url: sim.url, fps: FPS, stallSeconds: 10, hwaccel: 'none' };
-      const { args, script } = ffmpegInput(src);
-      let splitter: RawFrameSplitter | null = null;
-      const rawFrames: RawFrame[] = [];
-      const raw = await measure(args, script, (chunk, log) => {
-        if (!log.size) throw new Error('ffmpeg wrote frames before their size');
-        splitter ??= new RawFrameSplitter(log.size.width * log.size.height * 3);
-        const out = splitter.push(chunk);
-        for (const rgb of out) if (rawFrames.length < 10) rawFrames.push({ rgb, ...log.size });
-        return out.length;
-      });
-      const jpegs = new MjpegSplitter();
-      const mjpeg = await measure(mjpegArgs(sim.url), null, async (chunk) => {
-        const out = jpegs.push(chunk);
-        for (const j of out) await decodeJpeg(j);
-        return out.length;
-      });
-      const rows = [
-        ['floor', { frames: sampled, ffmpegMs: floor.ffmpegMs, nodeMs: 0 }],
-        ['raw', raw],
-        ['mjpeg', mjpeg],
-      ] as const;
-      const perFrame = (c: PathCost) => (c.ffmpegMs + c.nodeMs) / Math.max(1, c.frames);
-      for (const [path, c] of rows) {
-        const total = path === 'floor' ? floorMs : perFrame(c);
-        console.log(
-          `${name.padEnd(19)} ${path.padEnd(7)} ${String(c.frames).padEnd(7)} ${(c.ffmpegMs / Math.max(1, c.frames)).toFixed(1).padEnd(12)} ${(c.nodeMs / Math.max(1, c.frames)).toFixed(1).padEnd(10)} ${total.toFixed(1).padEnd(11)} ${path === 'floor' ? '' : (total - floorMs).toFixed(1)}`,
-        );
-      }
-      const rawOver = perFrame(raw) - floorMs;
-      const mjpegOver = perFrame(mjpeg) - floorMs;
-      // the rest of the whole path: models, redaction and description on the raw frames, in this process
-      const deps = { detector, redaction: DEFAULT_VISION.redact, maxPixels: MAX_FRAME_PIXELS };
-      for (const f of rawFrames.slice(0, 2)) await runPipeline('bench', { ...f, rgb: Buffer.from(f.rgb) }, deps);
-      const cpu0 = process.cpuUsage();
-      for (const f of rawFrames) await runPipeline('bench', { ...f, rgb: Buffer.from(f.rgb) }, deps);
-      const c = process.cpuUsage(cpu0);
-      const pipelineMs = (c.user + c.system) / 1000 / rawFrames.length;
-      const m0 = process.cpuUsage();
-      for (const f of rawFrames) await detector.detect({ data: f.rgb, width: f.width, height: f.height });
-      const m = process.cpuUsage(m0);
-      const modelsMs = (m.user + m.system) / 1000 / rawFrames.length;
-      const whole = floorMs + rawOver + pipelineMs;
-      console.log(
-        `${name}: raw ingest over the floor is ${((rawOver / mjpegOver) * 100).toFixed(0)}% of the MJPEG path's (target <= 20%); ` +
-          `whole path ${whole.toFixed(1)} ms/frame = floor ${floorMs.toFixed(1)} + models ${modelsMs.toFixed(1)} + ${(whole - floorMs - modelsMs).toFixed(1)} (target <= 5 at 1080p); ` +
-          `one camera at 5 fps: ${((whole * FPS) / 10).toFixed(0)}% of a core (MJPEG path: ${(((floorMs + mjpegOver + pipelineMs) * FPS) / 10).toFixed(0)}%)`,
-      );
-    } finally {
-      await sim.stop();
-    }
+  const streams: StreamCosts[] = [];
+  {
+    const clip = await vtestFrames(1, 100);
+    const hd = await Promise.all(clip.map((f) => sharp(f).resize(1920, 1080).jpeg({ quality: 90 }).toBuffer()));
+    streams.push(await ingestCosts('1920x1080 H.264', hd));
+    streams.push(await ingestCosts('768x576 H.264', clip));
   }
+  const detector = await createVisionDetector(VisionConfig.parse({}));
+  for (const s of streams) await wholePath(s, detector);
   await detector.close();
 }
