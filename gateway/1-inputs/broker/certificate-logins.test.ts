@@ -1,10 +1,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { deviceTopic } from '../../../devices/index.ts';
 import { sampleEvent } from '../../../simulators/index.ts';
@@ -13,8 +11,7 @@ import { recordOf } from '../../foundation/registry/index.ts';
 import { startHarness, waitFor } from '../../test/harness.ts';
 import { sum, tallyAudit } from '../../test/audit-tally.ts';
 import { cleanups } from '../../test/cleanup.ts';
-
-const BIN = new URL('../../operations/cli/dev.js', import.meta.url).pathname;
+import { veilgateOk } from '../../test/run-veilgate.ts';
 
 /** `certs init` and the broker.tls lines it prints, in a config the CLI uses, and a gateway started on it. */
 async function tlsGateway(t: TestContext) {
@@ -23,8 +20,7 @@ async function tlsGateway(t: TestContext) {
   defer(() => rm(dir, { recursive: true, force: true }));
   const config = join(dir, 'gateway.yaml');
   await writeFile(config, 'dataDir: ./data\n');
-  const cli = async (...args: string[]) =>
-    (await promisify(execFile)(process.execPath, [BIN, ...args, '--config', config])).stdout;
+  const cli = async (...args: string[]) => (await veilgateOk([...args, '--config', config])).stdout;
   const certs = join(dir, 'data', 'certs');
   await cli('certs', 'init', '--name', '127.0.0.1');
   const tls = {

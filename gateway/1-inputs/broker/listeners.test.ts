@@ -1,10 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { deviceTopic } from '../../../devices/index.ts';
 import { sampleEvent } from '../../../simulators/index.ts';
@@ -12,9 +10,8 @@ import { startHarness, waitFor, type Harness } from '../../test/harness.ts';
 import { makeTestPki } from '../../test/test-pki.ts';
 import { issueDeviceCert } from '../../operations/certs/pki.ts';
 import { cleanups } from '../../test/cleanup.ts';
+import { veilgateOk } from '../../test/run-veilgate.ts';
 
-const BIN = new URL('../../operations/cli/dev.js', import.meta.url).pathname;
-const cli = (args: string[]) => promisify(execFile)(process.execPath, [BIN, ...args]);
 const listener = (h: Harness, kind: 'mqtts' | 'ws') =>
   h.gateway.extraListeners.find((l) => l.kind === kind)!.address.port;
 const event = () => JSON.stringify(sampleEvent('door', 0));
@@ -25,12 +22,12 @@ test('mqtts: certs init makes a CA and server certificate; devices log in with a
   defer(() => rm(dir, { recursive: true, force: true }));
   const cfg = join(dir, 'gateway.yaml');
   await writeFile(cfg, 'dataDir: ./data\n');
-  const init = await cli(['certs', 'init', '--name', '127.0.0.1', 'gw.local', '--config', cfg]);
+  const init = await veilgateOk(['certs', 'init', '--name', '127.0.0.1', 'gw.local', '--config', cfg]);
   assert.match(init.stdout, /clientCertAuth: true/);
-  await assert.rejects(cli(['certs', 'device', 'door-2', '--config', cfg]), /no device door-2: add it first/);
-  await cli(['devices', 'add', 'door-2', '--kind', 'sensor', '--config', cfg]);
-  await cli(['certs', 'device', 'door-2', '--config', cfg]);
-  await assert.rejects(cli(['certs', 'init', '--config', cfg]), /exists already/);
+  await assert.rejects(veilgateOk(['certs', 'device', 'door-2', '--config', cfg]), /no device door-2: add it first/);
+  await veilgateOk(['devices', 'add', 'door-2', '--kind', 'sensor', '--config', cfg]);
+  await veilgateOk(['certs', 'device', 'door-2', '--config', cfg]);
+  await assert.rejects(veilgateOk(['certs', 'init', '--config', cfg]), /exists already/);
   const certs = join(dir, 'data', 'certs');
   const h = await startHarness({
     dataDir: join(dir, 'data'),

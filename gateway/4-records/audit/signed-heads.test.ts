@@ -1,25 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startHarness, waitFor, REPO, YESTERDAY } from '../../test/harness.ts';
+import { startHarness, waitFor, YESTERDAY } from '../../test/harness.ts';
 import { InlineRunner } from '../../2-pipeline/runner.ts';
 import { connectDevice, sampleEvent } from '../../../simulators/index.ts';
 import { deviceTopic } from '../../../devices/index.ts';
 import { entryHash, type AuditEntry } from './entry.ts';
 import { AUDIT_FILE } from './index.ts';
-
-const BIN = join(REPO, 'gateway/operations/cli/dev.js');
-
-function cli(args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((r) =>
-    execFile(process.execPath, [BIN, ...args], (err, stdout, stderr) =>
-      r({ code: (err as { code?: number } | null)?.code ?? 0, out: stdout + stderr }),
-    ),
-  );
-}
+import { runVeilgate } from '../../test/run-veilgate.ts';
 
 /** What someone holding the SD card can do without the heads: edit an entry and re-chain all after it. */
 function rechainedAfterEdit(entries: AuditEntry[], seq: number): AuditEntry[] {
@@ -75,9 +65,9 @@ test(
     await writeFile(archive, archived.join('\n'));
     const last = heads().at(-1)!;
 
-    const clean = await cli(['audit', 'verify', '--config', config, '--heads', archive]);
-    assert.equal(clean.code, 0, clean.out);
-    assert.match(clean.out, new RegExp(`matches all ${archived.length} archived heads`));
+    const clean = await runVeilgate(['audit', 'verify', '--config', config, '--heads', archive]);
+    assert.equal(clean.code, 0, clean.output);
+    assert.match(clean.output, new RegExp(`matches all ${archived.length} archived heads`));
 
     const file = join(dataDir, 'audit', AUDIT_FILE);
     const original = await readFile(file, 'utf8');
@@ -92,11 +82,11 @@ test(
         .map((e) => JSON.stringify(e))
         .join('\n')}\n`,
     );
-    const plain = await cli(['audit', 'verify', '--config', config]);
-    assert.equal(plain.code, 0, `without the heads a re-chained tail verifies: ${plain.out}`);
-    const rewritten = await cli(['audit', 'verify', '--config', config, '--heads', archive]);
-    assert.equal(rewritten.code, 1, rewritten.out);
-    assert.match(rewritten.out, /does not match the head the agency archived/);
+    const plain = await runVeilgate(['audit', 'verify', '--config', config]);
+    assert.equal(plain.code, 0, `without the heads a re-chained tail verifies: ${plain.output}`);
+    const rewritten = await runVeilgate(['audit', 'verify', '--config', config, '--heads', archive]);
+    assert.equal(rewritten.code, 1, rewritten.output);
+    assert.match(rewritten.output, /does not match the head the agency archived/);
 
     // the tail cut off before the last archived head
     await writeFile(
@@ -106,11 +96,11 @@ test(
         .map((e) => JSON.stringify(e))
         .join('\n')}\n`,
     );
-    assert.equal((await cli(['audit', 'verify', '--config', config])).code, 0, 'a cut tail verifies alone');
-    const cut = await cli(['audit', 'verify', '--config', config, '--heads', archive]);
-    assert.equal(cut.code, 1, cut.out);
+    assert.equal((await runVeilgate(['audit', 'verify', '--config', config])).code, 0, 'a cut tail verifies alone');
+    const cut = await runVeilgate(['audit', 'verify', '--config', config, '--heads', archive]);
+    assert.equal(cut.code, 1, cut.output);
     assert.match(
-      cut.out,
+      cut.output,
       new RegExp(`archived a head for entry #${last.seq}: entries after #${last.seq - 1} were removed`),
     );
 
@@ -122,13 +112,16 @@ test(
       sig: sign(null, Buffer.from('x'), other.privateKey).toString('base64'),
     };
     await writeFile(archive, [...archived, JSON.stringify(forged)].join('\n'));
-    const bad = await cli(['audit', 'verify', '--config', config, '--heads', archive]);
-    assert.equal(bad.code, 1, bad.out);
-    assert.match(bad.out, /not signed by this gateway's audit key/);
+    const bad = await runVeilgate(['audit', 'verify', '--config', config, '--heads', archive]);
+    assert.equal(bad.code, 1, bad.output);
+    assert.match(bad.output, /not signed by this gateway's audit key/);
 
-    const key = await cli(['audit', 'key', '--config', config]);
-    assert.match(key.out, /BEGIN PUBLIC KEY/);
+    const key = await runVeilgate(['audit', 'key', '--config', config]);
+    assert.match(key.output, /BEGIN PUBLIC KEY/);
     const published = h.upstream.find((r) => r.topic === 'veilgate/gw-test/audit-key')?.payload.toString();
-    assert.ok(published && key.out.includes(published.trim()), 'the same public key was published upstream, retained');
+    assert.ok(
+      published && key.output.includes(published.trim()),
+      'the same public key was published upstream, retained',
+    );
   },
 );

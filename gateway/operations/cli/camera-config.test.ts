@@ -1,10 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   cameraMasks,
   cameraOrientation,
@@ -13,20 +11,8 @@ import {
 } from '../../foundation/config/index.ts';
 import { DeviceRegistry } from '../../foundation/registry/index.ts';
 import { startEmbeddedUpstream } from '../embedded-upstream.ts';
-import { REPO, startHarness, waitFor, writeFastDefaultPolicy } from '../../test/harness.ts';
-
-const BIN = join(REPO, 'gateway/operations/cli/dev.js');
-const run = promisify(execFile);
-
-async function veilgate(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const r = await run(process.execPath, [BIN, ...args]);
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
+import { startHarness, waitFor, writeFastDefaultPolicy } from '../../test/harness.ts';
+import { runVeilgate } from '../../test/run-veilgate.ts';
 
 test('an old config is refused with the new form shown; config migrate moves masks, mounting and registry zones into cameras.<id>, and a zone set from the CLI is taken at once', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-cameras-'));
@@ -58,30 +44,33 @@ test('an old config is refused with the new form shown; config migrate moves mas
   ].join('\n');
   await writeFile(config, old);
 
-  const check = await veilgate('config', 'check', '--config', config);
+  const check = await runVeilgate(['config', 'check', '--config', config]);
   assert.equal(check.code, 2, 'the old form is refused');
-  assert.match(check.err, /gateway\.yaml:10:3 at vision\.masks: vision\.masks is the old form/);
-  assert.match(check.err, /gateway\.yaml:12:3 at vision\.orientation/);
-  assert.match(check.err, /config migrate --config .* --write/);
-  assert.match(check.err, /cameras:\n +gate-1:\n +source: mqtt\n +masks:\n +- \[\[0\.6, 0\], \[1, 0\], \[1, 0\.35\]\]/);
+  assert.match(check.stderr, /gateway\.yaml:10:3 at vision\.masks: vision\.masks is the old form/);
+  assert.match(check.stderr, /gateway\.yaml:12:3 at vision\.orientation/);
+  assert.match(check.stderr, /config migrate --config .* --write/);
+  assert.match(
+    check.stderr,
+    /cameras:\n +gate-1:\n +source: mqtt\n +masks:\n +- \[\[0\.6, 0\], \[1, 0\], \[1, 0\.35\]\]/,
+  );
 
-  const dry = await veilgate('config', 'migrate', '--config', config);
-  assert.equal(dry.code, 0, dry.err);
-  assert.match(dry.out, /gate-1:\n +source: mqtt\n(.*\n)* +orientation: \{rotate: 180\}\n +zone: north/);
+  const dry = await runVeilgate(['config', 'migrate', '--config', config]);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /gate-1:\n +source: mqtt\n(.*\n)* +orientation: \{rotate: 180\}\n +zone: north/);
   assert.equal(await readFile(config, 'utf8'), old, 'without --write nothing is written');
 
-  const wrote = await veilgate('config', 'migrate', '--config', config, '--write');
-  assert.equal(wrote.code, 0, wrote.err);
-  assert.match(wrote.out, /zones moved from the device registry: gate-1/);
+  const wrote = await runVeilgate(['config', 'migrate', '--config', config, '--write']);
+  assert.equal(wrote.code, 0, wrote.stderr);
+  assert.match(wrote.stdout, /zones moved from the device registry: gate-1/);
   assert.equal(await readFile(`${config}.before-migrate`, 'utf8'), old, 'the old file is kept beside it');
   const migrated = await readFile(config, 'utf8');
   assert.match(migrated, /# the pole by the school gate/, 'comments are kept');
   assert.match(migrated, /faceThreshold: 0\.6 # tuned on site/);
   assert.doesNotMatch(migrated, /^ +masks:\n +gate-1/m, 'nothing is left under vision');
-  assert.equal((await veilgate('config', 'check', '--config', config)).code, 0, 'the new form passes the check');
+  assert.equal((await runVeilgate(['config', 'check', '--config', config])).code, 0, 'the new form passes the check');
   assert.equal((await DeviceRegistry.open(dataDir)).get('gate-1')?.zone, undefined, 'the registry no longer holds it');
   assert.equal(
-    (await veilgate('config', 'migrate', '--config', config)).out.trim(),
+    (await runVeilgate(['config', 'migrate', '--config', config])).stdout.trim(),
     `${config} is already in the current form`,
   );
 
@@ -105,16 +94,16 @@ test('an old config is refused with the new form shown; config migrate moves mas
   assert.equal(zoneOf('gate-1'), 'north', "a camera's zone comes from the config");
   assert.equal(zoneOf('door-1'), 'hall', "a sensor's from the registry");
 
-  const moved = await veilgate('devices', 'zone', 'gate-1', 'south', '--config', config);
-  assert.equal(moved.code, 0, moved.err);
-  assert.match(moved.out, /gate-1 is now in zone south \(cameras\.gate-1\.zone in /);
+  const moved = await runVeilgate(['devices', 'zone', 'gate-1', 'south', '--config', config]);
+  assert.equal(moved.code, 0, moved.stderr);
+  assert.match(moved.stdout, /gate-1 is now in zone south \(cameras\.gate-1\.zone in /);
   assert.match(await readFile(config, 'utf8'), /zone: south/, 'written where the camera lives');
   await waitFor('the running gateway takes the new zone', () => zoneOf('gate-1') === 'south');
   const audit = join(dataDir, 'audit', 'audit.jsonl');
   await waitFor('the move recorded in the audit log', async () =>
     (await readFile(audit, 'utf8')).includes('"action":"zone-changed","deviceId":"gate-1","zone":"south"'),
   );
-  assert.match((await veilgate('devices', 'list', '--config', config)).out, /^gate-1\tcamera\tsouth\t/m);
+  assert.match((await runVeilgate(['devices', 'list', '--config', config])).stdout, /^gate-1\tcamera\tsouth\t/m);
 });
 
 test('a camera zone left in the device registry stops the start and names the fix', () => {

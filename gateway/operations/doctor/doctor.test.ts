@@ -1,25 +1,16 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Aedes } from 'aedes';
 import { REPO } from '../../test/harness.ts';
+import { runVeilgate, veilgateOk } from '../../test/run-veilgate.ts';
 
-const BIN = new URL('../cli/dev.js', import.meta.url).pathname;
-
-async function doctor(config: string): Promise<{ code: number; out: string }> {
-  try {
-    const r = await promisify(execFile)(process.execPath, [BIN, 'doctor', '--config', config]);
-    return { code: 0, out: r.stdout };
-  } catch (e) {
-    const err = e as { code: number; stdout: string };
-    return { code: err.code, out: err.stdout };
-  }
-}
+/** `veilgate doctor` on a config: its exit code and report (stdout). */
+const doctor = (config: string, env?: NodeJS.ProcessEnv) =>
+  runVeilgate(['doctor', '--config', config], env ? { env } : {});
 
 /** A config a good installation passes with: the default policy, ports picked when used. */
 async function goodConfig(t: TestContext): Promise<string> {
@@ -36,7 +27,7 @@ async function goodConfig(t: TestContext): Promise<string> {
 test('doctor passes a good installation: native modules load on this CPU, models verify, dataDir writes, ports are free', async (t) => {
   const config = await goodConfig(t);
   const r = await doctor(config);
-  assert.equal(r.code, 0, r.out);
+  assert.equal(r.code, 0, r.stdout);
   for (const line of [
     /^OK +sharp: libvips/m,
     /^OK +onnxruntime-node: runs on/m,
@@ -46,12 +37,12 @@ test('doctor passes a good installation: native modules load on this CPU, models
     /^OK +clock/m,
     /^OK +policy: .*veilgate-default v2, valid/m,
   ]) {
-    assert.match(r.out, line);
+    assert.match(r.stdout, line);
   }
-  assert.match(r.out, /^(OK|WARN) +ffmpeg/m);
+  assert.match(r.stdout, /^(OK|WARN) +ffmpeg/m);
   // the tests run the sources (gateway/operations/cli/dev.js); the installed command runs dist/
   // (bundle.test.ts, .ci/arm64-smoke)
-  assert.match(r.out, /^WARN +bundle: .*runs from the TypeScript sources[^\n]*\n +fix: .*npm run build/m);
+  assert.match(r.stdout, /^WARN +bundle: .*runs from the TypeScript sources[^\n]*\n +fix: .*npm run build/m);
 });
 
 test('doctor names each problem and says what to fix: a port in use, an unwritable dataDir, an invalid policy', async (t) => {
@@ -74,17 +65,17 @@ test('doctor names each problem and says what to fix: a port in use, an unwritab
     `dataDir: ./not-a-dir\npolicy: ./policy.yaml\nbroker: { port: ${port} }\nhttp: { port: 0 }\n`,
   );
   const r = await doctor(config);
-  assert.equal(r.code, 1, r.out);
+  assert.equal(r.code, 1, r.stdout);
   assert.match(
-    r.out,
+    r.stdout,
     new RegExp(
       `^FAIL +port broker \\(mqtt\\): 127.0.0.1:${port}: EADDRINUSE\\n +fix: .*stop it, or change the port`,
       'm',
     ),
   );
-  assert.match(r.out, /^FAIL +dataDir: .*not-a-dir.*\n +fix: create it/m);
-  assert.match(r.out, /^FAIL +policy: .*error.*\n +fix: veilgate policy check/m);
-  assert.match(r.out, /3 problem\(s\) to fix/);
+  assert.match(r.stdout, /^FAIL +dataDir: .*not-a-dir.*\n +fix: create it/m);
+  assert.match(r.stdout, /^FAIL +policy: .*error.*\n +fix: veilgate policy check/m);
+  assert.match(r.stdout, /3 problem\(s\) to fix/);
 });
 
 test('doctor fails GPIO sensors whose chip cannot be opened and names the systemd drop-in that allows it', async (t) => {
@@ -97,9 +88,9 @@ test('doctor fails GPIO sensors whose chip cannot be opened and names the system
     `dataDir: ./data\npolicy: ${join(REPO, 'policies/default.yaml')}\nbroker: { port: 0 }\nhttp: { port: 0 }\ngpio: { chip: gpiochip-veilgate-none }\nsensors:\n  - { id: door-gpio, kind: door, pin: 4 }\n`,
   );
   const r = await doctor(config);
-  assert.equal(r.code, 1, r.out);
-  assert.match(r.out, /^FAIL +gpio: \/dev\/gpiochip-veilgate-none: .*ENOENT/m);
-  assert.match(r.out, /docs\/deploy\/veilgate-gpio\.conf/);
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(r.stdout, /^FAIL +gpio: \/dev\/gpiochip-veilgate-none: .*ENOENT/m);
+  assert.match(r.stdout, /docs\/deploy\/veilgate-gpio\.conf/);
 });
 
 test('the GPIO drop-in opens the GPIO chips, and only them, to the hardened unit', async () => {
@@ -113,7 +104,7 @@ test('the GPIO drop-in opens the GPIO chips, and only them, to the hardened unit
 
 test('doctor warns about a device certificate that expires within 30 days and names the command that re-issues it', async (t) => {
   const config = await goodConfig(t);
-  const cli = (...args: string[]) => promisify(execFile)(process.execPath, [BIN, ...args, '--config', config]);
+  const cli = (...args: string[]) => veilgateOk([...args, '--config', config]);
   await cli('certs', 'init');
   await cli('devices', 'add', 'cam-soon', '--kind', 'camera');
   await cli('devices', 'add', 'cam-later', '--kind', 'camera');
@@ -126,10 +117,10 @@ test('doctor warns about a device certificate that expires within 30 days and na
   const r = await doctor(config);
   assert.equal(r.code, 0, 'a warning is not a failure');
   assert.match(
-    r.out,
+    r.stdout,
     /^WARN +certificate of cam-soon: expires on \S+, in 9 days\n +fix: veilgate certs device cam-soon/m,
   );
-  assert.match(r.out, /^OK +certificate of cam-later: valid until/m);
+  assert.match(r.stdout, /^OK +certificate of cam-later: valid until/m);
 });
 
 test("doctor connects to the agency's broker with the configured credentials: refused ones fail, an unreachable broker warns", async (t) => {
@@ -149,19 +140,13 @@ test("doctor connects to the agency's broker with the configured credentials: re
   const config = await goodConfig(t);
   const base = await readFile(config, 'utf8');
   const withUpstream = (u: string) => writeFile(config, `${base}upstream: { url: '${u}', username: gw }\n`);
-  const run = (password: string) =>
-    promisify(execFile)(process.execPath, [BIN, 'doctor', '--config', config], {
-      env: { ...process.env, VEILGATE_UPSTREAM_PASSWORD: password },
-    }).then(
-      (r) => ({ code: 0, out: r.stdout }),
-      (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
-    );
+  const run = (password: string) => doctor(config, { ...process.env, VEILGATE_UPSTREAM_PASSWORD: password });
   await withUpstream(url);
   let r = await run('right');
-  assert.match(r.out, /^OK +upstream: mqtt:\/\/127\.0\.0\.1:\d+: connected as gw/m);
+  assert.match(r.stdout, /^OK +upstream: mqtt:\/\/127\.0\.0\.1:\d+: connected as gw/m);
   r = await run('wrong');
   assert.notEqual(r.code, 0);
-  assert.match(r.out, /^FAIL +upstream: .*bad user name or password\n +fix: check upstream.username/m);
+  assert.match(r.stdout, /^FAIL +upstream: .*bad user name or password\n +fix: check upstream.username/m);
   // nothing listens there: a warning, not a failure (a box may be offline for days)
   const closed = createServer();
   await new Promise<void>((res) => closed.listen(0, '127.0.0.1', () => res()));
@@ -169,12 +154,12 @@ test("doctor connects to the agency's broker with the configured credentials: re
   await new Promise((res) => closed.close(res));
   await withUpstream(`mqtt://127.0.0.1:${port}`);
   r = await run('right');
-  assert.match(r.out, /^WARN +upstream: .*not reachable now/m);
+  assert.match(r.stdout, /^WARN +upstream: .*not reachable now/m);
   // a cluster (upstream.urls): every node is tried, and the one down is named beside the one up
   await writeFile(config, `${base}upstream: { urls: ['${url}', 'mqtt://127.0.0.1:${port}'], username: gw }\n`);
   r = await run('right');
   assert.match(
-    r.out,
+    r.stdout,
     /^WARN +upstream: mqtt:\/\/127\.0\.0\.1:\d+: connected as gw; mqtt:\/\/127\.0\.0\.1:\d+: not reachable now.*\n +fix: the uplink uses the nodes it can reach/m,
   );
 });

@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { startCameraSim, startSensorSim } from '../../../simulators/index.ts';
 import { queryAudit, verifyAudit } from '../../4-records/audit/index.ts';
@@ -11,9 +9,9 @@ import { sum, tallyAudit } from '../../test/audit-tally.ts';
 import { PHOTOS, startHarness, waitFor } from '../../test/harness.ts';
 import { startAedesUpstream } from '../../test/upstream-brokers.ts';
 import type { TransparencyReport } from './index.ts';
+import { veilgateOk } from '../../test/run-veilgate.ts';
 
-const BIN = new URL('../cli/dev.js', import.meta.url).pathname;
-const cli = (args: string[]) => promisify(execFile)(process.execPath, [BIN, ...args], { maxBuffer: 32 * 1024 * 1024 });
+const cli = (args: string[]) => veilgateOk(args, { maxBuffer: 32 * 1024 * 1024 });
 
 test('the transparency report, from a real run: devices, policy in words, counts by type and reason, redactions, an outage, and the chain head', async (t) => {
   const upstream = await startAedesUpstream(() => {});
