@@ -3,3 +3,4 @@ export { ffmpegInput, sanitizeFfmpegMessage, type RtspSource } from './ffmpeg-in
 export { FfmpegLog } from './ffmpeg-log.ts';
 export { startRtspCameras } from './start-cameras.ts';
 export { FrameSocket } from './frame-socket.ts';
+export { frameSocketDir, frameSocketPath } from './socket-path.ts';

@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
-import { access, mkdtemp, open, readFile, rm, unlink } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, open, readFile, rm, unlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CATALOGUE, readVerifiedModel } from '../../../models/index.ts';
 import { queryAudit } from '../../4-records/audit/index.ts';
-import type { GatewayConfig } from '../../foundation/config/index.ts';
+import { rtspCameras, type GatewayConfig } from '../../foundation/config/index.ts';
+import { frameSocketDir, frameSocketPath } from '../../1-inputs/rtsp/index.ts';
 import { readPolicyFile } from '../../3-decision/policy-in-force/file.ts';
 import { readBuildManifest } from '../bundle/index.ts';
 
@@ -132,7 +133,6 @@ const ffmpeg: Check = async () => {
 const dataDir: Check = async (cfg) => {
   const probe = join(cfg.dataDir, `.doctor-${process.pid}`);
   try {
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(cfg.dataDir, { recursive: true });
     const fh = await open(probe, 'w');
     await fh.write('veilgate doctor\n');
@@ -146,6 +146,37 @@ const dataDir: Check = async (cfg) => {
       `${cfg.dataDir}: ${msg(e)}`,
       'create it and give it to the service user: install -d -o veilgate -g veilgate -m 0750 /var/lib/veilgate',
     );
+  }
+};
+
+/**
+ * RTSP cameras hand their frames over through Unix sockets under dataDir: the path must fit a socket
+ * address, and the filesystem must hold sockets (FAT and exFAT, common on USB sticks, do not).
+ */
+const rtspSockets: Check = async (cfg) => {
+  const cameras = rtspCameras(cfg);
+  if (cameras.length === 0) return [];
+  const fix =
+    'put dataDir on a Linux filesystem (ext4, not FAT or exFAT) at a path under about 95 characters: RTSP frames come through Unix sockets in dataDir/rtsp';
+  let probe = '';
+  try {
+    frameSocketPath(cfg.dataDir, cameras.length - 1); // the longest of them
+    // a folder of its own, removed after: doctor may run as another user than the service
+    probe = await mkdtemp(join(cfg.dataDir, '.doctor-'));
+    const path = join(probe, 's.sock');
+    await new Promise<void>((resolve, reject) => {
+      const srv = createServer();
+      srv.once('error', reject);
+      srv.listen(path, () => srv.close(() => resolve()));
+    });
+    return ok(
+      'rtsp sockets',
+      `${frameSocketDir(cfg.dataDir)} can hold the frame sockets of ${cameras.length} RTSP camera(s)`,
+    );
+  } catch (e) {
+    return fail('rtsp sockets', msg(e), fix);
+  } finally {
+    if (probe) await rm(probe, { recursive: true, force: true });
   }
 };
 
@@ -317,6 +348,7 @@ export const CHECKS: readonly Check[] = [
   bundle,
   ffmpeg,
   dataDir,
+  rtspSockets,
   ports,
   clock,
   policy,

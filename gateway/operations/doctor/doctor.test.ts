@@ -1,6 +1,6 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,25 @@ test('doctor passes a good installation: native modules load on this CPU, models
   // the tests run the sources (gateway/operations/cli/dev.js); the installed command runs dist/
   // (bundle.test.ts, .ci/arm64-smoke)
   assert.match(r.stdout, /^WARN +bundle: .*runs from the TypeScript sources[^\n]*\n +fix: .*npm run build/m);
+});
+
+test('doctor checks that dataDir can hold the RTSP frame sockets, and names a dataDir too long for them', async (t) => {
+  const config = await goodConfig(t);
+  const base = await readFile(config, 'utf8');
+  const camera = "cameras: { pole-cam: { source: 'rtsp://127.0.0.1:9/live' } }\n";
+  await writeFile(config, base + camera);
+  let r = await doctor(config);
+  assert.match(r.stdout, /^OK +rtsp sockets: .*\/data\/rtsp can hold the frame sockets of 1 RTSP camera/m);
+  const data = join(config, '..', 'data');
+  assert.deepEqual(
+    (await readdir(data)).filter((f) => f.startsWith('.doctor') || f === 'rtsp'),
+    [],
+    'the probe leaves nothing behind (doctor may run as another user than the service)',
+  );
+  await writeFile(config, base.replace('dataDir: ./data', `dataDir: ./${'d'.repeat(100)}`) + camera);
+  r = await doctor(config);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stdout, /^FAIL +rtsp sockets: RTSP cameras need a shorter dataDir[^\n]*\n +fix: .*ext4, not FAT/m);
 });
 
 test('doctor names each problem and says what to fix: a port in use, an unwritable dataDir, an invalid policy', async (t) => {
