@@ -91,8 +91,8 @@ function readJpegs(p: ChildProcess): Reading {
 
 /**
  * The raw path's reading as the gateway does it: frames from ffmpeg's socket into buffers that come
- * back (here at once; in the gateway when a frame worker is done). The first `keep.length` frames
- * asked for are copied into `keep`.
+ * back (here at once; in the gateway when a frame worker is done). The first `count` frames are
+ * copied into `keep`.
  */
 function readRawFrames(path: string, log: FfmpegLog, p: ChildProcess, keep: RawFrame[] = [], count = 0): Reading {
   const buffers = new FrameBuffers();

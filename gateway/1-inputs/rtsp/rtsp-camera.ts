@@ -37,9 +37,9 @@ export interface RtspCameraOptions {
  * One RTSP camera: Debian's ffmpeg, spawned with an argument array (no shell) that holds neither the
  * URL nor its credentials (they reach ffmpeg on fd 3), turns the stream into raw RGB frames at the
  * configured rate and detection size, read from a Unix socket in a directory only the gateway can
- * open. When ffmpeg ends or stalls it is restarted with jittered
- * exponential back-off; every interruption is reported with a code, its message cleaned of
- * credentials. A hardware decoder that cannot be set up is dropped for software decoding.
+ * open. When ffmpeg ends or stalls it is restarted with jittered exponential back-off; every
+ * interruption is reported with a code, its message cleaned of credentials. A hardware decoder that
+ * cannot be set up is dropped for software decoding.
  */
 export class RtspCamera {
   readonly stats = {
@@ -85,6 +85,7 @@ export class RtspCamera {
     let stalled = false;
     let failedToSpawn = false;
     let refused = false;
+    let sized = false;
     const log = new FfmpegLog();
     const control = p.stdio[3] as Writable;
     control.on('error', () => {}); // ffmpeg may exit before reading it
@@ -108,7 +109,8 @@ export class RtspCamera {
     });
     (p.stderr as Readable).on('data', (d: Buffer) => {
       log.push(d.toString('utf8'));
-      if (refused || !log.size || this.stats.frameSize === log.size) return;
+      if (sized || !log.size) return;
+      sized = true;
       const { width, height } = log.size;
       this.stats.frameSize = log.size;
       if (width * height > this.opts.maxPixels) {
