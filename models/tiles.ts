@@ -12,17 +12,25 @@ export interface TilePlace {
 
 /**
  * Overlapping tiles of `side` pixels (or the image's own width or height where it is smaller)
- * covering the image, evenly spread. Neighbours overlap by a quarter of a tile, so any face up
- * to that size lies whole in one of them; larger faces are the whole-image pass's.
- * None when the image is small enough for that pass alone.
+ * covering the image, evenly spread. Neighbours overlap by at least a sixth of a tile, so any face
+ * up to that size lies whole in one of them; larger faces are the whole-image pass's. The tiles
+ * reach a twelfth of a tile past the image's edges (black there): the face models miss small faces
+ * that touch the edge of their input, and people come into a camera's view at the edges. A side no
+ * longer than a tile gets what room the tile has, centred. None when the image is small enough for
+ * the whole-image pass alone. Places may start before 0 and end past the image.
  */
 export function tilePlaces(width: number, height: number, side: number): TilePlace[] {
   if (side <= 0 || Math.max(width, height) <= side * 1.25) return [];
+  const margin = Math.round(side / 12);
   const spread = (length: number): Array<[number, number]> => {
-    if (length <= side) return [[0, length]];
-    const step = side - Math.floor(side / 4);
-    const n = Math.ceil((length - side) / step) + 1;
-    return Array.from({ length: n }, (_, i) => [Math.round((i * (length - side)) / (n - 1)), side]);
+    if (length <= side) {
+      const room = Math.min(margin, Math.floor((side - length) / 2));
+      return [[-room, length + 2 * room]];
+    }
+    const padded = length + 2 * margin;
+    const step = side - Math.floor(side / 6);
+    const n = Math.ceil((padded - side) / step) + 1;
+    return Array.from({ length: n }, (_, i) => [Math.round((i * (padded - side)) / (n - 1)) - margin, side]);
   };
   return spread(height).flatMap(([y, h]) => spread(width).map(([x, w]) => ({ x, y, width: w, height: h })));
 }
@@ -48,14 +56,18 @@ export async function tileInputs(
     .raw()
     .toBuffer();
   return places.map((p) => {
-    const x0 = Math.min(sw - 1, Math.round(p.x * scale));
-    const y0 = Math.min(sh - 1, Math.round(p.y * scale));
-    const w = Math.min(input, sw - x0, Math.round(p.width * scale));
-    const h = Math.min(input, sh - y0, Math.round(p.height * scale));
+    const x0 = Math.round(p.x * scale);
+    const y0 = Math.round(p.y * scale);
+    const w = Math.min(input, Math.round(p.width * scale));
+    const h = Math.min(input, Math.round(p.height * scale));
     const height = inputHeight({ width: w, height: h });
-    const data = Buffer.alloc(input * height * 3);
-    for (let row = 0; row < Math.min(h, height); row++)
-      scaled.copy(data, row * input * 3, ((y0 + row) * sw + x0) * 3, ((y0 + row) * sw + x0 + w) * 3);
+    const data = Buffer.alloc(input * height * 3); // black past the image's edges
+    const [cx0, cx1] = [Math.max(0, x0), Math.min(sw, x0 + w)];
+    for (let row = 0; row < Math.min(h, height); row++) {
+      const sy = y0 + row;
+      if (sy < 0 || sy >= sh || cx1 <= cx0) continue;
+      scaled.copy(data, (row * input + cx0 - x0) * 3, (sy * sw + cx0) * 3, (sy * sw + cx1) * 3);
+    }
     const ux = (v: number) => (x0 + v * input) / sw;
     const uy = (v: number) => (y0 + v * height) / sh;
     return { data, width: input, height, unmap: (b) => ({ x1: ux(b.x1), y1: uy(b.y1), x2: ux(b.x2), y2: uy(b.y2) }) };

@@ -105,6 +105,9 @@ export const VARIANTS: Record<string, () => Promise<Variant>> = {
   'a 24 px face, head only, in a 1920x1080 frame': () => headOnly(1920, 1080, 24, 1500, 200),
   'a 16 px face, head only, in a 1920x1080 frame': () => headOnly(1920, 1080, 16, 700, 900),
   'a 24 px face, head only, in a 3840x2160 frame': () => headOnly(3840, 2160, 24, 2000, 1000),
+  // coming into view: the face models miss small faces at the edge of their input unless the tiles reach past it
+  'a 24 px face, head only, at the top edge of a 1920x1080 frame': () => headOnly(1920, 1080, 24, 900, 0),
+  'a 24 px face, head only, at the right edge of a 1920x1080 frame': () => headOnly(1920, 1080, 24, 1877, 500),
 };
 
 /** which family each variant belongs to */
