@@ -254,7 +254,7 @@ test(
     const framesAtRestart = cam.stats.frames;
     await waitFor('frames after the restart', () => cam.stats.frames >= framesAtRestart + 4, 30_000);
     await h.gateway.ingest.idle();
-    assert.equal(cam.stats.problems.RTSP_EXITED, 1, JSON.stringify(cam.stats.problems));
+    assert.ok((cam.stats.problems.RTSP_EXITED ?? 0) >= 1, `the kill is counted: ${JSON.stringify(cam.stats.problems)}`);
     const after = await faces();
     // a frame cut out of place would not show the astronaut's face where a detector finds it
     assert.ok(after >= before + 1, `faces redacted after the restart: ${after - before}`);
