@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { access, mkdir, mkdtemp, open, readFile, rm, unlink } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer, type ListenOptions } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -164,11 +164,8 @@ const rtspSockets: Check = async (cfg) => {
     // a folder of its own, removed after: doctor may run as another user than the service
     probe = await mkdtemp(join(cfg.dataDir, '.doctor-'));
     const path = join(probe, 's.sock');
-    await new Promise<void>((resolve, reject) => {
-      const srv = createServer();
-      srv.once('error', reject);
-      srv.listen(path, () => srv.close(() => resolve()));
-    });
+    const err = await canListen({ path });
+    if (err) return fail('rtsp sockets', `${path}: ${err}`, fix);
     return ok(
       'rtsp sockets',
       `${frameSocketDir(cfg.dataDir)} can hold the frame sockets of ${cameras.length} RTSP camera(s)`,
@@ -180,11 +177,12 @@ const rtspSockets: Check = async (cfg) => {
   }
 };
 
-function portFree(host: string, port: number): Promise<string | null> {
+/** Whether a server could listen there (a TCP port, or a Unix socket's path): null, or why not. */
+function canListen(at: ListenOptions): Promise<string | null> {
   return new Promise((resolve) => {
     const srv = createServer();
     srv.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
-    srv.listen(port, host, () => srv.close(() => resolve(null)));
+    srv.listen(at, () => srv.close(() => resolve(null)));
   });
 }
 
@@ -198,7 +196,7 @@ const ports: Check = async (cfg) => {
   const out: CheckResult[] = [];
   for (const [name, host, port, on] of wanted) {
     if (!on || port === 0) continue;
-    const err = await portFree(host, port);
+    const err = await canListen({ host, port });
     out.push(
       err === null
         ? ok(`port ${name}`, `${host}:${port} is free`)
