@@ -30,7 +30,7 @@ export interface RtspCameraOptions {
   /** where ffmpeg listens for the gateway to read the frames: in a directory only the gateway can open */
   socketPath: string;
   /** frames' buffers to use again, handed back by the frame workers */
-  buffers?: FrameBuffers;
+  buffers: FrameBuffers;
 }
 
 /**
@@ -96,7 +96,7 @@ export class RtspCamera {
     });
     const frames = new FrameSocket({
       path: socketPath,
-      take: (bytes) => this.opts.buffers?.take(bytes) ?? Buffer.allocUnsafeSlow(bytes),
+      take: (bytes) => this.opts.buffers.take(bytes),
       frame: (rgb) => {
         this.stats.frames++;
         this.stats.lastFrameAt = Date.now();

@@ -14,7 +14,7 @@ export async function startRtspCameras(
   cfg: Readonly<GatewayConfig>,
   on: RtspCameraEvents,
   maxPixels: number,
-  buffers?: FrameBuffers,
+  buffers: FrameBuffers,
 ): Promise<{ value: RtspCamera[]; close: Close }> {
   const configured = rtspCameras(cfg);
   const sockets = configured.map((_, i) => frameSocketPath(cfg.dataDir, i)); // a path too long fails here
@@ -24,7 +24,7 @@ export async function startRtspCameras(
     await chmod(dir, 0o700); // made earlier with other rights, or by hand
   }
   const cameras = configured.map(
-    (c, i) => new RtspCamera(c.id, c, on, { maxPixels, socketPath: sockets[i]!, ...(buffers ? { buffers } : {}) }),
+    (c, i) => new RtspCamera(c.id, c, on, { maxPixels, socketPath: sockets[i]!, buffers }),
   );
   for (const c of cameras) c.start();
   return { value: cameras, close: () => Promise.all(cameras.map((c) => c.stop())) };

@@ -14,7 +14,7 @@ import { FramePool } from './pool.ts';
 export async function startFramePool(
   cfg: Readonly<GatewayConfig>,
   log: Logger,
-  buffers?: FrameBuffers,
+  buffers: FrameBuffers,
 ): Promise<{ value: FramePool; close: Close }> {
   const threads = cfg.vision.threads === 'auto' ? Math.max(1, availableParallelism() - 1) : cfg.vision.threads;
   const workers = cfg.vision.workers;
@@ -30,7 +30,7 @@ export async function startFramePool(
       motion: cfg.vision.motion,
       imageThreads: threadsPerWorker,
     },
-    ...(buffers ? { recycle: (b: ArrayBuffer) => buffers.give(b) } : {}),
+    recycle: (b) => buffers.give(b),
     onRestart: (slot, reason) =>
       log.error({ worker: slot, reason }, 'frame worker restarted; its frames in flight were withheld'),
   });
