@@ -11,14 +11,18 @@ import {
   VARIANTS,
   type Family,
 } from '../gateway/test/robustness-set.ts';
-import { createVisionDetector, type RgbImage } from '../models/index.ts';
+import { createVisionDetector, type RgbImage, type VisionOptions } from '../models/index.ts';
 import { DEFAULT_VISION } from '../policies/index.ts';
 
-/** the face search as it was before tiles and the upside-down pass, beside the defaults and other tile sizes */
-const SETTINGS: Array<[string, Partial<z.input<typeof VisionConfig>>]> = [
+/**
+ * the face search as it was before tiles and the upside-down pass, beside the defaults, other tile
+ * sizes and the close-ups' threshold before (config, then what only a bench sets)
+ */
+const SETTINGS: Array<[string, Partial<z.input<typeof VisionConfig>>, Partial<VisionOptions>?]> = [
   ['whole frame only', { faceTileSize: 0, searchUpsideDown: false }],
   ['+ upside down', { faceTileSize: 0, searchUpsideDown: true }],
   ['defaults (tiles 768, upside down)', {}],
+  ['close-ups from 0.45 (before)', {}, { closeUpFrom: 0.45 }],
   ['tiles 512, upside down', { faceTileSize: 512 }],
   ['tiles 1280, upside down', { faceTileSize: 1280 }],
 ];
@@ -50,8 +54,8 @@ export async function benchRobustness(): Promise<void> {
   );
   const { imgs, source } = await frames1080();
   const rows: Record<string, string | number>[] = [];
-  for (const [label, over] of SETTINGS) {
-    const detector = await createVisionDetector(VisionConfig.parse(over));
+  for (const [label, over, models = {}] of SETTINGS) {
+    const detector = await createVisionDetector({ ...VisionConfig.parse(over), ...models });
     const found = new Map<Family, [number, number]>();
     for (const v of variants) {
       const f = found.get(familyOf(v.name)) ?? [0, 0];
@@ -101,7 +105,7 @@ async function headsAloneBySize(): Promise<void> {
     [3840, 2160],
   ] as const;
   const counts: string[] = [];
-  for (const px of [16, 20, 24, 32, 40]) {
+  for (const px of [12, 14, 16, 20, 24, 32, 40]) {
     let redacted = 0;
     for (let k = 0; k < 30; k++) {
       const [w, h] = sizes[k % 3]!;

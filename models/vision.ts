@@ -18,6 +18,8 @@ export interface VisionOptions {
   faceTileSize?: number;
   /** also search for faces upside down */
   searchUpsideDown?: boolean;
+  /** the least far-model score in a tile that gets a close-up; the face detector's own unless a bench compares */
+  closeUpFrom?: number;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function createVisionDetector(opts: VisionOptions): Promise<Detecto
       farThreshold: opts.farFaceThreshold,
       tileSize: opts.faceTileSize ?? 0,
       upsideDown: opts.searchUpsideDown ?? false,
+      ...(opts.closeUpFrom === undefined ? {} : { closeUpFrom: opts.closeUpFrom }),
     }),
     createCocoSsd({
       personThreshold: opts.personThreshold,

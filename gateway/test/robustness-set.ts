@@ -105,6 +105,10 @@ export const VARIANTS: Record<string, () => Promise<Variant>> = {
   'a 24 px face, head only, in a 1920x1080 frame': () => headOnly(1920, 1080, 24, 1500, 200),
   'a 16 px face, head only, in a 1920x1080 frame': () => headOnly(1920, 1080, 16, 700, 900),
   'a 24 px face, head only, in a 3840x2160 frame': () => headOnly(3840, 2160, 24, 2000, 1000),
+  // far-model scores of 0.3-0.45 in their tiles: no close-up was made for them before
+  'a 16 px face, head only, in another place of a 1920x1080 frame': () => headOnly(1920, 1080, 16, 1111, 305),
+  'a 20 px face, head only, in a 1280x720 frame': () => headOnly(1280, 720, 20, 555, 195),
+  'a 16 px face, head only, in a 3840x2160 frame': () => headOnly(3840, 2160, 16, 2336, 1042),
   // coming into view: the face models miss small faces at the edge of their input unless the tiles reach past it
   'a 24 px face, head only, at the top edge of a 1920x1080 frame': () => headOnly(1920, 1080, 24, 900, 0),
   'a 24 px face, head only, at the right edge of a 1920x1080 frame': () => headOnly(1920, 1080, 24, 1877, 500),

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RgbImage } from '../image.ts';
+import sharp from 'sharp';
 import { closeUp } from './close-up.ts';
 
 /** a 400x200 image whose red channel is x / 2 and green channel y: where a pixel came from can be read back */
@@ -42,4 +43,28 @@ test('a close-up of a face at the edge is moved inside the image, and is never l
   assert.equal(Math.round(edge.x2 * 400), 400, 'against the right edge');
   const huge = (await closeUp(img, { x1: 0.2, y1: 0.1, x2: 0.8, y2: 0.9 }, 128)).unmap({ x1: 0, y1: 0, x2: 1, y2: 1 });
   assert.equal(Math.round((huge.y2 - huge.y1) * 200), 200, 'as high as the image, no higher');
+});
+
+test('a close-up that grows a small face gives the bytes sharp would, and one that shrinks is made by sharp', async () => {
+  const width = 300;
+  const height = 200;
+  const data = Buffer.alloc(width * height * 3);
+  let seed = 3;
+  for (let i = 0; i < data.length; i++) data[i] = (seed = (seed * 1103515245 + 12345) % 2 ** 31) >> 23;
+  const img = { data, width, height } as unknown as RgbImage;
+  for (const px of [7, 20, 42, 60]) {
+    const box = { x1: 0.4, y1: 0.4, x2: 0.4 + px / width, y2: 0.4 + px / height };
+    const size = Math.round(3 * px);
+    const left = Math.round(0.4 * width + px / 2 - size / 2);
+    const top = Math.round(0.4 * height + px / 2 - size / 2);
+    const expected = await sharp(data, { raw: { width, height, channels: 3 } })
+      .extract({ left, top, width: size, height: size })
+      .resize(128, 128, { fit: 'fill', kernel: 'linear' })
+      .raw()
+      .toBuffer();
+    const got = (await closeUp(img, box, 128)).data;
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - expected[i]!));
+    assert.ok(worst <= 1, `a ${px} px candidate: the close-up differs from sharp's by up to ${worst} levels`);
+  }
 });

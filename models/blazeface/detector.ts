@@ -37,6 +37,8 @@ export interface FaceSearchOptions {
   tileSize?: number;
   /** also search each frame turned upside down (a camera mounted the wrong way round) */
   upsideDown?: boolean;
+  /** the least far-model score in a tile that gets a close-up; TILE_CANDIDATE_MIN unless a bench compares */
+  closeUpFrom?: number;
 }
 
 /** The model id of the whole-frame region for a frame too blown out to search (`exposure.ts`). */
@@ -45,11 +47,15 @@ export const UNSEARCHABLE = 'veilgate-unsearchable-frame';
 const MAX_ASPECT_UNTILED = 4;
 /** the least score of a face found upside down (docs/performance.md, "Redaction robustness") */
 const TURNED_MIN_SCORE = 0.76;
-/** the least far-model score in a tile worth a close-up: heads alone of 16-40 px score 0.47-0.77 there */
-const TILE_CANDIDATE_MIN = 0.45;
+/**
+ * the least far-model score in a tile worth a close-up: heads alone of 14-20 px (5-7 px in the
+ * model's input) often score 0.3-0.45 there, and the close-up still tells them from clutter
+ * (docs/performance.md, "Close-ups from 0.3")
+ */
+const TILE_CANDIDATE_MIN = 0.3;
 /**
  * the near model's least score on a close-up that makes a tile's candidate a face: small faces
- * 0.84-0.97, cups, cats and CCTV clutter at most 0.77 (docs/performance.md, "Heads alone: a close-up")
+ * 0.84-0.97, cups, cats and CCTV clutter at most 0.78 (docs/performance.md, "Heads alone: a close-up")
  */
 const CLOSE_UP_MIN = 0.8;
 
@@ -63,13 +69,13 @@ const CLOSE_UP_MIN = 0.8;
  * as one face covering the whole of it, so it is redacted whole: fail closed.
  */
 export async function createFaceDetector(opts: FaceSearchOptions): Promise<Detector> {
-  const { tileSize = 0, upsideDown = false } = opts;
+  const { tileSize = 0, upsideDown = false, closeUpFrom = TILE_CANDIDATE_MIN } = opts;
   const [near, far] = await Promise.all([
     openBlazeface({ variant: 'blazeface-front-128', threshold: opts.nearThreshold }),
     // in tiles the far model also names candidates below its threshold, for a close-up
     openBlazeface({
       variant: 'blazeface-back-256',
-      threshold: tileSize > 0 ? Math.min(opts.farThreshold, TILE_CANDIDATE_MIN) : opts.farThreshold,
+      threshold: tileSize > 0 ? Math.min(opts.farThreshold, closeUpFrom) : opts.farThreshold,
     }),
   ]);
   const farFaces = async (lb: Letterboxed) => (await far.detect(lb)).filter((d) => d.score >= opts.farThreshold);
