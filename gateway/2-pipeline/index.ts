@@ -1,5 +1,5 @@
 export { FrameIngest } from './ingest.ts';
-export { runPipeline, encodeRedacted } from './run.ts';
+export { runPipeline, encodeRedacted, frameContext } from './run.ts';
 export { STAGES, type StageDeps } from './stages.ts';
 export {
   FRAME_DROP_CODES,

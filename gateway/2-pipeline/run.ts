@@ -10,14 +10,9 @@ export interface PipelineResult {
   ctx: FrameContext;
 }
 
-/** Runs one frame through every stage in order; any failure throws a FrameError (withhold it). */
-export async function runPipeline(
-  deviceId: string,
-  input: FrameData,
-  deps: StageDeps,
-  receivedAt = new Date(),
-): Promise<PipelineResult> {
-  const ctx: FrameContext = {
+/** A frame as it enters the stages: the camera's bytes and nothing made from them yet. */
+export function frameContext(deviceId: string, input: FrameData, receivedAt = new Date()): FrameContext {
+  return {
     deviceId,
     receivedAt,
     input,
@@ -31,6 +26,16 @@ export async function runPipeline(
     snapshot: null,
     preview: null,
   };
+}
+
+/** Runs one frame through every stage in order; any failure throws a FrameError (withhold it). */
+export async function runPipeline(
+  deviceId: string,
+  input: FrameData,
+  deps: StageDeps,
+  receivedAt = new Date(),
+): Promise<PipelineResult> {
+  const ctx = frameContext(deviceId, input, receivedAt);
   for (const stage of STAGES) await stage.run(ctx, deps);
   if (!ctx.observation) throw new FrameError('REDACT_FAILED', 'the pipeline ended without an observation');
   return { observation: ctx.observation, snapshot: ctx.snapshot, preview: ctx.preview, ctx };
