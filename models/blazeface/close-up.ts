@@ -18,7 +18,7 @@ export async function closeUp(img: RgbImage, box: Box, side: number): Promise<Le
   const left = at(((box.x1 + box.x2) / 2) * img.width, img.width);
   const top = at(((box.y1 + box.y2) / 2) * img.height, img.height);
   const data =
-    size <= side
+    size < side
       ? grown(img, left, top, size, side)
       : await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
           .extract({ left, top, width: size, height: size })
@@ -36,10 +36,11 @@ export async function closeUp(img: RgbImage, box: Box, side: number): Promise<Le
 }
 
 /**
- * The square at (left, top), `size` pixels a side, grown to `side` by bilinear interpolation at the
- * places libvips samples (output pixel o at o * size / side - 1/2): the bytes sharp's linear resize
- * gives, which the close-up thresholds were measured on, at a third of its cost for the few
- * thousand pixels of a close-up of a small face (docs/performance.md, "Close-ups from 0.3").
+ * The square at (left, top), `size` pixels a side, grown to the larger `side` by bilinear
+ * interpolation at the places libvips samples (output pixel o at o * size / side - 1/2): the bytes
+ * sharp's linear resize gives, which the close-up thresholds were measured on, at a third of its
+ * cost for the few thousand pixels of a close-up of a small face (docs/performance.md, "Close-ups
+ * from 0.3"). A square already `side` wide is sharp's to copy: interpolating it would blur it.
  */
 function grown(img: RgbImage, left: number, top: number, size: number, side: number): Buffer {
   const src = img.data;
