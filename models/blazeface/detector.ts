@@ -55,7 +55,8 @@ const TURNED_MIN_SCORE = 0.76;
 const TILE_CANDIDATE_MIN = 0.3;
 /**
  * the near model's least score on a close-up that makes a tile's candidate a face: small faces
- * 0.84-0.97, cups, cats and CCTV clutter at most 0.78 (docs/performance.md, "Heads alone: a close-up")
+ * 0.84-0.97, cups, cats and CCTV clutter at most 0.78 (docs/performance.md, "Heads alone: a close-up"
+ * and "Close-ups from 0.3")
  */
 const CLOSE_UP_MIN = 0.8;
 
