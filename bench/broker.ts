@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import mqtt, { type MqttClient } from 'mqtt';
 import { MOSQUITTO_MISSING, startMosquitto } from '../gateway/test/upstream-brokers.ts';
-import { percentile } from './percentile.ts';
+import { median, percentile } from './percentile.ts';
 
 const SERVER = new URL('./broker-server.ts', import.meta.url).pathname;
 const SUBSCRIBER = new URL('./broker-subscriber.ts', import.meta.url).pathname;
@@ -179,7 +179,6 @@ export async function benchBroker(): Promise<void> {
     }
   }
   for (const t of targets) await t.stop();
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const rows = targets.map((t) => ({
     name: t.name,
     r: samples.get(t.name)![0]!.map((_, i) => median(samples.get(t.name)!.map((s) => s[i]!))),

@@ -19,7 +19,7 @@ import { FfmpegLog, ffmpegInput, FrameSocket, type RtspSource } from '../gateway
 import { rtspSimMissing, startRtspCameraSim } from '../simulators/index.ts';
 import { vtestFrames, vtestMissing } from '../fixtures/vtest.ts';
 import { MjpegSplitter } from './mjpeg-splitter.ts';
-import { percentile } from './percentile.ts';
+import { median } from './percentile.ts';
 
 const SECONDS = 10;
 /** each path is measured this many times, the three in turn */
@@ -175,16 +175,9 @@ interface StreamCosts {
   floorMs: number;
   rawOver: number;
   mjpegOver: number;
-  /** the raw path's ingest over the floor as a share of the MJPEG path's */
-  share: number;
   rawFrames: RawFrame[];
 }
 
-const median = (values: number[]) =>
-  percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
 const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
 
 /**
@@ -228,7 +221,6 @@ async function ingestCosts(name: string, frames: Buffer[]): Promise<StreamCosts>
       }
       rounds.push({ floorMs, raw: perFrame(raw), mjpeg: perFrame(mjpeg) });
     }
-    rmSync(socket, { force: true });
     const rawFrames = await captureRawFrames(src, socket, 20);
     // each path's median against the floor's: one round's busy floor would otherwise swing its share
     const of = (k: 'floorMs' | 'raw' | 'mjpeg') => median(rounds.map((r) => r[k]));
@@ -238,7 +230,7 @@ async function ingestCosts(name: string, frames: Buffer[]): Promise<StreamCosts>
       `${name}: raw ingest over the floor as a share of the MJPEG path's ${pct(rawOver / mjpegOver)} ` +
         `(medians of the rounds; each round's own: ${shares.map(pct).join(', ')}; target <= 20%)`,
     );
-    return { name, floorMs, rawOver, mjpegOver, share: rawOver / mjpegOver, rawFrames };
+    return { name, floorMs, rawOver, mjpegOver, rawFrames };
   } finally {
     await sim.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -272,7 +264,7 @@ async function wholePath(s: StreamCosts, detector: Detector): Promise<void> {
   const whole = s.floorMs + modelsMs + rest;
   const mjpegWhole = s.floorMs + modelsMs + s.mjpegOver + stagesMs;
   console.log(
-    `${s.name}: raw ingest over the floor is ${pct(s.share)} of the MJPEG path's (medians of the rounds; target <= 20%); ` +
+    `${s.name}: raw ingest over the floor is ${pct(s.rawOver / s.mjpegOver)} of the MJPEG path's (medians of the rounds; target <= 20%); ` +
       `whole path ${whole.toFixed(1)} ms/frame = floor ${s.floorMs.toFixed(1)} + models ${modelsMs.toFixed(1)} + ${rest.toFixed(1)} ` +
       `(ingest ${s.rawOver.toFixed(1)}, the other stages ${stagesMs.toFixed(1)}; target <= 5 at 1080p); ` +
       `one camera at 5 fps: ${((whole * FPS) / 10).toFixed(0)}% of a core (MJPEG path: ${((mjpegWhole * FPS) / 10).toFixed(0)}%)`,
