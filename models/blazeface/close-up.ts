@@ -11,9 +11,17 @@ const CONTEXT = 3;
  * What the near model needs to judge a face that is too small for it in the whole frame. Boxes map
  * back to the whole image.
  */
-export async function closeUp(img: RgbImage, box: Box, side: number): Promise<Letterboxed> {
+export function closeUp(img: RgbImage, box: Box, side: number): Promise<Letterboxed> {
   const boxPx = Math.max((box.x2 - box.x1) * img.width, (box.y2 - box.y1) * img.height);
-  const size = Math.max(1, Math.min(img.width, img.height, Math.round(CONTEXT * boxPx)));
+  return squareAround(img, box, CONTEXT * boxPx, side);
+}
+
+/**
+ * The square of `px` image pixels a side centred on a box (moved inside the image, and never larger
+ * than it), scaled to `side` pixels a side. Boxes map back to the whole image.
+ */
+export async function squareAround(img: RgbImage, box: Box, px: number, side: number): Promise<Letterboxed> {
+  const size = Math.max(1, Math.min(img.width, img.height, Math.round(px)));
   const at = (centre: number, length: number) => Math.max(0, Math.min(length - size, Math.round(centre - size / 2)));
   const left = at(((box.x1 + box.x2) / 2) * img.width, img.width);
   const top = at(((box.y1 + box.y2) / 2) * img.height, img.height);

@@ -5,7 +5,7 @@ import { exposureCorrected, exposureOf, UNSEARCHABLE_BLOWN } from '../exposure.t
 import { tileInputs, turned } from '../tiles.ts';
 import { openSession, ort } from '../session.ts';
 import { blazefaceAnchors } from './anchors.ts';
-import { closeUp } from './close-up.ts';
+import { closeUp, squareAround } from './close-up.ts';
 import { blazefaceInput, withInputHeight } from './input-size.ts';
 import type { Detector } from '../detector.ts';
 
@@ -39,6 +39,8 @@ export interface FaceSearchOptions {
   upsideDown?: boolean;
   /** the least far-model score in a tile that gets a close-up; TILE_CANDIDATE_MIN unless a bench compares */
   closeUpFrom?: number;
+  /** a magnified look by the far model at small candidates the near model leaves; on unless a bench compares */
+  farCloseUps?: boolean;
 }
 
 /** The model id of the whole-frame region for a frame too blown out to search (`exposure.ts`). */
@@ -59,6 +61,20 @@ const TILE_CANDIDATE_MIN = 0.3;
  * and "Close-ups from 0.3")
  */
 const CLOSE_UP_MIN = 0.8;
+/**
+ * a candidate box at most this tall (image pixels) may be a face of 12-16 px, too blurred in a
+ * close-up for the near model: when the near model does not confirm it, the far model looks at the
+ * FAR_LOOK_PX square around it, magnified twice (docs/performance.md, "A magnified look for the
+ * smallest faces"). Such small candidates count from SMALL_CANDIDATE_MIN: 12 px heads alone score
+ * 0.2-0.3 in a tile.
+ */
+const FAR_LOOK_BELOW_PX = 32;
+const SMALL_CANDIDATE_MIN = 0.2;
+const FAR_LOOK_PX = 128;
+/** a candidate this close (image pixels) to one already looked at is judged from that look, well inside its square */
+const FAR_LOOK_SHARED_PX = 32;
+/** the far model's least score on that magnified square: faces of 12-14 px 0.78-0.93, no face at most 0.74 */
+const FAR_LOOK_MIN = 0.78;
 
 /**
  * Near (128) and far (256) faces from one resize of the frame: the near model's input is the far
@@ -70,13 +86,16 @@ const CLOSE_UP_MIN = 0.8;
  * as one face covering the whole of it, so it is redacted whole: fail closed.
  */
 export async function createFaceDetector(opts: FaceSearchOptions): Promise<Detector> {
-  const { tileSize = 0, upsideDown = false, closeUpFrom = TILE_CANDIDATE_MIN } = opts;
+  const { tileSize = 0, upsideDown = false, closeUpFrom = TILE_CANDIDATE_MIN, farCloseUps = true } = opts;
   const [near, far] = await Promise.all([
     openBlazeface({ variant: 'blazeface-front-128', threshold: opts.nearThreshold }),
     // in tiles the far model also names candidates below its threshold, for a close-up
     openBlazeface({
       variant: 'blazeface-back-256',
-      threshold: tileSize > 0 ? Math.min(opts.farThreshold, closeUpFrom) : opts.farThreshold,
+      threshold:
+        tileSize > 0
+          ? Math.min(opts.farThreshold, closeUpFrom, farCloseUps ? SMALL_CANDIDATE_MIN : 1)
+          : opts.farThreshold,
     }),
   ]);
   const farFaces = async (lb: Letterboxed) => (await far.detect(lb)).filter((d) => d.score >= opts.farThreshold);
@@ -86,6 +105,20 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<Detec
   const confirmed = async (img: RgbImage, candidate: Detection): Promise<Detection[]> => {
     const faces = await near.detect(await closeUp(img, candidate.box, near.side));
     return faces.filter((d) => d.score >= Math.max(opts.nearThreshold, CLOSE_UP_MIN));
+  };
+  // the far model's own look at a small candidate, magnified: only a face that covers the candidate
+  // counts. Candidates close together (a crowd, the same spot in two tiles) share a look.
+  const lookedAgain = async (img: RgbImage, candidate: Detection, looks: FarLook[]): Promise<Detection[]> => {
+    const b = candidate.box;
+    const [cx, cy] = [(b.x1 + b.x2) / 2, (b.y1 + b.y2) / 2];
+    const shared = (l: FarLook) =>
+      Math.abs(l.cx - cx) * img.width <= FAR_LOOK_SHARED_PX && Math.abs(l.cy - cy) * img.height <= FAR_LOOK_SHARED_PX;
+    let look = looks.find(shared);
+    if (!look) {
+      const faces = await far.detect(await squareAround(img, b, FAR_LOOK_PX, far.side));
+      looks.push((look = { cx, cy, faces: faces.filter((d) => d.score >= FAR_LOOK_MIN) }));
+    }
+    return look.faces.filter((d) => d.box.x1 <= cx && cx <= d.box.x2 && d.box.y1 <= cy && cy <= d.box.y2);
   };
   return {
     models: [near.id, far.id],
@@ -102,10 +135,17 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<Detec
       const corrected = exposureCorrected(lb.data, exposure);
       if (corrected) found.push(...(await both({ ...lb, data: corrected })));
       const tiles = await tileInputs(img, tileSize, far.side, (t) => blazefaceInput(far.side, t).height);
+      const looks: FarLook[] = [];
       for (const t of tiles) {
         for (const d of await far.detect(t)) {
-          if (d.score >= opts.farThreshold) found.push(d);
-          else found.push(...(await confirmed(img, d)));
+          if (d.score >= opts.farThreshold) {
+            found.push(d);
+            continue;
+          }
+          const small = farCloseUps && (d.box.y2 - d.box.y1) * img.height <= FAR_LOOK_BELOW_PX;
+          if (d.score < closeUpFrom && !small) continue;
+          const faces = await confirmed(img, d);
+          found.push(...(faces.length > 0 ? faces : small ? await lookedAgain(img, d, looks) : []));
         }
       }
       return found;
@@ -114,6 +154,13 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<Detec
       await Promise.all([near.close(), far.close()]);
     },
   };
+}
+
+/** the far model's magnified look around a candidate (centre in the image's 0-1 coordinates), in one frame */
+interface FarLook {
+  cx: number;
+  cy: number;
+  faces: Detection[];
 }
 
 interface BlazefaceModel {
