@@ -579,7 +579,7 @@ export const VisionConfig = z.strictObject({
     .union([z.literal(0), z.number().int().min(256).max(8192)])
     .default(768)
     .describe(
-      'faces are also searched in overlapping tiles of this many pixels a side in frames larger than about that, so small faces (most from 20 px, nearly all from 32 px) are found in a 1080p or 4K frame, at its edges, or in a panoramic strip (a small one the far model is unsure of is confirmed by the near model on a close-up); 0 searches the whole frame only (a frame more than 4 times as wide as high, or high as wide, is then redacted whole)',
+      'faces are also searched in overlapping tiles of this many pixels a side in frames larger than about that, so small faces (most from 14 px, nearly all from 16 px) are found in a 1080p or 4K frame, at its edges, or in a panoramic strip (a small one the far model is unsure of is confirmed by the near model on a close-up, or by the far model on a magnified look); 0 searches the whole frame only (a frame more than 4 times as wide as high, or high as wide, is then redacted whole)',
     ),
   searchUpsideDown: z
     .boolean()
