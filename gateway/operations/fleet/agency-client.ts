@@ -16,6 +16,7 @@ export async function readAgencyConfig(file: string): Promise<Readonly<AgencyCon
  * A client of the agency's broker, under a client id of its own (never a gateway's): by default a
  * short-lived one with a clean session; the archive keeps a session of its own. `onMessage` is
  * attached before the connection is made: a kept session's messages follow the CONNACK at once.
+ * It takes one message at a time, and each is acknowledged only once its promise resolves.
  */
 export async function connectAgency(
   a: Readonly<AgencyConfig>,
@@ -23,7 +24,7 @@ export async function connectAgency(
     clientId: `veilgate-cli-${randomBytes(4).toString('hex')}`,
     clean: true,
   },
-  onMessage?: (topic: string, payload: Buffer) => void,
+  onMessage?: (topic: string, payload: Buffer) => Promise<void>,
 ): Promise<MqttClient> {
   const urls = upstreamUrls(a.upstream);
   const client = mqtt.connect(urls[0]!, {
@@ -37,7 +38,15 @@ export async function connectAgency(
     ...(urls.length > 1 ? { servers: upstreamServers(a.upstream) } : {}),
     ...upstreamAuth(a.upstream),
   });
-  if (onMessage) client.on('message', onMessage);
+  // mqtt.js sends the PUBACK when this calls back, and reads the next message after it
+  if (onMessage)
+    client.handleMessage = (packet, done) => {
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      onMessage(packet.topic, payload).then(
+        () => done(),
+        (e: Error) => done(e),
+      );
+    };
   try {
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());

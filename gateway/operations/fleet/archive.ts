@@ -1,9 +1,11 @@
-import { appendFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { z } from 'zod';
 import { FLEET_LEVEL, GatewayHealth, isDeviceId, PolicyRef, PolicyStatus } from '../../../devices/index.ts';
+import { appendSynced } from '../../foundation/storage/append-synced.ts';
 import { cutTornTail } from '../../foundation/storage/jsonl-log.ts';
+import { replaceFile } from '../../foundation/storage/replace-file.ts';
 
 /**
  * One line of the agency's archive (`DIR/events.jsonl`): what a gateway sent, as counted by the fleet
@@ -47,18 +49,24 @@ export const archiveFiles = (dir: string) => ({
 /**
  * Files what the gateways send the agency's broker: record envelopes, status changes and the policy
  * each has in force in `events.jsonl`; every signed audit head in `heads/{gatewayId}.jsonl` (what
- * `fleet status --heads` checks) and each gateway's audit key in `keys/{gatewayId}.pem`. Written
- * before the message handler returns, that is before mqtt.js acknowledges it: with a persistent
- * session the broker keeps what arrives while the archiver is down.
+ * `fleet status --heads` checks) and each gateway's audit key in `keys/{gatewayId}.pem`. Resolves
+ * once it is on the disk (flushed, not only written): mqtt.js acknowledges the message after that,
+ * so a crash or a power cut before it leaves the message with the broker, which keeps what arrives
+ * for the archive's persistent session while it is down.
  */
-export function archiveMessage(dir: string, prefix: string, topic: string, payload: Buffer, now = new Date()): void {
+export async function archiveMessage(
+  dir: string,
+  prefix: string,
+  topic: string,
+  payload: Buffer,
+  now = new Date(),
+): Promise<void> {
   if (!topic.startsWith(`${prefix}/`) || payload.length === 0) return;
   const parts = topic.slice(prefix.length + 1).split('/');
   const files = archiveFiles(dir);
   const at = now.toISOString();
   const gatewayId = parts[0]!;
   if (gatewayId === FLEET_LEVEL || !isDeviceId(gatewayId)) return;
-  const add = (e: ArchivedEvent) => appendFileSync(files.events, `${JSON.stringify(e)}\n`);
   const text = payload.toString('utf8');
   // a failed write (a full disk) is thrown: the caller stops before the message is acknowledged
   let parsed: ArchivedEvent | { heads: string } | { key: string } | null;
@@ -69,9 +77,9 @@ export function archiveMessage(dir: string, prefix: string, topic: string, paylo
     return;
   }
   if (!parsed) return;
-  if ('heads' in parsed) appendFileSync(join(files.heads, `${gatewayId}.jsonl`), `${parsed.heads}\n`);
-  else if ('key' in parsed) writeFileSync(join(files.keys, `${gatewayId}.pem`), parsed.key);
-  else add(parsed);
+  if ('heads' in parsed) await appendSynced(join(files.heads, `${gatewayId}.jsonl`), `${parsed.heads}\n`);
+  else if ('key' in parsed) await replaceFile(join(files.keys, `${gatewayId}.pem`), parsed.key);
+  else await appendSynced(files.events, `${JSON.stringify(parsed)}\n`);
 }
 
 function parseMessage(
@@ -114,23 +122,24 @@ function parseMessage(
 
 /**
  * What files each message, made ready to append (a torn last line from a failed write is cut first).
- * A message that cannot be written goes to `failed`, which must stop the process before mqtt.js
- * acknowledges it: the broker then keeps it, and what follows, for the next start.
+ * mqtt.js acknowledges a message once its promise resolves. A message that cannot be written goes
+ * to `failed`, which must stop the process before that: the broker then keeps it, and what follows,
+ * for the next start.
  */
 export async function archiveHandler(
   dir: string,
   prefix: string,
   failed: (e: Error) => never,
-): Promise<(topic: string, payload: Buffer) => void> {
+): Promise<(topic: string, payload: Buffer) => Promise<void>> {
   const files = archiveFiles(dir);
   mkdirSync(files.heads, { recursive: true });
   mkdirSync(files.keys, { recursive: true });
   // a torn last line's message was never acknowledged: the broker sends it again, and the next
   // line must not be appended to it
   for (const f of [files.events, ...headFiles(files.heads)]) await cutTornTail(f);
-  return (topic, payload) => {
+  return async (topic, payload) => {
     try {
-      archiveMessage(dir, prefix, topic, payload);
+      await archiveMessage(dir, prefix, topic, payload);
     } catch (e) {
       failed(e as Error);
     }

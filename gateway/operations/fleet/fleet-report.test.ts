@@ -13,15 +13,21 @@ import { agencyBroker } from '../../test/agency-broker.ts';
 import { runVeilgate } from '../../test/run-veilgate.ts';
 import { startHarness, waitFor } from '../../test/harness.ts';
 import { mountSmallDisk, SMALL_DISK_UNAVAILABLE } from '../../test/small-disk.ts';
+import { bundledScript } from '../../test/bundled-script.ts';
 import type { FleetReport } from './index.ts';
 
 const BIN = new URL('../cli/dev.js', import.meta.url).pathname;
 const CHROMIUM = '/usr/bin/chromium';
 
-/** `veilgate fleet archive` as the agency runs it: its own process, stopped with Ctrl-C. */
-async function startArchiver(config: string, out: string) {
-  const p: ChildProcess = spawn(process.execPath, [BIN, 'fleet', 'archive', '--config', config, '--out', out], {
+/**
+ * `veilgate fleet archive` as the agency runs it: its own process, stopped with Ctrl-C; `faults`, a
+ * bundled gateway/test/fault-fs.ts, is loaded first when given (with `env` saying what to break).
+ */
+async function startArchiver(config: string, out: string, opts: { faults?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const args = [...(opts.faults ? ['--import', opts.faults] : []), BIN, 'fleet', 'archive'];
+  const p: ChildProcess = spawn(process.execPath, [...args, '--config', config, '--out', out], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env },
   });
   let output = '';
   p.stdout!.on('data', (d) => (output += d));
@@ -31,6 +37,7 @@ async function startArchiver(config: string, out: string) {
   return {
     output: () => output,
     exitCode: () => p.exitCode,
+    signal: () => p.signalCode,
     exited,
     async stop() {
       if (p.exitCode === null && p.signalCode === null) p.kill('SIGINT');
@@ -42,6 +49,18 @@ async function startArchiver(config: string, out: string) {
     },
   };
 }
+
+/** a record's envelope as gateway gw-x sends it upstream, for the archive's fault tests */
+const envelope = (i: number) =>
+  JSON.stringify({
+    schemaVersion: 1,
+    id: `rec-${i}`,
+    gatewayId: 'gw-x',
+    deviceId: 'door-1',
+    recordType: 'door',
+    policy: { id: 'p', version: 1, sha256: 'c'.repeat(64) },
+    fields: { open: true },
+  });
 
 test('fleet report counts what the archive kept: records by gateway and type, policies, an outage, audit continuity; in html, md and json', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'veilgate-fleet-report-'));
@@ -177,16 +196,6 @@ test(
     t.after(() => first.stop());
     const gw = await mqtt.connectAsync(agency.url, { clientId: 'veilgate-gw-x', reconnectPeriod: 0 });
     t.after(() => gw.endAsync());
-    const envelope = (i: number) =>
-      JSON.stringify({
-        schemaVersion: 1,
-        id: `rec-${i}`,
-        gatewayId: 'gw-x',
-        deviceId: 'door-1',
-        recordType: 'door',
-        policy: { id: 'p', version: 1, sha256: 'c'.repeat(64) },
-        fields: { open: true },
-      });
     // the gateway's records keep coming; the archive fills the disk and stops with the reason
     const sent = 40;
     for (let i = 0; i < sent; i++) await gw.publishAsync('veilgate/gw-x/door-1/door', envelope(i), { qos: 1 });
@@ -217,3 +226,43 @@ test(
     );
   },
 );
+
+test('the archive keeps each message on the disk before acknowledging it: killed before a flush, it loses nothing', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'veilgate-fleet-sync-'));
+  const agency = await agencyBroker();
+  t.after(async () => {
+    await agency.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const faults = await bundledScript(new URL('../../test/fault-fs.ts', import.meta.url).pathname, dir);
+  const config = join(dir, 'agency.yaml');
+  await writeFile(config, `upstream:\n  url: ${agency.url}\n`);
+  const archive = join(dir, 'archive');
+  // killed (SIGKILL) at its 4th fdatasync: the 4th record is written but not yet flushed to the disk
+  const first = await startArchiver(config, archive, { faults, env: { VEILGATE_FAULT: 'datasync:4:kill' } });
+  t.after(() => first.stop());
+  const gw = await mqtt.connectAsync(agency.url, { clientId: 'veilgate-gw-x', reconnectPeriod: 0 });
+  t.after(() => gw.endAsync());
+  const sent = 10;
+  for (let i = 0; i < sent; i++) await gw.publishAsync('veilgate/gw-x/door-1/door', envelope(i), { qos: 1 });
+  await waitFor('the archive killed at its 4th flush', () => first.signal() !== null || first.exitCode() !== null);
+  assert.equal(first.signal(), 'SIGKILL', `killed by the fault, not exited: ${first.output()}`);
+  const ids = async () =>
+    (await readFile(join(archive, 'events.jsonl'), 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { id: string }).id);
+  assert.deepEqual(await ids(), ['rec-0', 'rec-1', 'rec-2', 'rec-3']);
+  const counts = join(dir, 'counts.json');
+  const again = await startArchiver(config, archive, { faults, env: { VEILGATE_FAULT_COUNT: counts } });
+  t.after(() => again.stop());
+  await waitFor('every record in the archive', async () => (await ids()).includes(`rec-${sent - 1}`));
+  assert.equal(await again.stop(), 0);
+  // the 4th was never acknowledged, so the broker sent it again: at least once, and nothing lost
+  const all = Array.from({ length: sent }, (_, i) => `rec-${i}`);
+  assert.deepEqual(await ids(), [...all.slice(0, 4), ...all.slice(3)]);
+  const synced = (JSON.parse(await readFile(counts, 'utf8')) as { datasync?: number }).datasync;
+  assert.equal(synced, sent - 3, 'one flush to the disk for each message of the second run');
+  const report = await runVeilgate(['fleet', 'report', '--archive', archive, '--format', 'json']);
+  assert.equal((JSON.parse(report.stdout) as FleetReport).records.total, sent, 'the report counts each record once');
+});
