@@ -23,8 +23,8 @@ const SETTINGS: Array<[string, Partial<z.input<typeof VisionConfig>>, Partial<Vi
   ['whole frame only', { faceTileSize: 0, searchUpsideDown: false }],
   ['+ upside down', { faceTileSize: 0, searchUpsideDown: true }],
   ['defaults (tiles 768, upside down)', {}],
-  ['no magnified looks (before)', {}, { farCloseUps: false }],
-  ['no magnified looks, close-ups from 0.45', {}, { closeUpFrom: 0.45, farCloseUps: false }],
+  ['no magnified looks (before)', {}, { magnifiedLooks: false }],
+  ['no magnified looks, close-ups from 0.45', {}, { closeUpFrom: 0.45, magnifiedLooks: false }],
   ['tiles 512, upside down', { faceTileSize: 512 }],
   ['tiles 1280, upside down', { faceTileSize: 1280 }],
 ];
@@ -124,7 +124,7 @@ export async function benchRobustness(): Promise<void> {
 async function headsAloneBySize(): Promise<void> {
   for (const [label, models] of [
     ['the defaults', {}],
-    ['no magnified looks', { farCloseUps: false }],
+    ['no magnified looks', { magnifiedLooks: false }],
   ] as const)
     await headsAlone(label, models);
 }

@@ -21,7 +21,7 @@ export interface VisionOptions {
   /** the least far-model score in a tile that gets a close-up; the face detector's own unless a bench compares */
   closeUpFrom?: number;
   /** the far model's magnified look at small candidates; on unless a bench compares */
-  farCloseUps?: boolean;
+  magnifiedLooks?: boolean;
 }
 
 /**
@@ -46,7 +46,7 @@ export async function createVisionDetector(opts: VisionOptions): Promise<Detecto
       tileSize: opts.faceTileSize ?? 0,
       upsideDown: opts.searchUpsideDown ?? false,
       ...(opts.closeUpFrom === undefined ? {} : { closeUpFrom: opts.closeUpFrom }),
-      ...(opts.farCloseUps === undefined ? {} : { farCloseUps: opts.farCloseUps }),
+      ...(opts.magnifiedLooks === undefined ? {} : { magnifiedLooks: opts.magnifiedLooks }),
     }),
     createCocoSsd({
       personThreshold: opts.personThreshold,

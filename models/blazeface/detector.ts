@@ -40,7 +40,7 @@ export interface FaceSearchOptions {
   /** the least far-model score in a tile that gets a close-up; TILE_CANDIDATE_MIN unless a bench compares */
   closeUpFrom?: number;
   /** a magnified look by the far model at small candidates the near model leaves; on unless a bench compares */
-  farCloseUps?: boolean;
+  magnifiedLooks?: boolean;
 }
 
 /** The model id of the whole-frame region for a frame too blown out to search (`exposure.ts`). */
@@ -73,7 +73,7 @@ const SMALL_CANDIDATE_MIN = 0.2;
 const FAR_LOOK_PX = 128;
 /** a candidate this close (image pixels) to one already looked at is judged from that look, well inside its square */
 const FAR_LOOK_SHARED_PX = 32;
-/** the far model's least score on that magnified square: faces of 12-14 px 0.78-0.93, no face at most 0.74 */
+/** the far model's least score on that magnified square: faces of 12-14 px 0.78-0.93, no people 0.74 at most */
 const FAR_LOOK_MIN = 0.78;
 
 /**
@@ -86,7 +86,7 @@ const FAR_LOOK_MIN = 0.78;
  * as one face covering the whole of it, so it is redacted whole: fail closed.
  */
 export async function createFaceDetector(opts: FaceSearchOptions): Promise<Detector> {
-  const { tileSize = 0, upsideDown = false, closeUpFrom = TILE_CANDIDATE_MIN, farCloseUps = true } = opts;
+  const { tileSize = 0, upsideDown = false, closeUpFrom = TILE_CANDIDATE_MIN, magnifiedLooks = true } = opts;
   const [near, far] = await Promise.all([
     openBlazeface({ variant: 'blazeface-front-128', threshold: opts.nearThreshold }),
     // in tiles the far model also names candidates below its threshold, for a close-up
@@ -94,7 +94,7 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<Detec
       variant: 'blazeface-back-256',
       threshold:
         tileSize > 0
-          ? Math.min(opts.farThreshold, closeUpFrom, farCloseUps ? SMALL_CANDIDATE_MIN : 1)
+          ? Math.min(opts.farThreshold, closeUpFrom, magnifiedLooks ? SMALL_CANDIDATE_MIN : 1)
           : opts.farThreshold,
     }),
   ]);
@@ -142,7 +142,7 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<Detec
             found.push(d);
             continue;
           }
-          const small = farCloseUps && (d.box.y2 - d.box.y1) * img.height <= FAR_LOOK_BELOW_PX;
+          const small = magnifiedLooks && (d.box.y2 - d.box.y1) * img.height <= FAR_LOOK_BELOW_PX;
           if (d.score < closeUpFrom && !small) continue;
           const faces = await confirmed(img, d);
           found.push(...(faces.length > 0 ? faces : small ? await lookedAgain(img, d, looks) : []));
