@@ -20,6 +20,8 @@ export interface VisionOptions {
   searchUpsideDown?: boolean;
   /** the least far-model score in a tile that gets a close-up; the face detector's own unless a bench compares */
   closeUpFrom?: number;
+  /** the same for a candidate its close-up magnifies; the face detector's own unless a bench compares */
+  smallCloseUpFrom?: number;
   /** the far model's magnified look at small candidates; on unless a bench compares */
   magnifiedLooks?: boolean;
 }
@@ -46,6 +48,7 @@ export async function createVisionDetector(opts: VisionOptions): Promise<Detecto
       tileSize: opts.faceTileSize ?? 0,
       upsideDown: opts.searchUpsideDown ?? false,
       ...(opts.closeUpFrom === undefined ? {} : { closeUpFrom: opts.closeUpFrom }),
+      ...(opts.smallCloseUpFrom === undefined ? {} : { smallCloseUpFrom: opts.smallCloseUpFrom }),
       ...(opts.magnifiedLooks === undefined ? {} : { magnifiedLooks: opts.magnifiedLooks }),
     }),
     createCocoSsd({

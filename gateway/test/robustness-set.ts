@@ -55,8 +55,18 @@ async function placed(width: number, height: number, facePx: number, x: number, 
 
 const same = (name: Photo, s: Sharp) => jpeg(s).then((j) => ({ jpeg: j, face: PHOTO_FACES[name] }));
 
-/** the astronaut's head alone (no shoulders for a person detector), its face `facePx` high, at (x, y) */
-export async function headOnly(width: number, height: number, facePx: number, x: number, y: number): Promise<Variant> {
+/**
+ * the astronaut's head alone (no shoulders for a person detector), its face `facePx` high, at (x, y)
+ * of a plain frame or of `background` (an image `width` by `height`)
+ */
+export async function headOnly(
+  width: number,
+  height: number,
+  facePx: number,
+  x: number,
+  y: number,
+  background?: Buffer,
+): Promise<Variant> {
   const f = PHOTO_FACES['astronaut.png'];
   const crop = { left: f.x1 - 40, top: f.y1 - 50, width: f.x2 - f.x1 + 80, height: f.y2 - f.y1 + 80 };
   const scale = facePx / (f.y2 - f.y1);
@@ -65,9 +75,11 @@ export async function headOnly(width: number, height: number, facePx: number, x:
     .resize(Math.round(crop.width * scale), Math.round(crop.height * scale))
     .png()
     .toBuffer();
-  const frame = sharp({ create: { width, height, channels: 3, background: { r: 118, g: 122, b: 112 } } }).composite([
-    { input: head, left: x, top: y },
-  ]);
+  const frame = (
+    background
+      ? sharp(background)
+      : sharp({ create: { width, height, channels: 3, background: { r: 118, g: 122, b: 112 } } })
+  ).composite([{ input: head, left: x, top: y }]);
   const at = (v: number, o: number) => Math.round(o + v * scale);
   return {
     jpeg: await jpeg(sharp(await frame.png().toBuffer()).removeAlpha()),

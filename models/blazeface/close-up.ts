@@ -5,6 +5,17 @@ import type { Letterboxed } from '../letterbox.ts';
 /** How much of the image around a candidate the close-up holds: three times its size, a head and its surroundings. */
 const CONTEXT = 3;
 
+/** the larger side of a box (0-1 coordinates) in the image's pixels */
+export const boxPixels = (img: { width: number; height: number }, box: Box) =>
+  Math.max((box.x2 - box.x1) * img.width, (box.y2 - box.y1) * img.height);
+
+/**
+ * Whether the close-up of a candidate grows it (its square is smaller than `side`): a few thousand
+ * pixels interpolated here, where a larger square is cut and shrunk by sharp.
+ */
+export const magnifies = (img: { width: number; height: number }, box: Box, side: number) =>
+  CONTEXT * boxPixels(img, box) < side;
+
 /**
  * The image around a candidate face (a box in the image's 0-1 coordinates): a square CONTEXT times
  * the box's larger side, centred on it and moved inside the image, scaled to `side` pixels a side.
@@ -12,8 +23,7 @@ const CONTEXT = 3;
  * back to the whole image.
  */
 export function closeUp(img: RgbImage, box: Box, side: number): Promise<Letterboxed> {
-  const boxPx = Math.max((box.x2 - box.x1) * img.width, (box.y2 - box.y1) * img.height);
-  return squareAround(img, box, CONTEXT * boxPx, side);
+  return squareAround(img, box, CONTEXT * boxPixels(img, box), side);
 }
 
 /**

@@ -5,7 +5,7 @@ import { exposureCorrected, exposureOf, UNSEARCHABLE_BLOWN } from '../exposure.t
 import { tileInputs, turned } from '../tiles.ts';
 import { openSession, ort } from '../session.ts';
 import { blazefaceAnchors } from './anchors.ts';
-import { closeUp, squareAround } from './close-up.ts';
+import { closeUp, magnifies, squareAround } from './close-up.ts';
 import { blazefaceInput, withInputHeight } from './input-size.ts';
 import type { Detector } from '../detector.ts';
 
@@ -39,6 +39,8 @@ export interface FaceSearchOptions {
   upsideDown?: boolean;
   /** the least far-model score in a tile that gets a close-up; TILE_CANDIDATE_MIN unless a bench compares */
   closeUpFrom?: number;
+  /** the same for a candidate its close-up magnifies; SMALL_CLOSE_UP_MIN unless a bench compares */
+  smallCloseUpFrom?: number;
   /** a magnified look by the far model at small candidates the near model leaves; on unless a bench compares */
   magnifiedLooks?: boolean;
 }
@@ -56,6 +58,13 @@ const TURNED_MIN_SCORE = 0.76;
  */
 const TILE_CANDIDATE_MIN = 0.3;
 /**
+ * the same for a candidate small enough that its close-up magnifies it (at most 42 px at 1080p):
+ * heads alone of 16-24 px before clutter (a building, a room) often score 0.1-0.3 in a tile, and
+ * such a close-up costs a third of one that sharp shrinks (docs/performance.md, "Heads alone in
+ * real scenes")
+ */
+const SMALL_CLOSE_UP_MIN = 0.1;
+/**
  * the near model's least score on a close-up that makes a tile's candidate a face: small faces
  * 0.84-0.97, cups, cats and CCTV clutter at most 0.78 (docs/performance.md, "Heads alone: a close-up"
  * and "Close-ups from 0.3")
@@ -65,8 +74,8 @@ const CLOSE_UP_MIN = 0.8;
  * a candidate box at most this tall (image pixels) may be a face of 12-16 px, too blurred in a
  * close-up for the near model: when the near model does not confirm it, the far model looks at the
  * FAR_LOOK_PX square around it, magnified twice (docs/performance.md, "A magnified look for the
- * smallest faces"). Such small candidates count from SMALL_CANDIDATE_MIN: 12 px heads alone score
- * 0.2-0.3 in a tile.
+ * smallest faces"). Only a small candidate from SMALL_CANDIDATE_MIN gets a look: 12 px heads alone
+ * score 0.2-0.3 in a tile, and looks at lower scores find false faces ("Heads alone in real scenes").
  */
 const FAR_LOOK_BELOW_PX = 32;
 const SMALL_CANDIDATE_MIN = 0.2;
@@ -87,6 +96,7 @@ const FAR_LOOK_MIN = 0.78;
  */
 export async function createFaceDetector(opts: FaceSearchOptions): Promise<Detector> {
   const { tileSize = 0, upsideDown = false, closeUpFrom = TILE_CANDIDATE_MIN, magnifiedLooks = true } = opts;
+  const smallCloseUpFrom = Math.min(opts.smallCloseUpFrom ?? SMALL_CLOSE_UP_MIN, closeUpFrom);
   const [near, far] = await Promise.all([
     openBlazeface({ variant: 'blazeface-front-128', threshold: opts.nearThreshold }),
     // in tiles the far model also names candidates below its threshold, for a close-up
@@ -94,7 +104,7 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<Detec
       variant: 'blazeface-back-256',
       threshold:
         tileSize > 0
-          ? Math.min(opts.farThreshold, closeUpFrom, magnifiedLooks ? SMALL_CANDIDATE_MIN : 1)
+          ? Math.min(opts.farThreshold, smallCloseUpFrom, magnifiedLooks ? SMALL_CANDIDATE_MIN : 1)
           : opts.farThreshold,
     }),
   ]);
@@ -142,10 +152,11 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<Detec
             found.push(d);
             continue;
           }
-          const small = magnifiedLooks && (d.box.y2 - d.box.y1) * img.height <= FAR_LOOK_BELOW_PX;
-          if (d.score < closeUpFrom && !small) continue;
+          const look =
+            magnifiedLooks && d.score >= SMALL_CANDIDATE_MIN && (d.box.y2 - d.box.y1) * img.height <= FAR_LOOK_BELOW_PX;
+          if (d.score < (magnifies(img, d.box, near.side) ? smallCloseUpFrom : closeUpFrom) && !look) continue;
           const faces = await confirmed(img, d);
-          found.push(...(faces.length > 0 ? faces : small ? await lookedAgain(img, d, looks) : []));
+          found.push(...(faces.length > 0 ? faces : look ? await lookedAgain(img, d, looks) : []));
         }
       }
       return found;
