@@ -1,4 +1,5 @@
 import { createFaceDetector } from './blazeface/detector.ts';
+import { headBand } from './head-band.ts';
 import { createCocoSsd } from './coco-ssd/detector.ts';
 import type { SsdModelId } from './model-names.ts';
 import type { Detector } from './detector.ts';
@@ -24,6 +25,8 @@ export interface VisionOptions {
   smallCloseUpFrom?: number;
   /** the far model's magnified look at small candidates; on unless a bench compares */
   magnifiedLooks?: boolean;
+  /** close-ups and looks at candidates inside persons' head bands too; off unless a bench compares */
+  closeUpsInHeadBands?: boolean;
 }
 
 /**
@@ -64,8 +67,21 @@ export async function createVisionDetector(opts: VisionOptions): Promise<Detecto
     models: [...whole.flatMap((p) => [...p.models]), ...text.models],
     async detect(img: RgbImage, scene?: string): Promise<Detection[]> {
       // together: one detector's libvips resize runs on the thread pool while the other's model runs
-      // (less wall time a frame for the same CPU: docs/performance.md, "Figures behind code choices")
-      const all: Detection[] = (await Promise.all(whole.map((p) => p.detect(img)))).flat();
+      // (less wall time a frame for the same CPU: docs/performance.md, "Figures behind code choices").
+      // The face search waits for the persons only before its close-ups: none is spent on a candidate
+      // inside a head band, which is redacted anyway (docs/performance.md, "Close-ups where no head band is")
+      const objectsFound = objects.detect(img);
+      // the persons as the result keeps them (merged per class, as below), so the bands are those redacted
+      const heads = objectsFound.then((ds) =>
+        opts.closeUpsInHeadBands
+          ? []
+          : nms(
+              ds.filter((d) => d.cls === 'person'),
+              MERGE,
+            ).map((d) => headBand(d.box, img.width, img.height)),
+      );
+      heads.catch(() => {}); // a failure is the persons' own, reported through objectsFound
+      const all: Detection[] = (await Promise.all([faces.detectOutside(img, heads), objectsFound])).flat();
       const vehicles = all.filter((d) => d.cls === 'vehicle').map((d) => growBox(d.box, VEHICLE_MARGIN));
       if (vehicles.length > 0) {
         // parked vehicles: the text found in unchanged pixels of the same scene is still there

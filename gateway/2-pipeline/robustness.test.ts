@@ -6,12 +6,15 @@ import { detailInside } from '../test/image-metrics.ts';
 import {
   headOnly,
   photo,
+  placed,
   PHOTO_FACES,
   redactVariant,
   REDACTED_BELOW,
   turnedPhoto,
   VARIANTS,
 } from '../test/robustness-set.ts';
+import { createVisionDetector } from '../../models/index.ts';
+import { VisionConfig } from '../foundation/config/schema.ts';
 import { defaultDetector } from '../test/vision-detector.ts';
 import { encodeRedacted, runPipeline } from './index.ts';
 
@@ -50,6 +53,26 @@ for (const scene of SCENES)
       assert.deepEqual(missed, []);
     },
   );
+
+test("a small face inside a found person's head band gets no close-up of its own, and is redacted with the head", async () => {
+  // the astronaut 160 px high in a 1080p frame: the person detector finds her, her 33 px face is
+  // only a candidate in its tile, one that a close-up would confirm
+  const v = await placed(1920, 1080, 33, 700, 400);
+  const left = await redactVariant(v, deps());
+  assert.equal(left.redactions.face ?? 0, 0, `no face of its own: ${JSON.stringify(left.redactions)}`);
+  assert.ok((left.redactions.head ?? 0) >= 1, 'the head band');
+  assert.ok(
+    left.after < left.before * REDACTED_BELOW,
+    `the face's detail fell from ${left.before} to ${left.after} only`,
+  );
+  const everywhere = await createVisionDetector({ ...VisionConfig.parse({}), closeUpsInHeadBands: true });
+  try {
+    const judged = await redactVariant(v, deps({ detector: everywhere }));
+    assert.ok((judged.redactions.face ?? 0) >= 1, 'a close-up in the head band finds the face: the test can tell');
+  } finally {
+    await everywhere.close();
+  }
+});
 
 test('a frame too blown out to search is redacted whole, counts no face, and no box of it leaves', async () => {
   const v = await VARIANTS['astronaut blown out (linear 2.8, 40)']!();

@@ -38,7 +38,7 @@ export async function turnedPhoto(name: Photo, deg: 90 | 180 | 270): Promise<Var
 }
 
 /** the astronaut scaled so that its face is `facePx` high, at (x, y) in a plain frame */
-async function placed(width: number, height: number, facePx: number, x: number, y: number): Promise<Variant> {
+export async function placed(width: number, height: number, facePx: number, x: number, y: number): Promise<Variant> {
   const f = PHOTO_FACES['astronaut.png'];
   const scale = facePx / (f.y2 - f.y1);
   const side = Math.round(S * scale);

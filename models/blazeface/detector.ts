@@ -1,5 +1,5 @@
 import { CATALOGUE, type ModelId } from '../catalogue.ts';
-import { clampBox, nms, type Detection, type RgbImage } from '../image.ts';
+import { clampBox, containsBox, nms, type Box, type Detection, type RgbImage } from '../image.ts';
 import { halve, letterbox, type Letterboxed } from '../letterbox.ts';
 import { exposureCorrected, exposureOf, UNSEARCHABLE_BLOWN } from '../exposure.ts';
 import { tileInputs, turned } from '../tiles.ts';
@@ -43,6 +43,16 @@ export interface FaceSearchOptions {
   smallCloseUpFrom?: number;
   /** a magnified look by the far model at small candidates the near model leaves; on unless a bench compares */
   magnifiedLooks?: boolean;
+}
+
+/** The face search; a caller that knows of regions redacted whatever they hold can spare it work there. */
+export interface FaceDetector extends Detector {
+  /**
+   * As `detect`, but a tile's candidate lying wholly inside one of `covered` (the head bands of the
+   * persons found in the same frame) gets no close-up and no look: it would be redacted anyway. A
+   * rejected `covered` rejects the search (the frame is withheld).
+   */
+  detectOutside(img: RgbImage, covered: Promise<readonly Box[]>): Promise<Detection[]>;
 }
 
 /** The model id of the whole-frame region for a frame too blown out to search (`exposure.ts`). */
@@ -94,7 +104,7 @@ const FAR_LOOK_MIN = 0.78;
  * that cannot be searched (mostly blown out, or too long for one pass with tiles off) is returned
  * as one face covering the whole of it, so it is redacted whole: fail closed.
  */
-export async function createFaceDetector(opts: FaceSearchOptions): Promise<Detector> {
+export async function createFaceDetector(opts: FaceSearchOptions): Promise<FaceDetector> {
   const { tileSize = 0, upsideDown = false, closeUpFrom = TILE_CANDIDATE_MIN, magnifiedLooks = true } = opts;
   const smallCloseUpFrom = Math.min(opts.smallCloseUpFrom ?? SMALL_CLOSE_UP_MIN, closeUpFrom);
   const [near, far] = await Promise.all([
@@ -130,42 +140,48 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<Detec
     }
     return look.faces.filter((d) => d.box.x1 <= cx && cx <= d.box.x2 && d.box.y1 <= cy && cy <= d.box.y2);
   };
+  const detectOutside = async (img: RgbImage, covered: Promise<readonly Box[]>): Promise<Detection[]> => {
+    const input = blazefaceInput(far.side, img);
+    const lb = await letterbox(img, input.width, input.height);
+    const exposure = exposureOf(lb);
+    const aspect = Math.max(img.width / img.height, img.height / img.width);
+    if (exposure.blown > UNSEARCHABLE_BLOWN || (tileSize === 0 && aspect > MAX_ASPECT_UNTILED))
+      return [{ cls: 'face', score: 1, box: { x1: 0, y1: 0, x2: 1, y2: 1 }, model: UNSEARCHABLE }];
+    const found = await both(lb);
+    // turned round, a coffee cup scores 0.73 with the near model; real faces 0.78 and up
+    if (upsideDown) found.push(...(await both(turned(lb))).filter((d) => d.score >= TURNED_MIN_SCORE));
+    const corrected = exposureCorrected(lb.data, exposure);
+    if (corrected) found.push(...(await both({ ...lb, data: corrected })));
+    const tiles = await tileInputs(img, tileSize, far.side, (t) => blazefaceInput(far.side, t).height);
+    const looks: FarLook[] = [];
+    for (const t of tiles) {
+      for (const d of await far.detect(t)) {
+        if (d.score >= opts.farThreshold) {
+          found.push(d);
+          continue;
+        }
+        const look =
+          magnifiedLooks && d.score >= SMALL_CANDIDATE_MIN && (d.box.y2 - d.box.y1) * img.height <= FAR_LOOK_BELOW_PX;
+        if (d.score < (magnifies(img, d.box, near.side) ? smallCloseUpFrom : closeUpFrom) && !look) continue;
+        // awaited only here: the far model's passes run while the persons are still being found
+        if ((await covered).some((c) => containsBox(c, d.box))) continue;
+        const faces = await confirmed(img, d);
+        found.push(...(faces.length > 0 ? faces : look ? await lookedAgain(img, d, looks) : []));
+      }
+    }
+    return found;
+  };
   return {
     models: [near.id, far.id],
-    async detect(img: RgbImage): Promise<Detection[]> {
-      const input = blazefaceInput(far.side, img);
-      const lb = await letterbox(img, input.width, input.height);
-      const exposure = exposureOf(lb);
-      const aspect = Math.max(img.width / img.height, img.height / img.width);
-      if (exposure.blown > UNSEARCHABLE_BLOWN || (tileSize === 0 && aspect > MAX_ASPECT_UNTILED))
-        return [{ cls: 'face', score: 1, box: { x1: 0, y1: 0, x2: 1, y2: 1 }, model: UNSEARCHABLE }];
-      const found = await both(lb);
-      // turned round, a coffee cup scores 0.73 with the near model; real faces 0.78 and up
-      if (upsideDown) found.push(...(await both(turned(lb))).filter((d) => d.score >= TURNED_MIN_SCORE));
-      const corrected = exposureCorrected(lb.data, exposure);
-      if (corrected) found.push(...(await both({ ...lb, data: corrected })));
-      const tiles = await tileInputs(img, tileSize, far.side, (t) => blazefaceInput(far.side, t).height);
-      const looks: FarLook[] = [];
-      for (const t of tiles) {
-        for (const d of await far.detect(t)) {
-          if (d.score >= opts.farThreshold) {
-            found.push(d);
-            continue;
-          }
-          const look =
-            magnifiedLooks && d.score >= SMALL_CANDIDATE_MIN && (d.box.y2 - d.box.y1) * img.height <= FAR_LOOK_BELOW_PX;
-          if (d.score < (magnifies(img, d.box, near.side) ? smallCloseUpFrom : closeUpFrom) && !look) continue;
-          const faces = await confirmed(img, d);
-          found.push(...(faces.length > 0 ? faces : look ? await lookedAgain(img, d, looks) : []));
-        }
-      }
-      return found;
-    },
+    detect: (img) => detectOutside(img, NOTHING_COVERED),
+    detectOutside,
     async close() {
       await Promise.all([near.close(), far.close()]);
     },
   };
 }
+
+const NOTHING_COVERED: Promise<readonly Box[]> = Promise.resolve([]);
 
 /** the far model's magnified look around a candidate (centre in the image's 0-1 coordinates), in one frame */
 interface FarLook {

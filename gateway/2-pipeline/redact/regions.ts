@@ -1,4 +1,4 @@
-import { UNSEARCHABLE, type Detection } from '../../../models/index.ts';
+import { headBand, UNSEARCHABLE, type Detection } from '../../../models/index.ts';
 import type { RedactChoice } from '../../../policies/index.ts';
 import type { Region } from '../frame.ts';
 
@@ -42,9 +42,8 @@ export function regionsFor(dets: readonly Detection[], width: number, height: nu
         out.push(grow({ x, y, w: bw, h: bh }, 'person', choice));
         continue;
       }
-      // the head is about the top seventh of a standing person; a quarter leaves room for pose and box error
-      const headH = Math.max(bh * 0.25, bw * 0.5);
-      out.push(grow({ x, y, w: bw, h: Math.min(headH, bh) }, 'head', choice));
+      const band = headBand(d.box, width, height);
+      out.push(grow({ x, y, w: bw, h: (band.y2 - band.y1) * height }, 'head', choice));
     }
   }
   return out;
