@@ -24,8 +24,9 @@ const SETTINGS: Array<[string, Partial<z.input<typeof VisionConfig>>, Partial<Vi
   ['whole frame only', { faceTileSize: 0, searchUpsideDown: false }],
   ['+ upside down', { faceTileSize: 0, searchUpsideDown: true }],
   ['defaults (tiles 768, upside down)', {}],
-  ['close-ups of small candidates from 0.3 (before)', {}, { smallCloseUpFrom: 0.3 }],
-  ['and no magnified looks (before that)', {}, { smallCloseUpFrom: 0.3, magnifiedLooks: false }],
+  ['close-ups in head bands too (before)', {}, { closeUpsInHeadBands: true }],
+  ['and small candidates from 0.3 (before that)', {}, { closeUpsInHeadBands: true, smallCloseUpFrom: 0.3 }],
+  ['and no magnified looks', {}, { closeUpsInHeadBands: true, smallCloseUpFrom: 0.3, magnifiedLooks: false }],
   ['tiles 512, upside down', { faceTileSize: 512 }],
   ['tiles 1280, upside down', { faceTileSize: 1280 }],
 ];
