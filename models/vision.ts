@@ -25,6 +25,8 @@ export interface VisionOptions {
   smallCloseUpFrom?: number;
   /** the far model's magnified look at small candidates; on unless a bench compares */
   magnifiedLooks?: boolean;
+  /** close-ups of a fixed square at doubtful candidates drawn too large; on unless a bench compares */
+  tightCloseUps?: boolean;
   /** close-ups and looks at candidates inside persons' head bands too; off unless a bench compares */
   closeUpsInHeadBands?: boolean;
 }
@@ -53,6 +55,7 @@ export async function createVisionDetector(opts: VisionOptions): Promise<Detecto
       ...(opts.closeUpFrom === undefined ? {} : { closeUpFrom: opts.closeUpFrom }),
       ...(opts.smallCloseUpFrom === undefined ? {} : { smallCloseUpFrom: opts.smallCloseUpFrom }),
       ...(opts.magnifiedLooks === undefined ? {} : { magnifiedLooks: opts.magnifiedLooks }),
+      ...(opts.tightCloseUps === undefined ? {} : { tightCloseUps: opts.tightCloseUps }),
     }),
     createCocoSsd({
       personThreshold: opts.personThreshold,

@@ -5,7 +5,7 @@ import { exposureCorrected, exposureOf, UNSEARCHABLE_BLOWN } from '../exposure.t
 import { tileInputs, turned } from '../tiles.ts';
 import { openSession, ort } from '../session.ts';
 import { blazefaceAnchors } from './anchors.ts';
-import { closeUp, magnifies, squareAround } from './close-up.ts';
+import { boxPixels, closeUp, magnifies, squareAround } from './close-up.ts';
 import { blazefaceInput, withInputHeight } from './input-size.ts';
 import type { Detector } from '../detector.ts';
 
@@ -43,6 +43,8 @@ export interface FaceSearchOptions {
   smallCloseUpFrom?: number;
   /** a magnified look by the far model at small candidates the near model leaves; on unless a bench compares */
   magnifiedLooks?: boolean;
+  /** a fixed square's close-up at doubtful candidates the far model may draw too large; on unless a bench compares */
+  tightCloseUps?: boolean;
 }
 
 /** The face search; a caller that knows of regions redacted whatever they hold can spare it work there. */
@@ -68,12 +70,20 @@ const TURNED_MIN_SCORE = 0.76;
  */
 const TILE_CANDIDATE_MIN = 0.3;
 /**
- * the same for a candidate small enough that its close-up magnifies it (at most 42 px at 1080p):
+ * the same for a candidate small enough that its close-up magnifies it (under 43 px):
  * heads alone of 16-24 px before clutter (a building, a room) often score 0.1-0.3 in a tile, and
  * such a close-up costs a third of one that sharp shrinks (docs/performance.md, "Heads alone in
  * real scenes")
  */
 const SMALL_CLOSE_UP_MIN = 0.1;
+/**
+ * a doubtful candidate (under TILE_CANDIDATE_MIN) up to this size may be a face of 16-20 px whose box
+ * the far model drew two to four times too large: its close-up is the TIGHT_SQUARE_PX square around
+ * its centre, not three times its box, which would shrink such a face to a few pixels
+ * (docs/performance.md, "Tight close-ups")
+ */
+const TIGHT_BELOW_PX = 64;
+const TIGHT_SQUARE_PX = 64;
 /**
  * the near model's least score on a close-up that makes a tile's candidate a face: small faces
  * 0.84-0.97, cups, cats and CCTV clutter at most 0.78 (docs/performance.md, "Heads alone: a close-up"
@@ -105,7 +115,13 @@ const FAR_LOOK_MIN = 0.78;
  * as one face covering the whole of it, so it is redacted whole: fail closed.
  */
 export async function createFaceDetector(opts: FaceSearchOptions): Promise<FaceDetector> {
-  const { tileSize = 0, upsideDown = false, closeUpFrom = TILE_CANDIDATE_MIN, magnifiedLooks = true } = opts;
+  const {
+    tileSize = 0,
+    upsideDown = false,
+    closeUpFrom = TILE_CANDIDATE_MIN,
+    magnifiedLooks = true,
+    tightCloseUps = true,
+  } = opts;
   const smallCloseUpFrom = Math.min(opts.smallCloseUpFrom ?? SMALL_CLOSE_UP_MIN, closeUpFrom);
   const [near, far] = await Promise.all([
     openBlazeface({ variant: 'blazeface-front-128', threshold: opts.nearThreshold }),
@@ -122,8 +138,11 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<FaceD
   const both = async (lb: Letterboxed) => [...(await near.detect(halve(lb))), ...(await farFaces(lb))];
   // a tile's candidate is a face when the near model, shown the image around it, is sure of one
   // there; its box is the near model's, which at that size places a face better than the far one's
-  const confirmed = async (img: RgbImage, candidate: Detection): Promise<Detection[]> => {
-    const faces = await near.detect(await closeUp(img, candidate.box, near.side));
+  const confirmed = async (img: RgbImage, candidate: Detection, tight: boolean): Promise<Detection[]> => {
+    const square = tight
+      ? squareAround(img, candidate.box, TIGHT_SQUARE_PX, near.side)
+      : closeUp(img, candidate.box, near.side);
+    const faces = await near.detect(await square);
     return faces.filter((d) => d.score >= Math.max(opts.nearThreshold, CLOSE_UP_MIN));
   };
   // the far model's own look at a small candidate, magnified: only a face that covers the candidate
@@ -162,10 +181,12 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<FaceD
         }
         const look =
           magnifiedLooks && d.score >= SMALL_CANDIDATE_MIN && (d.box.y2 - d.box.y1) * img.height <= FAR_LOOK_BELOW_PX;
-        if (d.score < (magnifies(img, d.box, near.side) ? smallCloseUpFrom : closeUpFrom) && !look) continue;
+        const magnified = magnifies(img, d.box, near.side);
+        const tight = tightCloseUps && !magnified && d.score < closeUpFrom && boxPixels(img, d.box) <= TIGHT_BELOW_PX;
+        if (d.score < (magnified || tight ? smallCloseUpFrom : closeUpFrom) && !look) continue;
         // awaited only here: the far model's passes run while the persons are still being found
         if ((await covered).some((c) => containsBox(c, d.box))) continue;
-        const faces = await confirmed(img, d);
+        const faces = await confirmed(img, d, tight);
         found.push(...(faces.length > 0 ? faces : look ? await lookedAgain(img, d, looks) : []));
       }
     }
