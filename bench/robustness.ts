@@ -24,9 +24,14 @@ const SETTINGS: Array<[string, Partial<z.input<typeof VisionConfig>>, Partial<Vi
   ['whole frame only', { faceTileSize: 0, searchUpsideDown: false }],
   ['+ upside down', { faceTileSize: 0, searchUpsideDown: true }],
   ['defaults (tiles 768, upside down)', {}],
-  ['close-ups in head bands too (before)', {}, { closeUpsInHeadBands: true }],
-  ['and small candidates from 0.3 (before that)', {}, { closeUpsInHeadBands: true, smallCloseUpFrom: 0.3 }],
-  ['and no magnified looks', {}, { closeUpsInHeadBands: true, smallCloseUpFrom: 0.3, magnifiedLooks: false }],
+  ['no tight close-ups (before)', {}, { tightCloseUps: false }],
+  ['and close-ups in head bands too', {}, { tightCloseUps: false, closeUpsInHeadBands: true }],
+  ['and small candidates from 0.3', {}, { tightCloseUps: false, closeUpsInHeadBands: true, smallCloseUpFrom: 0.3 }],
+  [
+    'and no magnified looks',
+    {},
+    { tightCloseUps: false, closeUpsInHeadBands: true, smallCloseUpFrom: 0.3, magnifiedLooks: false },
+  ],
   ['tiles 512, upside down', { faceTileSize: 512 }],
   ['tiles 1280, upside down', { faceTileSize: 1280 }],
 ];
@@ -127,8 +132,9 @@ export async function benchRobustness(): Promise<void> {
 async function headsAloneBySize(): Promise<void> {
   for (const [label, models] of [
     ['the defaults', {}],
-    ['close-ups of small candidates from 0.3', { smallCloseUpFrom: 0.3 }],
-    ['neither those nor magnified looks', { smallCloseUpFrom: 0.3, magnifiedLooks: false }],
+    ['no tight close-ups', { tightCloseUps: false }],
+    ['no tight close-ups, small candidates from 0.3', { tightCloseUps: false, smallCloseUpFrom: 0.3 }],
+    ['those and no magnified looks', { tightCloseUps: false, smallCloseUpFrom: 0.3, magnifiedLooks: false }],
   ] as const) {
     await headsAlone(label, models);
     await headsInScenes(label, models);
