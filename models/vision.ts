@@ -19,9 +19,7 @@ export interface VisionOptions {
   faceTileSize?: number;
   /** also search for faces upside down */
   searchUpsideDown?: boolean;
-  /** the least far-model score in a tile that gets a close-up; the face detector's own unless a bench compares */
-  closeUpFrom?: number;
-  /** the same for a candidate its close-up magnifies; the face detector's own unless a bench compares */
+  /** the least score of a small tile candidate for a close-up; the face detector's own unless a bench compares */
   smallCloseUpFrom?: number;
   /** the far model's magnified look at small candidates; on unless a bench compares */
   magnifiedLooks?: boolean;
@@ -52,7 +50,6 @@ export async function createVisionDetector(opts: VisionOptions): Promise<Detecto
       farThreshold: opts.farFaceThreshold,
       tileSize: opts.faceTileSize ?? 0,
       upsideDown: opts.searchUpsideDown ?? false,
-      ...(opts.closeUpFrom === undefined ? {} : { closeUpFrom: opts.closeUpFrom }),
       ...(opts.smallCloseUpFrom === undefined ? {} : { smallCloseUpFrom: opts.smallCloseUpFrom }),
       ...(opts.magnifiedLooks === undefined ? {} : { magnifiedLooks: opts.magnifiedLooks }),
       ...(opts.tightCloseUps === undefined ? {} : { tightCloseUps: opts.tightCloseUps }),

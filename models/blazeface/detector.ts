@@ -37,9 +37,7 @@ export interface FaceSearchOptions {
   tileSize?: number;
   /** also search each frame turned upside down (a camera mounted the wrong way round) */
   upsideDown?: boolean;
-  /** the least far-model score in a tile that gets a close-up; TILE_CANDIDATE_MIN unless a bench compares */
-  closeUpFrom?: number;
-  /** the same for a candidate its close-up magnifies; SMALL_CLOSE_UP_MIN unless a bench compares */
+  /** the least far-model score of a small tile candidate for a close-up; SMALL_CLOSE_UP_MIN unless a bench compares */
   smallCloseUpFrom?: number;
   /** a magnified look by the far model at small candidates the near model leaves; on unless a bench compares */
   magnifiedLooks?: boolean;
@@ -115,14 +113,8 @@ const FAR_LOOK_MIN = 0.78;
  * as one face covering the whole of it, so it is redacted whole: fail closed.
  */
 export async function createFaceDetector(opts: FaceSearchOptions): Promise<FaceDetector> {
-  const {
-    tileSize = 0,
-    upsideDown = false,
-    closeUpFrom = TILE_CANDIDATE_MIN,
-    magnifiedLooks = true,
-    tightCloseUps = true,
-  } = opts;
-  const smallCloseUpFrom = Math.min(opts.smallCloseUpFrom ?? SMALL_CLOSE_UP_MIN, closeUpFrom);
+  const { tileSize = 0, upsideDown = false, magnifiedLooks = true, tightCloseUps = true } = opts;
+  const smallCloseUpFrom = Math.min(opts.smallCloseUpFrom ?? SMALL_CLOSE_UP_MIN, TILE_CANDIDATE_MIN);
   const [near, far] = await Promise.all([
     openBlazeface({ variant: 'blazeface-front-128', threshold: opts.nearThreshold }),
     // in tiles the far model also names candidates below its threshold, for a close-up
@@ -182,8 +174,9 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<FaceD
         const look =
           magnifiedLooks && d.score >= SMALL_CANDIDATE_MIN && (d.box.y2 - d.box.y1) * img.height <= FAR_LOOK_BELOW_PX;
         const magnified = magnifies(img, d.box, near.side);
-        const tight = tightCloseUps && !magnified && d.score < closeUpFrom && boxPixels(img, d.box) <= TIGHT_BELOW_PX;
-        if (d.score < (magnified || tight ? smallCloseUpFrom : closeUpFrom) && !look) continue;
+        const tight =
+          tightCloseUps && !magnified && d.score < TILE_CANDIDATE_MIN && boxPixels(img, d.box) <= TIGHT_BELOW_PX;
+        if (d.score < (magnified || tight ? smallCloseUpFrom : TILE_CANDIDATE_MIN) && !look) continue;
         // awaited only here: the far model's passes run while the persons are still being found
         if ((await covered).some((c) => containsBox(c, d.box))) continue;
         const faces = await confirmed(img, d, tight);
