@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import sharp from 'sharp';
-import { sceneFrame, SCENES, scenesMissing } from '../fixtures/scenes.ts';
+import { SCENE_PLACES, sceneFrame, SCENES, scenesMissing } from '../fixtures/scenes.ts';
 import { vtestFrames, vtestMissing } from '../fixtures/vtest.ts';
 import { VisionConfig } from '../gateway/foundation/config/index.ts';
 import {
@@ -156,12 +156,12 @@ async function headsInScenes(label: string, models: Partial<VisionOptions>): Pro
   for (const px of [16, 20, 24, 32]) {
     let redacted = 0;
     for (const frame of frames)
-      for (let k = 0; k < 6; k++) {
-        const v = await headOnly(1920, 1080, px, 150 + 280 * k, 150 + 140 * k, frame);
+      for (const [x, y] of SCENE_PLACES) {
+        const v = await headOnly(1920, 1080, px, x, y, frame);
         const r = await redactVariant(v, { detector, redaction: DEFAULT_VISION.redact, maxPixels: 8192 ** 2 });
         redacted += r.after < r.before * REDACTED_BELOW ? 1 : 0;
       }
-    counts.push(`${px} px ${redacted}/${frames.length * 6}`);
+    counts.push(`${px} px ${redacted}/${frames.length * SCENE_PLACES.length}`);
   }
   await detector.close();
   console.log(`heads alone in ${SCENES.length} real scenes (opencv-doc) at 1080p with ${label}: ${counts.join(', ')}`);
