@@ -9,6 +9,7 @@ import { BUILD_DIR, modelPath, type ModelEntry } from './catalogue.ts';
  */
 const BUILDERS: Record<string, () => Promise<Uint8Array>> = {
   'ssd-mobilenet-v2-coco': async () => (await import('./coco-ssd/convert.ts')).convertCocoSsd(),
+  'face-ssd-mobilenetv1-256': async () => (await import('./face-ssd/convert.ts')).convertFaceSsd(),
   'ssd-mobilenet-v2-coco-int8': async () => (await import('./coco-ssd/quantized.ts')).buildQuantizedSsd(),
 };
 

@@ -49,6 +49,21 @@ export const CATALOGUE = {
     input: 'NHWC [1,256,256,3] RGB in [-1,1]',
     output: 'scores [1,512,1]+[1,384,1], boxes+6 keypoints [1,512,16]+[1,384,16]',
   },
+  'face-ssd-mobilenetv1-256': {
+    id: 'face-ssd-mobilenetv1-256',
+    task: 'a second look at the smallest faces (12-16 px), magnified',
+    source: {
+      package: '@vladmandic/face-api',
+      version: '1.7.15',
+      file: 'model/ssd_mobilenetv1_model (face-api.js weights; the network as face-api.js defines it in code)',
+    },
+    licence: 'MIT (face-api.js, trained on WIDER FACE)',
+    location: { kind: 'build', file: 'face-ssd-mobilenetv1-256.onnx' },
+    sha256: '0ea539422cbee2c6b23746e7a2e737b8062eb2c1f50e85516f97824dc79cb1d7',
+    input: 'NHWC [1,256,256,3] RGB 0-255 float',
+    output:
+      'scores [1,1284,1] (sigmoid), encodings [1,1284,4] ty,tx,th,tw, anchors [1284,4] ymin,xmin,ymax,xmax normalized',
+  },
   'ssd-mobilenet-v2-coco': {
     id: 'ssd-mobilenet-v2-coco',
     task: 'persons and vehicles',

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import sharp from 'sharp';
+import { squareAround } from '../blazeface/close-up.ts';
+import { createFaceDetector } from '../blazeface/detector.ts';
+import type { RgbImage } from '../image.ts';
+import { PHOTOS } from '../test/photos.ts';
+import { openFaceSsd, type FaceSsd } from './detector.ts';
+import { LOOK_MIN, LOOK_PX } from './look.ts';
+
+let ssd: FaceSsd;
+before(async () => {
+  ssd = await openFaceSsd();
+});
+after(() => ssd.close());
+
+const FACE = { x1: 173, y1: 74, x2: 277, y2: 178 }; // astronaut.png's face
+
+/** astronaut.png scaled so that its face is `px` high, the face's centre at (cx, cy) of a grey 320x240 frame */
+async function smallFace(px: number, cx: number, cy: number): Promise<RgbImage> {
+  const scale = px / (FACE.y2 - FACE.y1);
+  const side = Math.round(512 * scale);
+  const head = await sharp(join(PHOTOS, 'astronaut.png')).removeAlpha().resize(side, side).png().toBuffer();
+  const left = Math.round(cx - ((FACE.x1 + FACE.x2) / 2) * scale);
+  const top = Math.round(cy - ((FACE.y1 + FACE.y2) / 2) * scale);
+  const { data, info } = await sharp({
+    create: { width: 320, height: 240, channels: 3, background: { r: 118, g: 122, b: 112 } },
+  })
+    .composite([{ input: head, left, top }])
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+/** the look: the LOOK_PX square around (x, y), magnified to the SSD's input */
+const look = (img: RgbImage, x: number, y: number) =>
+  squareAround(
+    img,
+    { x1: x / img.width, y1: y / img.height, x2: x / img.width, y2: y / img.height },
+    LOOK_PX,
+    ssd.side,
+  );
+
+for (const px of [12, 14, 16])
+  test(`a face of ${px} px, magnified 4x from the square around a candidate a few pixels off it, is found where it is`, async () => {
+    const img = await smallFace(px, 160, 120);
+    const faces = await ssd.detect(await look(img, 166, 115), LOOK_MIN);
+    assert.equal(faces.length, 1, JSON.stringify(faces));
+    const b = faces[0]!.box;
+    const [cx, cy] = [((b.x1 + b.x2) / 2) * img.width, ((b.y1 + b.y2) / 2) * img.height];
+    assert.ok(
+      Math.hypot(cx - 160, cy - 120) < px / 2,
+      `the box's centre ${cx.toFixed(1)},${cy.toFixed(1)} is on the face`,
+    );
+    const h = (b.y2 - b.y1) * img.height;
+    assert.ok(h > px * 0.6 && h < px * 2, `the box is ${h.toFixed(1)} px high for a ${px} px face`);
+  });
+
+// the look is a second opinion on a far-model candidate in a tile: the controls, small in large frames
+// where tiles, close-ups and looks all run, must come out with no face
+for (const photo of ['coffee.png', 'chelsea.png'])
+  test(`${photo} (no person) small in 1080p and 4K frames gives the whole face search, looks included, no face`, async () => {
+    const search = await createFaceDetector({
+      nearThreshold: 0.6,
+      farThreshold: 0.85,
+      tileSize: 768,
+      upsideDown: true,
+    });
+    try {
+      const found: string[] = [];
+      for (const [width, height] of [
+        [1920, 1080],
+        [3840, 2160],
+      ] as const)
+        for (const wide of [48, 96, 192, 384]) {
+          const small = await sharp(join(PHOTOS, photo)).removeAlpha().resize(wide).png().toBuffer();
+          const { data } = await sharp({
+            create: { width, height, channels: 3, background: { r: 118, g: 122, b: 112 } },
+          })
+            .composite([{ input: small, left: Math.round(width * 0.37), top: Math.round(height * 0.41) }])
+            .removeAlpha()
+            .raw()
+            .toBuffer({ resolveWithObject: true });
+          for (const d of await search.detect({ data, width, height }))
+            found.push(`${wide} px wide in ${width}: ${d.model} ${d.score}`);
+        }
+      assert.deepEqual(found, []);
+    } finally {
+      await search.close();
+    }
+  });
