@@ -24,9 +24,14 @@ const SETTINGS: Array<[string, Partial<z.input<typeof VisionConfig>>, Partial<Vi
   ['whole frame only', { faceTileSize: 0, searchUpsideDown: false }],
   ['+ upside down', { faceTileSize: 0, searchUpsideDown: true }],
   ['defaults (tiles 768, upside down)', {}],
-  ['no tight close-ups (before)', {}, { tightCloseUps: false }],
-  ['and close-ups in head bands too', {}, { tightCloseUps: false, closeUpsInHeadBands: true }],
-  ['and small candidates from 0.3', {}, { tightCloseUps: false, closeUpsInHeadBands: true, smallCloseUpFrom: 0.3 }],
+  ["the far model's look (before)", {}, { ssdLooks: false }],
+  ['and no tight close-ups', {}, { ssdLooks: false, tightCloseUps: false }],
+  ['and close-ups in head bands too', {}, { ssdLooks: false, tightCloseUps: false, closeUpsInHeadBands: true }],
+  [
+    'and small candidates from 0.3',
+    {},
+    { ssdLooks: false, tightCloseUps: false, closeUpsInHeadBands: true, smallCloseUpFrom: 0.3 },
+  ],
   [
     'and no magnified looks',
     {},
@@ -138,9 +143,11 @@ export async function benchRobustness(): Promise<void> {
 async function headsAloneBySize(): Promise<void> {
   for (const [label, models] of [
     ['the defaults', {}],
-    ['no tight close-ups', { tightCloseUps: false }],
-    ['no tight close-ups, small candidates from 0.3', { tightCloseUps: false, smallCloseUpFrom: 0.3 }],
-    ['those and no magnified looks', { tightCloseUps: false, smallCloseUpFrom: 0.3, magnifiedLooks: false }],
+    ["the far model's look (before)", { ssdLooks: false }],
+    [
+      'no tight close-ups, small candidates from 0.3, no looks',
+      { tightCloseUps: false, smallCloseUpFrom: 0.3, magnifiedLooks: false },
+    ],
   ] as const) {
     await headsAlone(label, models);
     await headsInScenes(label, models);

@@ -21,8 +21,10 @@ export interface VisionOptions {
   searchUpsideDown?: boolean;
   /** the least score of a small tile candidate for a close-up; the face detector's own unless a bench compares */
   smallCloseUpFrom?: number;
-  /** the far model's magnified look at small candidates; on unless a bench compares */
+  /** magnified looks at small candidates; on unless a bench compares */
   magnifiedLooks?: boolean;
+  /** face-api.js's SSD looks where the far model's look finds nothing; on unless a bench compares */
+  ssdLooks?: boolean;
   /** close-ups of a fixed square at doubtful candidates drawn too large; on unless a bench compares */
   tightCloseUps?: boolean;
   /** close-ups and looks at candidates inside persons' head bands too; off unless a bench compares */
@@ -53,6 +55,7 @@ export async function createVisionDetector(opts: VisionOptions): Promise<Detecto
       ...(opts.smallCloseUpFrom === undefined ? {} : { smallCloseUpFrom: opts.smallCloseUpFrom }),
       ...(opts.magnifiedLooks === undefined ? {} : { magnifiedLooks: opts.magnifiedLooks }),
       ...(opts.tightCloseUps === undefined ? {} : { tightCloseUps: opts.tightCloseUps }),
+      ...(opts.ssdLooks === undefined ? {} : { ssdLooks: opts.ssdLooks }),
     }),
     createCocoSsd({
       personThreshold: opts.personThreshold,

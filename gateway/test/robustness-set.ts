@@ -121,11 +121,15 @@ export const VARIANTS: Record<string, () => Promise<Variant>> = {
   'a 16 px face, head only, in another place of a 1920x1080 frame': () => headOnly(1920, 1080, 16, 1111, 305),
   'a 20 px face, head only, in a 1280x720 frame': () => headOnly(1280, 720, 20, 555, 195),
   'a 16 px face, head only, in a 3840x2160 frame': () => headOnly(3840, 2160, 16, 2336, 1042),
-  // 12-14 px: the near model does not confirm them from a close-up; the far model's magnified look does
+  // 12-14 px: the near model does not confirm them from a close-up; a magnified look does
   'a 12 px face, head only, in a 1920x1080 frame': () => headOnly(1920, 1080, 12, 1111, 305),
   'a 12 px face, head only, in a 3840x2160 frame': () => headOnly(3840, 2160, 12, 2541, 1111),
   'a 14 px face, head only, in a 1280x720 frame': () => headOnly(1280, 720, 14, 555, 195),
   'a 14 px face, head only, in a 3840x2160 frame': () => headOnly(3840, 2160, 14, 2283, 1297),
+  // 12 px where the far model's look does not confirm them; the SSD's look does
+  'a 12 px face, head only, near the top of a 1920x1080 frame': () => headOnly(1920, 1080, 12, 1847, 60),
+  'a 12 px face, head only, low in a 3840x2160 frame': () => headOnly(3840, 2160, 12, 272, 1415),
+  'a 12 px face, head only, at the left of a 1280x720 frame': () => headOnly(1280, 720, 12, 84, 530),
   // coming into view: the face models miss small faces at the edge of their input unless the tiles reach past it
   'a 24 px face, head only, at the top edge of a 1920x1080 frame': () => headOnly(1920, 1080, 24, 900, 0),
   'a 24 px face, head only, at the right edge of a 1920x1080 frame': () => headOnly(1920, 1080, 24, 1877, 500),

@@ -8,6 +8,8 @@ import { blazefaceAnchors } from './anchors.ts';
 import { boxPixels, closeUp, magnifies, squareAround } from './close-up.ts';
 import { blazefaceInput, withInputHeight } from './input-size.ts';
 import type { Detector } from '../detector.ts';
+import { openFaceSsd } from '../face-ssd/detector.ts';
+import { LOOK_FROM, LOOK_MIN, LOOK_PX, LOOK_SHARED_PX } from '../face-ssd/look.ts';
 
 type Variant = Extract<ModelId, 'blazeface-front-128' | 'blazeface-back-256'>;
 
@@ -39,8 +41,10 @@ export interface FaceSearchOptions {
   upsideDown?: boolean;
   /** the least far-model score of a small tile candidate for a close-up; SMALL_CLOSE_UP_MIN unless a bench compares */
   smallCloseUpFrom?: number;
-  /** a magnified look by the far model at small candidates the near model leaves; on unless a bench compares */
+  /** a magnified look at small candidates the near model leaves; on unless a bench compares */
   magnifiedLooks?: boolean;
+  /** face-api.js's SSD looks where the far model's look finds nothing; on unless a bench compares */
+  ssdLooks?: boolean;
   /** a fixed square's close-up at doubtful candidates the far model may draw too large; on unless a bench compares */
   tightCloseUps?: boolean;
 }
@@ -92,8 +96,10 @@ const CLOSE_UP_MIN = 0.8;
  * a candidate box at most this tall (image pixels) may be a face of 12-16 px, too blurred in a
  * close-up for the near model: when the near model does not confirm it, the far model looks at the
  * FAR_LOOK_PX square around it, magnified twice (docs/performance.md, "A magnified look for the
- * smallest faces"). Only a small candidate from SMALL_CANDIDATE_MIN gets a look: 12 px heads alone
- * score 0.2-0.3 in a tile, and looks at lower scores find false faces ("Heads alone in real scenes").
+ * smallest faces"). Only a small candidate from SMALL_CANDIDATE_MIN gets this look: 12 px heads alone
+ * score 0.2-0.3 in a tile, and its looks at lower scores find false faces ("Heads alone in real
+ * scenes"). Where it finds nothing, and for small candidates from the SSD's LOOK_FROM, face-api.js's
+ * SSD looks (`models/face-ssd/look.ts`).
  */
 const FAR_LOOK_BELOW_PX = 32;
 const SMALL_CANDIDATE_MIN = 0.2;
@@ -114,17 +120,19 @@ const FAR_LOOK_MIN = 0.78;
  */
 export async function createFaceDetector(opts: FaceSearchOptions): Promise<FaceDetector> {
   const { tileSize = 0, upsideDown = false, magnifiedLooks = true, tightCloseUps = true } = opts;
+  const ssdLooks = magnifiedLooks && (opts.ssdLooks ?? true) && tileSize > 0;
+  const lookFrom = ssdLooks ? LOOK_FROM : SMALL_CANDIDATE_MIN;
   const smallCloseUpFrom = Math.min(opts.smallCloseUpFrom ?? SMALL_CLOSE_UP_MIN, TILE_CANDIDATE_MIN);
-  const [near, far] = await Promise.all([
+  const [near, far, ssd] = await Promise.all([
     openBlazeface({ variant: 'blazeface-front-128', threshold: opts.nearThreshold }),
     // in tiles the far model also names candidates below its threshold, for a close-up
     openBlazeface({
       variant: 'blazeface-back-256',
       threshold:
-        tileSize > 0
-          ? Math.min(opts.farThreshold, smallCloseUpFrom, magnifiedLooks ? SMALL_CANDIDATE_MIN : 1)
-          : opts.farThreshold,
+        tileSize > 0 ? Math.min(opts.farThreshold, smallCloseUpFrom, magnifiedLooks ? lookFrom : 1) : opts.farThreshold,
     }),
+    // looks are at tiles' candidates: without tiles the model is not loaded
+    ssdLooks ? openFaceSsd() : undefined,
   ]);
   const farFaces = async (lb: Letterboxed) => (await far.detect(lb)).filter((d) => d.score >= opts.farThreshold);
   const both = async (lb: Letterboxed) => [...(await near.detect(halve(lb))), ...(await farFaces(lb))];
@@ -137,19 +145,32 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<FaceD
     const faces = await near.detect(await square);
     return faces.filter((d) => d.score >= Math.max(opts.nearThreshold, CLOSE_UP_MIN));
   };
-  // the far model's own look at a small candidate, magnified: only a face that covers the candidate
-  // counts. Candidates close together (a crowd, the same spot in two tiles) share a look.
-  const lookedAgain = async (img: RgbImage, candidate: Detection, looks: FarLook[]): Promise<Detection[]> => {
+  // second looks at a small candidate, magnified: the far model's own (from SMALL_CANDIDATE_MIN), then
+  // where it finds nothing the SSD's (from LOOK_FROM); each finds 12 px heads the other misses.
+  // Candidates close together (a crowd, the same spot in two tiles) share a look.
+  const lookedAgain = async (img: RgbImage, candidate: Detection, looks: FrameLooks): Promise<Detection[]> => {
     const b = candidate.box;
     const [cx, cy] = [(b.x1 + b.x2) / 2, (b.y1 + b.y2) / 2];
-    const shared = (l: FarLook) =>
-      Math.abs(l.cx - cx) * img.width <= FAR_LOOK_SHARED_PX && Math.abs(l.cy - cy) * img.height <= FAR_LOOK_SHARED_PX;
-    let look = looks.find(shared);
-    if (!look) {
-      const faces = await far.detect(await squareAround(img, b, FAR_LOOK_PX, far.side));
-      looks.push((look = { cx, cy, faces: faces.filter((d) => d.score >= FAR_LOOK_MIN) }));
+    const sharedWithin = (px: number) => (l: Look) =>
+      Math.abs(l.cx - cx) * img.width <= px && Math.abs(l.cy - cy) * img.height <= px;
+    if (candidate.score >= SMALL_CANDIDATE_MIN) {
+      let look = looks.far.find(sharedWithin(FAR_LOOK_SHARED_PX));
+      if (!look) {
+        const faces = await far.detect(await squareAround(img, b, FAR_LOOK_PX, far.side));
+        looks.far.push((look = { cx, cy, faces: faces.filter((d) => d.score >= FAR_LOOK_MIN) }));
+      }
+      // the far model's face must cover the candidate's centre
+      const faces = look.faces.filter((d) => within(d.box, cx, cy));
+      if (faces.length > 0 || !ssd) return faces;
     }
-    return look.faces.filter((d) => d.box.x1 <= cx && cx <= d.box.x2 && d.box.y1 <= cy && cy <= d.box.y2);
+    if (!ssd) return [];
+    let look = looks.ssd.find(sharedWithin(LOOK_SHARED_PX));
+    if (!look) {
+      const faces = await ssd.detect(await squareAround(img, b, LOOK_PX, ssd.side), LOOK_MIN);
+      looks.ssd.push((look = { cx, cy, faces }));
+    }
+    // the SSD draws a small face's box tight, the candidate's is loose: the face's centre must lie in it
+    return look.faces.filter((d) => within(b, (d.box.x1 + d.box.x2) / 2, (d.box.y1 + d.box.y2) / 2));
   };
   const detectOutside = async (img: RgbImage, covered: Promise<readonly Box[]>): Promise<Detection[]> => {
     const input = blazefaceInput(far.side, img);
@@ -164,15 +185,14 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<FaceD
     const corrected = exposureCorrected(lb.data, exposure);
     if (corrected) found.push(...(await both({ ...lb, data: corrected })));
     const tiles = await tileInputs(img, tileSize, far.side, (t) => blazefaceInput(far.side, t).height);
-    const looks: FarLook[] = [];
+    const looks: FrameLooks = { far: [], ssd: [] };
     for (const t of tiles) {
       for (const d of await far.detect(t)) {
         if (d.score >= opts.farThreshold) {
           found.push(d);
           continue;
         }
-        const look =
-          magnifiedLooks && d.score >= SMALL_CANDIDATE_MIN && (d.box.y2 - d.box.y1) * img.height <= FAR_LOOK_BELOW_PX;
+        const look = magnifiedLooks && d.score >= lookFrom && (d.box.y2 - d.box.y1) * img.height <= FAR_LOOK_BELOW_PX;
         const magnified = magnifies(img, d.box, near.side);
         const tight =
           tightCloseUps && !magnified && d.score < TILE_CANDIDATE_MIN && boxPixels(img, d.box) <= TIGHT_BELOW_PX;
@@ -186,19 +206,26 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<FaceD
     return found;
   };
   return {
-    models: [near.id, far.id],
+    models: [near.id, far.id, ...(ssd ? [ssd.id] : [])],
     detect: (img) => detectOutside(img, NOTHING_COVERED),
     detectOutside,
     async close() {
-      await Promise.all([near.close(), far.close()]);
+      await Promise.all([near.close(), far.close(), ssd?.close()]);
     },
   };
 }
 
+const within = (b: Box, x: number, y: number) => b.x1 <= x && x <= b.x2 && b.y1 <= y && y <= b.y2;
+
 const NOTHING_COVERED: Promise<readonly Box[]> = Promise.resolve([]);
 
-/** the far model's magnified look around a candidate (centre in the image's 0-1 coordinates), in one frame */
-interface FarLook {
+/** a magnified look around a candidate (centre in the image's 0-1 coordinates), in one frame */
+interface FrameLooks {
+  far: Look[];
+  ssd: Look[];
+}
+
+interface Look {
   cx: number;
   cy: number;
   faces: Detection[];

@@ -54,6 +54,7 @@ test('a frame worker loads every model and returns the observation and a redacte
   assert.deepEqual(p.models, [
     'blazeface-front-128',
     'blazeface-back-256',
+    'face-ssd-mobilenetv1-256',
     'ssd-mobilenet-v2-coco-int8',
     'ppocr-v4-det',
   ]);
