@@ -3,7 +3,7 @@ import { rm, stat, writeFile, readFile } from 'node:fs/promises';
 import { after, test } from 'node:test';
 import { ensureBuilt, ModelBuildError } from './build.ts';
 import { CATALOGUE, modelPath, type ModelEntry } from './catalogue.ts';
-import { ModelIntegrityError, readVerifiedModel } from './verify.ts';
+import { ModelIntegrityError, readVerifiedModel, verifyModel } from './verify.ts';
 
 // the SSD entry under file names of this test's own, so the real build is never touched
 const ssd = CATALOGUE['ssd-mobilenet-v2-coco'];
@@ -21,11 +21,17 @@ test('a converted model is built on first use, and a file changed afterwards ref
   assert.equal(await ensureBuilt(e), 'built');
   assert.equal(await ensureBuilt(e), 'present');
   assert.equal((await readVerifiedModel(e)).length, (await stat(modelPath(e))).size);
+  await verifyModel(e);
   const bytes = await readFile(modelPath(e));
   bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff; // one weight changed
   await writeFile(modelPath(e), bytes);
   await assert.rejects(
     readVerifiedModel(e),
+    (err: ModelIntegrityError) => err.code === 'MODEL_INTEGRITY' && err.modelId === ssd.id,
+  );
+  // and by the check that streams the file (a model whose session is made at first use)
+  await assert.rejects(
+    verifyModel(e),
     (err: ModelIntegrityError) => err.code === 'MODEL_INTEGRITY' && err.modelId === ssd.id,
   );
 });

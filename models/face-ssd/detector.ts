@@ -2,6 +2,7 @@ import { CATALOGUE } from '../catalogue.ts';
 import { clampBox, nms, type Detection } from '../image.ts';
 import type { Letterboxed } from '../letterbox.ts';
 import { openSession, ort } from '../session.ts';
+import { verifyModel } from '../verify.ts';
 import { FACE_SSD_SIDE } from './look.ts';
 
 /** face-api.js's SSD face detector at FACE_SSD_SIDE (see convert.ts): the look at a small face's square. */
@@ -13,26 +14,34 @@ export interface FaceSsd {
   close(): Promise<void>;
 }
 
+/**
+ * The model is verified (and built if need be) here, so that a broken install fails at start, but
+ * its session is made at the first look: most cameras' frames never need tiles, and a frame worker
+ * would otherwise hold its 22 MB of weights for nothing. A session that fails to load rejects that
+ * look (the frame is withheld), and the next look tries again.
+ */
 export async function openFaceSsd(): Promise<FaceSsd> {
   const entry = CATALOGUE['face-ssd-mobilenetv1-256'];
-  const session = await openSession(entry);
-  // the anchors are the model's own output, the same for every input
-  const anchors = (
-    await session.run({
-      image: new ort.Tensor('float32', new Float32Array(FACE_SSD_SIDE * FACE_SSD_SIDE * 3), [
-        1,
-        FACE_SSD_SIDE,
-        FACE_SSD_SIDE,
-        3,
-      ]),
-    })
-  ).anchors!.data as Float32Array;
+  await verifyModel(entry);
+  let loaded: Promise<{ session: ort.InferenceSession; anchors: Float32Array }> | undefined;
+  const load = () => {
+    loaded ??= (async () => {
+      const session = await openSession(entry);
+      const blank = new Float32Array(FACE_SSD_SIDE * FACE_SSD_SIDE * 3);
+      // the anchors are the model's own output, the same for every input
+      const out = await session.run({ image: new ort.Tensor('float32', blank, [1, FACE_SSD_SIDE, FACE_SSD_SIDE, 3]) });
+      return { session, anchors: out.anchors!.data as Float32Array };
+    })();
+    loaded.catch(() => (loaded = undefined));
+    return loaded;
+  };
   return {
     id: entry.id,
     side: FACE_SSD_SIDE,
     async detect(lb, threshold) {
       if (lb.width !== FACE_SSD_SIDE || lb.height !== FACE_SSD_SIDE)
         throw new Error(`${entry.id}: input ${lb.width}x${lb.height} for a ${FACE_SSD_SIDE} model`);
+      const { session, anchors } = await load();
       const out = await session.run(
         { image: new ort.Tensor('float32', Float32Array.from(lb.data), [1, lb.height, lb.width, 3]) },
         ['scores', 'encodings'],
@@ -56,7 +65,8 @@ export async function openFaceSsd(): Promise<FaceSsd> {
       return nms(found, 0.3);
     },
     async close() {
-      await session.release();
+      const model = await loaded?.catch(() => undefined);
+      await model?.session.release();
     },
   };
 }
