@@ -219,12 +219,13 @@ const within = (b: Box, x: number, y: number) => b.x1 <= x && x <= b.x2 && b.y1 
 
 const NOTHING_COVERED: Promise<readonly Box[]> = Promise.resolve([]);
 
-/** a magnified look around a candidate (centre in the image's 0-1 coordinates), in one frame */
+/** the looks made in one frame, by the model that made them */
 interface FrameLooks {
   far: Look[];
   ssd: Look[];
 }
 
+/** a magnified look around a candidate (centre in the image's 0-1 coordinates) and the faces it found */
 interface Look {
   cx: number;
   cy: number;

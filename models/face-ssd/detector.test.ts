@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { squareAround } from '../blazeface/close-up.ts';
 import { createFaceDetector } from '../blazeface/detector.ts';
+import { CATALOGUE, modelPath, type ModelEntry } from '../catalogue.ts';
 import type { RgbImage } from '../image.ts';
+import type { ModelIntegrityError } from '../verify.ts';
 import { PHOTOS } from '../test/photos.ts';
 import { openFaceSsd, type FaceSsd } from './detector.ts';
 import { LOOK_MIN, LOOK_PX } from './look.ts';
@@ -91,3 +94,24 @@ for (const photo of ['coffee.png', 'chelsea.png'])
       await search.close();
     }
   });
+
+test('a model file changed after start fails the look that loads it, not the process; the look after the fix works', async () => {
+  // the catalogue's entry under a file name of this test's own, so the real build is never touched
+  const real = CATALOGUE['face-ssd-mobilenetv1-256'];
+  const entry: ModelEntry = { ...real, location: { kind: 'build', file: `test-${process.pid}-face-ssd.onnx` } };
+  const file = modelPath(entry);
+  try {
+    const lazy = await openFaceSsd(entry); // builds and verifies the file; no session yet
+    const good = await readFile(file);
+    const bad = Buffer.from(good);
+    bad[bad.length - 100] = bad[bad.length - 100]! ^ 0xff;
+    await writeFile(file, bad);
+    const square = await look(await smallFace(16, 160, 120), 160, 120);
+    await assert.rejects(lazy.detect(square, LOOK_MIN), (err: ModelIntegrityError) => err.code === 'MODEL_INTEGRITY');
+    await writeFile(file, good);
+    assert.equal((await lazy.detect(square, LOOK_MIN)).length, 1);
+    await lazy.close();
+  } finally {
+    await rm(file, { force: true });
+  }
+});

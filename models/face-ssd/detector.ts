@@ -1,4 +1,4 @@
-import { CATALOGUE } from '../catalogue.ts';
+import { CATALOGUE, type ModelEntry } from '../catalogue.ts';
 import { clampBox, nms, type Detection } from '../image.ts';
 import type { Letterboxed } from '../letterbox.ts';
 import { openSession, ort } from '../session.ts';
@@ -20,19 +20,22 @@ export interface FaceSsd {
  * would otherwise hold its 22 MB of weights for nothing. A session that fails to load rejects that
  * look (the frame is withheld), and the next look tries again.
  */
-export async function openFaceSsd(): Promise<FaceSsd> {
-  const entry = CATALOGUE['face-ssd-mobilenetv1-256'];
+export async function openFaceSsd(entry: ModelEntry = CATALOGUE['face-ssd-mobilenetv1-256']): Promise<FaceSsd> {
   await verifyModel(entry);
   let loaded: Promise<{ session: ort.InferenceSession; anchors: Float32Array }> | undefined;
   const load = () => {
-    loaded ??= (async () => {
-      const session = await openSession(entry);
-      const blank = new Float32Array(FACE_SSD_SIDE * FACE_SSD_SIDE * 3);
-      // the anchors are the model's own output, the same for every input
-      const out = await session.run({ image: new ort.Tensor('float32', blank, [1, FACE_SSD_SIDE, FACE_SSD_SIDE, 3]) });
-      return { session, anchors: out.anchors!.data as Float32Array };
-    })();
-    loaded.catch(() => (loaded = undefined));
+    if (!loaded) {
+      loaded = (async () => {
+        const session = await openSession(entry);
+        const blank = new Float32Array(FACE_SSD_SIDE * FACE_SSD_SIDE * 3);
+        // the anchors are the model's own output, the same for every input
+        const out = await session.run({
+          image: new ort.Tensor('float32', blank, [1, FACE_SSD_SIDE, FACE_SSD_SIDE, 3]),
+        });
+        return { session, anchors: out.anchors!.data as Float32Array };
+      })();
+      loaded.catch(() => (loaded = undefined));
+    }
     return loaded;
   };
   return {
