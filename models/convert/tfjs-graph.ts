@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { readTfjsWeights, weightsManifestSchema, type TfConst } from './tfjs-weights.ts';
+
+export type { TfConst };
 
 /**
  * A TensorFlow.js graph model (model.json + weight shards) read into plain data: the nodes in file
@@ -16,12 +19,6 @@ export interface TfNode {
 }
 
 export type TfAttr = z.infer<typeof attrSchema>;
-
-export interface TfConst {
-  dtype: 'float32' | 'int32';
-  shape: number[];
-  data: Float32Array | Int32Array;
-}
 
 export interface TfGraph {
   nodes: Map<string, TfNode>;
@@ -48,19 +45,7 @@ const modelSchema = z.object({
       }),
     ),
   }),
-  weightsManifest: z.array(
-    z.object({
-      paths: z.array(z.string()),
-      weights: z.array(
-        z.object({
-          name: z.string(),
-          shape: z.array(z.number()),
-          dtype: z.enum(['float32', 'int32']),
-          quantization: z.unknown().optional(),
-        }),
-      ),
-    }),
-  ),
+  weightsManifest: weightsManifestSchema,
 });
 
 export async function readTfjsGraph(dir: string): Promise<TfGraph> {
@@ -81,26 +66,10 @@ export async function readTfjsGraph(dir: string): Promise<TfGraph> {
     const inputs = (n.input ?? []).filter((i) => !i.startsWith('^'));
     nodes.set(n.name, { name: n.name, op: n.op, inputs, attr });
   }
-  const consts = new Map<string, TfConst>();
-  for (const group of model.weightsManifest) {
-    const bytes = Buffer.concat(await Promise.all(group.paths.map((p) => readFile(join(dir, p)))));
-    let offset = 0;
-    for (const w of group.weights) {
-      if (w.quantization !== undefined)
-        throw new Error(`weight ${w.name} is quantized; this converter reads float32 and int32 only`);
-      const count = w.shape.reduce((a, b) => a * b, 1);
-      const slice = bytes.subarray(offset, offset + count * 4);
-      if (slice.length !== count * 4) throw new Error(`weight shards end before weight ${w.name}`);
-      // copy: a typed array over the shared buffer would need 4-byte alignment
-      const ab = slice.buffer.slice(slice.byteOffset, slice.byteOffset + slice.byteLength);
-      consts.set(w.name, {
-        dtype: w.dtype,
-        shape: w.shape,
-        data: w.dtype === 'float32' ? new Float32Array(ab) : new Int32Array(ab),
-      });
-      offset += count * 4;
-    }
-  }
+  for (const w of model.weightsManifest.flatMap((g) => g.weights))
+    if (w.quantization !== undefined)
+      throw new Error(`weight ${w.name} is quantized; this converter reads float32 and int32 only`);
+  const consts = await readTfjsWeights(dir, model.weightsManifest);
   return { nodes, consts };
 }
 

@@ -8,7 +8,7 @@ import { createFaceDetector } from '../blazeface/detector.ts';
 import { CATALOGUE, modelPath, type ModelEntry } from '../catalogue.ts';
 import type { RgbImage } from '../image.ts';
 import type { ModelIntegrityError } from '../verify.ts';
-import { PHOTOS } from '../test/photos.ts';
+import { ASTRONAUT_FACE, PHOTOS } from '../test/photos.ts';
 import { openFaceSsd, type FaceSsd } from './detector.ts';
 import { LOOK_MIN, LOOK_PX } from './look.ts';
 
@@ -18,7 +18,7 @@ before(async () => {
 });
 after(() => ssd.close());
 
-const FACE = { x1: 173, y1: 74, x2: 277, y2: 178 }; // astronaut.png's face
+const FACE = ASTRONAUT_FACE;
 
 /** astronaut.png scaled so that its face is `px` high, the face's centre at (cx, cy) of a grey 320x240 frame */
 async function smallFace(px: number, cx: number, cy: number): Promise<RgbImage> {
