@@ -157,3 +157,9 @@ export async function redactVariant(
   const [before, after] = await Promise.all([detailInside(v.jpeg, v.face), detailInside(out, v.face)]);
   return { before, after, redactions: observation.redactions };
 }
+
+/** Whether the variant's face comes out of the pipeline redacted (less than REDACTED_BELOW of its detail left). */
+export async function faceRedacted(v: Variant, deps: StageDeps): Promise<boolean> {
+  const { before, after } = await redactVariant(v, deps);
+  return after < before * REDACTED_BELOW;
+}
