@@ -74,6 +74,24 @@ export async function tileInputs(
   });
 }
 
+/** The same input mirrored left to right; boxes map back through the mirror. */
+export function mirrored(lb: Letterboxed): Letterboxed {
+  const { data: src, width, height } = lb;
+  const data = Buffer.allocUnsafe(src.length);
+  for (let y = 0; y < height; y++) {
+    const row = y * width * 3;
+    for (let x = 0; x < width; x++) src.copy(data, row + (width - 1 - x) * 3, row + x * 3, row + x * 3 + 3);
+  }
+  const c = lb.content;
+  return {
+    data,
+    width,
+    height,
+    unmap: (b) => lb.unmap({ x1: 1 - b.x2, y1: b.y1, x2: 1 - b.x1, y2: b.y2 }),
+    ...(c && { content: { ...c, left: width - c.left - c.width } }),
+  };
+}
+
 /** The same input turned upside down (180 degrees); boxes map back through the turn. */
 export function turned(lb: Letterboxed): Letterboxed {
   const src = lb.data;
