@@ -25,6 +25,8 @@ export interface VisionOptions {
   magnifiedLooks?: boolean;
   /** face-api.js's SSD looks where the far model's look finds nothing; on unless a bench compares */
   ssdLooks?: boolean;
+  /** the SSD's look as it was: the 64 px square, not mirrored; off unless a bench compares */
+  plainSsdLooks?: boolean;
   /** close-ups of a fixed square at doubtful candidates drawn too large; on unless a bench compares */
   tightCloseUps?: boolean;
   /** close-ups and looks at candidates inside persons' head bands too; off unless a bench compares */
@@ -56,6 +58,7 @@ export async function createVisionDetector(opts: VisionOptions): Promise<Detecto
       ...(opts.magnifiedLooks === undefined ? {} : { magnifiedLooks: opts.magnifiedLooks }),
       ...(opts.tightCloseUps === undefined ? {} : { tightCloseUps: opts.tightCloseUps }),
       ...(opts.ssdLooks === undefined ? {} : { ssdLooks: opts.ssdLooks }),
+      ...(opts.plainSsdLooks === undefined ? {} : { plainSsdLooks: opts.plainSsdLooks }),
     }),
     createCocoSsd({
       personThreshold: opts.personThreshold,

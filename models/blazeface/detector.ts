@@ -9,7 +9,7 @@ import { boxPixels, closeUp, magnifies, squareAround } from './close-up.ts';
 import { blazefaceInput, withInputHeight } from './input-size.ts';
 import type { Detector } from '../detector.ts';
 import { openFaceSsd } from '../face-ssd/detector.ts';
-import { LOOK_FROM, LOOK_MIN, LOOK_PX, LOOK_SHARED_PX } from '../face-ssd/look.ts';
+import { LOOK_FROM, LOOK_SHARED_PX, ssdLook } from '../face-ssd/look.ts';
 
 type Variant = Extract<ModelId, 'blazeface-front-128' | 'blazeface-back-256'>;
 
@@ -45,6 +45,8 @@ export interface FaceSearchOptions {
   magnifiedLooks?: boolean;
   /** face-api.js's SSD looks where the far model's look finds nothing; on unless a bench compares */
   ssdLooks?: boolean;
+  /** the SSD's look as it was: the 64 px square, not mirrored; off unless a bench compares */
+  plainSsdLooks?: boolean;
   /** a fixed square's close-up at doubtful candidates the far model may draw too large; on unless a bench compares */
   tightCloseUps?: boolean;
 }
@@ -166,8 +168,7 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<FaceD
     if (!ssd) return [];
     let look = looks.ssd.find(sharedWithin(LOOK_SHARED_PX));
     if (!look) {
-      const faces = await ssd.detect(await squareAround(img, b, LOOK_PX, ssd.side), LOOK_MIN);
-      looks.ssd.push((look = { cx, cy, faces }));
+      looks.ssd.push((look = { cx, cy, faces: await ssdLook(ssd, img, b, opts.plainSsdLooks) }));
     }
     // the SSD draws a small face's box tight, the candidate's is loose: the face's centre must lie in it
     return look.faces.filter((d) => within(b, (d.box.x1 + d.box.x2) / 2, (d.box.y1 + d.box.y2) / 2));

@@ -8,6 +8,8 @@ export const PHOTOS = fileURLToPath(new URL('../../fixtures/photos/', import.met
 
 /** astronaut.png's face box, in its 512x512 pixels (fixtures/photos/README.md) */
 export const ASTRONAUT_FACE = { x1: 173, y1: 74, x2: 277, y2: 178 } as const;
+/** camera.png's face box (a greyscale three-quarter profile), in its 512x512 pixels */
+export const CAMERAMAN_FACE = { x1: 180, y1: 120, x2: 260, y2: 200 } as const;
 
 export async function rgb(input: string | Buffer): Promise<RgbImage> {
   const src = typeof input === 'string' && !input.includes('/') ? join(PHOTOS, input) : input;
