@@ -44,7 +44,7 @@ for (const scene of SCENES)
     async () => {
       const frame = await sceneFrame(scene, 1920, 1080);
       const redacted = async (px: number, x: number, y: number) =>
-        faceRedacted(await headOnly(1920, 1080, px, x, y, frame), deps());
+        faceRedacted(await headOnly(1920, 1080, px, x, y, { background: frame }), deps());
       const missed: string[] = [];
       for (const px of [20, 24])
         for (const [x, y] of [

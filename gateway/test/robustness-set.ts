@@ -56,8 +56,9 @@ export async function placed(width: number, height: number, facePx: number, x: n
 const same = (name: Photo, s: Sharp) => jpeg(s).then((j) => ({ jpeg: j, face: PHOTO_FACES[name] }));
 
 /**
- * the astronaut's head alone (no shoulders for a person detector), its face `facePx` high, at (x, y)
- * of a plain frame or of `background` (an image `width` by `height`)
+ * a head alone (no shoulders for a person detector), its face `facePx` high, at (x, y) of a plain
+ * frame or of `background` (an image `width` by `height`): the astronaut's (frontal) unless `photo`
+ * says camera.png (a greyscale profile)
  */
 export async function headOnly(
   width: number,
@@ -65,12 +66,12 @@ export async function headOnly(
   facePx: number,
   x: number,
   y: number,
-  background?: Buffer,
+  { background, photo: name = 'astronaut.png' }: { background?: Buffer; photo?: Photo } = {},
 ): Promise<Variant> {
-  const f = PHOTO_FACES['astronaut.png'];
+  const f = PHOTO_FACES[name];
   const crop = { left: f.x1 - 40, top: f.y1 - 50, width: f.x2 - f.x1 + 80, height: f.y2 - f.y1 + 80 };
   const scale = facePx / (f.y2 - f.y1);
-  const head = await photo('astronaut.png')
+  const head = await photo(name)
     .extract(crop)
     .resize(Math.round(crop.width * scale), Math.round(crop.height * scale))
     .png()
@@ -130,6 +131,16 @@ export const VARIANTS: Record<string, () => Promise<Variant>> = {
   'a 12 px face, head only, near the top of a 1920x1080 frame': () => headOnly(1920, 1080, 12, 1847, 60),
   'a 12 px face, head only, low in a 3840x2160 frame': () => headOnly(3840, 2160, 12, 272, 1415),
   'a 12 px face, head only, at the left of a 1280x720 frame': () => headOnly(1280, 720, 12, 84, 530),
+  // the SSD sees these faint in its square as it is, and sure in the square mirrored
+  'a 12 px face, head only, low in a 1280x720 frame': () => headOnly(1280, 720, 12, 364, 555),
+  'a 12 px face, head only, near the top of a 3840x2160 frame': () => headOnly(3840, 2160, 12, 897, 181),
+  // a profile (camera.png, greyscale): the SSD sees it in a square of 96 px, not of 64
+  'a 12 px face in profile, head only, in a 1920x1080 frame': () =>
+    headOnly(1920, 1080, 12, 1111, 305, { photo: 'camera.png' }),
+  'a 12 px face in profile, head only, in a 3840x2160 frame': () =>
+    headOnly(3840, 2160, 12, 2541, 1111, { photo: 'camera.png' }),
+  'a 14 px face in profile, head only, low in a 3840x2160 frame': () =>
+    headOnly(3840, 2160, 14, 272, 1415, { photo: 'camera.png' }),
   // coming into view: the face models miss small faces at the edge of their input unless the tiles reach past it
   'a 24 px face, head only, at the top edge of a 1920x1080 frame': () => headOnly(1920, 1080, 24, 900, 0),
   'a 24 px face, head only, at the right edge of a 1920x1080 frame': () => headOnly(1920, 1080, 24, 1877, 500),
