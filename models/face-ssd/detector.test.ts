@@ -8,6 +8,7 @@ import { createFaceDetector } from '../blazeface/detector.ts';
 import { CATALOGUE, modelPath, type ModelEntry } from '../catalogue.ts';
 import type { Detection, RgbImage } from '../image.ts';
 import type { ModelIntegrityError } from '../verify.ts';
+import { PEOPLE_FREE, peopleFreeFrame, peopleFreeMissing } from '../../fixtures/scenes.ts';
 import { ASTRONAUT_FACE, CAMERAMAN_FACE, PHOTOS } from '../test/photos.ts';
 import { openFaceSsd, type FaceSsd } from './detector.ts';
 import { LOOK_MIN, LOOK_PX, ssdLook } from './look.ts';
@@ -121,6 +122,34 @@ for (const photo of ['coffee.png', 'chelsea.png'])
       await search.close();
     }
   });
+
+test(
+  'twenty photos without people (opencv-doc) at 1080p and 4K give the whole face search, looks included, no face',
+  {
+    skip: peopleFreeMissing(),
+  },
+  async () => {
+    const search = await createFaceDetector({
+      nearThreshold: 0.6,
+      farThreshold: 0.85,
+      tileSize: 768,
+      upsideDown: true,
+    });
+    try {
+      const found: string[] = [];
+      for (const photo of PEOPLE_FREE)
+        for (const [width, height] of [
+          [1920, 1080],
+          [3840, 2160],
+        ] as const)
+          for (const d of await search.detect(await peopleFreeFrame(photo, width, height)))
+            found.push(`${photo} at ${width}: ${d.model} ${d.score.toFixed(2)}`);
+      assert.deepEqual(found, []);
+    } finally {
+      await search.close();
+    }
+  },
+);
 
 test('a model file changed after start fails the look that loads it, not the process; the look after the fix works', async () => {
   // the catalogue's entry under a file name of this test's own, so the real build is never touched
