@@ -35,6 +35,11 @@ export function growBox(b: Box, share: number): Box {
   return clampBox({ x1: b.x1 - dx, y1: b.y1 - dy, x2: b.x2 + dx, y2: b.y2 + dy });
 }
 
+/** the least box holding both */
+export function unionBox(a: Box, b: Box): Box {
+  return { x1: Math.min(a.x1, b.x1), y1: Math.min(a.y1, b.y1), x2: Math.max(a.x2, b.x2), y2: Math.max(a.y2, b.y2) };
+}
+
 /** whether `inner` lies within `outer` */
 export function containsBox(outer: Box, inner: Box): boolean {
   return inner.x1 >= outer.x1 && inner.y1 >= outer.y1 && inner.x2 <= outer.x2 && inner.y2 <= outer.y2;

@@ -1,5 +1,5 @@
 import { CATALOGUE, type ModelId } from '../catalogue.ts';
-import { clampBox, containsBox, nms, type Box, type Detection, type RgbImage } from '../image.ts';
+import { clampBox, containsBox, nms, unionBox, type Box, type Detection, type RgbImage } from '../image.ts';
 import { halve, letterbox, type Letterboxed } from '../letterbox.ts';
 import { exposureCorrected, exposureOf, UNSEARCHABLE_BLOWN } from '../exposure.ts';
 import { tileInputs, turned } from '../tiles.ts';
@@ -9,7 +9,17 @@ import { boxPixels, closeUp, magnifies, squareAround } from './close-up.ts';
 import { blazefaceInput, withInputHeight } from './input-size.ts';
 import type { Detector } from '../detector.ts';
 import { openFaceSsd } from '../face-ssd/detector.ts';
-import { LOOK_FROM, LOOK_SHARED_PX, ssdLook } from '../face-ssd/look.ts';
+import {
+  LARGER_BELOW_PX,
+  LARGER_FROM,
+  largerLook,
+  LOOK_FROM,
+  LOOK_SHARED_PX,
+  PLAIN_LOOK,
+  SMALL_LOOK,
+  ssdLook,
+  type LookHow,
+} from '../face-ssd/look.ts';
 
 type Variant = Extract<ModelId, 'blazeface-front-128' | 'blazeface-back-256'>;
 
@@ -153,26 +163,31 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<FaceD
   const lookedAgain = async (img: RgbImage, candidate: Detection, looks: FrameLooks): Promise<Detection[]> => {
     const b = candidate.box;
     const [cx, cy] = [(b.x1 + b.x2) / 2, (b.y1 + b.y2) / 2];
-    const sharedWithin = (px: number) => (l: Look) =>
-      Math.abs(l.cx - cx) * img.width <= px && Math.abs(l.cy - cy) * img.height <= px;
     if (candidate.score >= SMALL_CANDIDATE_MIN) {
-      let look = looks.far.find(sharedWithin(FAR_LOOK_SHARED_PX));
+      let look = looks.far.find(sharedWith(img, cx, cy, FAR_LOOK_SHARED_PX));
       if (!look) {
         const faces = await far.detect(await squareAround(img, b, FAR_LOOK_PX, far.side));
         looks.far.push((look = { cx, cy, faces: faces.filter((d) => d.score >= FAR_LOOK_MIN) }));
       }
       // the far model's face must cover the candidate's centre
       const faces = look.faces.filter((d) => within(d.box, cx, cy));
-      if (faces.length > 0 || !ssd) return faces;
+      if (faces.length > 0) return faces;
     }
+    return ssdLooked(img, candidate, looks.ssd, opts.plainSsdLooks ? PLAIN_LOOK : SMALL_LOOK);
+  };
+  // the SSD's look (`models/face-ssd/look.ts`), shared by candidates close together
+  const ssdLooked = async (img: RgbImage, candidate: Detection, made: Look[], how: LookHow): Promise<Detection[]> => {
     if (!ssd) return [];
-    let look = looks.ssd.find(sharedWithin(LOOK_SHARED_PX));
-    if (!look) {
-      looks.ssd.push((look = { cx, cy, faces: await ssdLook(ssd, img, b, opts.plainSsdLooks) }));
-    }
-    // the SSD draws a small face's box tight, the candidate's is loose: the face's centre must lie in it
+    const b = candidate.box;
+    const [cx, cy] = [(b.x1 + b.x2) / 2, (b.y1 + b.y2) / 2];
+    let look = made.find(sharedWith(img, cx, cy, LOOK_SHARED_PX));
+    if (!look) made.push((look = { cx, cy, faces: await ssdLook(ssd, img, b, how) }));
+    // the SSD draws a face's box tight, the candidate's is loose: the face's centre must lie in it
     return look.faces.filter((d) => within(b, (d.box.x1 + d.box.x2) / 2, (d.box.y1 + d.box.y2) / 2));
   };
+  // a candidate the near model may not see for its pose (docs/performance.md, "Profiles")
+  const larger = (img: RgbImage, d: Detection) =>
+    ssd !== undefined && !opts.plainSsdLooks && d.score >= LARGER_FROM && boxPixels(img, d.box) <= LARGER_BELOW_PX;
   const detectOutside = async (img: RgbImage, covered: Promise<readonly Box[]>): Promise<Detection[]> => {
     const input = blazefaceInput(far.side, img);
     const lb = await letterbox(img, input.width, input.height);
@@ -186,7 +201,7 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<FaceD
     const corrected = exposureCorrected(lb.data, exposure);
     if (corrected) found.push(...(await both({ ...lb, data: corrected })));
     const tiles = await tileInputs(img, tileSize, far.side, (t) => blazefaceInput(far.side, t).height);
-    const looks: FrameLooks = { far: [], ssd: [] };
+    const looks: FrameLooks = { far: [], ssd: [], larger: [] };
     for (const t of tiles) {
       for (const d of await far.detect(t)) {
         if (d.score >= opts.farThreshold) {
@@ -201,7 +216,14 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<FaceD
         // awaited only here: the far model's passes run while the persons are still being found
         if ((await covered).some((c) => containsBox(c, d.box))) continue;
         const faces = await confirmed(img, d, tight);
-        found.push(...(faces.length > 0 ? faces : look ? await lookedAgain(img, d, looks) : []));
+        if (faces.length > 0) found.push(...faces);
+        else if (look) found.push(...(await lookedAgain(img, d, looks)));
+        else if (larger(img, d)) {
+          // the SSD draws a profile narrow (29 px wide for a head of 40): the candidate's box is kept
+          // too, or the merge of the frame's faces could let the narrow box stand for a wider one
+          const faces = await ssdLooked(img, d, looks.larger, largerLook(img, d.box));
+          found.push(...faces.map((f) => ({ ...f, box: unionBox(f.box, d.box) })));
+        }
       }
     }
     return found;
@@ -218,12 +240,18 @@ export async function createFaceDetector(opts: FaceSearchOptions): Promise<FaceD
 
 const within = (b: Box, x: number, y: number) => b.x1 <= x && x <= b.x2 && b.y1 <= y && y <= b.y2;
 
+/** a look made within `near` image pixels of (cx, cy) (0-1 coordinates), well inside its square */
+const sharedWith = (img: RgbImage, cx: number, cy: number, near: number) => (l: Look) =>
+  Math.abs(l.cx - cx) * img.width <= near && Math.abs(l.cy - cy) * img.height <= near;
+
 const NOTHING_COVERED: Promise<readonly Box[]> = Promise.resolve([]);
 
 /** the looks made in one frame, by the model that made them */
 interface FrameLooks {
   far: Look[];
   ssd: Look[];
+  /** the SSD's at larger candidates */
+  larger: Look[];
 }
 
 /** a magnified look around a candidate (centre in the image's 0-1 coordinates) and the faces it found */
