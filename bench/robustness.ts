@@ -185,11 +185,13 @@ async function headsAlone(label: string, models: Partial<VisionOptions>, face: P
     [3840, 2160],
   ] as const;
   const counts: string[] = [];
-  for (const px of [12, 14, 16, 20, 24, 32, 40]) {
+  for (const px of [12, 14, 16, 20, 24, 32, 40, 48, 64, 80]) {
     let redacted = 0;
+    // the head (twice its face wide and tall at most) inside the frame
+    const margin = Math.max(60, 2 * px);
     for (let k = 0; k < 30; k++) {
       const [w, h] = sizes[k % 3]!;
-      const v = await headOnly(w, h, px, Math.round(next() * (w - 60)), Math.round(next() * (h - 60)), {
+      const v = await headOnly(w, h, px, Math.round(next() * (w - margin)), Math.round(next() * (h - margin)), {
         photo: face,
       });
       redacted += (await faceRedacted(v, stageDeps(detector))) ? 1 : 0;

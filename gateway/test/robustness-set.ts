@@ -141,6 +141,11 @@ export const VARIANTS: Record<string, () => Promise<Variant>> = {
     headOnly(3840, 2160, 12, 2541, 1111, { photo: 'camera.png' }),
   'a 14 px face in profile, head only, low in a 3840x2160 frame': () =>
     headOnly(3840, 2160, 14, 272, 1415, { photo: 'camera.png' }),
+  // profiles of 48-80 px: the far model's candidate, which BlazeFace's near model does not confirm; the SSD does
+  'a 48 px face in profile, head only, low in a 1280x720 frame': () =>
+    headOnly(1280, 720, 48, 364, 555, { photo: 'camera.png' }),
+  'an 80 px face in profile, head only, in a 3840x2160 frame': () =>
+    headOnly(3840, 2160, 80, 2336, 1042, { photo: 'camera.png' }),
   // coming into view: the face models miss small faces at the edge of their input unless the tiles reach past it
   'a 24 px face, head only, at the top edge of a 1920x1080 frame': () => headOnly(1920, 1080, 24, 900, 0),
   'a 24 px face, head only, at the right edge of a 1920x1080 frame': () => headOnly(1920, 1080, 24, 1877, 500),
