@@ -21,9 +21,10 @@ export const LOOK_MIN = 0.35;
 export const LOOK_SHARED_PX = 16;
 /**
  * The SSD scores a face and its mirror image apart (28 of 47 looks at heads alone of 12 px from
- * astronaut.png: 0.16-0.34 as they are, 0.35 and more mirrored): a faint face (from MIRROR_FROM, under
- * the look's least score) is looked at in the mirror image too, so a face turned either way is judged alike. Below
- * MIRROR_FROM is nothing to look at again (58 of 86 looks at 40 vtest.avi frames at 1080p).
+ * astronaut.png: 0.16-0.34 as they are, 0.35 and more mirrored): a faint face (from MIRROR_FROM,
+ * under the look's least score) is looked at in the mirror image too, so a face turned either way is
+ * judged alike. Below MIRROR_FROM is nothing to look at again (58 of 86 looks at 40 vtest.avi frames
+ * at 1080p).
  */
 export const MIRROR_FROM = 0.05;
 
