@@ -89,65 +89,57 @@ function assertOneFaceAt(faces: Detection[], img: RgbImage, x: number, y: number
   assert.ok(h > px * 0.6 && h < px * 2, `the box is ${h.toFixed(1)} px high for a ${px} px face`);
 }
 
+/**
+ * What the whole face search (tiles, close-ups and looks) finds in each frame `framesAt` gives for a
+ * 1080p and a 4K camera, named by the frame's label and size: the controls must give nothing.
+ */
+async function facesFound(
+  framesAt: (width: number, height: number) => AsyncGenerator<[string, RgbImage]>,
+): Promise<string[]> {
+  const search = await createFaceDetector({ nearThreshold: 0.6, farThreshold: 0.85, tileSize: 768, upsideDown: true });
+  try {
+    const found: string[] = [];
+    for (const [width, height] of [
+      [1920, 1080],
+      [3840, 2160],
+    ] as const)
+      for await (const [label, frame] of framesAt(width, height))
+        for (const d of await search.detect(frame))
+          found.push(`${label} in ${width}: ${d.model} ${d.score.toFixed(2)}`);
+    return found;
+  } finally {
+    await search.close();
+  }
+}
+
 // the look is a second opinion on a far-model candidate in a tile: the controls, small in large frames
 // where tiles, close-ups and looks all run, must come out with no face
 for (const photo of ['coffee.png', 'chelsea.png'])
   test(`${photo} (no person) small in 1080p and 4K frames gives the whole face search, looks included, no face`, async () => {
-    const search = await createFaceDetector({
-      nearThreshold: 0.6,
-      farThreshold: 0.85,
-      tileSize: 768,
-      upsideDown: true,
+    const found = await facesFound(async function* (width, height) {
+      for (const wide of [48, 96, 192, 384]) {
+        const small = await sharp(join(PHOTOS, photo)).removeAlpha().resize(wide).png().toBuffer();
+        const { data } = await sharp({
+          create: { width, height, channels: 3, background: { r: 118, g: 122, b: 112 } },
+        })
+          .composite([{ input: small, left: Math.round(width * 0.37), top: Math.round(height * 0.41) }])
+          .removeAlpha()
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        yield [`${wide} px wide`, { data, width, height }];
+      }
     });
-    try {
-      const found: string[] = [];
-      for (const [width, height] of [
-        [1920, 1080],
-        [3840, 2160],
-      ] as const)
-        for (const wide of [48, 96, 192, 384]) {
-          const small = await sharp(join(PHOTOS, photo)).removeAlpha().resize(wide).png().toBuffer();
-          const { data } = await sharp({
-            create: { width, height, channels: 3, background: { r: 118, g: 122, b: 112 } },
-          })
-            .composite([{ input: small, left: Math.round(width * 0.37), top: Math.round(height * 0.41) }])
-            .removeAlpha()
-            .raw()
-            .toBuffer({ resolveWithObject: true });
-          for (const d of await search.detect({ data, width, height }))
-            found.push(`${wide} px wide in ${width}: ${d.model} ${d.score}`);
-        }
-      assert.deepEqual(found, []);
-    } finally {
-      await search.close();
-    }
+    assert.deepEqual(found, []);
   });
 
 test(
   'twenty photos without people (opencv-doc) at 1080p and 4K give the whole face search, looks included, no face',
-  {
-    skip: peopleFreeMissing(),
-  },
+  { skip: peopleFreeMissing() },
   async () => {
-    const search = await createFaceDetector({
-      nearThreshold: 0.6,
-      farThreshold: 0.85,
-      tileSize: 768,
-      upsideDown: true,
+    const found = await facesFound(async function* (width, height) {
+      for (const photo of PEOPLE_FREE) yield [photo, await peopleFreeFrame(photo, width, height)];
     });
-    try {
-      const found: string[] = [];
-      for (const photo of PEOPLE_FREE)
-        for (const [width, height] of [
-          [1920, 1080],
-          [3840, 2160],
-        ] as const)
-          for (const d of await search.detect(await peopleFreeFrame(photo, width, height)))
-            found.push(`${photo} at ${width}: ${d.model} ${d.score.toFixed(2)}`);
-      assert.deepEqual(found, []);
-    } finally {
-      await search.close();
-    }
+    assert.deepEqual(found, []);
   },
 );
 
